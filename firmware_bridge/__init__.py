@@ -1,0 +1,1 @@
+"""Everything that talks to sensors: device profiles, BLE source, simulator, link statistics."""

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Create .venv and install what the project needs. Sourced by scripts/demo and scripts/test.
+# Usage: bootstrap.sh runtime|dev
+# Debian packages are installed when running as root; otherwise the one command to run is printed.
+set -euo pipefail
+mode="${1:-dev}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# Qt needs these shared libraries even offscreen; xvfb gives a real (virtual) window.
+runtime_debs=(libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
+  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth)
+# dbus-python (for python-dbusmock, the mock BlueZ) builds against these; dbus-daemon runs the bus.
+dev_debs=(dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config gcc python3-dev)
+debs=("${runtime_debs[@]}")
+[ "$mode" = dev ] && debs+=("${dev_debs[@]}")
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for p in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "bootstrap: missing Debian packages. Run once, then try again:" >&2
+      echo "  sudo apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+fi
+
+py="${PYTHON:-}"
+if [ -z "$py" ]; then
+  for cand in python3.11 python3.12 python3.13 python3; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      py="$cand"; break
+    fi
+  done
+fi
+[ -n "$py" ] || { echo "bootstrap: Python 3.11 or newer is required" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv with $py" >&2
+  "$py" -m venv .venv
+fi
+extra=""; [ "$mode" = dev ] && extra="[dev]"
+stamp=".venv/.installed-$mode"
+want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "bootstrap: installing Python packages into .venv (first run takes a minute)" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+  echo "$want" > "$stamp"
+fi

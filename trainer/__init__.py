@@ -1,0 +1,3 @@
+"""Ankle balance and proprioception trainer."""
+
+__version__ = "0.1.0"

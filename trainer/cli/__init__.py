@@ -1,0 +1,1 @@
+"""The ``balance-trainer`` command line (contract in DESIGN.md)."""
