@@ -73,7 +73,7 @@ class Source(Protocol):
 
     @property
     def finished(self) -> bool:
-        """True once a finite source (replay, fixed-duration simulation) has delivered everything."""
+        """True once a finite source (replay, fixed-length simulation) has delivered all."""
         ...
 
 

@@ -18,5 +18,5 @@ RECORDINGS = PROJECT_ROOT / "recordings"
 def shared_data() -> Path:
     """../shared/data, or skip with the reason when this clone has no reference data beside it."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"reference data not found at {SHARED_DATA} (only present in the dev workspace)")
+        pytest.skip(f"reference data not found at {SHARED_DATA} (only in the dev workspace)")
     return SHARED_DATA

@@ -68,7 +68,8 @@ class SampleBatch:
     @classmethod
     def empty(cls, with_mag: bool = False) -> SampleBatch:
         z3 = np.empty((0, 3))
-        return cls(np.empty(0), z3, z3.copy(), np.empty(0, np.uint32), z3.copy() if with_mag else None)
+        mag = z3.copy() if with_mag else None
+        return cls(np.empty(0), z3, z3.copy(), np.empty(0, np.uint32), mag)
 
     @classmethod
     def concat(cls, batches: Sequence[SampleBatch]) -> SampleBatch:

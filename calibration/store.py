@@ -1,0 +1,1 @@
+"""Per-sensor calibration profiles in the user config directory (the only file I/O here)."""

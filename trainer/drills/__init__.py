@@ -1,0 +1,1 @@
+"""Guided drills: catalog (data), detectors, cues, safety, progression, reports."""

@@ -1,0 +1,1 @@
+"""Qt dashboard (PySide6 + pyqtgraph): the only package that imports Qt."""
