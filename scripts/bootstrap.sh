@@ -10,7 +10,7 @@ cd "$root"
 # Qt needs these shared libraries even offscreen; xvfb gives a real (virtual) window.
 runtime_debs=(libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
-  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth)
+  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth libportaudio2)
 # dbus-python (for python-dbusmock, the mock BlueZ) builds against these; dbus-daemon runs the bus.
 dev_debs=(dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config gcc python3-dev)
 debs=("${runtime_debs[@]}")
