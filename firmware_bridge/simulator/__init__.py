@@ -1,0 +1,37 @@
+"""Simulated IMU: a physically plausible single-leg stance (delayed-feedback inverted pendulum,
+Peterka 2002) and the drills' motions, seen through a sensor model (mounting, noise, bias drift,
+int16 quantisation, clock drift, jitter, packet loss), with the truth available to tests.
+
+Use ``simulate(SimConfig(...))`` for a whole recording and its truth, ``SensorStream`` for a
+chunk-invariant endless stream, and ``SimulatedSource`` for a wall-clock paced ``Source``.
+"""
+
+from firmware_bridge.simulator.config import (
+    CALIBRATION_SCENARIOS,
+    DEFAULT_PLACEMENT,
+    DRILL_IDS,
+    SCENARIOS,
+    SimConfig,
+)
+from firmware_bridge.simulator.source import SimulatedSource
+from firmware_bridge.simulator.stream import (
+    PROFILE,
+    SensorStream,
+    SimulatedRecording,
+    Truth,
+    simulate,
+)
+
+__all__ = [
+    "CALIBRATION_SCENARIOS",
+    "DEFAULT_PLACEMENT",
+    "DRILL_IDS",
+    "PROFILE",
+    "SCENARIOS",
+    "SensorStream",
+    "SimConfig",
+    "SimulatedRecording",
+    "SimulatedSource",
+    "Truth",
+    "simulate",
+]

@@ -1,0 +1,66 @@
+"""Single-leg balance: the stance pendulum with optional losses of balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from firmware_bridge.simulator.config import SimConfig
+from firmware_bridge.simulator.motion import (
+    FOOT_SENSOR_M,
+    SHANK_SENSOR_M,
+    FloatArray,
+    MotionBlock,
+    segment_motion,
+)
+from firmware_bridge.simulator.stance import BalanceLossSchedule, StancePendulum, condition_factor
+
+#: On the foot (flat on the floor) only a little of the sway shows: rolling on the foot's edges.
+FOOT_ML_FRACTION = 0.1
+FOOT_AP_FRACTION = 0.02
+
+
+class BalanceMotion:
+    """Shank (or foot) tilt of a person standing on the instrumented leg."""
+
+    uses_mount = True
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.events: list[dict[str, Any]] = []
+        scale = config.sway_scale * condition_factor(config.eyes, config.surface)
+        self.pendulum = StancePendulum(config.true_rate_hz, scale)
+        self.to_session = 1.0 + config.clock_drift_ppm * 1e-6
+        self.losses = BalanceLossSchedule(
+            seed=config.seed,
+            times_true=tuple(t / self.to_session for t in config.balance_loss_times_s),
+            rate_per_min=config.balance_loss_rate_per_min,
+            lateral_sign=config.lateral_sign,
+        )
+        self._published = 0
+        self.foot = config.effective_placement == "foot"
+
+    def block(self, t_true: FloatArray, rng: np.random.Generator) -> MotionBlock:
+        n = t_true.shape[0]
+        sway = self.pendulum.block(rng, n)
+        loss_tilt, jolt = self.losses.block(t_true)
+        tilt = sway + loss_tilt
+        for ev in self.losses.events[self._published :]:
+            if ev.t_onset <= t_true[-1]:
+                self.events.append(ev.as_event(self.to_session))
+                self._published += 1
+        jolt_seg = np.zeros((n, 3))
+        jolt_seg[:, 2] = jolt
+        if self.foot:
+            q, pos = segment_motion(
+                tilt[0] * FOOT_AP_FRACTION, tilt[1] * FOOT_ML_FRACTION, FOOT_SENSOR_M
+            )
+        else:
+            q, pos = segment_motion(tilt[0], tilt[1], SHANK_SENSOR_M)
+        return MotionBlock(
+            quat_seg=q,
+            pos_m=pos,
+            jolt_seg_g=jolt_seg,
+            extra={"sway_ap_deg": np.degrees(tilt[0]), "sway_ml_deg": np.degrees(tilt[1])},
+        )

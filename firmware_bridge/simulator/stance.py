@@ -1,0 +1,223 @@
+"""Single-leg stance: the body as an inverted pendulum over the stance ankle, stabilised by
+delayed PD feedback and driven by filtered noise, in the sagittal (AP) and frontal (ML) planes.
+
+Model (Peterka 2002, J Neurophysiol 88:1097; Maurer & Peterka 2005, J Neurophysiol 93:189)::
+
+    J·θ'' = m·g·h·θ − Kp·θ(t−τ) − Kd·θ'(t−τ) + T_noise(t)
+
+* ``m = 70 kg`` (body above the stance ankle), ``h = 0.9 m`` (centre of mass height),
+  ``J = m·h²`` (point mass).
+* ``Kp = 1.3·m·g·h`` per rad, ``Kd = 0.35·m·g·h`` s per rad, ``τ = 0.17 s``: Peterka's fitted
+  sensory-weighted feedback gains are ~1.2–1.5 ·mgh (stiffness) and ~0.3–0.4 ·mgh·s (damping)
+  with a ~170 ms loop delay; the same structure is used for ML, where single-leg stance gives
+  sway comparable to AP.
+* ``T_noise`` = first-order low-pass white noise (τ 1 s) plus a faster one (τ 0.1 s) ×3, the
+  filtered-noise disturbance of Maurer & Peterka. Its scale is set so that firm surface, eyes open
+  gives ≈1.0° AP / ≈0.9° ML shank-tilt RMS (single-leg stance). Eyes closed multiplies the noise by
+  1.6 and foam by 1.35 (sensory reweighting leaves the gains nearly unchanged while the remaining
+  channels are noisier — Peterka 2002), so eyes-closed-on-foam is ≈2.2°: all within 0.5–3°.
+
+The ODE is discretised semi-implicitly (ω += dt/J·(…); θ += dt·ω) on the sample grid, which makes
+θ the output of a linear recursion of order ``round(τ/dt)+2``: ``scipy.signal.lfilter`` with its
+state carried between blocks integrates it exactly and fast. The shank follows the body (ankle
+strategy), so the shank tilt is θ.
+
+Balance losses: a large excursion (7–14°, mostly ML) accelerating over 0.35–0.7 s, an abrupt arrest
+when the lifted foot touches down (an impact: a jolt in acceleration and a ringing rotation), then a
+smooth return over 1.5–3 s while the pendulum sway goes on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.signal import lfilter
+
+FloatArray = NDArray[np.float64]
+
+MASS_KG = 70.0
+COM_HEIGHT_M = 0.9
+GRAVITY = 9.81
+KP_REL = 1.3
+KD_REL_S = 0.35
+DELAY_S = 0.17
+NOISE_TAU_SLOW_S = 1.0
+NOISE_TAU_FAST_S = 0.1
+NOISE_FAST_GAIN = 3.0
+TORQUE_NOISE_NM = 1.0  # torque per unit of normalised noise (×√fs keeps sway rate-independent)
+#: Noise scale (units of the normalised filtered noise) giving ≈1° AP RMS; ML is a bit smaller.
+NOISE_AP = 0.85
+NOISE_ML = 0.75
+EYES_CLOSED_FACTOR = 1.6
+FOAM_FACTOR = 1.35
+
+
+def pendulum_filter(fs: float) -> tuple[FloatArray, FloatArray]:
+    """``(b, a)`` of θ(z)/T(z) for the delayed-PD inverted pendulum sampled at ``fs``."""
+    j = MASS_KG * COM_HEIGHT_M**2
+    mgh = MASS_KG * GRAVITY * COM_HEIGHT_M
+    kp, kd = KP_REL * mgh, KD_REL_S * mgh
+    dt = 1.0 / fs
+    d = max(1, round(DELAY_S * fs))
+    a = np.zeros(d + 3)
+    a[0], a[1], a[2] = 1.0, -2.0 - dt * dt / j * mgh, 1.0
+    a[d + 1] += dt * dt / j * kp + dt * kd / j
+    a[d + 2] -= dt * kd / j
+    b = np.array([0.0, dt * dt / j])
+    return b, a
+
+
+def condition_factor(eyes: str, surface: str) -> float:
+    """How much noisier the stance is with eyes closed and/or on foam."""
+    f = EYES_CLOSED_FACTOR if eyes == "closed" else 1.0
+    return f * (FOAM_FACTOR if surface == "foam" else 1.0)
+
+
+class StancePendulum:
+    """Two independent planes (AP, ML) of the delayed-feedback pendulum, integrated block by block
+    (state carried, so the result does not depend on block boundaries)."""
+
+    def __init__(self, fs: float, scale: float) -> None:
+        self.fs = fs
+        self.b, self.a = pendulum_filter(fs)
+        self.al_slow = math.exp(-1.0 / (fs * NOISE_TAU_SLOW_S))
+        self.al_fast = math.exp(-1.0 / (fs * NOISE_TAU_FAST_S))
+        # torque scale: normalise so the noise unit gives the same sway at any sample rate
+        self.gain = scale * math.sqrt(fs) * TORQUE_NOISE_NM
+        self.scales = np.array([NOISE_AP, NOISE_ML])
+        self.zi_slow = np.zeros((2, 1))
+        self.zi_fast = np.zeros((2, 1))
+        self.zi_pend = np.zeros((2, len(self.a) - 1))
+
+    def block(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """The next ``n`` samples of (AP, ML) tilt in radians, shape 2×n."""
+        white = rng.standard_normal((4, n))
+        slow, self.zi_slow = lfilter(
+            [1 - self.al_slow], [1, -self.al_slow], white[:2], axis=1, zi=self.zi_slow
+        )
+        fast, self.zi_fast = lfilter(
+            [1 - self.al_fast], [1, -self.al_fast], white[2:], axis=1, zi=self.zi_fast
+        )
+        torque = (slow + NOISE_FAST_GAIN * fast) * (self.gain * self.scales[:, None])
+        theta, self.zi_pend = lfilter(self.b, self.a, torque, axis=1, zi=self.zi_pend)
+        out: FloatArray = theta
+        return out
+
+
+@dataclass
+class BalanceLoss:
+    """One loss of balance (times on the true clock, seconds)."""
+
+    t_onset: float
+    t_touchdown: float
+    t_recovered: float
+    peak_deg: float
+    direction_rad: float  # 0 = forward (AP+), +π/2 = toward +y (left)
+    impact_g: float
+    ring_deg: float
+
+    def as_event(self, to_session: float) -> dict[str, Any]:
+        return {
+            "type": "balance_loss",
+            "t_s": self.t_onset * to_session,
+            "t_touchdown_s": self.t_touchdown * to_session,
+            "t_recovered_s": self.t_recovered * to_session,
+            "peak_tilt_deg": self.peak_deg,
+            "direction_deg": math.degrees(self.direction_rad),
+        }
+
+
+ARREST_TAU_S = 0.04
+IMPACT_TAU_S = 0.015
+RING_HZ = 12.0
+RING_TAU_S = 0.05
+
+
+@dataclass
+class BalanceLossSchedule:
+    """Loss events generated lazily and in order from their own RNG stream (deterministic however
+    the stream is cut). ``times_true`` are requested onsets; ``rate_per_min`` adds Poisson ones."""
+
+    seed: int
+    times_true: tuple[float, ...]
+    rate_per_min: float
+    lateral_sign: float
+    events: list[BalanceLoss] = field(default_factory=list)
+    _next_time: int = 0
+    _poisson_t: float = 0.0
+    _rng: np.random.Generator | None = None
+
+    def __post_init__(self) -> None:
+        self._rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0xBA1A]))
+        self._times = sorted(t for t in self.times_true if t >= 0)
+        if self.rate_per_min > 0:
+            self._poisson_t = 3.0 + float(self._rng.exponential(60.0 / self.rate_per_min))
+        else:
+            self._poisson_t = math.inf
+
+    def extend_to(self, t_true: float) -> None:
+        """Make sure every event with onset ≤ ``t_true`` exists."""
+        assert self._rng is not None
+        while True:
+            i = self._next_time
+            nxt_req = self._times[i] if i < len(self._times) else math.inf
+            onset = min(nxt_req, self._poisson_t)
+            if onset > t_true or math.isinf(onset):
+                return
+            from_poisson = onset != nxt_req
+            if not from_poisson:
+                self._next_time += 1
+            if self.events and onset < self.events[-1].t_recovered + 0.5:
+                onset = self.events[-1].t_recovered + 0.5
+            r = self._rng.random(6)
+            fall = 0.35 + 0.35 * r[0]
+            side = 1.0 if r[1] < 0.6 else -1.0  # more often toward the lateral side
+            direction = self.lateral_sign * side * math.pi / 2 + math.radians(40.0 * (r[2] - 0.5))
+            ev = BalanceLoss(
+                t_onset=onset,
+                t_touchdown=onset + fall,
+                t_recovered=onset + fall + 1.5 + 1.5 * r[3],
+                peak_deg=7.0 + 7.0 * r[4],
+                direction_rad=direction,
+                impact_g=1.5 + 1.5 * r[5],
+                ring_deg=0.4,
+            )
+            self.events.append(ev)
+            if from_poisson:
+                gap = float(self._rng.exponential(60.0 / self.rate_per_min))
+                self._poisson_t = ev.t_recovered + 3.0 + gap
+
+    def block(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Added tilt (2×n, rad: AP, ML) and impact jolt (n, g along the segment's z axis)."""
+        n = t.shape[0]
+        tilt = np.zeros((2, n))
+        jolt = np.zeros(n)
+        if n == 0:
+            return tilt, jolt
+        self.extend_to(float(t[-1]))
+        for ev in self.events:
+            if ev.t_onset > t[-1] or ev.t_recovered + 0.5 < t[0]:
+                continue
+            e_deg = np.zeros(n)
+            fall = ev.t_touchdown - ev.t_onset
+            pre = (t >= ev.t_onset) & (t < ev.t_touchdown)
+            u = (t[pre] - ev.t_onset) / fall
+            e_deg[pre] = ev.peak_deg * u * u
+            post = t >= ev.t_touchdown
+            s = t[post] - ev.t_touchdown
+            v1 = 2.0 * ev.peak_deg / fall  # deg/s at touchdown
+            arrest = ev.peak_deg + v1 * ARREST_TAU_S * (1.0 - np.exp(-s / ARREST_TAU_S))
+            rec = ev.t_recovered - ev.t_touchdown
+            c = np.where(s < rec, 0.5 * (1.0 + np.cos(np.pi * np.minimum(s / rec, 1.0))), 0.0)
+            ring = -ev.ring_deg * np.exp(-s / RING_TAU_S) * np.sin(2 * np.pi * RING_HZ * s)
+            e_deg[post] = arrest * c + ring
+            e = np.radians(e_deg)
+            tilt[0] += e * math.cos(ev.direction_rad)
+            tilt[1] += e * math.sin(ev.direction_rad)
+            x = s / IMPACT_TAU_S
+            jolt[post] += ev.impact_g * x * np.exp(1.0 - x)
+        return tilt, jolt

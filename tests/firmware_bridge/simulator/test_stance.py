@@ -1,0 +1,57 @@
+"""The stance model: plausible sway in both planes, growing with eyes closed and foam."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from firmware_bridge.simulator import SimConfig, simulate
+from firmware_bridge.simulator.stance import pendulum_filter
+from tests.firmware_bridge.simulator.conftest import ideal
+
+
+@pytest.mark.parametrize("fs", [50.0, 100.0, 400.0])
+def test_closed_loop_is_stable(fs: float) -> None:
+    _, a = pendulum_filter(fs)
+    assert np.abs(np.roots(a)).max() < 1.0
+
+
+def rms(cfg: SimConfig) -> tuple[float, float]:
+    t = simulate(cfg).truth
+    return float(np.std(t.tilt_ap_deg)), float(np.std(t.tilt_ml_deg))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_tilt_rms_in_range_and_grows_with_conditions(seed: int) -> None:
+    base = {"seed": seed, "duration_s": 90.0, "sample_rate_hz": 50.0}
+    firm_open = rms(SimConfig(**base))  # type: ignore[arg-type]
+    closed = rms(SimConfig(eyes="closed", **base))  # type: ignore[arg-type]
+    foam = rms(SimConfig(surface="foam", **base))  # type: ignore[arg-type]
+    both = rms(SimConfig(eyes="closed", surface="foam", **base))  # type: ignore[arg-type]
+    for ap, ml in (firm_open, closed, foam, both):
+        assert 0.4 < ap < 3.0 and 0.4 < ml < 3.0
+        assert 0.5 < ml / ap < 2.0  # single-leg stance: ML comparable with AP
+    for plane in (0, 1):
+        assert firm_open[plane] < foam[plane] < both[plane]
+        assert firm_open[plane] < closed[plane] < both[plane]
+
+
+def test_sway_rms_does_not_depend_much_on_rate() -> None:
+    r50 = rms(SimConfig(seed=4, duration_s=120.0, sample_rate_hz=50.0))
+    r400 = rms(SimConfig(seed=4, duration_s=120.0, sample_rate_hz=400.0))
+    assert 0.5 < r400[0] / r50[0] < 2.0
+
+
+def test_gravity_magnitude_is_one_g_when_standing() -> None:
+    rec = simulate(ideal(seed=5, duration_s=30.0))
+    norm = np.linalg.norm(rec.batch.acc_g, axis=1)
+    assert abs(float(np.mean(norm)) - 1.0) < 1e-3
+    assert float(np.max(np.abs(norm - 1.0))) < 0.02  # sway accelerations are small
+
+
+def test_gyro_follows_the_tilt_rate() -> None:
+    rec = simulate(ideal(seed=6, duration_s=30.0))
+    rate_ap = np.gradient(rec.truth.tilt_ap_deg, rec.truth.t_true_s)
+    # identity mounting, upright segment: AP tilt is rotation about +y
+    corr = np.corrcoef(rate_ap, rec.batch.gyr_dps[:, 1])[0, 1]
+    assert corr > 0.95
