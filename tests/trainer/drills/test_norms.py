@@ -1,0 +1,39 @@
+"""Springer et al. 2007 single-leg stance norms: lookup and comparison."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from trainer.drills.norms import SPRINGER_2007, age_group, compare_stance, describe, norm_seconds
+
+
+def test_table_covers_18_to_99_contiguously_and_declines_with_age() -> None:
+    assert SPRINGER_2007[0].lo == 18 and SPRINGER_2007[-1].hi == 99
+    for a, b in itertools.pairwise(SPRINGER_2007):
+        assert b.lo == a.hi + 1
+        assert b.eyes_open_s <= a.eyes_open_s
+    assert all(g.eyes_open_s <= 45.0 for g in SPRINGER_2007)
+    assert all(max(g.eyes_closed_female_s, g.eyes_closed_male_s) < g.eyes_open_s
+               for g in SPRINGER_2007)
+
+
+def test_lookup_values() -> None:
+    assert norm_seconds(25) == 44.7
+    assert norm_seconds(65) == 32.1
+    assert norm_seconds(85, "closed", "male") == 1.8
+    assert norm_seconds(30, "closed") == pytest.approx(15.0)
+    assert norm_seconds(17) is None and age_group(100) is None
+
+
+def test_comparison_statuses_and_label() -> None:
+    c = compare_stance(30.0, 45, "open")
+    assert c["status"] == "below_norm" and c["age_group"] == "40-49"
+    assert "Springer" in c["protocol"] and "best" in c["protocol"]
+    assert compare_stance(60.0, 30)["best_s"] == 45.0  # capped at the test's 45 s
+    assert compare_stance(45.0, 30)["status"] == "at_or_above_norm"
+    assert compare_stance(5.0, 30)["status"] == "well_below_norm"
+    assert compare_stance(20.0, 30, surface="foam")["status"] == "not_comparable"
+    assert compare_stance(20.0, None)["status"] == "no_age"
+    assert "Springer" in describe(compare_stance(30.0, 45))

@@ -1,0 +1,82 @@
+"""Progression: harder after good sessions, easier after pain >= 5 or repeated failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trainer.drills import get_drill
+from trainer.drills.progression import Outcome, Progress, decide, session_outcome
+from trainer.drills.store import DrillStore
+
+BAL = get_drill("single-leg-balance")
+GOOD = Outcome(True, 1, "ok")
+BAD = Outcome(False, 1, "missed")
+
+
+def run(outcomes: list[Outcome], level: int = 2) -> list[str]:
+    p = Progress(BAL.id, "left", level)
+    actions = []
+    for o in outcomes:
+        p, d = decide(p, o, BAL)
+        actions.append(f"{d.action}:{p.level}")
+    return actions
+
+
+def test_two_good_sessions_advance_one_level() -> None:
+    assert run([GOOD, GOOD, GOOD, GOOD]) == ["stay:2", "advance:3", "stay:3", "advance:4"]
+
+
+def test_pain_five_or_more_backs_off_at_once() -> None:
+    assert run([GOOD, Outcome(True, 5, "ok")]) == ["stay:2", "back_off:1"]
+    assert run([Outcome(True, 8, "ok")]) == ["back_off:1"]
+
+
+def test_moderate_pain_holds_the_level() -> None:
+    assert run([Outcome(True, 4, "ok")] * 3) == ["stay:2"] * 3
+
+
+def test_repeated_failures_back_off() -> None:
+    assert run([BAD, BAD, BAD, BAD]) == ["stay:2", "back_off:1", "stay:1", "back_off:0"]
+
+
+def test_a_failure_resets_the_success_streak() -> None:
+    assert run([GOOD, BAD, GOOD, GOOD]) == ["stay:2", "stay:2", "stay:2", "advance:3"]
+
+
+def test_ladder_ends_are_respected() -> None:
+    top = len(BAL.progression) - 1
+    assert run([GOOD, GOOD], level=top)[-1] == f"stay:{top}"
+    assert run([Outcome(True, 9, "x")], level=0) == ["stay:0"]
+
+
+def test_harder_levels_mean_longer_holds_eyes_closed_foam() -> None:
+    levels = [lv.params for lv in BAL.progression]
+    assert levels[1]["hold_s"] > levels[0]["hold_s"]
+    assert any(lv["surface"] == "foam" for lv in levels)
+    assert levels[-1]["eyes"] == "closed"
+
+
+def test_session_outcome_per_kind() -> None:
+    p = BAL.params(1)
+    assert session_outcome(BAL, p, {"holds_s": [30, 29, 30]}, 1).met_targets
+    assert not session_outcome(BAL, p, {"holds_s": [30, 12, 30]}, 1).met_targets
+    inv = get_drill("ankle-inversion")
+    pi = inv.params(1)
+    assert session_outcome(inv, pi, {"reps": 29}, 0).met_targets
+    assert not session_outcome(inv, pi, {"reps": 20}, 0).met_targets
+    iso = get_drill("isometric-eversion")
+    pis = iso.params(1)
+    holds = [10.0] * pis["sets"]
+    assert session_outcome(iso, pis, {"holds_s": holds, "movement_during_hold": 2}, 0).met_targets
+    assert not session_outcome(iso, pis, {"holds_s": holds, "movement_during_hold": 30},
+                               0).met_targets
+
+
+def test_store_keeps_levels_per_drill_and_side(tmp_path: Path) -> None:
+    store = DrillStore(tmp_path)
+    for _ in range(2):
+        store.apply_session(BAL, "left", GOOD, "s1")
+    assert store.progress(BAL, "left").level == BAL.start_level + 1
+    assert store.progress(BAL, "right").level == BAL.start_level
+    store.progress_path.write_text("[broken")
+    assert store.progress(BAL, "left").level == BAL.start_level

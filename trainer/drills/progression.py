@@ -1,0 +1,141 @@
+"""Progression rules: make a drill harder gradually after good sessions, easier after pain/failure.
+
+Follows the programme ("progress gradually"; pain is a signal, not something to push through):
+- a session *succeeds* when its targets were met (see ``session_outcome``) and pain was at most the
+  scale's acceptable maximum (3/10);
+- after ``SUCCESSES_TO_ADVANCE`` successful sessions in a row the drill moves up one level of its
+  ladder (longer holds, more reps, eyes closed, foam, a stronger band, one leg);
+- pain at or above the scale's ``back_off_at`` (5/10) moves it down one level at once;
+- ``FAILURES_TO_BACK_OFF`` failed sessions in a row move it down one level;
+- moderate pain (4/10) keeps the level and does not count towards advancing.
+Levels are per drill and per side: the injured side often starts lower. Pure logic: the state is
+stored by ``trainer.drills.store``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from trainer.drills.catalog import DrillSpec, PainScale, load_catalog
+
+SUCCESSES_TO_ADVANCE = 2
+FAILURES_TO_BACK_OFF = 2
+HOLD_FRACTION = 0.9  # a hold counts as done at 90 % of its target (timing jitter, late start)
+REPS_FRACTION = 0.9
+MAX_MOVEMENT_CUES_PER_HOLD = 1.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a drill stands for one side."""
+
+    drill_id: str
+    side: str
+    level: int
+    successes: int = 0  # consecutive successful sessions at this level
+    failures: int = 0  # consecutive failed sessions
+    sessions: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"drill_id": self.drill_id, "side": self.side, "level": self.level,
+                "successes": self.successes, "failures": self.failures,
+                "sessions": self.sessions}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Progress:
+        return cls(str(d["drill_id"]), str(d["side"]), int(d["level"]), int(d.get("successes", 0)),
+                   int(d.get("failures", 0)), int(d.get("sessions", 0)))
+
+    @classmethod
+    def start(cls, spec: DrillSpec, side: str) -> Progress:
+        return cls(spec.id, side, spec.start_level)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one session went against its targets."""
+
+    met_targets: bool
+    pain: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # advance | stay | back_off
+    old_level: int
+    new_level: int
+    reason: str
+    label: str  # the new level's label
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "old_level": self.old_level, "new_level": self.new_level,
+                "reason": self.reason, "label": self.label}
+
+
+def session_outcome(spec: DrillSpec, params: Mapping[str, Any], result: Mapping[str, Any],
+                    pain: int | None) -> Outcome:
+    """Did the session meet its targets? ``result`` is a drill result (``analyze_drill`` shape)."""
+    sets = int(params.get("sets", 1))
+    if spec.kind == "balance" or spec.kind == "hold":
+        target = float(params.get("hold_s", 30.0))
+        holds = [float(h) for h in result.get("holds_s") or []]
+        done = sum(1 for h in holds if h >= HOLD_FRACTION * target)
+        if done < sets:
+            return Outcome(False, pain, f"{done} of {sets} holds reached {target:.0f} s")
+        if spec.kind == "hold" and spec.detection.get("signal") == "stillness":
+            moves = int(result.get("movement_during_hold") or 0)
+            if moves > MAX_MOVEMENT_CUES_PER_HOLD * sets:
+                return Outcome(False, pain, f"the ankle moved {moves} times during the holds")
+        return Outcome(True, pain, f"all {sets} holds reached {target:.0f} s")
+    if spec.kind == "reps":
+        target_reps = sets * int(params.get("reps", 10))
+        reps = int(result.get("reps") or 0)
+        if reps < REPS_FRACTION * target_reps:
+            return Outcome(False, pain, f"{reps} of {target_reps} reps")
+        return Outcome(True, pain, f"{reps} of {target_reps} reps")
+    return Outcome(True, pain, "warm-up done")
+
+
+def decide(progress: Progress, outcome: Outcome, spec: DrillSpec,
+           scale: PainScale | None = None) -> tuple[Progress, Decision]:
+    """Apply the rules to one session; returns the new state and what was decided, and why."""
+    scale = scale or load_catalog().safety.pain_scale
+    top = max(len(spec.progression) - 1, 0)
+    level = spec.clamp_level(progress.level)
+    p = replace(progress, level=level, sessions=progress.sessions + 1)
+
+    def make(action: str, new_level: int, reason: str, **kw: int) -> tuple[Progress, Decision]:
+        new_level = max(0, min(new_level, top))
+        if action == "advance" and new_level == level:
+            action, reason = "stay", reason + "; already at the top level"
+        if action == "back_off" and new_level == level:
+            action, reason = "stay", reason + "; already at the easiest level"
+        state = replace(p, level=new_level, **kw)
+        return state, Decision(action, level, new_level, reason, spec.level_label(new_level))
+
+    if not spec.progression:
+        return make("stay", level, "this drill has no levels", successes=0, failures=0)
+    pain = outcome.pain
+    if pain is not None and pain >= scale.back_off_at:
+        return make("back_off", level - 1, f"pain {pain}/10 (>= {scale.back_off_at}): easier next "
+                    "time", successes=0, failures=0)
+    if not outcome.met_targets:
+        failures = p.failures + 1
+        if failures >= FAILURES_TO_BACK_OFF:
+            return make("back_off", level - 1, f"targets missed {failures} sessions in a row "
+                        f"({outcome.reason})", successes=0, failures=0)
+        return make("stay", level, f"targets missed ({outcome.reason}); one more try at this "
+                    "level", successes=0, failures=failures)
+    if pain is not None and pain > scale.acceptable_max:
+        return make("stay", level, f"targets met but pain {pain}/10: staying at this level",
+                    successes=p.successes, failures=0)
+    successes = p.successes + 1
+    if successes >= SUCCESSES_TO_ADVANCE:
+        return make("advance", level + 1, f"{successes} good sessions in a row "
+                    f"({outcome.reason}): a little harder next time", successes=0, failures=0)
+    return make("stay", level, f"good session ({outcome.reason}); "
+                f"{SUCCESSES_TO_ADVANCE - successes} more to move up", successes=successes,
+                failures=0)
