@@ -184,7 +184,7 @@ class BalanceLossSchedule:
                 peak_deg=7.0 + 7.0 * r[4],
                 direction_rad=direction,
                 impact_g=1.5 + 1.5 * r[5],
-                ring_deg=0.4,
+                ring_deg=1.0,
             )
             self.events.append(ev)
             if from_poisson:
