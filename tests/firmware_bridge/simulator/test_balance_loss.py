@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from firmware_bridge.simulator import SimConfig, simulate
@@ -37,7 +39,7 @@ def test_rate_gives_poisson_losses_deterministically() -> None:
     assert 3 <= len(a) <= 20
     onsets = [e["t_s"] for e in a]
     assert onsets == sorted(onsets) and onsets[-1] < 300.0
-    for prev, nxt in zip(a, a[1:], strict=False):
+    for prev, nxt in itertools.pairwise(a):
         assert nxt["t_s"] > prev["t_recovered_s"]  # one at a time
 
 
