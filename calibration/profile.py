@@ -57,6 +57,26 @@ class CalibrationProfile:
     def has_mounting(self) -> bool:
         return self.mount_quat_wxyz is not None
 
+    def mark_step(self, step: str, quality: dict[str, Any], when: str | None = None) -> None:
+        """Record that ``step`` was done (its quality figures and UTC time go in ``quality``)."""
+        if step not in STEPS:
+            raise ProfileError(f"unknown calibration step {step!r}")
+        stamp = when or _utc_now()
+        self.quality[step] = {**quality, "time": stamp}
+        if step not in self.steps_done:
+            self.steps_done.append(step)
+            self.steps_done.sort(key=STEPS.index)
+        self.created = stamp
+
+    def step_time(self, step: str) -> str | None:
+        """UTC time the step was done (its quality stamp, else the profile's ``created``)."""
+        if step not in self.steps_done:
+            return None
+        entry = self.quality.get(step)
+        if isinstance(entry, dict) and isinstance(entry.get("time"), str):
+            return str(entry["time"])
+        return self.created
+
     def apply(
         self, acc_g: NDArray[np.float64], gyr_dps: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -1,0 +1,75 @@
+"""Gyroscope bias from the still parts of a recording.
+
+At rest a gyroscope should read zero; its mean over the still samples is the bias. Refuses (with a
+reason the user can act on) when too little of the recording was still.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from calibration.errors import CalibrationError
+from calibration.stillness import TABLE, StillnessThresholds, sample_rate_hz, still_segments
+
+FloatArray = NDArray[np.float64]
+
+MIN_STILL_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class GyroBiasResult:
+    """The bias and how it was measured (noise is the per-axis std of the still samples)."""
+
+    bias_dps: FloatArray
+    noise_dps: FloatArray
+    still_s: float
+    total_s: float
+
+    @property
+    def standard_error_dps(self) -> float:
+        """Rough 1-σ uncertainty of each bias component (white noise, 100 Hz-ish)."""
+        n = max(1.0, self.still_s * 100.0)
+        return float(np.max(self.noise_dps) / np.sqrt(n))
+
+    def quality(self) -> dict[str, Any]:
+        return {
+            "still_s": round(self.still_s, 2),
+            "noise_dps": [round(float(v), 4) for v in self.noise_dps],
+        }
+
+
+def estimate_gyro_bias(
+    t_s: FloatArray,
+    acc_g: FloatArray,
+    gyr_dps: FloatArray,
+    *,
+    thresholds: StillnessThresholds = TABLE,
+    min_still_s: float = MIN_STILL_S,
+) -> GyroBiasResult:
+    """Mean gyroscope reading over the still samples (raises :class:`CalibrationError` when the
+    sensor moved too much to leave ``min_still_s`` seconds of rest)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    gyr = np.asarray(gyr_dps, dtype=np.float64)
+    if t.shape[0] < 10:
+        raise CalibrationError("too few samples for a gyroscope bias; record at least 10 s")
+    fs = sample_rate_hz(t)
+    total_s = t.shape[0] / fs
+    segs = still_segments(t, acc_g, gyr, thresholds, min_duration_s=1.0)
+    idx = np.concatenate([np.arange(s.start, s.stop) for s in segs]) if segs else np.zeros(0, int)
+    still_s = idx.shape[0] / fs
+    if still_s < min_still_s:
+        raise CalibrationError(
+            f"the sensor moved: only {still_s:.1f} s of {total_s:.1f} s were still "
+            f"(need {min_still_s:.0f} s); lay it on a table, do not touch it, and repeat"
+        )
+    still = gyr[idx]
+    return GyroBiasResult(
+        bias_dps=still.mean(axis=0),
+        noise_dps=still.std(axis=0),
+        still_s=still_s,
+        total_s=total_s,
+    )

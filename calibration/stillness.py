@@ -1,0 +1,162 @@
+"""Stillness detection: which samples of a recording were taken with the sensor at rest.
+
+A window is still when the per-axis standard deviations of the gyroscope and the accelerometer are
+small (norm of the three standard deviations, so a slow rotation that keeps ``|a|`` at 1 g is still
+seen through the accelerometer's direction change) and the mean angular rate is below a bound (an
+uncalibrated gyroscope reads its bias at rest, so this bound is generous). Everything is vectorised
+with cumulative sums; no per-sample Python loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class StillnessThresholds:
+    """Limits for a window to count as still (units in the names)."""
+
+    window_s: float = 1.0
+    gyr_std_dps: float = 0.6
+    acc_std_g: float = 0.012
+    gyr_mean_dps: float = 10.0
+
+
+#: Sensor lying on a table: gyro bias and accelerometer faces.
+TABLE = StillnessThresholds()
+#: A person standing quietly (sway of a degree or so): the vertical for mounting alignment.
+STANDING = StillnessThresholds(window_s=1.0, gyr_std_dps=5.0, acc_std_g=0.04, gyr_mean_dps=15.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of still samples ``[start, stop)`` (indices into the recording)."""
+
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+def sample_rate_hz(t_s: FloatArray) -> float:
+    """Median sample rate of a time column (raises ValueError when it cannot be told)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    if t.shape[0] < 2:
+        raise ValueError("need at least two samples to tell the sample rate")
+    dt = float(np.median(np.diff(t)))
+    if not np.isfinite(dt) or dt <= 0:
+        raise ValueError("time stamps do not increase")
+    return 1.0 / dt
+
+
+def _moving_sum(x: FloatArray, w: int) -> FloatArray:
+    """Sums over every window of ``w`` consecutive rows (``n - w + 1`` rows out)."""
+    c = np.cumsum(np.concatenate([np.zeros((1, *x.shape[1:])), x], axis=0), axis=0)
+    out: FloatArray = c[w:] - c[:-w]
+    return out
+
+
+def window_stats(
+    acc_g: FloatArray, gyr_dps: FloatArray, w: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per window of ``w`` samples: norm of gyro per-axis std, norm of acc per-axis std, and norm
+    of the mean gyro vector. Windows start at every sample (``n - w + 1`` values)."""
+    acc = np.asarray(acc_g, dtype=np.float64)
+    gyr = np.asarray(gyr_dps, dtype=np.float64)
+    # centre on the overall mean first: keeps the cumulative sums well conditioned
+    acc = acc - acc.mean(axis=0)
+    gyr0 = gyr.mean(axis=0)
+    gyr_c = gyr - gyr0
+    out = []
+    for x in (gyr_c, acc):
+        s1 = _moving_sum(x, w) / w
+        s2 = _moving_sum(x * x, w) / w
+        var = np.clip(s2 - s1 * s1, 0.0, None)
+        out.append(np.sqrt(var.sum(axis=1)))
+    mean_gyr = _moving_sum(gyr_c, w) / w + gyr0
+    return out[0], out[1], np.linalg.norm(mean_gyr, axis=1)
+
+
+def still_mask(
+    t_s: FloatArray,
+    acc_g: FloatArray,
+    gyr_dps: FloatArray,
+    thresholds: StillnessThresholds = TABLE,
+) -> BoolArray:
+    """True for every sample that lies inside at least one still window."""
+    n = int(np.asarray(t_s).shape[0])
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    fs = sample_rate_hz(t_s)
+    w = max(2, round(thresholds.window_s * fs))
+    if n < w:
+        return np.zeros(n, dtype=bool)
+    g_std, a_std, g_mean = window_stats(acc_g, gyr_dps, w)
+    ok = (
+        (g_std < thresholds.gyr_std_dps)
+        & (a_std < thresholds.acc_std_g)
+        & (g_mean < thresholds.gyr_mean_dps)
+    )
+    # sample i is covered by windows k in [i - w + 1, i]
+    c = np.concatenate([[0], np.cumsum(ok.astype(np.int64))])
+    idx = np.arange(n)
+    hi = np.minimum(idx, ok.shape[0] - 1) + 1
+    lo = np.maximum(idx - w + 1, 0)
+    covered: BoolArray = (c[hi] - c[np.minimum(lo, hi)]) > 0
+    return covered
+
+
+def segments_of(mask: BoolArray) -> list[Segment]:
+    """Runs of True in a boolean mask."""
+    m = np.asarray(mask, dtype=np.int8)
+    if m.size == 0:
+        return []
+    d = np.diff(np.concatenate([[0], m, [0]]))
+    starts = np.flatnonzero(d == 1)
+    stops = np.flatnonzero(d == -1)
+    return [Segment(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
+
+
+def still_segments(
+    t_s: FloatArray,
+    acc_g: FloatArray,
+    gyr_dps: FloatArray,
+    thresholds: StillnessThresholds = TABLE,
+    *,
+    min_duration_s: float = 1.0,
+    margin_s: float = 0.25,
+) -> list[Segment]:
+    """Still runs at least ``min_duration_s`` long, trimmed by ``margin_s`` at both ends (the
+    edges of a rest are where a hand is still letting go)."""
+    n = int(np.asarray(t_s).shape[0])
+    if n < 2:
+        return []
+    fs = sample_rate_hz(t_s)
+    margin = round(margin_s * fs)
+    out = []
+    for seg in segments_of(still_mask(t_s, acc_g, gyr_dps, thresholds)):
+        a, b = seg.start + margin, seg.stop - margin
+        if b - a >= min_duration_s * fs:
+            out.append(Segment(a, b))
+    return out
+
+
+def is_still(acc_g: FloatArray, gyr_dps: FloatArray, thresholds: StillnessThresholds = TABLE
+             ) -> bool:
+    """Whether a whole block of samples (e.g. the last second of a live stream) is still."""
+    acc = np.asarray(acc_g, dtype=np.float64)
+    gyr = np.asarray(gyr_dps, dtype=np.float64)
+    if acc.shape[0] < 2:
+        return False
+    g_std = float(np.sqrt(gyr.var(axis=0).sum()))
+    a_std = float(np.sqrt(acc.var(axis=0).sum()))
+    g_mean = float(np.linalg.norm(gyr.mean(axis=0)))
+    return (g_std < thresholds.gyr_std_dps and a_std < thresholds.acc_std_g
+            and g_mean < thresholds.gyr_mean_dps)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+
+from calibration.stillness import STANDING, TABLE, is_still, still_mask, still_segments
+from tests.calibration.synth import SensorErrors, six_faces
+
+
+def test_still_periods_are_found_and_turns_are_not() -> None:
+    rng = np.random.default_rng(0)
+    rec = six_faces(SensorErrors.random(rng), rng, hold_s=4.0, turn_s=1.5)
+    segs = still_segments(rec.t_s, rec.acc_g, rec.gyr_dps, TABLE, min_duration_s=1.0)
+    assert len(segs) == 6
+    fs = 100.0
+    for k, seg in enumerate(segs):
+        hold_start = k * 5.5 * fs
+        assert hold_start <= seg.start < hold_start + 0.5 * fs
+        assert seg.stop <= hold_start + 4.0 * fs
+        assert len(seg) > 3.0 * fs
+    mask = still_mask(rec.t_s, rec.acc_g, rec.gyr_dps, TABLE)
+    turn = slice(int(4.2 * fs), int(5.3 * fs))
+    assert not mask[turn].any()
+
+
+def test_slow_rotation_is_movement_even_with_constant_rate() -> None:
+    """A constant 3 °/s turn has a steady gyro (low std) but a moving gravity direction."""
+    n, fs = 1000, 100.0
+    t = np.arange(n) / fs
+    ang = np.radians(3.0) * t
+    acc = np.stack([np.sin(ang), 0 * t, np.cos(ang)], axis=1)
+    gyr = np.tile([0.0, 3.0, 0.0], (n, 1))
+    assert not still_mask(t, acc, gyr, TABLE).any()
+
+
+def test_standing_thresholds_accept_sway_table_ones_do_not() -> None:
+    rng = np.random.default_rng(1)
+    n, fs = 600, 100.0
+    t = np.arange(n) / fs
+    sway = np.radians(0.8) * np.sin(2 * np.pi * 0.5 * t)
+    acc = np.stack([np.sin(sway), 0 * t, np.cos(sway)], axis=1) + rng.normal(0, 0.01, (n, 3))
+    gyr = np.stack([0 * t, np.degrees(np.gradient(sway, 1 / fs)), 0 * t], axis=1)
+    gyr += rng.normal(0, 0.3, (n, 3))
+    assert is_still(acc, gyr, STANDING)
+    assert not is_still(acc, gyr, TABLE)
