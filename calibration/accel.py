@@ -300,9 +300,9 @@ def fit_accel(poses: Sequence[Pose], *, tolerance_mg: float = TOLERANCE_MG) -> A
                 "hold the six faces (±X, ±Y, ±Z up)")
         b, u = _unpack(sol_e.x)
     else:
-        missing = [f for f in FACES if f not in best]
+        absent = ", ".join(f for f in FACES if f not in best)
         raise CalibrationError(
-            f"missing faces {', '.join(missing)}: hold each of the six faces still ≥ 2 s")
+            f"missing faces {absent}: hold each of the six faces still ≥ 2 s")
 
     # keep the diagonal positive (a sign flip of a row is a mirrored axis, not a calibration)
     if np.any(np.diag(u) <= 0):
