@@ -32,7 +32,7 @@ DEFAULT_PLACEMENT = {
     "ankle-eversion": "foot",
     "isometric-inversion": "foot",
     "isometric-eversion": "foot",
-    "calf-raise": "shank",
+    "calf-raise": "foot",
     "calf-stretch": "shank",
     "warm-up": "foot",
     "still": "shank",
@@ -59,6 +59,7 @@ class SimConfig:
     surface: str = "firm"  # firm | foam
     side: str = "left"  # left | right
     placement: str | None = None  # shank | foot; None: the scenario's default
+    posture: str | None = None  # drills: long-sit | chair | standing; None: the drill's default
     mount_quat_wxyz: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
     sway_scale: float = 1.0  # multiplies the stance noise (person-to-person variation)
     # sensor errors (WitMotion-like defaults)
@@ -104,6 +105,8 @@ class SimConfig:
         check(self.surface in ("firm", "foam"), "surface must be 'firm' or 'foam'")
         check(self.side in ("left", "right"), "side must be 'left' or 'right'")
         check(self.placement in (None, "shank", "foot"), "placement must be 'shank' or 'foot'")
+        check(self.posture in (None, "long-sit", "chair", "standing"),
+              "posture must be 'long-sit', 'chair' or 'standing'")
         check(_finite(self.sample_rate_hz) and 10.0 <= self.sample_rate_hz <= 2000.0,
               "sample_rate_hz must be within 10..2000")
         check(self.duration_s is None or (_finite(self.duration_s) and self.duration_s > 0),

@@ -108,9 +108,12 @@ class SimulatedRecording:
 def make_motion(config: SimConfig) -> Motion:
     """The motion generator of the config's scenario."""
     from firmware_bridge.simulator.balance import BalanceMotion
+    from firmware_bridge.simulator.drills import DEFAULTS, DrillMotion
 
     if config.scenario == "single-leg-balance":
         return BalanceMotion(config)
+    if config.scenario in DEFAULTS:
+        return DrillMotion(config)
     raise ValueError(f"scenario {config.scenario!r} is not simulated yet")
 
 
