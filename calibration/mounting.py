@@ -67,7 +67,7 @@ class MountResult:
         }
 
 
-def _check(placement: str, side: str) -> None:
+def check_side_placement(placement: str, side: str) -> None:
     if placement not in PLACEMENTS:
         raise CalibrationError(f"placement must be shank or foot, not {placement!r}")
     if side not in SIDES:
@@ -132,7 +132,7 @@ def estimate_mounting(
 ) -> MountResult:
     """Mounting from a recording of standing still, then a forward leg swing (calibrated data:
     accelerometer and gyroscope with the profile applied)."""
-    _check(placement, side)
+    check_side_placement(placement, side)
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
     gyr = np.asarray(gyr_dps, dtype=np.float64)

@@ -57,13 +57,15 @@ def face_rotation(face: str) -> FloatArray:
     return rotvec_matrix(c / s * np.arctan2(s, v @ UP))
 
 
-def hold_and_turn(rotations: list[FloatArray], *, hold_s: float = 4.0, turn_s: float = 1.5,
-                  fs: float = 100.0) -> tuple[FloatArray, FloatArray]:
-    """True specific force (g) and rate (°/s) in the sensor frame: hold each orientation, turning
-    between them at a constant body rate."""
+def hold_and_turn(rotations: list[FloatArray], *, hold_s: float | list[float] = 4.0,
+                  turn_s: float = 1.5, fs: float = 100.0) -> tuple[FloatArray, FloatArray]:
+    """True specific force (g) and rate (°/s) in the sensor frame: hold each orientation (for
+    ``hold_s``, or ``hold_s[i]``), turning between them at a constant body rate."""
     accs, gyrs = [], []
-    n_hold, n_turn = round(hold_s * fs), round(turn_s * fs)
+    n_turn = round(turn_s * fs)
+    holds = hold_s if isinstance(hold_s, list) else [hold_s] * len(rotations)
     for i, r in enumerate(rotations):
+        n_hold = round(holds[i] * fs)
         accs.append(np.tile(r.T @ UP, (n_hold, 1)))
         gyrs.append(np.zeros((n_hold, 3)))
         if i + 1 < len(rotations):

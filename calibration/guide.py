@@ -1,0 +1,336 @@
+"""Guided calibration on a live stream: one collector per step, fed batch by batch.
+
+The same collectors serve the terminal (``balance-trainer calibrate``), the dashboard wizard and
+tests: feed raw samples as they arrive, show ``status()`` (prompt, progress, live stillness) and the
+messages ``feed`` returns, and read ``result`` once ``done``. Stillness is judged every
+``block_s`` on the last ``window_s`` of data. Moving during a step is detected and that step (the
+10 s rest, the face being held, the standing posture) starts again, with a message saying so.
+Pure numpy: no I/O, no threads, no clock (time comes from the samples).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from calibration.accel import (
+    FACE_MAX_TILT_DEG,
+    FACE_PROMPTS,
+    FACES,
+    AccelFit,
+    Pose,
+    face_of,
+    fit_accel,
+)
+from calibration.errors import CalibrationError
+from calibration.gyro import GyroBiasResult, estimate_gyro_bias
+from calibration.mounting import (
+    MountResult,
+    analyse_swing,
+    check_side_placement,
+    mounting_from_vectors,
+)
+from calibration.profile import CalibrationProfile
+from calibration.rotation import quat_from_matrix
+from calibration.stillness import STANDING, TABLE, StillnessThresholds, is_still
+
+FloatArray = NDArray[np.float64]
+
+GYRO_HOLD_S = 10.0
+FACE_HOLD_S = 3.0
+STAND_HOLD_S = 3.0
+MOVED_AFTER_S = 0.75  # a still run at least this long that ends in movement is "moved"
+
+STEP_TITLES = {
+    "gyro": "Gyroscope bias",
+    "accel": "Accelerometer: six faces",
+    "mount": "Mounting on the leg",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GuideStatus:
+    """What a user interface shows for the running step."""
+
+    step: str
+    prompt: str
+    progress: float        # 0..1 for the whole step
+    still: bool | None     # stillness of the last window (None before a full window)
+    done: bool
+    detail: str = ""       # e.g. "3/6 faces", "hold 4.2/10 s"
+
+
+class Collector:
+    """Base: buffers samples, judges stillness per block, calls ``_on_block``."""
+
+    step = ""
+
+    def __init__(self, thresholds: StillnessThresholds, *, block_s: float = 0.25,
+                 profile: CalibrationProfile | None = None) -> None:
+        self.thresholds = thresholds
+        self.block_s = block_s
+        self.profile = profile  # applied to incoming data (mounting needs calibrated data)
+        self.t_s = np.zeros(0)
+        self.acc_g = np.zeros((0, 3))
+        self.gyr_dps = np.zeros((0, 3))
+        self.fs: float | None = None
+        self._w = 0
+        self._block = 0
+        self._next = 0
+        self.done = False
+        self.error: str | None = None
+        self.repeats = 0          # how often movement restarted a part of the step
+        self.last_still: bool | None = None
+        self._messages: list[str] = []
+
+    # ------------------------------------------------------------------ feeding
+    def feed(self, t_s: FloatArray, acc_g: FloatArray, gyr_dps: FloatArray) -> list[str]:
+        """Add raw samples; returns the messages this produced (moved, captured, …)."""
+        if self.done or len(t_s) == 0:
+            return []
+        acc = np.asarray(acc_g, dtype=np.float64).reshape(-1, 3)
+        gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
+        if self.profile is not None:
+            acc, gyr = self.profile.apply(acc, gyr)
+        self.t_s = np.concatenate([self.t_s, np.asarray(t_s, dtype=np.float64)])
+        self.acc_g = np.concatenate([self.acc_g, acc])
+        self.gyr_dps = np.concatenate([self.gyr_dps, gyr])
+        if self.fs is None:
+            if self.t_s.shape[0] < 10:
+                return []
+            dt = float(np.median(np.diff(self.t_s)))
+            if not dt > 0:
+                return []
+            self.fs = 1.0 / dt
+            self._w = max(2, round(self.thresholds.window_s * self.fs))
+            self._block = max(1, round(self.block_s * self.fs))
+            self._next = self._w
+        n = self.t_s.shape[0]
+        while not self.done and self._next <= n:
+            e = self._next
+            self.last_still = is_still(self.acc_g[e - self._w:e], self.gyr_dps[e - self._w:e],
+                                       self.thresholds)
+            self._on_block(e, self.last_still)
+            self._next += self._block
+        out, self._messages = self._messages, []
+        return out
+
+    def feed_batch(self, batch: Any) -> list[str]:
+        """Feed a :class:`~trainer.core.batch.SampleBatch`."""
+        return self.feed(batch.t_s, batch.acc_g, batch.gyr_dps)
+
+    def _say(self, text: str) -> None:
+        self._messages.append(text)
+
+    def _seconds(self, a: int, b: int) -> float:
+        return (b - a) / (self.fs or 1.0)
+
+    def _on_block(self, e: int, still: bool) -> None:
+        raise NotImplementedError
+
+    def status(self) -> GuideStatus:
+        raise NotImplementedError
+
+
+class GyroCollector(Collector):
+    """Ten seconds of uninterrupted rest on a table; movement restarts the count."""
+
+    step = "gyro"
+
+    def __init__(self, *, hold_s: float = GYRO_HOLD_S, block_s: float = 0.25) -> None:
+        super().__init__(TABLE, block_s=block_s)
+        self.hold_s = hold_s
+        self._run: int | None = None
+        self._len_s = 0.0
+        self.result: GyroBiasResult | None = None
+
+    def _on_block(self, e: int, still: bool) -> None:
+        if not still:
+            if self._run is not None and self._seconds(self._run, e) >= MOVED_AFTER_S + 1.0:
+                self.repeats += 1
+                self._say(f"moved: keep the sensor still; the {self.hold_s:.0f} s start again")
+            self._run, self._len_s = None, 0.0
+            return
+        if self._run is None:
+            self._run = e - self._w
+        self._len_s = self._seconds(self._run, e)
+        if self._len_s >= self.hold_s:
+            sl = slice(self._run, e)
+            try:
+                self.result = estimate_gyro_bias(self.t_s[sl], self.acc_g[sl], self.gyr_dps[sl],
+                                                 min_still_s=0.6 * self.hold_s)
+            except CalibrationError as exc:
+                self._say(str(exc))
+                self._run, self._len_s = None, 0.0
+                return
+            b = self.result.bias_dps
+            self._say(f"gyroscope bias {b[0]:+.3f} {b[1]:+.3f} {b[2]:+.3f} °/s")
+            self.done = True
+
+    def status(self) -> GuideStatus:
+        return GuideStatus(
+            step=self.step,
+            prompt=f"Lay the sensor on a table and do not touch it ({self.hold_s:.0f} s)",
+            progress=1.0 if self.done else min(1.0, self._len_s / self.hold_s),
+            still=self.last_still, done=self.done,
+            detail=f"still {min(self._len_s, self.hold_s):.1f}/{self.hold_s:.0f} s")
+
+
+class FaceCollector(Collector):
+    """Each of the six faces held still for ``hold_s``, in any order (the prompt suggests one).
+    Moving before a face is captured repeats that face."""
+
+    step = "accel"
+
+    def __init__(self, *, hold_s: float = FACE_HOLD_S, block_s: float = 0.25) -> None:
+        super().__init__(TABLE, block_s=block_s)
+        self.hold_s = hold_s
+        self.poses: dict[str, Pose] = {}
+        self._run: int | None = None
+        self._handled = False
+        self._len_s = 0.0
+        self.result: AccelFit | None = None
+
+    @property
+    def next_face(self) -> str | None:
+        return next((f for f in FACES if f not in self.poses), None)
+
+    def _on_block(self, e: int, still: bool) -> None:
+        if not still:
+            if (self._run is not None and not self._handled
+                    and self._seconds(self._run, e) >= MOVED_AFTER_S + 1.0):
+                face, _ = face_of(self.acc_g[self._run:e - self._w].mean(axis=0))
+                self.repeats += 1
+                self._say(f"moved before {face} up was captured: hold it still again")
+            self._run, self._handled, self._len_s = None, False, 0.0
+            return
+        if self._run is None:
+            self._run, self._handled = e - self._w, False
+        if self._handled:
+            return
+        self._len_s = self._seconds(self._run, e)
+        if self._len_s < self.hold_s:
+            return
+        self._handled = True
+        start = self._run + round(0.25 * (self.fs or 1.0))
+        block = self.acc_g[start:e]
+        mean = block.mean(axis=0)
+        face, tilt = face_of(mean)
+        if tilt > FACE_MAX_TILT_DEG:
+            self._say(f"tilted {tilt:.0f}° from {face} up: lay the sensor squarely on a face")
+            return
+        if face in self.poses:
+            nxt = self.next_face
+            self._say(f"{face} up is done already; next: {FACE_PROMPTS[nxt] if nxt else ''}")
+            return
+        self.poses[face] = Pose(acc_g=mean, n=int(block.shape[0]),
+                                std_g=float(np.sqrt(block.var(axis=0).sum())),
+                                t_start_s=float(self.t_s[start]), t_stop_s=float(self.t_s[e - 1]))
+        self._say(f"captured {face} up ({len(self.poses)}/6)")
+        if len(self.poses) == 6:
+            try:
+                self.result = fit_accel([self.poses[f] for f in FACES])
+            except CalibrationError as exc:
+                self.error = str(exc)
+                self._say(str(exc))
+            self.done = True
+
+    def status(self) -> GuideStatus:
+        nxt = self.next_face
+        current = 0.0 if self._handled else min(1.0, self._len_s / self.hold_s)
+        return GuideStatus(
+            step=self.step,
+            prompt=FACE_PROMPTS[nxt] if nxt else "all six faces captured",
+            progress=1.0 if self.done else (len(self.poses) + current) / 6.0,
+            still=self.last_still, done=self.done,
+            detail=f"{len(self.poses)}/6 faces ({', '.join(self.poses) or 'none yet'})")
+
+
+class MountCollector(Collector):
+    """Stand still (the vertical), then one forward leg swing (the medio-lateral axis). The
+    profile's sensor calibration is applied to the data first. A swing that is too small or not
+    straight is asked for again."""
+
+    step = "mount"
+
+    def __init__(self, *, side: str, placement: str, profile: CalibrationProfile | None = None,
+                 stand_s: float = STAND_HOLD_S, block_s: float = 0.25) -> None:
+        check_side_placement(placement, side)
+        super().__init__(STANDING, block_s=block_s, profile=profile)
+        self.side, self.placement = side, placement
+        self.stand_s = stand_s
+        self.phase = "stand"
+        self._run: int | None = None
+        self._len_s = 0.0
+        self._vertical: FloatArray | None = None
+        self._stand_len_s = 0.0
+        self._swing_start: int | None = None
+        self.result: MountResult | None = None
+
+    def _on_block(self, e: int, still: bool) -> None:
+        if still:
+            if self._run is None:
+                self._run = e - self._w
+            self._len_s = self._seconds(self._run, e)
+            if self._swing_start is not None:  # the swing just ended
+                self._finish_swing(self._swing_start, e - self._w)
+                self._swing_start = None
+                return
+            if self._len_s >= self.stand_s:
+                start = self._run + round(0.25 * (self.fs or 1.0))
+                self._vertical = self.acc_g[start:e].mean(axis=0)
+                self._stand_len_s = self._seconds(start, e)
+                if self.phase == "stand":
+                    self.phase = "swing"
+                    self._say("standing posture captured; now swing the leg forward and back")
+            return
+        # moving
+        if self.phase == "stand" and self._run is not None and self._len_s >= MOVED_AFTER_S:
+            self.repeats += 1
+            self._say("moved: stand still on both feet again")
+        if self.phase == "swing" and self._swing_start is None:
+            self._swing_start = e - self._w
+        self._run, self._len_s = None, 0.0
+
+    def _finish_swing(self, a: int, b: int) -> None:
+        assert self._vertical is not None and self.fs is not None
+        try:
+            swing = analyse_swing(self.gyr_dps[a:b], self.fs)
+            matrix, tilt = mounting_from_vectors(self._vertical, swing.axis_s)
+        except CalibrationError as exc:
+            self.repeats += 1
+            self._say(f"{exc}; try again")
+            return
+        self.result = MountResult(
+            matrix=matrix, quat_wxyz=quat_from_matrix(matrix), placement=self.placement,
+            side=self.side, vertical_s=self._vertical / float(np.linalg.norm(self._vertical)),
+            swing=swing, axis_tilt_deg=tilt, stand_s=self._stand_len_s)
+        self._say(f"swing of {swing.excursion_deg:.0f}° captured")
+        self.done = True
+
+    def status(self) -> GuideStatus:
+        if self.phase == "stand":
+            prompt = (f"Strap the sensor on the {self.side} {self.placement}; stand still on both "
+                      f"feet ({self.stand_s:.0f} s)")
+            progress = 0.5 * min(1.0, self._len_s / self.stand_s)
+        else:
+            prompt = (f"Swing the {self.side} leg about 30° forward and back, knee straight, "
+                      "then stand still")
+            progress = 1.0 if self.done else 0.5 + (0.25 if self._swing_start is not None else 0)
+        return GuideStatus(step=self.step, prompt=prompt, progress=progress,
+                           still=self.last_still, done=self.done, detail=self.phase)
+
+
+def make_collector(step: str, *, side: str = "left", placement: str = "shank",
+                   profile: CalibrationProfile | None = None) -> Collector:
+    """The collector of one step (``gyro``, ``accel`` or ``mount``)."""
+    if step == "gyro":
+        return GyroCollector()
+    if step == "accel":
+        return FaceCollector()
+    if step == "mount":
+        return MountCollector(side=side, placement=placement, profile=profile)
+    raise CalibrationError(f"unknown step {step!r} (gyro, accel or mount)")
