@@ -3,15 +3,77 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import fail
+from trainer.cli.common import fail, positive_float
+
+
+def add_window_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by `demo` and `dashboard` (tests, screenshots, benchmarks)."""
+    p.add_argument("--quit-after", type=positive_float, metavar="S", default=None,
+                   help="close the window after S seconds")
+    p.add_argument("--screenshot", type=Path, metavar="FILE", default=None,
+                   help="save a PNG of the window when closing (with --quit-after) or after 5 s")
+    p.add_argument("--no-audio", action="store_true", help="never open an audio device")
+    p.add_argument("--start-drill", action="store_true",
+                   help="start the selected drill right away (countdown, then recording)")
+    p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ",
+                   help="simulated sensor rate (default 100)")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("dashboard", help="the dashboard (live sensor, simulation or replay)")
+    p = sub.add_parser("dashboard", help="the dashboard (live sensor, simulation or replay)",
+                       description="The Qt dashboard. Without a source option it opens idle "
+                       "(scan/connect from the window).")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--device", metavar="ADDRESS", help="connect to a BLE sensor")
+    g.add_argument("--simulate", action="store_true", help="stream the simulated sensor")
+    g.add_argument("--replay", metavar="SESSION", help="replay a recorded session directory")
+    p.add_argument("--speed", type=positive_float, default=1.0, help="replay speed (0.25–4)")
+    add_window_options(p)
     p.set_defaults(func=run)
 
 
+def check_display(command: str) -> None:
+    from trainer.ui.display import no_display_reason
+
+    reason = no_display_reason(command)
+    if reason:
+        fail(reason)
+
+
+def launch(args: argparse.Namespace, command: str) -> int:
+    check_display(command)
+    if args.rate > 2000 or args.rate < 10:
+        fail("--rate must be within 10..2000 Hz")
+    speed = getattr(args, "speed", 1.0)
+    if not 0.25 <= speed <= 4:
+        fail("--speed must be within 0.25..4")
+    replay = getattr(args, "replay", None)
+    if replay is not None:
+        # open it before the window appears: a bad path is a one-line error, exit 2
+        from trainer.ui.sources import SourceError, replay_source
+
+        try:
+            src, _ = replay_source(replay, speed)
+            src.stop()
+        except SourceError as exc:
+            fail(str(exc))
+    from trainer.ui.app import LaunchOptions, run_dashboard
+
+    def setup(window: Any) -> None:
+        if command == "demo" or getattr(args, "simulate", False):
+            window.start_simulator(args.rate)
+        elif replay is not None:
+            window.open_replay(replay, speed)
+        elif getattr(args, "device", None):
+            window.connect_device(args.device)
+
+    options = LaunchOptions(quit_after_s=args.quit_after, screenshot=args.screenshot,
+                            audio=not args.no_audio, start_drill=args.start_drill)
+    return run_dashboard(setup, options)
+
+
 def run(args: argparse.Namespace) -> int:
-    fail("`dashboard` is not implemented yet")
+    return launch(args, "dashboard")

@@ -1,0 +1,152 @@
+"""The live view with real parts: simulator or a scripted source, the pipeline, the recorder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from firmware_bridge.source import SourceStatus
+from tests.trainer.ui.conftest import ScriptedSource, wait_until
+from trainer.feedback import ZONE_COLOURS, Zone
+from trainer.recording import open_session
+from trainer.ui.drill_run import DONE, RUNNING
+from trainer.ui.settings import DrillSettings
+
+
+def brush_rgb(window: Any) -> tuple[int, int, int] | None:
+    return window.sway.dot_rgb()
+
+
+def test_simulator_streams_into_plots_and_big_numbers(qtbot: Any, window: Any) -> None:
+    window.start_simulator(200.0)
+    wait_until(qtbot, lambda: window.live.ring.count > 300)
+    wait_until(qtbot, lambda: window.metrics.text_of("ellipse_area") != "–")
+    x, _y = window.scroll.ap.getData()
+    assert x is not None and len(x) > 300 and x[-1] == 0.0 and x[0] < 0
+    assert window.frames > 5
+    assert "simulated" in window.device_panel.state.text()
+    wait_until(qtbot, lambda: window.device_panel.rate.text().startswith(("1", "2")))
+    assert window.device_panel.battery.text() == "100 %"
+    # fixed ranges: streaming never autoranges
+    assert window.scroll.tilt.getPlotItem().viewRange()[0] == [-10.0, 0.0]
+
+
+def test_dot_colour_follows_the_target_zone(qtbot: Any, window: Any) -> None:
+    src = ScriptedSource(amp_deg=0.2)
+    window.set_source(src, "device", label="scripted")
+    wait_until(qtbot, lambda: window.live.ring.count > 20)
+    wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.INSIDE])
+    src.offset_deg = (2.6, 0.0)  # inside the 3° target but in the outer band
+    wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.NEAR])
+    src.offset_deg = (0.0, 5.0)
+    wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.OUTSIDE])
+    # the dot is drawn where the user leans: +ML (left) is screen-left
+    xs, ys = window.sway.dot.getData()
+    assert xs[0] < -4 and abs(ys[0]) < 1
+    # switching the colour off keeps the dot but neutral
+    window.feedback_panel.visual.setChecked(False)
+    wait_until(qtbot, lambda: brush_rgb(window) == (150, 150, 150))
+
+
+def test_feedback_fading_bandwidth_hides_colour_inside(qtbot: Any, window: Any) -> None:
+    src = ScriptedSource(amp_deg=0.2)
+    window.set_source(src, "device", label="scripted")
+    window.feedback_panel.mode.setCurrentIndex(window.feedback_panel.mode.findData("bandwidth"))
+    window.start_drill(DrillSettings(duration_s=30, record=False))
+    wait_until(qtbot, lambda: window.drill_state() == RUNNING)
+    wait_until(qtbot, lambda: brush_rgb(window) == (150, 150, 150))
+    src.offset_deg = (5.0, 0.0)
+    wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.OUTSIDE])
+    window.stop_drill()
+
+
+def test_drill_countdown_recording_and_summary(qtbot: Any, window: Any,
+                                                isolated_home: Path) -> None:
+    window.start_simulator(100.0)
+    window.drill_panel.duration.setValue(5)
+    window.start_drill(window.drill_panel.settings().__class__(duration_s=1.0, side="right"))
+    assert window.drill_panel.start_button.text() == "Stop"
+    assert "Get ready" in window.cue.text()
+    wait_until(qtbot, lambda: window.rec.recording)
+    assert "REC" in window.rec.label.text()
+    assert window.recording_path is not None and window.recording_path.is_dir()
+    path = window.recording_path
+    wait_until(qtbot, lambda: window.drill_state() == DONE, 6)
+    assert not window.rec.recording
+    assert window.drill_panel.start_button.text() == "Start"
+    assert window.cue.text().startswith("Done!")
+    s = open_session(path)
+    assert s.status == "complete" and s.side == "right" and s.n_samples > 50
+    assert [e["type"] for e in s.events if e["type"].startswith("drill")] == [
+        "drill_start", "drill_stop"]
+    assert "summary" in s.meta and "losses" in s.meta["summary"]
+    assert path.parent == isolated_home / "data" / "sessions"
+
+
+def test_device_panel_shows_link_states(qtbot: Any, window: Any) -> None:
+    src = ScriptedSource()
+    window.set_source(src, "device", label="scripted")
+    wait_until(qtbot, lambda: "streaming" in window.device_panel.state.text())
+    src.pending += [SourceStatus("battery", "", None, {"percent": 42.0}),
+                    SourceStatus("rssi", "", None, {"rssi": -71})]
+    wait_until(qtbot, lambda: window.device_panel.battery.text() == "42 %")
+    assert window.device_panel.rssi.text() == "-71 dBm"
+    src.pending.append(SourceStatus("reconnecting", "link lost, retrying"))
+    wait_until(qtbot, lambda: "reconnecting" in window.device_panel.state.text())
+    assert "reconnecting" in window.statusBar().currentMessage()
+    src.pending.append(SourceStatus("restored", "after 1.2 s"))
+    wait_until(qtbot, lambda: "streaming" in window.device_panel.state.text())
+    window.disconnect_source()
+    assert src.stopped and window.device_panel.state.text() == "disconnected"
+
+
+def test_a_failing_sensor_never_freezes_and_the_recording_keeps_its_data(
+        qtbot: Any, window: Any) -> None:
+    src = ScriptedSource()
+    window.set_source(src, "device", label="scripted")
+    window.start_drill(DrillSettings(duration_s=60))
+    wait_until(qtbot, lambda: window.rec.recording)
+    path = window.recording_path
+    wait_until(qtbot, lambda: window.live.recorder is not None
+               and window.live.recorder.n_samples > 50)
+    src.fail_with = RuntimeError("BLE adapter error")
+    wait_until(qtbot, lambda: "BLE adapter error" in window.statusBar().currentMessage())
+    frames = window.frames
+    window.stop_drill()  # the user stops: the recording is finished with what it has
+    assert not window.rec.recording
+    s = open_session(path)
+    assert s.status == "complete" and s.n_samples > 50
+    qtbot.wait(100)
+    window.redraw()
+    assert window.frames > frames  # still alive
+    assert window.device_panel.state.text().startswith("error")
+
+
+def test_bad_device_and_scan_without_bluetooth_are_messages(qtbot: Any, window: Any) -> None:
+    window.connect_device("not-an-address")
+    wait_until(qtbot, lambda: window.statusBar().currentMessage() != "")
+    window.device_panel.scan_button.click()
+    wait_until(qtbot, lambda: window.device_panel.scan_button.isEnabled(), 20)
+    assert window.statusBar().currentMessage()
+
+
+def test_audio_unavailable_is_said_and_disabled(qtbot: Any) -> None:
+    from trainer.ui.main_window import MainWindow
+
+    w = MainWindow(audio=True)
+    qtbot.addWidget(w)
+    if w.audio is not None and w.audio.available:  # a machine with a sound card
+        assert w.feedback_panel.audio.isEnabled()
+    else:
+        assert not w.feedback_panel.audio.isEnabled()
+        assert "no sound" in w.feedback_panel.audio.toolTip()
+    w.close()
+
+
+def test_target_and_scale_settings_apply(qtbot: Any, window: Any) -> None:
+    window.feedback_panel.radius.setValue(5.0)
+    x, _y = window.sway.target.getData()
+    assert max(x) == 5.0
+    window.feedback_panel.scale.setCurrentIndex(window.feedback_panel.scale.findData(15.0))
+    assert window.sway.range_deg == 15.0
+    assert window.scroll.tilt.getPlotItem().viewRange()[1] == [-15.0, 15.0]

@@ -1,0 +1,131 @@
+"""Past sessions for the History tab, without Qt: one summary per session directory.
+
+Reads ``session.json`` (and ``events.jsonl`` for balance losses) only — cheap enough to scan
+hundreds of sessions in a worker thread. The dashboard stores its end-of-drill metrics in
+``session.json`` under ``summary``; sessions recorded elsewhere show what their files say.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    path: str
+    start: datetime
+    drill_id: str
+    side: str
+    duration_s: float | None
+    ellipse_area: float | None
+    time_to_first_loss_s: float | None
+    losses: int | None
+    time_in_target_pct: float | None
+    status: str
+    simulated: bool
+
+    @property
+    def start_epoch_s(self) -> float:
+        return self.start.timestamp()
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    try:
+        with (path / "events.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(obj, dict):
+                    out.append(obj)
+    except OSError:
+        pass
+    return out
+
+
+def summarise(path: Path) -> SessionSummary | None:
+    """The summary of one session directory, or None when it is not a readable session."""
+    try:
+        meta = json.loads((path / "session.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict):
+        return None
+    start = _parse_time(meta.get("start_time"))
+    if start is None:
+        return None
+    summary = meta.get("summary") if isinstance(meta.get("summary"), dict) else {}
+    drill = meta.get("drill") if isinstance(meta.get("drill"), dict) else {}
+    events = _events(path)
+    losses_t = [float(e["t_s"]) for e in events
+                if e.get("type") == "balance_loss" and _num(e.get("t_s")) is not None]
+    starts = [float(e["t_s"]) for e in events
+              if e.get("type") == "drill_start" and _num(e.get("t_s")) is not None]
+    ttfl = _num(summary.get("time_to_first_loss_s"))
+    if ttfl is None and losses_t and starts:
+        later = [t - starts[0] for t in losses_t if t >= starts[0]]
+        ttfl = later[0] if later else None
+    n = _num(meta.get("n_samples"))
+    rate = _num(meta.get("sample_rate_hz"))
+    duration = _num(summary.get("duration_s"))
+    if duration is None and n and rate:
+        duration = n / rate
+    losses = _num(summary.get("losses"))
+    return SessionSummary(
+        path=str(path),
+        start=start,
+        drill_id=str(drill.get("id", "?")),
+        side=str(meta.get("side", "?")),
+        duration_s=duration,
+        ellipse_area=_num(summary.get("ellipse_area")),
+        time_to_first_loss_s=ttfl,
+        losses=int(losses) if losses is not None else (len(losses_t) if events else None),
+        time_in_target_pct=_num(summary.get("time_in_target_pct")),
+        status=str(meta.get("status", "?")),
+        simulated=bool(meta.get("simulated", False)),
+    )
+
+
+def scan_sessions(root: Path) -> list[SessionSummary]:
+    """Every readable session under ``root``, oldest first (unreadable ones are skipped)."""
+    if not root.is_dir():
+        return []
+    out = []
+    for child in root.iterdir():
+        if child.is_dir() and (child / "session.json").is_file():
+            s = summarise(child)
+            if s is not None:
+                out.append(s)
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def filter_sessions(sessions: list[SessionSummary], drill_id: str | None,
+                    side: str | None) -> list[SessionSummary]:
+    return [s for s in sessions if (drill_id in (None, "", "all") or s.drill_id == drill_id)
+            and (side in (None, "", "both") or s.side == side)]

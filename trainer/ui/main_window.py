@@ -1,0 +1,759 @@
+"""The dashboard window: panels on the left, big numbers and the cue on top, plots in the middle.
+
+Data path (DESIGN.md): a 60 Hz ``QTimer`` pulls from the source through :class:`LiveSession`
+(source → pipeline → recorder → ring buffers), then redraws with fixed ranges. Only low-rate
+status becomes Qt signals (``status_received``). Nothing on this thread blocks: BLE has its own
+thread, scanning runs in a worker thread, session files are memory-mapped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from firmware_bridge.source import Source, SourceStatus
+from trainer.feedback import FadingSchedule, SonificationParams, Zone, map_tilt, zone_of
+from trainer.ui import theme
+from trainer.ui.audio import AudioFeedback
+from trainer.ui.device_panel import DevicePanel
+from trainer.ui.drill_panel import DrillPanel
+from trainer.ui.drill_run import COUNTDOWN, DONE, IDLE, RUNNING, DrillRun
+from trainer.ui.ellipse import prediction_ellipse
+from trainer.ui.feedback_panel import FeedbackPanel
+from trainer.ui.history_panel import HistoryPanel
+from trainer.ui.live import AP, ML, LiveSession, T, event_fields
+from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
+from trainer.ui.pipeline_factory import pipeline_factory
+from trainer.ui.plots import ScrollingPlots, SwayPlot
+from trainer.ui.replay_panel import ReplayPanel
+from trainer.ui.settings import DrillSettings, FeedbackSettings
+from trainer.ui.sources import SourceError, device_source, replay_source, scan_devices
+
+FRAME_MS = 16  # ~60 Hz
+METRICS_EVERY_S = 0.25
+LINK_EVERY_S = 0.5
+MAX_RECENT = 10
+EVENT_TYPES_TO_JUMP = None  # every event type
+
+
+class MainWindow(QMainWindow):
+    """The dashboard. ``set_source`` plugs in any :class:`Source`; the rest follows."""
+
+    status_received = Signal(object)  # SourceStatus, low rate
+    scan_finished = Signal(object)  # list[(address, label)] or an error string
+
+    def __init__(self, *, window_s: float = 10.0, trace_s: float = 5.0, audio: bool = True,
+                 settings: QSettings | None = None) -> None:
+        super().__init__()
+        theme.configure_pyqtgraph()
+        self.setWindowTitle("Ankle balance trainer")
+        self.setStyleSheet(theme.STYLESHEET)
+        self.window_s = window_s
+        self.trace_s = trace_s
+        self.settings_store = settings or QSettings("balance-trainer", "dashboard")
+        self.live: LiveSession | None = None
+        self.source_kind = ""  # simulated | device | replay
+        self.session: Any = None  # the replayed Session
+        self.drill: DrillRun | None = None
+        self.recording_path: Path | None = None
+        self._recording_t0 = 0.0
+        self.feedback = FeedbackSettings()
+        self.schedule = FadingSchedule("concurrent", 30.0)
+        self.sonify = SonificationParams()
+        self.audio = AudioFeedback() if audio else None
+        self.frames = 0
+        self._dirty = True
+        self._last_metrics = 0.0
+        self._last_link = 0.0
+        self._loss_flash_until = 0.0
+        self._summary: dict[str, Any] = {}
+        self._stream_losses = 0
+        self._nominal_hz = 0.0
+        self.countdown_s = 3.0
+
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self.status_received.connect(self._on_status)
+        self.scan_finished.connect(self._on_scan_finished)
+        if self.audio is not None and not self.audio.available:
+            self.feedback_panel.set_audio_unavailable(self.audio.reason)
+        elif self.audio is None:
+            self.feedback_panel.set_audio_unavailable("disabled (--no-audio)")
+        self._load_recent()
+
+    # ------------------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        self.device_panel = DevicePanel()
+        self.drill_panel = DrillPanel()
+        self.feedback_panel = FeedbackPanel()
+        self.metrics = MetricsPanel()
+        self.cue = CueBanner()
+        self.rec = RecordingIndicator()
+        self.sway = SwayPlot(self.feedback.range_deg, self.feedback.target_radius_deg)
+        self.scroll = ScrollingPlots(self.window_s, self.feedback.range_deg)
+        self.replay_panel = ReplayPanel()
+        self.history = HistoryPanel()
+        self.source_label = QLabel("no source")
+        self.source_label.setObjectName("sourceLabel")
+        self.source_label.setStyleSheet(f"color: {theme.MUTED};")
+
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(0, 0, 0, 0)
+        for w in (self.device_panel, self.drill_panel, self.feedback_panel):
+            side_lay.addWidget(w)
+        side_lay.addStretch(1)
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFixedWidth(340)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        top = QHBoxLayout()
+        top.addWidget(self.source_label)
+        top.addWidget(self.cue, 1)
+        top.addWidget(self.rec)
+
+        plots_right = QSplitter(Qt.Orientation.Vertical)
+        plots_right.addWidget(self.scroll.tilt)
+        plots_right.addWidget(self.scroll.gyr)
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.sway)
+        plots.addWidget(plots_right)
+        plots.setStretchFactor(0, 2)
+        plots.setStretchFactor(1, 3)
+
+        live = QWidget()
+        live_lay = QVBoxLayout(live)
+        live_lay.addLayout(top)
+        live_lay.addWidget(self.metrics)
+        live_lay.addWidget(plots, 1)
+        live_lay.addWidget(self.replay_panel)
+
+        train = QWidget()
+        train_lay = QHBoxLayout(train)
+        train_lay.setContentsMargins(4, 4, 4, 4)
+        train_lay.addWidget(side_scroll)
+        train_lay.addWidget(live, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(train, "Train")
+        self.tabs.addTab(self.history, "History")
+        self.setCentralWidget(self.tabs)
+        self.status_rec = QLabel("")
+        self.statusBar().addPermanentWidget(self.status_rec)
+        self._build_menu()
+
+        dp = self.device_panel
+        dp.scan_requested.connect(self.start_scan)
+        dp.connect_requested.connect(self.connect_device)
+        dp.disconnect_requested.connect(self.disconnect_source)
+        dp.simulate_requested.connect(self.start_simulator)
+        self.drill_panel.start_requested.connect(self.start_drill)
+        self.drill_panel.stop_requested.connect(self.stop_drill)
+        self.feedback_panel.changed.connect(self.apply_feedback_settings)
+        rp = self.replay_panel
+        rp.open_requested.connect(self._open_requested)
+        rp.play_toggled.connect(self.set_playing)
+        rp.speed_changed.connect(self.set_replay_speed)
+        rp.seek_requested.connect(self.seek)
+        rp.prev_event.connect(lambda: self.jump_event(-1))
+        rp.next_event.connect(lambda: self.jump_event(+1))
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Session")
+        act = QAction("&Open recording…", self)
+        act.setShortcut(QKeySequence.StandardKey.Open)
+        act.triggered.connect(lambda: self._open_requested(""))
+        menu.addAction(act)
+        self.recent_menu = menu.addMenu("Open &recent")
+        act = QAction("&Simulated sensor", self)
+        act.triggered.connect(self.start_simulator)
+        menu.addAction(act)
+        menu.addSeparator()
+        act = QAction("&Quit", self)
+        act.setShortcut(QKeySequence.StandardKey.Quit)
+        act.triggered.connect(self.close)
+        menu.addAction(act)
+        tools = self.menuBar().addMenu("&Tools")
+        self.calibrate_action = QAction("&Calibrate sensor…", self)
+        self.calibrate_action.triggered.connect(self.open_calibration)
+        tools.addAction(self.calibrate_action)
+
+    # ------------------------------------------------------------------------------ sources
+    def set_source(self, source: Source, kind: str, *, label: str = "",
+                   session: Any = None, calibration: Any = None,
+                   placement: str = "shank", side: str = "left") -> None:
+        """Stop the current source (finishing any recording) and stream from ``source``."""
+        self._stop_live()
+        self.source_kind = kind
+        self.session = session
+        rate = float(source.info.sample_rate_hz or 100.0)
+        self._nominal_hz = rate
+        factory = pipeline_factory(rate, placement=placement, side=side, calibration=calibration,
+                                   target_radius_deg=self.feedback.target_radius_deg)
+        self.live = LiveSession(source, factory, window_s=self.window_s, sample_rate_hz=rate,
+                                trace_s=self.trace_s)
+        self._stream_losses = 0
+        try:
+            self.live.start()
+        except Exception as exc:
+            self.message(f"could not start {label or kind}: {exc}")
+            self.live = None
+            self.device_panel.set_state("error")
+            return
+        self.source_label.setText(label or kind)
+        self.source_label.setStyleSheet(f"color: {theme.FG};")
+        is_replay = kind == "replay"
+        self.replay_panel.set_enabled_controls(is_replay)
+        self.replay_panel.set_playing(is_replay)
+        self.drill_panel.setEnabled(not is_replay)
+        self.device_panel.set_state("replay" if is_replay else "connecting")
+        self._dirty = True
+
+    def _stop_live(self) -> None:
+        if self.drill is not None and self.drill.state in (COUNTDOWN, RUNNING):
+            self.stop_drill()
+        self._finish_recording()
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+        self.device_panel.set_state("disconnected")
+
+    def start_simulator(self, rate_hz: float | None = None) -> None:
+        from trainer.ui.sources import simulated_source
+
+        try:
+            src = simulated_source(float(rate_hz or 100.0),
+                                   side=self.drill_panel.side.currentText())
+        except SourceError as exc:
+            self.message(str(exc))
+            return
+        self.set_source(src, "simulated",
+                        label=f"Simulated sensor · {src.info.sample_rate_hz:g} Hz",
+                        side=self.drill_panel.side.currentText())
+        self.message("streaming the simulated sensor")
+
+    def connect_device(self, address: str) -> None:
+        try:
+            src = device_source(address)
+        except SourceError as exc:
+            self.message(str(exc))
+            self.device_panel.set_state("error")
+            return
+        calibration = None
+        try:
+            from calibration import store
+
+            loader = getattr(store, "load_for_sensor", None) or getattr(store, "load", None)
+            calibration = loader(address) if loader else None
+        except Exception:
+            calibration = None
+        self.set_source(src, "device", label=f"Sensor {address}", calibration=calibration,
+                        side=self.drill_panel.side.currentText())
+        self.message(f"connecting to {address}…")
+
+    def disconnect_source(self) -> None:
+        self._stop_live()
+        self.source_label.setText("no source")
+        self.source_label.setStyleSheet(f"color: {theme.MUTED};")
+        self.message("disconnected")
+
+    def start_scan(self) -> None:
+        def work() -> None:
+            try:
+                result: object = scan_devices()
+            except SourceError as exc:
+                result = str(exc)
+            except Exception as exc:  # never let a worker thread die silently
+                result = f"scan failed: {exc}"
+            self.scan_finished.emit(result)
+
+        threading.Thread(target=work, name="ble-scan", daemon=True).start()
+        self.message("scanning for sensors…")
+
+    def _on_scan_finished(self, result: object) -> None:
+        if isinstance(result, str):
+            self.device_panel.scan_failed()
+            self.device_panel.set_state("disconnected")
+            self.message(result)
+            return
+        devices = list(result)  # type: ignore[call-overload]
+        self.device_panel.set_scan_results(devices)
+        self.device_panel.set_state("disconnected")
+        self.message(f"found {len(devices)} sensor(s)" if devices else "no sensors found")
+
+    # ------------------------------------------------------------------------------ replay
+    def _open_requested(self, path: str) -> None:
+        if not path:
+            start = str(self._sessions_dir())
+            path = QFileDialog.getExistingDirectory(self, "Open a recorded session", start)
+            if not path:
+                return
+        self.open_replay(path)
+
+    def open_replay(self, path: str, speed: float = 1.0) -> bool:
+        try:
+            src, session = replay_source(path, speed)
+        except SourceError as exc:
+            self.message(f"cannot replay: {exc}")
+            return False
+        meta = session.meta
+        drill = (meta.get("drill") or {}).get("id", "?")
+        self.set_source(src, "replay", label=f"Replay · {Path(path).name} · {drill} "
+                        f"({session.side})", session=session, calibration=session.calibration,
+                        placement=session.placement, side=session.side)
+        self.replay_panel.set_position(0.0, session.duration_s)
+        self._remember_recent(str(Path(path).resolve()))
+        note = " (recovered after a crash)" if session.status == "recovered" else ""
+        self.message(f"replaying {Path(path).name}{note}")
+        return True
+
+    def set_playing(self, on: bool) -> None:
+        src = self.live.source if self.live is not None else None
+        if src is None or self.source_kind != "replay":
+            return
+        if on and src.finished:
+            self.seek(0.0)  # play again from the start, like a video player
+        (src.resume if on else src.pause)()  # type: ignore[attr-defined]
+        self.replay_panel.set_playing(on)
+
+    def set_replay_speed(self, speed: float) -> None:
+        if self.live is not None and self.source_kind == "replay":
+            self.live.source.set_speed(speed)  # type: ignore[attr-defined]
+
+    def seek(self, position_s: float) -> None:
+        """Jump to ``position_s`` from the start: the pipeline is re-run from the start up to
+        there (one vectorised call), so what follows equals the uninterrupted replay."""
+        if self.live is None or self.source_kind != "replay" or self.session is None:
+            return
+        src = self.live.source
+        position_s = float(np.clip(position_s, 0.0, self.session.duration_s))
+        try:
+            src.seek(position_s)  # type: ignore[attr-defined]
+            self.live.reset_view()
+            t_abs = self.session.start_t_s + position_s
+            pre = self.session.batch(None, t_abs)
+            if len(pre):
+                out = self.live.pipeline.process(pre)
+                from trainer.ui.live import PumpResult
+
+                self.live._ingest(out, PumpResult())
+            self.live.losses_t_s.extend(
+                float(e["t_s"]) for e in self.session.events_of("balance_loss")
+                if e.get("t_s") is not None and float(e["t_s"]) <= t_abs)
+        except Exception as exc:
+            self.message(f"seek failed: {exc}")
+            return
+        self.replay_panel.set_position(position_s, self.session.duration_s)
+        self._dirty = True
+        self._last_metrics = 0.0
+
+    def replay_events(self) -> list[dict[str, Any]]:
+        if self.session is None:
+            return []
+        return [e for e in self.session.events if e.get("t_s") is not None]
+
+    def jump_event(self, direction: int) -> None:
+        if self.live is None or self.session is None:
+            return
+        pos = float(self.live.source.position_s)  # type: ignore[attr-defined]
+        t0 = self.session.start_t_s
+        times = sorted(float(e["t_s"]) - t0 for e in self.replay_events())
+        if direction > 0:
+            nxt = [t for t in times if t > pos + 0.05]
+            target = nxt[0] if nxt else None
+        else:
+            prv = [t for t in times if t < pos - 1.0]  # allow stepping back over the current one
+            target = prv[-1] if prv else 0.0
+        if target is None:
+            self.message("no later event")
+            return
+        self.seek(max(0.0, target - 1.0))  # land just before the event, like a video chapter
+        kinds = [e.get("type") for e in self.replay_events()
+                 if abs(float(e["t_s"]) - t0 - target) < 1e-6]
+        self.message(f"event at {target:.1f} s: {', '.join(map(str, kinds))}")
+
+    # ------------------------------------------------------------------------------ drills
+    def start_drill(self, settings: DrillSettings) -> None:
+        if self.live is None:
+            self.message("connect a sensor or start the simulator first")
+            return
+        self.drill = DrillRun(settings, countdown_s=self.countdown_s,
+                              cue_provider=self._cue_provider())
+        self.drill.start(time.monotonic())
+        self.cue.show_cue(self.drill.cue(time.monotonic()))
+        self.schedule = FadingSchedule(self.feedback.mode, settings.duration_s)
+        self.drill_panel.set_running(True)
+        self.live.losses_t_s.clear()
+        self.live.in_target_count = self.live.in_target_total = 0
+        self._stream_losses = 0
+        self._summary = {}
+
+    def stop_drill(self) -> None:
+        if self.drill is None:
+            return
+        was_running = self.drill.state == RUNNING
+        self.drill.stop(time.monotonic())
+        if was_running:
+            self._drill_done(stopped=True)
+        else:
+            self.drill_panel.set_running(False)
+            self.cue.show_cue("")
+
+    def _cue_provider(self) -> Any:
+        try:
+            from trainer.drills import cues  # type: ignore[attr-defined]
+
+            return getattr(cues, "dashboard_cue", None)
+        except Exception:
+            return None
+
+    def _drill_running(self) -> None:
+        """Countdown over: start recording if asked."""
+        assert self.drill is not None and self.live is not None
+        settings = self.drill.settings
+        self.live.losses_t_s.clear()
+        self.live.in_target_count = self.live.in_target_total = 0
+        self._stream_losses = 0
+        if settings.record and self.source_kind != "replay":
+            self._start_recording(settings)
+        if self.live.recorder is not None:
+            self._safe_event("drill_start", drill=settings.drill_id,
+                             parameters=settings.parameters())
+
+    def _drill_done(self, stopped: bool = False) -> None:
+        assert self.drill is not None
+        metrics = self._current_metrics()
+        self._summary = metrics
+        if self.live is not None and self.live.recorder is not None:
+            self._safe_event("drill_stop", stopped_early=stopped)
+        self._finish_recording(summary=metrics)
+        self.drill_panel.set_running(False)
+        area = metrics.get("ellipse_area")
+        pct = metrics.get("time_in_target_pct")
+        parts = ["Stopped" if stopped else "Done!"]
+        if area is not None:
+            parts.append(f"area {area:.1f} °²")
+        if pct is not None:
+            parts.append(f"in target {pct:.0f} %")
+        parts.append(f"losses {metrics.get('losses', 0):.0f}")
+        self.cue.show_cue(" · ".join(parts), theme.TARGET_COLOUR)
+        self.message("drill finished" + (f", saved to {self.recording_path}"
+                                         if self.recording_path else ""))
+        self.history.request_reload()
+
+    # ------------------------------------------------------------------------------ recording
+    def _sessions_dir(self) -> Path:
+        from trainer.paths import sessions_dir
+
+        return sessions_dir()
+
+    def _start_recording(self, settings: DrillSettings) -> None:
+        assert self.live is not None
+        try:
+            from trainer.paths import ensure_private_dir
+            from trainer.recording import SessionWriter
+            from trainer.recording.writer import new_session_id
+
+            root = ensure_private_dir(self._sessions_dir())
+            path = root / new_session_id()
+            info = self.live.source.info
+            writer = SessionWriter(
+                path, sample_rate_hz=self._nominal_hz, device=info, drill_id=settings.drill_id,
+                drill_parameters=settings.parameters(), side=settings.side,
+                placement=getattr(info, "extra", {}).get("placement", "shank"),
+                simulated=info.simulated)
+        except Exception as exc:
+            self.message(f"cannot record: {exc}")
+            return
+        self.live.attach_recorder(writer)
+        self.recording_path = path
+        self._recording_t0 = time.monotonic()
+        self.rec.set_recording(True, 0.0, str(path))
+        self.status_rec.setText(f"recording to {path}")
+
+    def _safe_event(self, kind: str, **fields: Any) -> None:
+        if self.live is None or self.live.recorder is None:
+            return
+        try:
+            self.live.recorder.event(self.live.latest_t_s, kind, **fields)
+        except Exception as exc:
+            self.message(f"recording stopped (data so far kept): {exc}")
+            self.live.close_recorder()
+
+    def _finish_recording(self, summary: dict[str, Any] | None = None) -> None:
+        if self.live is not None and self.live.recorder is not None:
+            meta = {"summary": summary} if summary else {}
+            err = self.live.close_recorder("complete", **meta)
+            if err:
+                self.message(err)
+        if self.rec.recording:
+            self.rec.set_recording(False)
+            self.status_rec.setText("")
+
+    # ------------------------------------------------------------------------------ feedback
+    def apply_feedback_settings(self, fb: FeedbackSettings) -> None:
+        old = self.feedback
+        self.feedback = fb
+        if fb.target_radius_deg != old.target_radius_deg:
+            self.sway.set_target(fb.target_radius_deg)
+            self.scroll.set_target(fb.target_radius_deg)
+        if fb.range_deg != old.range_deg:
+            self.sway.set_range(fb.range_deg)
+            self.scroll.set_tilt_range(fb.range_deg)
+        if self.drill is None or self.drill.state != RUNNING:
+            self.schedule = FadingSchedule(fb.mode, self.schedule.duration_s)
+        if self.audio is not None:
+            if fb.audio and not self.audio.start():
+                self.feedback_panel.set_audio_unavailable(self.audio.reason)
+                self.message(f"no sound: {self.audio.reason}")
+            elif not fb.audio:
+                self.audio.stop()
+        self._dirty = True
+
+    def _feedback_visible(self, zone: Zone) -> bool:
+        if self.drill is None or self.drill.state != RUNNING:
+            return True
+        return self.schedule.show(self.drill.elapsed_s(time.monotonic()), zone)
+
+    # ------------------------------------------------------------------------------ the frame
+    def tick(self) -> None:
+        """One frame: pump, react to status/events, advance the drill, redraw. Never raises."""
+        try:
+            self._tick()
+        except Exception as exc:  # a bug must not freeze or kill the dashboard
+            self.message(f"internal error (kept running): {type(exc).__name__}: {exc}")
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        live = self.live
+        if live is not None:
+            res = live.pump()
+            for err in res.errors:
+                self.message(err)
+                self.device_panel.set_state("error")
+            for st in res.statuses:
+                self.status_received.emit(st)
+            for ev in res.events:
+                self._on_pipeline_event(ev, now)
+            if res.n_new:
+                self._dirty = True
+            if live.running and live.source.finished and self.source_kind == "replay":
+                self.replay_panel.set_playing(False)
+        if self.drill is not None:
+            for state in self.drill.tick(now):
+                if state == RUNNING:
+                    self._drill_running()
+                elif state == DONE:
+                    self._drill_done()
+            if self.drill.state in (COUNTDOWN, RUNNING):
+                self.drill_panel.set_progress(self.drill.elapsed_s(now),
+                                              self.drill.settings.duration_s)
+                if now >= self._loss_flash_until:
+                    self.cue.show_cue(self.drill.cue(now))
+        if self.rec.recording:
+            self.rec.set_recording(True, now - self._recording_t0, str(self.recording_path))
+        if self._dirty:
+            self.redraw(now)
+            self._dirty = False
+        if live is not None and now - self._last_link >= LINK_EVERY_S:
+            self._last_link = now
+            self.device_panel.set_link(live.link.rate_hz(time.perf_counter()), self._nominal_hz,
+                                       live.link.loss_pct)
+            if self.source_kind == "replay":
+                src = live.source
+                self.replay_panel.set_position(float(src.position_s),  # type: ignore[attr-defined]
+                                               float(src.duration_s))  # type: ignore[attr-defined]
+
+    def redraw(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self.frames += 1
+        live = self.live
+        if live is None:
+            return
+        rows = live.ring.view()
+        self.scroll.update(rows, live.losses_t_s)
+        if rows.shape[0] == 0:
+            self.sway.update_dot(None, None, Zone.INSIDE, False)
+            return
+        n_trace = int(self.trace_s * live.sample_rate_hz)
+        trace = rows[-n_trace:]
+        self.sway.update_trace(trace[:, AP], trace[:, ML])
+        ap, ml = float(rows[-1, AP]), float(rows[-1, ML])
+        zone = zone_of(ap, ml, self.feedback.target_radius_deg)
+        show = self._feedback_visible(zone)
+        summary_phase = (self.drill is not None and self.drill.state == RUNNING
+                         and self.schedule.phase_at(self.drill.elapsed_s(now)) == "summary")
+        if summary_phase:
+            self.sway.update_dot(None, None, zone, False)
+        else:
+            self.sway.update_dot(ap, ml, zone, show and self.feedback.visual)
+        self._update_audio(ap, ml, show and not summary_phase)
+        if now - self._last_metrics >= METRICS_EVERY_S:
+            self._last_metrics = now
+            self._update_metrics(trace, rows, now)
+
+    def _update_audio(self, ap: float, ml: float, show: bool) -> None:
+        if self.audio is None or not self.audio.playing:
+            return
+        if not (show and self.feedback.audio):
+            self.audio.synth.silence()
+            return
+        f, p, g = map_tilt(ap, ml, self.sonify)
+        self.audio.synth.set_target(float(f), float(p), float(g))
+
+    def _current_metrics(self) -> dict[str, Any]:
+        live = self.live
+        out: dict[str, Any] = {}
+        if live is None:
+            return out
+        m = live.update_metrics()
+        for key in ("ellipse_area", "mean_velocity", "rms", "path_length"):
+            if key in m and m[key] is not None and np.isfinite(m[key]):
+                out[key] = float(m[key])
+        if live.in_target_total:
+            out["time_in_target_pct"] = 100.0 * live.in_target_count / live.in_target_total
+        out["losses"] = float(len(live.losses_t_s))
+        if live.losses_t_s and self.drill is not None:
+            out["losses_t_s"] = list(live.losses_t_s)
+        return out
+
+    def _update_metrics(self, trace: Any, rows: Any, now: float) -> None:
+        assert self.live is not None
+        values: dict[str, Any] = dict(self._current_metrics())
+        if self.drill is not None and self.drill.state in (COUNTDOWN, RUNNING):
+            values["time_left_s"] = self.drill.remaining_s(now)
+        else:
+            values["time_left_s"] = None
+        self.metrics.set_values(values)
+        ell = prediction_ellipse(-trace[:, ML], trace[:, AP])
+        self.sway.update_ellipse(ell)
+        # loss markers on the sway view: the tilt at each loss still in the buffer
+        if self.live.losses_t_s:
+            t = rows[:, T]
+            lt = np.asarray(self.live.losses_t_s)
+            lt = lt[(lt >= t[0]) & (lt <= t[-1])]
+            idx = np.clip(np.searchsorted(t, lt), 0, len(t) - 1)
+            self.sway.update_losses(rows[idx, AP].tolist(), rows[idx, ML].tolist())
+        else:
+            self.sway.update_losses([], [])
+
+    def _on_pipeline_event(self, ev: dict[str, Any], now: float) -> None:
+        kind = str(ev.get("type", ""))
+        if kind in ("balance_loss", "loss", "balance-loss"):
+            self._stream_losses += 1
+            self.cue.show_cue("Balance lost — foot down, then start again", theme.LOSS_COLOUR)
+            self._loss_flash_until = now + 2.0
+            self.message(f"balance loss at {float(ev.get('t_s') or 0):.1f} s")
+
+    # ------------------------------------------------------------------------------ status
+    def _on_status(self, st: SourceStatus) -> None:
+        kind = st.kind
+        dp = self.device_panel
+        if kind == "battery":
+            pct = st.data.get("percent", st.data.get("battery_pct"))
+            dp.set_battery(None if pct is None else float(pct))
+        elif kind == "rssi":
+            val = st.data.get("rssi", st.data.get("dbm"))
+            dp.set_rssi(None if val is None else float(val))
+        elif kind in ("connecting", "connected", "streaming", "reconnecting", "lost", "error"):
+            state = kind
+            if kind == "streaming" and self.source_kind == "simulated":
+                state = "simulated"
+            if self.source_kind == "replay" and kind in ("connecting", "connected", "streaming"):
+                state = "replay"
+            dp.set_state(state)
+            if kind in ("lost", "reconnecting", "error"):
+                self.message(f"sensor {kind}" + (f": {st.message}" if st.message else ""))
+        elif kind == "restored":
+            dp.set_state("streaming")
+            self.message("sensor link restored" + (f": {st.message}" if st.message else ""))
+        elif kind == "stopped":
+            dp.set_state("finished" if self.source_kind == "replay" else "stopped")
+        elif kind == "gap":
+            self.statusBar().showMessage(f"link gap: {st.message}", 3000)
+
+    # ------------------------------------------------------------------------------ misc
+    def message(self, text: str, timeout_ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history:
+            self.history.ensure_loaded()
+
+    def _load_recent(self) -> None:
+        value = self.settings_store.value("recent_sessions", [])
+        paths = [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+        self._set_recent(paths)
+
+    def _remember_recent(self, path: str) -> None:
+        value = self.settings_store.value("recent_sessions", [])
+        paths = [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+        paths = [path] + [p for p in paths if p != path]
+        paths = paths[:MAX_RECENT]
+        self.settings_store.setValue("recent_sessions", paths)
+        self._set_recent(paths)
+
+    def _set_recent(self, paths: list[str]) -> None:
+        self.replay_panel.set_recent(paths)
+        self.recent_menu.clear()
+        for p in paths:
+            act = QAction(Path(p).name, self)
+            act.triggered.connect(lambda _c=False, p=p: self.open_replay(p))
+            self.recent_menu.addAction(act)
+        self.recent_menu.setEnabled(bool(paths))
+
+    def open_calibration(self) -> None:
+        try:
+            from trainer.ui import calibration_wizard  # type: ignore[attr-defined]
+        except ImportError:
+            self.message("the calibration wizard is not available yet; use "
+                         "`balance-trainer calibrate`")
+            return
+        cls = getattr(calibration_wizard, "CalibrationWizard", None)
+        if cls is None:
+            self.message("the calibration wizard is not available")
+            return
+        try:
+            self._wizard = cls(parent=self)
+            self._wizard.show()
+        except Exception as exc:
+            self.message(f"calibration wizard failed: {exc}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.timer.stop()
+        self._stop_live()
+        if self.audio is not None:
+            self.audio.stop()
+        self.history.shutdown()
+        super().closeEvent(event)
+
+    def drill_state(self) -> str:
+        return IDLE if self.drill is None else self.drill.state
+
+    def recorded_event(self, ev: Any) -> dict[str, Any]:
+        return event_fields(ev)

@@ -1,0 +1,100 @@
+"""Big live numbers (readable from two metres), the cue banner and the recording indicator."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from trainer.ui import theme
+
+# (key, caption, unit, format)
+TILES = (
+    ("ellipse_area", "Sway area (95 %)", "°²", "{:.1f}"),
+    ("mean_velocity", "Sway speed", "°/s", "{:.1f}"),
+    ("time_in_target_pct", "In target", "%", "{:.0f}"),
+    ("losses", "Balance losses", "", "{:.0f}"),
+    ("time_left_s", "Time left", "s", "{:.0f}"),
+)
+
+
+class MetricTile(QFrame):
+    def __init__(self, caption: str, unit: str) -> None:
+        super().__init__()
+        self.setStyleSheet(f"background: {theme.PANEL_BG}; border-radius: 8px;")
+        self.value = QLabel("–")
+        self.value.setObjectName("metricValue")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        cap = QLabel(f"{caption}" + (f" ({unit})" if unit else ""))
+        cap.setObjectName("metricCaption")
+        cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.addWidget(self.value)
+        lay.addWidget(cap)
+
+
+class MetricsPanel(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: dict[str, MetricTile] = {}
+        self._formats: dict[str, str] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, (key, caption, unit, fmt) in enumerate(TILES):
+            tile = MetricTile(caption, unit)
+            self.tiles[key] = tile
+            self._formats[key] = fmt
+            grid.addWidget(tile, 0, i)
+
+    def set_values(self, values: dict[str, float | None]) -> None:
+        for key, tile in self.tiles.items():
+            if key not in values:
+                continue
+            v = values[key]
+            tile.value.setText("–" if v is None else self._formats[key].format(v))
+
+    def text_of(self, key: str) -> str:
+        return self.tiles[key].value.text()
+
+
+class CueBanner(QLabel):
+    """One line of big text: countdown, drill cue, 'balance lost', the end summary."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setObjectName("cue")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumHeight(60)
+
+    def show_cue(self, text: str, colour: str = theme.FG) -> None:
+        self.setText(text)
+        self.setStyleSheet(f"color: {colour};")
+
+
+class RecordingIndicator(QWidget):
+    """A red '● REC 0:42' badge that blinks while recording; hidden otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.label = QLabel("")
+        self.label.setObjectName("rec")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label)
+        self.recording = False
+        self.set_recording(False)
+
+    def set_recording(self, on: bool, elapsed_s: float = 0.0, path: str = "") -> None:
+        self.recording = on
+        if not on:
+            self.label.setText("not recording")
+            self.label.setStyleSheet(f"color: {theme.MUTED}; padding: 4px 12px;")
+            self.label.setToolTip("")
+            return
+        m, s = divmod(int(elapsed_s), 60)
+        dot = "●" if int(elapsed_s * 2) % 2 == 0 else "○"
+        self.label.setText(f"{dot} REC {m}:{s:02d}")
+        self.label.setStyleSheet(
+            f"color: white; background: {theme.REC_COLOUR}; border-radius: 6px; padding: 4px 12px;")
+        self.label.setToolTip(path)

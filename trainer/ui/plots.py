@@ -1,0 +1,200 @@
+"""Live plots: scrolling tilt and angular-velocity traces, and the 2-D sway view with the target.
+
+Fast by construction (DESIGN.md): relative time on a fixed x range (ticks never regenerate), fixed y
+ranges, 1-px cosmetic pens, antialias off, ``skipFiniteCheck=True``, data as views of the ring
+buffer. Nothing here runs per sample; ``update`` runs once per frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtGui import QPaintEvent
+
+from trainer.feedback import ZONE_COLOURS, Zone
+from trainer.ui import theme
+from trainer.ui.ellipse import Ellipse
+from trainer.ui.live import AP, GX, GY, GZ, ML, T
+
+
+class FastPlotWidget(pg.PlotWidget):
+    """A PlotWidget with fixed ranges, no mouse interaction and an optional post-paint hook."""
+
+    def __init__(self, xrange: tuple[float, float], yrange: tuple[float, float],
+                 *, title: str | None = None) -> None:
+        super().__init__()
+        self.paint_hook: Callable[[], None] | None = None
+        item = self.getPlotItem()
+        item.setMouseEnabled(False, False)
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        item.disableAutoRange()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        if title:
+            item.setTitle(title, color=theme.MUTED, size="11pt")
+        item.getAxis("left").setWidth(48)
+        for name in ("left", "bottom"):
+            ax = item.getAxis(name)
+            ax.setTickFont(theme.font(13))
+            ax.setTextPen(theme.FG)
+        self.set_ranges(xrange, yrange)
+
+    def set_ranges(self, xrange: tuple[float, float], yrange: tuple[float, float]) -> None:
+        item = self.getPlotItem()
+        item.setXRange(*xrange, padding=0)
+        item.setYRange(*yrange, padding=0)
+
+    def paintEvent(self, ev: QPaintEvent) -> None:
+        super().paintEvent(ev)
+        if self.paint_hook is not None:
+            self.paint_hook()
+
+
+def _curve(plot: FastPlotWidget, colour: str, name: str | None = None) -> pg.PlotDataItem:
+    c = plot.plot([], [], pen=theme.pen(colour), name=name, skipFiniteCheck=True)
+    c.setClipToView(False)
+    return c
+
+
+def _vlines(xs: NDArray[np.float64], lo: float, hi: float) -> tuple[NDArray[np.float64], ...]:
+    """Vertical segments at ``xs`` as (x, y) pairs for ``connect='pairs'``."""
+    x = np.repeat(xs, 2)
+    y = np.tile([lo, hi], xs.shape[0])
+    return x, y
+
+
+class ScrollingPlots:
+    """Tilt AP/ML and angular velocity over the last ``window_s`` seconds (time relative to now)."""
+
+    def __init__(self, window_s: float = 10.0, tilt_range_deg: float = 10.0,
+                 gyr_range_dps: float = 60.0) -> None:
+        self.window_s = window_s
+        self.tilt = FastPlotWidget((-window_s, 0.0), (-tilt_range_deg, tilt_range_deg),
+                                   title=f"Tilt (°): <span style='color:{theme.AP_COLOUR}'>"
+                                   f"AP forward +</span>  <span style='color:{theme.ML_COLOUR}'>"
+                                   "ML right +</span>")
+        self.gyr = FastPlotWidget((-window_s, 0.0), (-gyr_range_dps, gyr_range_dps),
+                                  title="Angular velocity (°/s): " + " ".join(
+                                      f"<span style='color:{c}'>{a}</span>"
+                                      for c, a in zip(theme.GYR_COLOURS, "xyz", strict=True)))
+        self.gyr.getPlotItem().setXLink(self.tilt.getPlotItem())
+        self.gyr.getPlotItem().getAxis("bottom").setLabel("seconds", color=theme.MUTED)
+        self.tilt_range_deg = tilt_range_deg
+        self.gyr_range_dps = gyr_range_dps
+        self.band = [
+            self.tilt.plot([-window_s, 0], [y, y], pen=theme.pen(theme.TARGET_COLOUR, dashed=True))
+            for y in (-3.0, 3.0)
+        ]
+        self.ap = _curve(self.tilt, theme.AP_COLOUR)
+        self.ml = _curve(self.tilt, theme.ML_COLOUR)
+        self.g = [_curve(self.gyr, c) for c in theme.GYR_COLOURS]
+        self.loss_tilt = self.tilt.plot([], [], pen=theme.pen(theme.LOSS_COLOUR, width=2),
+                                        connect="pairs", skipFiniteCheck=True)
+        self.loss_gyr = self.gyr.plot([], [], pen=theme.pen(theme.LOSS_COLOUR, width=2),
+                                      connect="pairs", skipFiniteCheck=True)
+
+    @property
+    def widgets(self) -> tuple[FastPlotWidget, FastPlotWidget]:
+        return self.tilt, self.gyr
+
+    def set_target(self, radius_deg: float) -> None:
+        for line, y in zip(self.band, (-radius_deg, radius_deg), strict=True):
+            line.setData([-self.window_s, 0], [y, y])
+
+    def set_tilt_range(self, range_deg: float) -> None:
+        self.tilt_range_deg = range_deg
+        self.tilt.set_ranges((-self.window_s, 0.0), (-range_deg, range_deg))
+
+    def update(self, rows: NDArray[np.float64], losses_t_s: Sequence[float]) -> None:
+        """Redraw from ring-buffer rows (oldest first); x is time relative to the newest row."""
+        if rows.shape[0] == 0:
+            for c in (self.ap, self.ml, *self.g):
+                c.setData([], [])
+            return
+        t_now = rows[-1, T]
+        x = rows[:, T] - t_now
+        self.ap.setData(x, rows[:, AP], skipFiniteCheck=True)
+        self.ml.setData(x, -rows[:, ML], skipFiniteCheck=True)  # screen: right lean is +
+        for c, col in zip(self.g, (GX, GY, GZ), strict=True):
+            c.setData(x, rows[:, col], skipFiniteCheck=True)
+        lx = np.asarray([t - t_now for t in losses_t_s if t_now - self.window_s <= t <= t_now])
+        for item, lim in ((self.loss_tilt, self.tilt_range_deg),
+                          (self.loss_gyr, self.gyr_range_dps)):
+            if lx.size:
+                item.setData(*_vlines(lx, -lim, lim), connect="pairs", skipFiniteCheck=True)
+            else:
+                item.setData([], [])
+
+
+class SwayPlot(FastPlotWidget):
+    """Tilt AP (up = forward) against ML (right = lean right): trace, target, ellipse, live dot.
+
+    The screen's x is −ML (the segment frame's y points to the person's left) so the dot moves the
+    way the user leans while facing the screen.
+    """
+
+    def __init__(self, range_deg: float = 8.0, target_radius_deg: float = 3.0) -> None:
+        super().__init__((-range_deg, range_deg), (-range_deg, range_deg))
+        item = self.getPlotItem()
+        item.setAspectLocked(True)
+        item.setLabel("bottom", "ML tilt (°, right +)", color=theme.MUTED)
+        item.setLabel("left", "AP tilt (°, forward +)", color=theme.MUTED)
+        self.range_deg = range_deg
+        self.radius_deg = target_radius_deg
+        self.target = self.plot([], [], pen=theme.pen(theme.TARGET_COLOUR, width=3))
+        self.trace = self.plot([], [], pen=theme.pen(theme.TRACE_COLOUR), skipFiniteCheck=True)
+        self.ellipse = self.plot([], [], pen=theme.pen(theme.ELLIPSE_COLOUR, width=2, dashed=True))
+        self.losses = pg.ScatterPlotItem(size=14, symbol="x", pen=theme.pen(theme.LOSS_COLOUR, 2),
+                                         brush=None)
+        self.addItem(self.losses)
+        self.dot = pg.ScatterPlotItem(size=34, pen=pg.mkPen("#ffffff", width=2))
+        self.addItem(self.dot)
+        self.zone: Zone = Zone.INSIDE
+        self.dot_brush: object = None
+        self._brushes = {z: pg.mkBrush(*rgb) for z, rgb in ZONE_COLOURS.items()}
+        self._neutral = pg.mkBrush(150, 150, 150)
+        self.set_target(target_radius_deg)
+
+    def set_target(self, radius_deg: float) -> None:
+        self.radius_deg = radius_deg
+        t = np.linspace(0, 2 * np.pi, 97)
+        self.target.setData(radius_deg * np.cos(t), radius_deg * np.sin(t))
+
+    def set_range(self, range_deg: float) -> None:
+        self.range_deg = range_deg
+        self.set_ranges((-range_deg, range_deg), (-range_deg, range_deg))
+
+    def update_trace(self, ap: NDArray[np.float64], ml: NDArray[np.float64]) -> None:
+        self.trace.setData(-ml, ap, skipFiniteCheck=True)
+
+    def update_dot(self, ap: float | None, ml: float | None, zone: Zone, show_colour: bool) -> None:
+        if ap is None or ml is None or not (np.isfinite(ap) and np.isfinite(ml)):
+            self.dot.setData([], [])
+            return
+        self.zone = zone
+        # keep the dot on screen (at the edge) when the tilt exceeds the range
+        r = self.range_deg * 0.97
+        x, y = float(np.clip(-ml, -r, r)), float(np.clip(ap, -r, r))
+        brush = self._brushes[zone] if show_colour else self._neutral
+        self.dot_brush = brush
+        self.dot.setData([x], [y], brush=brush)
+
+    def dot_rgb(self) -> tuple[int, int, int] | None:
+        """Colour of the live dot (None when hidden)."""
+        if self.dot_brush is None or not len(self.dot.data):
+            return None
+        c = self.dot_brush.color()
+        return (c.red(), c.green(), c.blue())
+
+    def update_ellipse(self, ellipse: Ellipse | None) -> None:
+        if ellipse is None:
+            self.ellipse.setData([], [])
+            return
+        x, y = ellipse.outline()
+        self.ellipse.setData(x, y)
+
+    def update_losses(self, ap: Sequence[float], ml: Sequence[float]) -> None:
+        self.losses.setData([-v for v in ml], list(ap))
