@@ -1,17 +1,43 @@
-"""`balance-trainer export`: session directory to CSV."""
+"""`balance-trainer export`: a session directory to generic CSV (plus tilt columns).
+
+Columns: ``t_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps,seq`` (+ ``mag_x_ut,mag_y_ut,
+mag_z_ut`` when the session has a magnetometer) + ``tilt_ap_deg,tilt_ml_deg`` (anatomical tilt
+from the core pipeline with the session's calibration; left out with ``--no-tilt`` or when the
+pipeline is not available). The file is written to a temporary name and renamed at the end.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from trainer.cli.common import fail
+from trainer.cli.common import CliError
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("export", help="session directory to CSV")
+    p = sub.add_parser("export", help="session directory to CSV",
+                       description="Export a session as generic CSV (see `import --help`).")
+    p.add_argument("session", metavar="SESSION", help="session directory")
+    p.add_argument("--format", choices=("csv",), default="csv", help="output format (csv)")
+    p.add_argument("--out", required=True, metavar="FILE", help="CSV file to write (- = stdout)")
+    p.add_argument("--no-tilt", action="store_true", help="leave out the tilt columns")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    fail("`export` is not implemented yet")
+    import sys
+
+    from trainer.recording import SessionError, open_session
+    from trainer.recording.convert import export_csv
+    from trainer.recording.tilt import tilt_columns
+
+    try:
+        session = open_session(args.session)
+        n = export_csv(session, args.out, tilt=None if args.no_tilt else tilt_columns)
+    except SessionError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if args.out != "-":
+        print(f"{args.out}  ({n} rows)", file=sys.stderr)
+    return 0

@@ -1,17 +1,65 @@
-"""`balance-trainer import`: CSV to session directory."""
+"""`balance-trainer import`: CSV (generic, MetaBase, Movella DOT) to a new session directory.
+
+All or nothing: the session is built in a hidden directory next to ``--out`` and renamed into
+place at the end; on any error nothing is left behind.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import fail
+from trainer.cli.common import CliError, add_drill_options, positive_float
+
+FORMATS = ("generic", "metabase", "movella")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("import", help="CSV to session directory")
+    p = sub.add_parser(
+        "import",
+        help="CSV to session directory",
+        description="Import CSV into a new session directory. generic: t_s,acc_x_g,acc_y_g,"
+        "acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps (+ optional seq, mag_x_ut,mag_y_ut,mag_z_ut). "
+        "metabase: the Accelerometer and Gyroscope CSVs of a MetaBase export (give both, or "
+        "the accelerometer file when the gyroscope file sits beside it). movella: one Movella "
+        "DOT export with Acc_* (m/s^2) and Gyr_* (deg/s).",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV file(s)")
+    p.add_argument("--format", required=True, choices=FORMATS, dest="source_format",
+                   help="what kind of CSV")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="new session directory (default: a new folder in the sessions folder)")
+    add_drill_options(p)
+    p.add_argument("--rate", type=positive_float, default=None, metavar="HZ",
+                   help="nominal sample rate (default: the file's, or from the time stamps)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    fail("`import` is not implemented yet")
+    from trainer.recording import SessionError
+    from trainer.recording.convert import import_csv
+
+    drill = args.drill or "single-leg-balance"
+    side = args.side or "left"
+    placement = args.placement
+    if placement is None:
+        from firmware_bridge.simulator.config import DEFAULT_PLACEMENT
+
+        placement = DEFAULT_PLACEMENT.get(drill, "shank")
+    if args.out:
+        out = Path(args.out)
+    else:
+        from trainer.cli.record import default_out_dir
+
+        out = default_out_dir(drill, side)
+    try:
+        session = import_csv(args.files, args.source_format, out, drill_id=drill, side=side,
+                             placement=placement, rate_hz=args.rate)
+    except SessionError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"import failed: {exc.strerror or exc}: {exc.filename or ''}") from None
+    print(f"{session.path}  ({session.n_samples} samples, {session.duration_s:.1f} s, "
+          f"{session.sample_rate_hz:g} Hz)")
+    return 0

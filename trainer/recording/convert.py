@@ -1,0 +1,140 @@
+"""CSV ↔ session directory, all-or-nothing: nothing half-written is ever left behind.
+
+Import writes the session into a hidden temporary directory next to ``out`` and renames it into
+place at the very end; export writes a temporary file next to the CSV and renames it. On any
+error (or Ctrl-C) the temporary is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer.core.batch import SampleBatch
+from trainer.recording import csvio
+from trainer.recording.errors import SessionError
+from trainer.recording.fsutil import FILE_MODE, fsync_dir
+from trainer.recording.reader import Session, open_session
+from trainer.recording.writer import SessionWriter
+
+CHUNK = 100_000  # samples per write/format step (bounded memory for long sessions)
+
+
+def check_new_dir(out: Path) -> None:
+    """``out`` must not exist, or be an empty directory (we never overwrite a session)."""
+    if out.exists():
+        if not out.is_dir():
+            raise SessionError(f"{out} exists and is not a directory")
+        if any(out.iterdir()):
+            raise SessionError(f"{out} exists and is not empty (refusing to overwrite)")
+
+
+@contextlib.contextmanager
+def staged_dir(out: Path) -> Iterator[Path]:
+    """A temporary directory beside ``out`` that becomes ``out`` when the block succeeds."""
+    check_new_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        yield tmp
+        if out.exists():
+            out.rmdir()  # an empty directory the user made for us
+        os.rename(tmp, out)
+        fsync_dir(out.parent)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def import_csv(
+    paths: Sequence[str | os.PathLike[str]],
+    source_format: str,
+    out: str | os.PathLike[str],
+    *,
+    drill_id: str = "single-leg-balance",
+    side: str = "left",
+    placement: str = "shank",
+    rate_hz: float | None = None,
+) -> Session:
+    """Read CSV file(s) of ``source_format`` into a new session directory ``out``.
+
+    ``rate_hz`` overrides the nominal rate (otherwise: the file's stated rate, or the median
+    sample interval). Returns the opened session.
+    """
+    out = Path(out)
+    check_new_dir(out)
+    data = csvio.read_csv([Path(p) for p in paths], source_format)
+    rate = rate_hz or data.sample_rate_hz
+    if not rate:
+        raise SessionError("cannot tell the sample rate from the time stamps; give --rate HZ")
+    with staged_dir(out) as tmp:
+        writer = SessionWriter(
+            tmp,
+            sample_rate_hz=rate,
+            device=data.device or None,
+            drill_id=drill_id,
+            side=side,
+            placement=placement,
+            simulated=False,
+            with_mag=data.batch.mag_ut is not None,
+            start_time=data.start_time,
+            extra={"imported_from": {"format": data.source_format, "files": data.files,
+                                     **data.notes}},
+        )
+        try:
+            for part in data.batch.split([CHUNK] * (len(data.batch) // CHUNK)):
+                writer.append(part)
+        finally:
+            writer.close()
+        if writer.dropped_samples:  # the readers refuse backwards time, so this is a bug
+            raise SessionError(f"internal: {writer.dropped_samples} samples dropped on import")
+    return open_session(out)
+
+
+TiltFn = Callable[[Session], Callable[[SampleBatch], Mapping[str, np.ndarray]] | None]
+
+
+def export_csv(
+    session: Session | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    tilt: TiltFn | None = None,
+) -> int:
+    """Write a session as generic CSV (``-`` for stdout); returns the number of rows.
+
+    ``tilt(session)`` may return a per-batch function giving ``tilt_ap_deg``/``tilt_ml_deg``
+    columns (the CLI passes the core pipeline's); it must be stateful across the batches, which
+    arrive in order.
+    """
+    s = session if isinstance(session, Session) else open_session(session)
+    extra = tilt(s) if tilt is not None else None
+    names = ("tilt_ap_deg", "tilt_ml_deg") if extra is not None else ()
+    batches = (s.slice(i, min(i + CHUNK, s.n_samples)) for i in range(0, s.n_samples, CHUNK))
+    kwargs: dict[str, Any] = {"with_seq": True, "with_mag": s.has_mag, "extra": extra,
+                              "extra_names": names}
+    if str(out) == "-":
+        return csvio.write_generic(sys.stdout, batches, **kwargs)
+    dest = Path(out)
+    if dest.is_dir():
+        raise SessionError(f"{dest} is a directory; give a file name for the CSV")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            n = csvio.write_generic(f, batches, **kwargs)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n
