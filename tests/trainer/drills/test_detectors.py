@@ -1,0 +1,145 @@
+"""Detectors: reps (accuracy, no double counts, chunk invariance), stillness, balance losses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.trainer.drills.synth import rep_trace
+from trainer.drills.detectors import (
+    BalanceLossDetector,
+    RepCounter,
+    StillnessMonitor,
+    rep_summary,
+    still_segments,
+)
+
+FS = 100.0
+
+
+def count(t: np.ndarray, y: np.ndarray, chunk: int | None = None, **kw: float) -> RepCounter:
+    rc = RepCounter(FS, **kw)  # type: ignore[arg-type]
+    if chunk is None:
+        rc.update(t, y)
+    else:
+        for a in range(0, t.size, chunk):
+            rc.update(t[a:a + chunk], y[a:a + chunk])
+    return rc
+
+
+def matched(rc: RepCounter, peaks: list[float], tol: float = 1.0) -> tuple[int, int]:
+    """(true reps found, extra detections) matching each detection to one true peak."""
+    free = list(peaks)
+    extra = 0
+    for r in rc.reps:
+        d = [abs(r.t_peak_s - p) for p in free]
+        if d and min(d) <= tol:
+            free.pop(int(np.argmin(d)))
+        else:
+            extra += 1
+    return len(peaks) - len(free), extra
+
+
+@pytest.mark.parametrize("noise", [0.2, 1.0, 2.0])
+def test_rep_accuracy_on_varied_tempo_amplitude_noise(noise: float) -> None:
+    found = total = extra = 0
+    for seed in range(8):
+        t, y, peaks = rep_trace(15, seed, noise_deg=noise, sign=-1.0 if seed % 2 else 1.0)
+        rc = count(t, y, direction=0)
+        f, e = matched(rc, peaks)
+        found, total, extra = found + f, total + len(peaks), extra + e
+    assert found / total >= 0.95
+    assert extra == 0
+
+
+def test_wobble_at_the_top_does_not_double_count() -> None:
+    t, y, _peaks = rep_trace(12, 5, wobble_deg=4.0, amp_range=(15.0, 30.0))
+    rc = count(t, y, direction=1)
+    assert rc.count == 12
+
+
+def test_small_movements_are_not_reps() -> None:
+    t, y, _ = rep_trace(10, 2, amp_range=(2.0, 4.0))
+    assert count(t, y, direction=1, min_rom_deg=6.0).count == 0
+
+
+def test_chunking_does_not_change_the_reps() -> None:
+    t, y, _ = rep_trace(10, 3, noise_deg=1.0)
+    whole = count(t, y, direction=1)
+    pieces = count(t, y, chunk=7, direction=1)
+    assert [r.t_peak_s for r in whole.reps] == [r.t_peak_s for r in pieces.reps]
+    assert [r.amplitude_deg for r in whole.reps] == pytest.approx(
+        [r.amplitude_deg for r in pieces.reps], abs=1e-9)
+
+
+def test_amplitude_and_tempo() -> None:
+    t = np.arange(0, 40, 1 / FS)
+    y = np.where(t < 2, 0.0, 20.0 * np.sin(np.pi * ((t - 2) % 4) / 4) ** 2)
+    s = rep_summary(count(t, y, direction=1).reps)
+    assert s["reps"] == 9  # the 10th has not come back down yet at the end
+    assert s["rom_deg"] == pytest.approx(20.0, abs=0.5)
+    assert 3.5 <= s["tempo_s"] <= 4.1  # onset to return (the near-zero dwell is not moving)
+
+
+def test_direction_is_respected() -> None:
+    t, y, _ = rep_trace(8, 4, sign=-1.0)
+    rc = count(t, y, direction=-1)
+    assert rc.count == 8 and all(r.amplitude_deg > 0 for r in rc.reps)
+
+
+def test_min_interval_blocks_rapid_double_peaks() -> None:
+    t = np.arange(0, 10, 1 / FS)
+    y = 15.0 * np.sin(2 * np.pi * 2.0 * t) ** 2  # 4 reps a second
+    assert count(t, y, direction=1, min_interval_s=1.0, lowpass_hz=20.0).count <= 10
+
+
+def _still_trace(move_at: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 12, 1 / FS)
+    ang = 3.0 + rng.normal(0, 0.2, t.size)
+    gyr = rng.normal(0, 0.5, (t.size, 3))
+    if move_at is not None:
+        m = (t > move_at) & (t < move_at + 0.6)
+        ang[m] += 10.0 * np.sin(np.pi * (t[m] - move_at) / 0.6)
+        gyr[m, 0] += 60.0
+    return t, ang, gyr
+
+
+def test_stillness_monitor_flags_movement_during_a_hold() -> None:
+    t, ang, gyr = _still_trace(6.0)
+    mon = StillnessMonitor(FS)
+    mon.begin(1.0)
+    events = []
+    for a in range(0, t.size, 13):
+        events += mon.update(t[a:a + 13], ang[a:a + 13], gyr[a:a + 13])
+    iv = mon.end(11.0)
+    assert len(events) == 1 and 6.0 <= events[0]["t_s"] <= 6.6
+    assert iv is not None and iv.movements == 1 and iv.duration_s == pytest.approx(10.0)
+    assert iv.angle_deg == pytest.approx(3.3, abs=0.5)
+
+
+def test_still_hold_gives_no_movement_event() -> None:
+    t, ang, gyr = _still_trace(None)
+    mon = StillnessMonitor(FS)
+    mon.begin(1.0)
+    assert mon.update(t, ang, gyr) == []
+
+
+def test_still_segments() -> None:
+    t, _, gyr = _still_trace(6.0)
+    segs = still_segments(t, gyr, FS, still_dps=12.0, min_s=2.0)
+    assert len(segs) == 2 and t[segs[0][1]] < 6.2 < t[segs[1][0]]
+
+
+def test_balance_loss_fallback_on_simulated_stance() -> None:
+    from firmware_bridge.simulator import SimConfig, simulate
+
+    rec = simulate(SimConfig(seed=3, duration_s=60, balance_loss_times_s=(20.0, 45.0)))
+    det = BalanceLossDetector(FS)
+    b, tr = rec.batch, rec.truth
+    for a in range(0, len(b), 50):
+        sl = slice(a, a + 50)
+        det.update(b.t_s[sl], tr.tilt_ap_deg[sl], tr.tilt_ml_deg[sl], b.gyr_dps[sl])
+    assert len(det.times_s) == 2
+    assert det.times_s[0] == pytest.approx(20.0, abs=1.0)
+    assert det.times_s[1] == pytest.approx(45.0, abs=1.0)

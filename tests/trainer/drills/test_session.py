@@ -1,0 +1,186 @@
+"""DrillSession: phases, cues/beeps/countdowns, detection inside sets, pain rating, events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from trainer.drills import get_drill
+from trainer.drills.session import (
+    ACTIVE,
+    COUNTDOWN,
+    DONE,
+    PAIN,
+    REST,
+    DrillEvent,
+    DrillSession,
+    persisted,
+)
+
+FS = 100.0
+
+
+def frames(t: np.ndarray, ap: np.ndarray | None = None, ml: np.ndarray | None = None,
+           gyr: np.ndarray | None = None, events: list[Any] | None = None) -> dict[str, Any]:
+    z = np.zeros(t.size)
+    return {"t_s": t, "tilt_ap_deg": z if ap is None else ap,
+            "tilt_ml_deg": z if ml is None else ml,
+            "gyr_dps": np.zeros((t.size, 3)) if gyr is None else gyr, "events": events or []}
+
+
+def drive(s: DrillSession, signal: Any, t_end: float, chunk: float = 0.1) -> list[DrillEvent]:
+    out: list[DrillEvent] = []
+    t = 0.0
+    while t < t_end and s.phase not in (PAIN, DONE):
+        tt = t + np.arange(int(chunk * FS)) / FS
+        out += s.feed(signal(tt))
+        t += chunk
+    return out
+
+
+def reps_signal(sign: float = 1.0, period: float = 2.5, amp: float = 20.0) -> Any:
+    def sig(tt: np.ndarray) -> dict[str, Any]:
+        y = np.where(tt < 4, 0.0, amp * np.sin(np.pi * ((tt - 4) % period) / period) ** 2)
+        return frames(tt, ml=sign * y)
+    return sig
+
+
+def test_reps_session_counts_to_target_then_rests_then_asks_pain() -> None:
+    s = DrillSession(get_drill("ankle-inversion"), "left", level=0, fs_hz=FS)
+    evs = s.start(0.0)
+    assert s.phase == COUNTDOWN and s.view()["countdown"] == 3
+    evs += drive(s, reps_signal(), 400)
+    assert s.phase == PAIN
+    types = [e.type for e in evs]
+    assert types.count("set_start") == 2 and types.count("set_end") == 2
+    assert types.count("rep") == 20
+    assert [e.data["remaining"] for e in evs if e.type == "countdown"][:3] == [3, 2, 1]
+    assert {"tick", "start", "stop", "rep"} <= {e.data["kind"] for e in evs if e.type == "beep"}
+    r = s.result()
+    assert r["reps"] == 20 and r["reps_target"] == 20 and r["rom_deg"] == pytest.approx(20, abs=1)
+
+
+def test_right_side_inversion_uses_the_mirrored_sign() -> None:
+    s = DrillSession(get_drill("ankle-inversion"), "right", level=0, fs_hz=FS)
+    s.start(0.0)
+    drive(s, reps_signal(sign=-1.0), 400)
+    assert s.result()["reps"] == 20
+
+
+def test_pain_rating_ends_the_drill_with_advice_and_a_result_event() -> None:
+    s = DrillSession(get_drill("ankle-eversion"), "left", level=0, fs_hz=FS)
+    s.start(0.0)
+    drive(s, reps_signal(sign=-1.0), 400)
+    with pytest.raises(Exception, match="pain"):
+        s.rate_pain(11, 200.0)
+    evs = s.rate_pain(6, 200.0)
+    assert s.phase == DONE
+    pain = next(e for e in evs if e.type == "pain_rating")
+    assert pain.data["rating"] == 6 and pain.data["category"] == "back_off"
+    end = next(e for e in evs if e.type == "drill_end")
+    assert end.data["result"]["pain"] == 6
+    assert any(e.type == "cue" and e.data["level"] == "warning" for e in evs)
+
+
+def test_balance_session_times_first_loss_per_trial_from_core_events() -> None:
+    s = DrillSession(get_drill("single-leg-balance"), "left", level=1, fs_hz=FS)
+    s.start(0.0)
+    # trial 1 starts at 3 s (after the countdown); a core balance_loss at 13 s
+    losses = [{"type": "balance_loss", "t_s": 13.0}]
+
+    def sig(tt: np.ndarray) -> dict[str, Any]:
+        return frames(tt, events=[e for e in losses if tt[0] <= e["t_s"] <= tt[-1]])
+
+    evs = drive(s, sig, 300)
+    assert s.phase == PAIN
+    r = s.result()
+    assert r["holds_s"] == [10.0, 30.0, 30.0]
+    assert r["time_to_first_loss_s"] == pytest.approx(10.0)
+    assert r["balance_losses"] == 1 and r["best_stance_s"] == 30.0
+    assert any(e.type == "cue" and "Balance lost" in e.data["text"] for e in evs)
+
+
+def test_eyes_closed_level_says_so_at_the_start() -> None:
+    spec = get_drill("single-leg-balance")
+    lvl = next(i for i, lv in enumerate(spec.progression) if lv.params["eyes"] == "closed")
+    s = DrillSession(spec, "right", level=lvl, fs_hz=FS)
+    s.start(0.0)
+    evs = s.tick(3.0)
+    assert any(e.type == "cue" and "Close your eyes" in e.data["text"] for e in evs)
+
+
+def test_isometric_hold_flags_movement_and_times_holds() -> None:
+    spec = get_drill("isometric-inversion")
+    s = DrillSession(spec, "left", level=0, fs_hz=FS)  # 6 x 5 s, rest 10 s
+    s.start(0.0)
+
+    def sig(tt: np.ndarray) -> dict[str, Any]:
+        ml = np.zeros(tt.size)
+        gyr = np.zeros((tt.size, 3))
+        m = (tt > 5.0) & (tt < 5.6)  # during the first hold (3-8 s)
+        ml[m] = 10 * np.sin(np.pi * (tt[m] - 5.0) / 0.6)
+        gyr[m, 0] = 80.0
+        return frames(tt, ml=ml, gyr=gyr)
+
+    evs = drive(s, sig, 200)
+    assert s.phase == PAIN
+    r = s.result()
+    assert r["holds_s"] == pytest.approx([5.0] * 6)
+    assert r["movement_during_hold"] == 1
+    assert [e.type for e in evs].count("hold_start") == 6
+    mv = [e for e in evs if e.type == "movement_during_hold"]
+    assert len(mv) == 1 and 5.0 <= mv[0].t_s <= 5.7
+    assert any(e.type == "cue" and "still" in e.data["text"] for e in evs)
+
+
+def test_rest_phase_and_skip_and_stop() -> None:
+    s = DrillSession(get_drill("calf-stretch"), "left", fs_hz=FS)
+    s.start(0.0)
+    s.tick(3.0)
+    assert s.phase == ACTIVE
+    s.skip(10.0)
+    assert s.phase == REST
+    s.skip(11.0)
+    assert s.phase == COUNTDOWN
+    evs = s.stop(12.0)
+    assert s.phase == PAIN and any(e.type == "drill_stopped" for e in evs)
+    s.rate_pain(0, 13.0)
+    assert s.result()["stopped"] is True
+
+
+def test_persisted_events_are_json_lines_with_time_and_type() -> None:
+    s = DrillSession(get_drill("ankle-inversion"), "left", level=0, fs_hz=FS)
+    evs = s.start(0.0) + drive(s, reps_signal(), 400)
+    evs += s.rate_pain(1, 200.0)
+    lines = persisted(evs)
+    assert {ln["type"] for ln in lines} >= {"drill_start", "set_start", "rep", "set_end",
+                                            "pain_rating", "drill_end"}
+    assert not {ln["type"] for ln in lines} & {"cue", "beep", "countdown", "phase"}
+    for ln in lines:
+        json.dumps(ln)
+        assert isinstance(ln["t_s"], float) and isinstance(ln["type"], str)
+
+
+def test_warmup_runs_its_blocks() -> None:
+    s = DrillSession(get_drill("warm-up"), "left", fs_hz=FS)
+    s.start(0.0)
+
+    def sig(tt: np.ndarray) -> dict[str, Any]:
+        ph = 2 * np.pi * tt / 2.0
+        return frames(tt, ap=15 * np.sin(ph), ml=10 * np.cos(ph))
+
+    drive(s, sig, 400)
+    assert s.phase == PAIN
+    assert s.result()["reps_per_set"] == [20, 10, 10]
+
+
+def test_view_during_a_reps_set() -> None:
+    s = DrillSession(get_drill("calf-raise"), "left", level=0, fs_hz=FS)
+    s.start(0.0)
+    s.tick(3.5)
+    v = s.view()
+    assert v["phase"] == ACTIVE and v["reps"] == 0 and v["target_reps"] == 10
+    assert v["set"] == 1 and v["n_sets"] == 2 and v["placement"] == "foot"

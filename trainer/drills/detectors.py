@@ -1,0 +1,394 @@
+"""Drill detectors on per-sample angles: reps, holds with a stillness check, balance losses.
+
+Pure numpy/scipy, no Qt and no file I/O. Every detector is stateful over batches (live use) and
+gives the same result whether a recording is fed at once or in pieces. Loops run over turning
+points and events, never over samples.
+
+Rep counting is a zig-zag (peak/valley) detector on a low-passed angle: a turning point is
+confirmed only when the signal has reversed by ``reversal_deg``; a rep is a peak in the drill's
+direction that rises at least ``min_rom_deg`` above the preceding valley and comes at least
+``min_interval_s`` after the previous rep. Noise and wobbles smaller than ``reversal_deg`` never
+make turning points, and a wobble at the top of a rep is smaller than ``min_rom_deg``, so it
+cannot count twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import signal
+
+FloatArray = NDArray[np.float64]
+
+
+class LowPass:
+    """Causal 2nd-order Butterworth low-pass with state carried across batches."""
+
+    def __init__(self, fs_hz: float, cutoff_hz: float) -> None:
+        cutoff = min(float(cutoff_hz), 0.45 * float(fs_hz))
+        self.sos = signal.butter(2, cutoff, fs=float(fs_hz), output="sos")
+        self._zi: FloatArray | None = None
+
+    def __call__(self, x: FloatArray) -> FloatArray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.size == 0:
+            return x.copy()
+        if self._zi is None:  # start in steady state at the first value: no start-up transient
+            self._zi = signal.sosfilt_zi(self.sos) * x[0]
+        y, self._zi = signal.sosfilt(self.sos, x, zi=self._zi)
+        return np.asarray(y, dtype=np.float64)
+
+
+@dataclass
+class Rep:
+    """One counted repetition (times on the session clock, angles in degrees)."""
+
+    index: int  # 1-based
+    t_start_s: float  # the valley before the rep
+    t_peak_s: float
+    t_confirm_s: float  # when the detector knew (live latency = t_confirm - t_peak)
+    amplitude_deg: float  # peak above the valley before it
+    peak_deg: float  # signed-direction peak relative to the first neutral
+    t_end_s: float | None = None  # the valley after the rep (filled in when confirmed)
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.t_end_s is None else self.t_end_s - self.t_start_s
+
+    def to_event(self) -> dict[str, Any]:
+        return {"t_s": round(self.t_peak_s, 4), "type": "rep", "index": self.index,
+                "t_start_s": round(self.t_start_s, 4),
+                "amplitude_deg": round(self.amplitude_deg, 2)}
+
+
+class RepCounter:
+    """Counts reps in one direction of an angle (``direction`` +1 / -1; 0 locks on the first rep).
+
+    ``update(t_s, angle_deg)`` returns the reps confirmed in that batch; ``reps`` holds all of
+    them (with ``t_end_s`` filled once the following valley is confirmed).
+    """
+
+    def __init__(self, fs_hz: float, direction: int = 0, min_rom_deg: float = 6.0,
+                 min_interval_s: float = 0.7, lowpass_hz: float = 3.0,
+                 reversal_deg: float | None = None) -> None:
+        if direction not in (-1, 0, 1):
+            raise ValueError("direction must be -1, 0 or +1")
+        self.direction = direction
+        self.min_rom_deg = float(min_rom_deg)
+        self.min_interval_s = float(min_interval_s)
+        self.reversal_deg = (max(1.5, 0.4 * self.min_rom_deg) if reversal_deg is None
+                             else float(reversal_deg))
+        self.lowpass = LowPass(fs_hz, lowpass_hz)
+        self.reps: list[Rep] = []
+        # zig-zag state: tracking a maximum (+1) or a minimum (-1) since the last turning point;
+        # extremes are [value, t_first, t_last on the plateau]
+        self._mode = 0  # 0 until the first reversal decides
+        self._ext = [0.0, 0.0, 0.0]
+        self._hi = [0.0, 0.0, 0.0]  # before the first turning point: both extremes
+        self._lo = [0.0, 0.0, 0.0]
+        self._started = False
+        self._last_valley: dict[int, tuple[float, float]] = {}  # direction -> (t, value)
+        self._neutral: float | None = None
+
+    # ------------------------------------------------------------------ public
+    def update(self, t_s: FloatArray, angle_deg: FloatArray) -> list[Rep]:
+        t = np.asarray(t_s, dtype=np.float64)
+        y = self.lowpass(np.asarray(angle_deg, dtype=np.float64))
+        if t.size == 0:
+            return []
+        new: list[Rep] = []
+        i = 0
+        if not self._started:
+            self._started = True
+            v0, t0 = float(y[0]), float(t[0])
+            self._hi = [v0, t0, t0]
+            self._lo = [v0, t0, t0]
+            self._neutral = v0
+        while i < t.size:
+            scan = self._scan_undecided if self._mode == 0 else self._scan
+            i = scan(t, y, i, new)
+        return new
+
+    @property
+    def count(self) -> int:
+        return len(self.reps)
+
+    # --------------------------------------------------------------- internals
+    @property
+    def _tol(self) -> float:
+        """Values this close to an extreme belong to its plateau."""
+        return 0.25 * self.reversal_deg
+
+    def _track(self, ext: list[float], sgn: float, t: FloatArray, y: FloatArray,
+               a: int, b: int) -> None:
+        """Update extreme ``ext`` = [value, t_first, t_last] of sgn·y over samples a..b-1."""
+        if b <= a:
+            return
+        seg = y[a:b] * sgn
+        k = int(np.argmax(seg))
+        if seg[k] > ext[0] * sgn:
+            ext[0], ext[1] = float(y[a + k]), float(t[a + k])
+        near = np.flatnonzero(seg >= ext[0] * sgn - self._tol)
+        if near.size:
+            ext[2] = max(ext[2], float(t[a + int(near[-1])]))
+
+    def _scan_undecided(self, t: FloatArray, y: FloatArray, i: int, new: list[Rep]) -> int:
+        """Before the first turning point: wait for a reversal of reversal_deg either way."""
+        seg = y[i:]
+        hi = np.maximum.accumulate(np.maximum(seg, self._hi[0]))
+        lo = np.minimum.accumulate(np.minimum(seg, self._lo[0]))
+        drop = np.flatnonzero(seg < hi - self.reversal_deg)
+        rise = np.flatnonzero(seg > lo + self.reversal_deg)
+        j_drop = int(drop[0]) if drop.size else None
+        j_rise = int(rise[0]) if rise.size else None
+        if j_drop is None and j_rise is None:
+            self._track(self._hi, 1.0, t, y, i, y.size)
+            self._track(self._lo, -1.0, t, y, i, y.size)
+            return y.size
+        j = j_drop if j_rise is None or (j_drop is not None and j_drop <= j_rise) else j_rise
+        assert j is not None
+        self._track(self._hi, 1.0, t, y, i, i + j)
+        self._track(self._lo, -1.0, t, y, i, i + j)
+        kind = 1 if j == j_drop else -1
+        peak, valley = (self._hi, self._lo) if kind == 1 else (self._lo, self._hi)
+        # the start counts as the valley before the first turning point
+        self._last_valley[kind] = (valley[2], valley[0])
+        self._turn(kind, peak, float(t[i + j]), new)
+        self._mode = -kind
+        self._ext = [float(y[i + j]), float(t[i + j]), float(t[i + j])]
+        return i + j + 1
+
+    def _scan(self, t: FloatArray, y: FloatArray, i: int, new: list[Rep]) -> int:
+        """Track the running extreme of the current mode until the signal reverses."""
+        mode = self._mode
+        seg = y[i:] * mode  # track a maximum of mode·y
+        run = np.maximum.accumulate(np.maximum(seg, self._ext[0] * mode))
+        rev = np.flatnonzero(seg < run - self.reversal_deg)
+        end = int(rev[0]) if rev.size else seg.size
+        self._track(self._ext, float(mode), t, y, i, i + end)
+        if not rev.size:
+            return y.size
+        self._turn(mode, self._ext, float(t[i + end]), new)
+        self._mode = -mode
+        self._ext = [float(y[i + end]), float(t[i + end]), float(t[i + end])]
+        return i + end + 1
+
+    def _turn(self, kind: int, ext: list[float], t_confirm: float, new: list[Rep]) -> None:
+        """A confirmed turning point: kind +1 a maximum, -1 a minimum of the raw angle.
+
+        A maximum is a rep peak for direction +1 and a valley for direction -1, and vice versa.
+        A peak is timed when first reached; a valley ends the previous rep when first reached and
+        starts the next one when last on its plateau (the movement's onset).
+        """
+        v, t_first, t_last = ext
+        for d in (1, -1):
+            if d == kind:
+                self._maybe_rep(d, t_first, v, t_confirm, new)
+            else:
+                self._last_valley[d] = (t_last, v)
+                if self.reps and self.reps[-1].t_end_s is None and self.direction == d:
+                    self.reps[-1].t_end_s = t_first
+
+    def _maybe_rep(self, d: int, t_peak: float, v_peak: float, t_confirm: float,
+                   new: list[Rep]) -> None:
+        if self.direction not in (0, d):
+            return
+        valley = self._last_valley.get(d)
+        if valley is None:
+            return
+        t_valley, v_valley = valley
+        amplitude = (v_peak - v_valley) * d
+        if amplitude < self.min_rom_deg:
+            return
+        if self.reps and t_peak - self.reps[-1].t_peak_s < self.min_interval_s:
+            return
+        if self.direction == 0:
+            self.direction = d  # lock on the first rep's direction
+        neutral = self._neutral if self._neutral is not None else v_valley
+        rep = Rep(index=len(self.reps) + 1, t_start_s=t_valley, t_peak_s=t_peak,
+                  t_confirm_s=t_confirm, amplitude_deg=float(amplitude),
+                  peak_deg=float((v_peak - neutral) * d))
+        self.reps.append(rep)
+        new.append(rep)
+
+
+def rep_summary(reps: list[Rep]) -> dict[str, Any]:
+    """Count, range of motion (mean / max amplitude) and tempo (mean rep duration)."""
+    amps = np.array([r.amplitude_deg for r in reps], dtype=np.float64)
+    durs = np.array([r.duration_s for r in reps if r.duration_s is not None], dtype=np.float64)
+    return {
+        "reps": len(reps),
+        "rom_deg": float(np.mean(amps)) if amps.size else 0.0,
+        "rom_max_deg": float(np.max(amps)) if amps.size else 0.0,
+        "tempo_s": float(np.mean(durs)) if durs.size else None,
+        "rep_times_s": [round(r.t_peak_s, 3) for r in reps],
+        "rep_amplitudes_deg": [round(r.amplitude_deg, 2) for r in reps],
+    }
+
+
+# ---------------------------------------------------------------------- holds
+
+
+@dataclass(frozen=True)
+class HoldInterval:
+    t_start_s: float
+    t_end_s: float
+    angle_deg: float  # mean angle held (relative to the tracker's reference)
+    movements: int  # stillness breaks during the hold
+
+    @property
+    def duration_s(self) -> float:
+        return self.t_end_s - self.t_start_s
+
+
+class StillnessMonitor:
+    """Flags movement while a hold is active: angular rate or a drift of the held angle.
+
+    ``begin(t)`` starts a hold (the reference angle is taken over its first ``settle_s``),
+    ``update(...)`` returns movement events (rising edges of "moving", at most one per
+    ``refractory_s``), ``end(t)`` closes the hold and returns its interval.
+    """
+
+    def __init__(self, fs_hz: float, still_dps: float = 12.0, move_deg: float = 4.0,
+                 settle_s: float = 0.5, refractory_s: float = 1.5, lowpass_hz: float = 4.0
+                 ) -> None:
+        self.still_dps = float(still_dps)
+        self.move_deg = float(move_deg)
+        self.settle_s = float(settle_s)
+        self.refractory_s = float(refractory_s)
+        self._rate_lp = LowPass(fs_hz, lowpass_hz)
+        self._ang_lp = LowPass(fs_hz, lowpass_hz)
+        self._active = False
+        self._t0 = 0.0
+        self._ref: float | None = None
+        self._ref_sum = 0.0
+        self._ref_n = 0
+        self._moving = False
+        self._last_event_t = -np.inf
+        self._movements = 0
+        self._ang_sum = 0.0
+        self._ang_n = 0
+        self.intervals: list[HoldInterval] = []
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def begin(self, t_s: float) -> None:
+        self._active = True
+        self._t0 = float(t_s)
+        self._ref, self._ref_sum, self._ref_n = None, 0.0, 0
+        self._moving = False
+        self._movements = 0
+        self._ang_sum, self._ang_n = 0.0, 0
+
+    def end(self, t_s: float) -> HoldInterval | None:
+        if not self._active:
+            return None
+        self._active = False
+        angle = self._ang_sum / self._ang_n if self._ang_n else 0.0
+        iv = HoldInterval(self._t0, float(t_s), angle, self._movements)
+        self.intervals.append(iv)
+        return iv
+
+    def update(self, t_s: FloatArray, angle_deg: FloatArray, gyr_dps: FloatArray
+               ) -> list[dict[str, Any]]:
+        t = np.asarray(t_s, dtype=np.float64)
+        rate = self._rate_lp(np.linalg.norm(np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3),
+                                            axis=1)) if t.size else np.empty(0)
+        ang = self._ang_lp(np.asarray(angle_deg, dtype=np.float64))
+        if not self._active or t.size == 0:
+            return []
+        in_hold = t >= self._t0
+        if not np.any(in_hold):
+            return []
+        t, rate, ang = t[in_hold], rate[in_hold], ang[in_hold]
+        self._ang_sum += float(np.sum(ang))
+        self._ang_n += int(ang.size)
+        if self._ref is None:
+            settle = t < self._t0 + self.settle_s
+            self._ref_sum += float(np.sum(ang[settle]))
+            self._ref_n += int(np.count_nonzero(settle))
+            if np.all(settle):
+                return []
+            self._ref = self._ref_sum / max(self._ref_n, 1) if self._ref_n else float(ang[0])
+            keep = ~settle
+            t, rate, ang = t[keep], rate[keep], ang[keep]
+        moving = (rate > self.still_dps) | (np.abs(ang - self._ref) > self.move_deg)
+        prev = np.concatenate(([self._moving], moving[:-1]))
+        edges = np.flatnonzero(moving & ~prev)
+        self._moving = bool(moving[-1])
+        events: list[dict[str, Any]] = []
+        for k in edges:
+            tk = float(t[k])
+            if tk - self._last_event_t < self.refractory_s:
+                continue
+            self._last_event_t = tk
+            self._movements += 1
+            events.append({"t_s": round(tk, 4), "type": "movement_during_hold",
+                           "rate_dps": round(float(rate[k]), 1),
+                           "drift_deg": round(float(ang[k] - self._ref), 2)})
+        return events
+
+
+def still_segments(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float, still_dps: float,
+                   min_s: float, lowpass_hz: float = 4.0) -> list[tuple[int, int]]:
+    """Index ranges [a, b) where the low-passed angular rate stays under ``still_dps`` ≥ min_s."""
+    t = np.asarray(t_s, dtype=np.float64)
+    if t.size == 0:
+        return []
+    rate = LowPass(fs_hz, lowpass_hz)(np.linalg.norm(np.asarray(gyr_dps).reshape(-1, 3), axis=1))
+    still = rate < still_dps
+    return [(a, b) for a, b in _runs(still) if t[b - 1] - t[a] >= min_s]
+
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[a, b) ranges where mask is True."""
+    m = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
+    d = np.diff(m.astype(np.int8))
+    starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+# ------------------------------------------------------------- balance losses
+
+
+class BalanceLossDetector:
+    """Fallback balance-loss detector (the core's events are preferred when present).
+
+    A loss is a tilt excursion of more than ``loss_tilt_deg`` from the slow running centre, or an
+    angular-rate burst above ``loss_rate_dps``; one event per ``refractory_s``.
+    """
+
+    def __init__(self, fs_hz: float, loss_tilt_deg: float = 10.0, loss_rate_dps: float = 30.0,
+                 refractory_s: float = 3.0, centre_hz: float = 0.05) -> None:
+        self.loss_tilt_deg = float(loss_tilt_deg)
+        self.loss_rate_dps = float(loss_rate_dps)
+        self.refractory_s = float(refractory_s)
+        self._c_ap = LowPass(fs_hz, centre_hz)
+        self._c_ml = LowPass(fs_hz, centre_hz)
+        self._rate = LowPass(fs_hz, 5.0)
+        self._last = -np.inf
+        self.times_s: list[float] = []
+
+    def update(self, t_s: FloatArray, ap_deg: FloatArray, ml_deg: FloatArray,
+               gyr_dps: FloatArray) -> list[float]:
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.size == 0:
+            return []
+        ap = np.asarray(ap_deg, dtype=np.float64)
+        ml = np.asarray(ml_deg, dtype=np.float64)
+        dev = np.hypot(ap - self._c_ap(ap), ml - self._c_ml(ml))
+        rate = self._rate(np.linalg.norm(np.asarray(gyr_dps, np.float64).reshape(-1, 3), axis=1))
+        hit = (dev > self.loss_tilt_deg) | (rate > self.loss_rate_dps)
+        out: list[float] = []
+        for a, _ in _runs(hit):
+            ta = float(t[a])
+            if ta - self._last >= self.refractory_s:
+                self._last = ta
+                out.append(ta)
+        self.times_s.extend(out)
+        return out

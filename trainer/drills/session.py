@@ -1,0 +1,546 @@
+"""DrillSession: the Qt-free state machine that guides one drill on one side.
+
+Phases: ``ready`` → (``countdown`` → ``active`` → ``rest``)… → ``pain`` → ``done``. The UI drives
+it with timestamps on the session clock (the data's ``t_s``):
+
+    s = DrillSession(get_drill("single-leg-balance"), side="left", level=1)
+    out = s.start(t_s)                 # countdown of the first set
+    out += s.feed(processed_batch)     # each ProcessedBatch (detection + timers)
+    out += s.tick(t_s)                 # timers only, when no data arrives
+    out += s.rate_pain(3, t_s)         # in phase "pain": 0-10 rating, then "done"
+    s.view()                           # what to show now (cue text, countdown, reps, time left)
+    s.result()                         # the drill result (same shape as analyze_drill)
+
+Every call returns ``DrillEvent``s: ``persist`` ones (drill_start, set_start, rep, hold_start,
+hold_end, movement_during_hold, balance_loss, set_end, pain_rating, drill_end) belong in
+``events.jsonl`` (``SessionWriter.event(ev.t_s, ev.type, **ev.data)``); the others are for the UI:
+``cue`` (text, level info/warning), ``beep`` (kind tick/start/stop/rep/warning/done),
+``countdown`` (seconds left), ``phase`` (the new phase).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from trainer.drills.catalog import Catalog, DrillSpec, SetPlan, load_catalog
+from trainer.drills.detectors import (
+    BalanceLossDetector,
+    FloatArray,
+    Rep,
+    RepCounter,
+    StillnessMonitor,
+)
+from trainer.drills.results import build_result, signal_for
+
+READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE = "ready", "countdown", "active", "rest", "pain", "done"
+PHASES = (READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE)
+PERSISTED_TYPES = frozenset({
+    "drill_start", "set_start", "rep", "hold_start", "hold_end", "movement_during_hold",
+    "balance_loss", "set_end", "pain_rating", "drill_end", "drill_stopped",
+})
+REP_GRACE_S = 1.0  # a rep peaking this long after a reps set ended still counts for it
+MOVEMENT_CUE_GAP_S = 3.0
+TEMPO_FAST_FRACTION = 0.15  # rising faster than this share of the tempo: 'slower'
+
+
+@dataclass(frozen=True)
+class DrillEvent:
+    t_s: float
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def persist(self) -> bool:
+        return self.type in PERSISTED_TYPES
+
+    def to_json(self) -> dict[str, Any]:
+        """The events.jsonl line: ``{"t_s": …, "type": …, …}``."""
+        return {"t_s": round(float(self.t_s), 4), "type": self.type, **self.data}
+
+
+@dataclass
+class SetRecord:
+    plan: SetPlan
+    t_start_s: float
+    t_end_s: float | None = None
+    reps: list[Rep] = field(default_factory=list)
+    losses_t_s: list[float] = field(default_factory=list)
+    movements: int = 0
+    angle_deg: float | None = None
+    held_s: float | None = None
+
+
+class _Frames:
+    """Per-sample arrays of a ProcessedBatch-like object (attributes or mapping)."""
+
+    def __init__(self, pb: Any) -> None:
+        def get(name: str) -> Any:
+            return pb.get(name) if isinstance(pb, Mapping) else getattr(pb, name, None)
+
+        self.t_s = np.asarray(get("t_s"), dtype=np.float64).reshape(-1)
+        n = self.t_s.size
+        self.ap = np.asarray(get("tilt_ap_deg"), dtype=np.float64).reshape(-1)
+        self.ml = np.asarray(get("tilt_ml_deg"), dtype=np.float64).reshape(-1)
+        gyr = get("gyr_dps")
+        self.gyr = (np.zeros((n, 3)) if gyr is None
+                    else np.asarray(gyr, dtype=np.float64).reshape(-1, 3))
+        self.events = list(get("events") or [])
+
+
+def _event_fields(ev: Any) -> tuple[str, float | None]:
+    if isinstance(ev, Mapping):
+        return str(ev.get("type", "")), ev.get("t_s")
+    return str(getattr(ev, "type", "")), getattr(ev, "t_s", None)
+
+
+class DrillSession:
+    """Guides one drill on one side; see the module docstring for the protocol."""
+
+    def __init__(self, spec: DrillSpec, side: str, *, level: int | None = None,
+                 params: Mapping[str, Any] | None = None, fs_hz: float = 100.0,
+                 catalog: Catalog | None = None) -> None:
+        if side not in ("left", "right"):
+            raise ValueError("side must be left or right")
+        self.spec = spec
+        self.side = side
+        self.catalog = catalog or load_catalog()
+        self.level = (spec.clamp_level(level) if level is not None and spec.progression
+                      else (spec.start_level if spec.progression else None))
+        self.params = spec.params(self.level, params)
+        self.plan = spec.plan(self.params)
+        self.fs_hz = float(fs_hz)
+        self.phase = READY
+        self.t_phase_s = 0.0
+        self.t_now_s = 0.0
+        self.t_start_s: float | None = None
+        self.set_i = -1
+        self.sets: list[SetRecord] = []
+        self.pain: int | None = None
+        self.pain_category: str | None = None
+        self.stopped = False
+        self._countdown_left = 0
+        self._rep_counter: RepCounter | None = None
+        self._rep_sign = 1.0
+        self._rep_axis = "ml"
+        self._still: StillnessMonitor | None = None
+        self._loss = BalanceLossDetector(
+            self.fs_hz, float(spec.detection.get("loss_tilt_deg", 10.0)),
+            float(spec.detection.get("loss_rate_dps", 30.0)))
+        self._core_losses_seen = False
+        self._last_move_cue = -np.inf
+        self._cue = ""
+
+    # ------------------------------------------------------------------ control
+    def start(self, t_s: float) -> list[DrillEvent]:
+        if self.phase != READY:
+            return []
+        self.t_start_s = float(t_s)
+        self.t_now_s = float(t_s)
+        out = [DrillEvent(t_s, "drill_start", {
+            "drill": self.spec.id, "side": self.side, "placement": self.spec.placement,
+            "level": self.level, "level_label": self.spec.level_label(self.level),
+            "params": self._json_params(), "n_sets": len(self.plan)})]
+        out += self._begin_countdown(float(t_s), first=True)
+        return out
+
+    def tick(self, t_s: float) -> list[DrillEvent]:
+        """Advance the timers to ``t_s`` (no data)."""
+        return self._advance(float(t_s))
+
+    def feed(self, processed: Any) -> list[DrillEvent]:
+        """Detection on one ProcessedBatch (t_s, tilt_ap_deg, tilt_ml_deg, gyr_dps, events)."""
+        f = _Frames(processed)
+        if f.t_s.size == 0:
+            return []
+        out: list[DrillEvent] = []
+        # phase changes inside the batch are applied at their exact times: split the batch there
+        start = 0
+        while start < f.t_s.size:
+            boundary = self._next_boundary()
+            stop = (f.t_s.size if boundary is None
+                    else int(np.searchsorted(f.t_s, boundary, side="left")))
+            stop = max(stop, start)
+            if stop > start:
+                out += self._detect(f, start, stop)
+            if stop >= f.t_s.size:
+                break
+            out += self._advance(float(f.t_s[stop]))
+            if self._next_boundary() == boundary:  # no progress (phase without a timer)
+                out += self._detect(f, stop, f.t_s.size)
+                break
+            start = stop
+        out += self._advance(float(f.t_s[-1]))
+        return out
+
+    def skip(self, t_s: float) -> list[DrillEvent]:
+        """End the current set (or rest, or countdown) now."""
+        t = float(t_s)
+        if self.phase == ACTIVE:
+            return self._end_set(t)
+        if self.phase in (REST, COUNTDOWN):
+            boundary = self._next_boundary()
+            if boundary is not None and boundary > t:
+                self.t_phase_s -= boundary - t  # the phase ends now
+            self._countdown_left = 0
+            return self._advance(t)
+        return []
+
+    def stop(self, t_s: float) -> list[DrillEvent]:
+        """Stop the drill early; the pain rating is still asked."""
+        t = float(t_s)
+        if self.phase in (PAIN, DONE):
+            return []
+        out: list[DrillEvent] = []
+        if self.phase == ACTIVE:
+            out += self._end_set(t, go_on=False)
+        self.stopped = True
+        out.append(DrillEvent(t, "drill_stopped", {"drill": self.spec.id, "sets_done":
+                                                   len(self.sets)}))
+        out += self._enter_pain(t)
+        return out
+
+    def rate_pain(self, rating: int, t_s: float) -> list[DrillEvent]:
+        """The 0-10 pain rating after the drill (phase ``pain``); then the drill is done."""
+        from trainer.drills.safety import pain_advice
+
+        if self.phase != PAIN:
+            raise ValueError(f"no pain rating expected in phase {self.phase!r}")
+        adv = pain_advice(rating, self.catalog.safety)
+        self.pain = int(adv["rating"])
+        self.pain_category = str(adv["category"])
+        t = float(t_s)
+        out = [DrillEvent(t, "pain_rating", {"rating": self.pain, "category": adv["category"],
+                                             "drill": self.spec.id}),
+               self._cue_ev(t, str(adv["advice"]),
+                            "warning" if adv["category"] in ("back_off", "stop") else "info")]
+        self.phase = DONE
+        result = self.result()
+        out.append(DrillEvent(t, "drill_end", {"drill": self.spec.id, "result": result}))
+        out.append(DrillEvent(t, "phase", {"phase": DONE}))
+        out.append(DrillEvent(t, "beep", {"kind": "done"}))
+        out.append(self._cue_ev(t, self.catalog.common_cues.get("drill_done", "Done")))
+        return out
+
+    # ------------------------------------------------------------------ views
+    @property
+    def current(self) -> SetPlan | None:
+        return self.plan[self.set_i] if 0 <= self.set_i < len(self.plan) else None
+
+    @property
+    def done(self) -> bool:
+        return self.phase == DONE
+
+    def view(self) -> dict[str, Any]:
+        """What the UI shows now."""
+        plan = self.current
+        v: dict[str, Any] = {
+            "drill": self.spec.id, "name": self.spec.name, "side": self.side,
+            "placement": self.spec.placement, "phase": self.phase, "cue": self._cue,
+            "level": self.level, "level_label": self.spec.level_label(self.level),
+            "set": self.set_i + 1 if plan else None, "n_sets": len(self.plan),
+            "remaining_s": self._remaining(), "countdown": None, "reps": None,
+            "target_reps": None, "elapsed_s": None, "eyes": self.params.get("eyes"),
+            "surface": self.params.get("surface"),
+        }
+        if self.phase == COUNTDOWN:
+            v["countdown"] = max(1, int(np.ceil(self._remaining() or 0.0)))
+        if plan is not None and self.sets and self.phase == ACTIVE:
+            rec = self.sets[-1]
+            v["elapsed_s"] = self.t_now_s - rec.t_start_s
+            if plan.work == "reps":
+                v["reps"] = len(rec.reps)
+                v["target_reps"] = plan.target_reps
+        if self.phase == PAIN:
+            from trainer.drills.safety import pain_scale_data
+
+            v["pain_scale"] = pain_scale_data(self.catalog.safety)
+        return v
+
+    def result(self) -> dict[str, Any]:
+        """The drill result so far (the ``analyze_drill`` shape, ``source`` "live")."""
+        return build_result(self.spec, self.side, self.params, self.level,
+                            self._set_dicts(), pain=self.pain, source="live",
+                            stopped=self.stopped)
+
+    # --------------------------------------------------------------- internals
+    def _json_params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.params.items()}
+
+    def _cue_ev(self, t: float, text: str, level: str = "info") -> DrillEvent:
+        self._cue = text
+        return DrillEvent(t, "cue", {"text": text, "level": level})
+
+    def _remaining(self) -> float | None:
+        b = self._next_boundary()
+        return None if b is None else max(0.0, b - self.t_now_s)
+
+    def _next_boundary(self) -> float | None:
+        """Session time of the next timer event in the current phase (None: none pending)."""
+        plan = self.current
+        if self.phase == COUNTDOWN:
+            return self.t_phase_s + float(self.params.get("countdown_s", 3.0))
+        if self.phase == REST and plan is not None:
+            return self.t_phase_s + plan.rest_after_s
+        if self.phase == ACTIVE and plan is not None:
+            if plan.work == "hold" and plan.hold_s is not None:
+                return self.t_phase_s + plan.hold_s
+            if plan.time_limit_s is not None:
+                return self.t_phase_s + plan.time_limit_s
+        return None
+
+    def _advance(self, t: float) -> list[DrillEvent]:
+        out: list[DrillEvent] = []
+        if t < self.t_now_s:
+            return out
+        self.t_now_s = t
+        for _ in range(4 * len(self.plan) + 8):  # several phases may end within one call
+            if self.phase == COUNTDOWN:
+                out += self._countdown_ticks(t)
+            b = self._next_boundary()
+            if b is None or t < b:
+                break
+            if self.phase == COUNTDOWN:
+                out += self._begin_active(b)
+            elif self.phase == ACTIVE:
+                out += self._end_set(b)
+            elif self.phase == REST:
+                out += self._begin_countdown(b)
+        return out
+
+    def _begin_countdown(self, t: float, first: bool = False) -> list[DrillEvent]:
+        self.set_i += 1
+        plan = self.current
+        if plan is None:
+            return self._enter_pain(t)
+        self.phase = COUNTDOWN
+        self.t_phase_s = t
+        self._countdown_left = int(np.ceil(float(self.params.get("countdown_s", 3.0))))
+        text = self.catalog.common_cues.get("get_ready", "Get ready")
+        label = f"{text}: {plan.name}" + (f" (set {plan.index} of {plan.n_sets})"
+                                          if plan.n_sets > 1 else "")
+        out = [DrillEvent(t, "phase", {"phase": COUNTDOWN, "set": plan.index}),
+               self._cue_ev(t, label)]
+        out += self._countdown_ticks(t)
+        return out
+
+    def _countdown_ticks(self, t: float) -> list[DrillEvent]:
+        out: list[DrillEvent] = []
+        total = float(self.params.get("countdown_s", 3.0))
+        while self._countdown_left > 0:
+            t_tick = self.t_phase_s + total - self._countdown_left
+            if t < t_tick:
+                break
+            out.append(DrillEvent(t_tick, "countdown", {"remaining": self._countdown_left}))
+            out.append(DrillEvent(t_tick, "beep", {"kind": "tick"}))
+            self._countdown_left -= 1
+        return out
+
+    def _begin_active(self, t: float) -> list[DrillEvent]:
+        plan = self.current
+        assert plan is not None
+        self.phase = ACTIVE
+        self.t_phase_s = t
+        rec = SetRecord(plan, t_start_s=t)
+        self.sets.append(rec)
+        data: dict[str, Any] = {"set": plan.index, "n_sets": plan.n_sets, "work": plan.work,
+                                "name": plan.name}
+        if plan.work == "reps":
+            data["target_reps"] = plan.target_reps
+        else:
+            data["hold_s"] = plan.hold_s
+        out = [DrillEvent(t, "set_start", data), DrillEvent(t, "phase", {"phase": ACTIVE}),
+               DrillEvent(t, "beep", {"kind": "start"})]
+        cue = plan.cue or self.spec.cues.get("start", "")
+        if self.spec.kind == "balance" and self.params.get("eyes") == "closed":
+            cue = f"{cue}. {self.spec.cues.get('eyes_closed', 'Close your eyes')}"
+        out.append(self._cue_ev(t, f"{self.catalog.common_cues.get('go', 'Go')}: {cue}"))
+        if plan.work == "reps":
+            self._setup_reps(plan)
+        elif self.spec.kind == "hold":
+            axis, _ = signal_for(self.spec, self.side, plan.motion)
+            self._rep_axis = axis
+            self._still = StillnessMonitor(
+                self.fs_hz, float(self.spec.detection.get("still_dps", 12.0)),
+                float(self.spec.detection.get("move_deg", 4.0)))
+            self._still.begin(t)
+            out.append(DrillEvent(t, "hold_start", {"set": plan.index, "hold_s": plan.hold_s}))
+        return out
+
+    def _setup_reps(self, plan: SetPlan) -> None:
+        axis, sign = signal_for(self.spec, self.side, plan.motion)
+        self._rep_axis, self._rep_sign = axis, sign
+        det = self.spec.detection
+        direction = 0 if plan.motion in ("pump", "circle") else 1
+        self._rep_counter = RepCounter(
+            self.fs_hz, direction=direction, min_rom_deg=float(det.get("min_rom_deg", 6.0)),
+            min_interval_s=float(det.get("min_interval_s", 0.7)),
+            lowpass_hz=float(det.get("lowpass_hz", 3.0)))
+
+    def _end_set(self, t: float, go_on: bool = True) -> list[DrillEvent]:
+        plan = self.current
+        assert plan is not None and self.sets
+        rec = self.sets[-1]
+        rec.t_end_s = t
+        out: list[DrillEvent] = []
+        data: dict[str, Any] = {"set": plan.index, "work": plan.work}
+        if plan.work == "reps":
+            data["reps"] = len(rec.reps)
+            data["target_reps"] = plan.target_reps
+        elif self.spec.kind == "balance":
+            first = rec.losses_t_s[0] - rec.t_start_s if rec.losses_t_s else None
+            rec.held_s = first if first is not None else t - rec.t_start_s
+            data.update(held_s=round(rec.held_s, 3), balance_losses=len(rec.losses_t_s),
+                        time_to_first_loss_s=None if first is None else round(first, 3))
+        elif self._still is not None:
+            iv = self._still.end(t)
+            self._still = None
+            if iv is not None:
+                rec.held_s = iv.duration_s
+                rec.movements = iv.movements
+                rec.angle_deg = iv.angle_deg
+                out.append(DrillEvent(t, "hold_end", {
+                    "set": plan.index, "duration_s": round(iv.duration_s, 3),
+                    "angle_deg": round(iv.angle_deg, 2), "movements": iv.movements}))
+                data.update(held_s=round(iv.duration_s, 3), movements=iv.movements)
+        out.append(DrillEvent(t, "set_end", data))
+        out.append(DrillEvent(t, "beep", {"kind": "stop"}))
+        self._rep_counter = None if plan.work != "reps" else self._rep_counter
+        if not go_on:
+            return out
+        if self.set_i + 1 >= len(self.plan):
+            out.append(self._cue_ev(t, self.spec.cues.get("done", "Done")))
+            return out + self._enter_pain(t)
+        self.phase = REST
+        self.t_phase_s = t
+        out.append(DrillEvent(t, "phase", {"phase": REST}))
+        rest = self.catalog.common_cues.get("rest", "Rest")
+        out.append(self._cue_ev(t, f"{self.spec.cues.get('done', '')}. {rest} "
+                                   f"{plan.rest_after_s:.0f} s".strip(". ")))
+        if plan.rest_after_s <= 0:
+            out += self._begin_countdown(t)
+        return out
+
+    def _enter_pain(self, t: float) -> list[DrillEvent]:
+        self.phase = PAIN
+        self.t_phase_s = t
+        return [DrillEvent(t, "phase", {"phase": PAIN}),
+                self._cue_ev(t, self.catalog.common_cues.get("pain_question", "Pain 0-10?"))]
+
+    # ------------------------------------------------------------- detection
+    def _detect(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
+        out: list[DrillEvent] = []
+        t = f.t_s[a:b]
+        if self.spec.kind == "balance":
+            out += self._detect_balance(f, a, b)
+        if self.phase != ACTIVE or not self.sets:
+            # keep rep counters warm into the grace period after a reps set
+            if self._rep_counter is not None and self.sets and self.sets[-1].t_end_s is not None:
+                out += self._detect_reps(f, a, b, grace=True)
+            return out
+        plan = self.current
+        if plan is None:
+            return out
+        if plan.work == "reps":
+            out += self._detect_reps(f, a, b)
+        elif self._still is not None:
+            angle = f.ml[a:b] if self._rep_axis == "ml" else f.ap[a:b]
+            for ev in self._still.update(t, angle, f.gyr[a:b]):
+                ev_t = float(ev["t_s"])
+                self.sets[-1].movements += 1
+                out.append(DrillEvent(ev_t, "movement_during_hold",
+                                      {k: v for k, v in ev.items() if k not in ("t_s", "type")}
+                                      | {"set": plan.index}))
+                if ev_t - self._last_move_cue >= MOVEMENT_CUE_GAP_S:
+                    self._last_move_cue = ev_t
+                    out.append(DrillEvent(ev_t, "beep", {"kind": "warning"}))
+                    out.append(self._cue_ev(ev_t, self.catalog.common_cues.get(
+                        "movement_during_hold", "Keep still"), "warning"))
+        return out
+
+    def _detect_reps(self, f: _Frames, a: int, b: int, grace: bool = False) -> list[DrillEvent]:
+        rc = self._rep_counter
+        if rc is None or not self.sets:
+            return []
+        rec = self.sets[-1]
+        sig = (f.ml[a:b] if self._rep_axis == "ml" else f.ap[a:b]) * self._rep_sign
+        out: list[DrillEvent] = []
+        for rep in rc.update(f.t_s[a:b], sig):
+            late = rec.t_end_s is not None and rep.t_peak_s > rec.t_end_s + REP_GRACE_S
+            if rep.t_peak_s < rec.t_start_s or late:
+                continue
+            rec.reps.append(rep)
+            n = len(rec.reps)
+            out.append(DrillEvent(rep.t_peak_s, "rep", {
+                "set": rec.plan.index, "index": n, "t_start_s": round(rep.t_start_s, 4),
+                "amplitude_deg": round(rep.amplitude_deg, 2)}))
+            out.append(DrillEvent(rep.t_confirm_s, "beep", {"kind": "rep"}))
+            target = rec.plan.target_reps or 0
+            out.append(self._cue_ev(rep.t_confirm_s, f"{n}" + (f" / {target}" if target else "")))
+            tempo = float(self.params.get("tempo_s", 0.0))
+            if (tempo > 0 and rec.plan.motion not in ("pump", "circle")
+                    and rep.t_peak_s - rep.t_start_s < TEMPO_FAST_FRACTION * tempo):
+                out.append(self._cue_ev(rep.t_confirm_s,
+                                        f"Slower: about {tempo:.0f} s per rep", "warning"))
+            if not grace and target and n >= target and self.phase == ACTIVE:
+                out += self._end_set(rep.t_confirm_s)
+        if grace and rec.t_end_s is not None and b > a and f.t_s[b - 1] > rec.t_end_s + REP_GRACE_S:
+            self._rep_counter = None
+        return out
+
+    def _detect_balance(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
+        times: list[float] = []
+        core = [e for e in f.events if _event_fields(e)[0] == "balance_loss"]
+        if core:
+            self._core_losses_seen = True
+        if self._core_losses_seen:
+            t0, t1 = f.t_s[a], f.t_s[b - 1]
+            times = [float(tt) for e in core
+                     if (tt := _event_fields(e)[1]) is not None and t0 <= float(tt) <= t1]
+        else:
+            times = self._loss.update(f.t_s[a:b], f.ap[a:b], f.ml[a:b], f.gyr[a:b])
+        out: list[DrillEvent] = []
+        if self.phase != ACTIVE or not self.sets:
+            return out
+        rec = self.sets[-1]
+        for tl in times:
+            if tl < rec.t_start_s:
+                continue
+            first = not rec.losses_t_s
+            rec.losses_t_s.append(tl)
+            out.append(DrillEvent(tl, "balance_loss", {
+                "set": rec.plan.index, "source": "core" if self._core_losses_seen else "drills",
+                "since_set_start_s": round(tl - rec.t_start_s, 3)}))
+            out.append(DrillEvent(tl, "beep", {"kind": "warning"}))
+            if first:
+                out.append(self._cue_ev(tl, self.catalog.common_cues.get(
+                    "balance_loss", "Balance lost"), "warning"))
+        return out
+
+    def _set_dicts(self) -> list[dict[str, Any]]:
+        out = []
+        for rec in self.sets:
+            end = rec.t_end_s if rec.t_end_s is not None else self.t_now_s
+            held = rec.held_s
+            if held is None and rec.plan.work == "hold":
+                first = rec.losses_t_s[0] - rec.t_start_s if rec.losses_t_s else None
+                held = first if first is not None else end - rec.t_start_s
+            out.append({
+                "index": rec.plan.index, "work": rec.plan.work, "motion": rec.plan.motion,
+                "t_start_s": rec.t_start_s, "t_end_s": end, "target_reps": rec.plan.target_reps,
+                "hold_target_s": rec.plan.hold_s, "reps": list(rec.reps),
+                "losses_t_s": list(rec.losses_t_s), "movements": rec.movements,
+                "angle_deg": rec.angle_deg, "held_s": held,
+            })
+        return out
+
+
+def persisted(events: Iterable[DrillEvent]) -> list[dict[str, Any]]:
+    """The events.jsonl lines among ``events``."""
+    return [e.to_json() for e in events if e.persist]
+
+
+__all__ = ["PERSISTED_TYPES", "PHASES", "DrillEvent", "DrillSession", "FloatArray", "persisted"]
