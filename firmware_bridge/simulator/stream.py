@@ -108,12 +108,19 @@ class SimulatedRecording:
 def make_motion(config: SimConfig) -> Motion:
     """The motion generator of the config's scenario."""
     from firmware_bridge.simulator.balance import BalanceMotion
+    from firmware_bridge.simulator.calib import MountSwingMotion, SixFaceMotion, StillMotion
     from firmware_bridge.simulator.drills import DEFAULTS, DrillMotion
 
     if config.scenario == "single-leg-balance":
         return BalanceMotion(config)
     if config.scenario in DEFAULTS:
         return DrillMotion(config)
+    if config.scenario == "still":
+        return StillMotion(config)
+    if config.scenario == "six-face":
+        return SixFaceMotion(config)
+    if config.scenario == "mount-swing":
+        return MountSwingMotion(config)
     raise ValueError(f"scenario {config.scenario!r} is not simulated yet")
 
 
