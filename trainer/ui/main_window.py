@@ -50,7 +50,7 @@ FRAME_MS = 16  # ~60 Hz
 METRICS_EVERY_S = 0.25
 LINK_EVERY_S = 0.5
 MAX_RECENT = 10
-EVENT_TYPES_TO_JUMP = None  # every event type
+EVENT_PRE_ROLL_S = 1.0  # a jump to an event lands this much before it, like a video chapter
 
 
 class MainWindow(QMainWindow):
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._stream_losses = 0
         self._nominal_hz = 0.0
         self.countdown_s = 3.0
+        self._jumped_to: float | None = None
 
         self._build()
         self.timer = QTimer(self)
@@ -378,24 +379,30 @@ class MainWindow(QMainWindow):
         return [e for e in self.session.events if e.get("t_s") is not None]
 
     def jump_event(self, direction: int) -> None:
+        """Go to the next/previous recorded event, landing ``EVENT_PRE_ROLL_S`` before it."""
         if self.live is None or self.session is None:
             return
         pos = float(self.live.source.position_s)  # type: ignore[attr-defined]
         t0 = self.session.start_t_s
-        times = sorted(float(e["t_s"]) - t0 for e in self.replay_events())
+        times = sorted({float(e["t_s"]) - t0 for e in self.replay_events()})
+        ref, at_chapter = pos, False
+        if self._jumped_to is not None and abs(pos - (self._jumped_to - EVENT_PRE_ROLL_S)) < 0.6:
+            ref, at_chapter = self._jumped_to, True  # step relative to the event we jumped to
         if direction > 0:
-            nxt = [t for t in times if t > pos + 0.05]
+            nxt = [t for t in times if t > ref + 1e-3]
             target = nxt[0] if nxt else None
         else:
-            prv = [t for t in times if t < pos - 1.0]  # allow stepping back over the current one
-            target = prv[-1] if prv else 0.0
+            limit = ref - 1e-3 if at_chapter else ref - EVENT_PRE_ROLL_S
+            prv = [t for t in times if t < limit]
+            target = prv[-1] if prv else None
         if target is None:
-            self.message("no later event")
+            self.message("no later event" if direction > 0 else "no earlier event")
             return
-        self.seek(max(0.0, target - 1.0))  # land just before the event, like a video chapter
-        kinds = [e.get("type") for e in self.replay_events()
-                 if abs(float(e["t_s"]) - t0 - target) < 1e-6]
-        self.message(f"event at {target:.1f} s: {', '.join(map(str, kinds))}")
+        self.seek(max(0.0, target - EVENT_PRE_ROLL_S))
+        self._jumped_to = target
+        kinds = sorted({str(e.get("type")) for e in self.replay_events()
+                        if abs(float(e["t_s"]) - t0 - target) < 1e-6})
+        self.message(f"event at {target:.1f} s: {', '.join(kinds)}")
 
     # ------------------------------------------------------------------------------ drills
     def start_drill(self, settings: DrillSettings) -> None:
