@@ -247,11 +247,11 @@ class SessionWriter:
             for fd in (self._imu_fd, self._mag_fd, self._events_fd):
                 if fd is not None:
                     os.close(fd)
+        self.meta["stop_time"] = utc_iso()
         self.meta.update(meta_updates)
         self.meta["status"] = status
         self.meta["n_samples"] = self.n_samples
         self.meta["has_mag"] = self._mag_fd is not None
-        self.meta["stop_time"] = utc_iso()
         if self.dropped_samples:
             self.meta["dropped_samples"] = self.dropped_samples
         write_json_atomic(self.path / fmt.META_FILE, self.meta)
