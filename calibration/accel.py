@@ -102,10 +102,11 @@ def find_poses(
     *,
     thresholds: StillnessThresholds = TABLE,
     min_duration_s: float = MIN_POSE_S,
-    merge_deg: float = 8.0,
+    merge_deg: float = 2.0,
 ) -> list[Pose]:
     """Still periods of a continuous recording, grouped by gravity direction (periods within
-    ``merge_deg`` of each other are one pose, e.g. the same face put down twice)."""
+    ``merge_deg`` of each other are one pose; the same face put down again a few degrees off is
+    a new pose, which helps the fit)."""
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
     segs = still_segments(t, acc, gyr_dps, thresholds, min_duration_s=min_duration_s)

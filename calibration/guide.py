@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from calibration.accel import (
     FACE_MAX_TILT_DEG,
     FACE_PROMPTS,
+    FACE_VECTORS,
     FACES,
     AccelFit,
     Pose,
@@ -179,15 +180,61 @@ class GyroCollector(Collector):
             detail=f"still {min(self._len_s, self.hold_s):.1f}/{self.hold_s:.0f} s")
 
 
+@dataclass(frozen=True, slots=True)
+class PoseTarget:
+    """One pose the accelerometer step asks for: a direction that should point up."""
+
+    key: str
+    label: str
+    up_s: FloatArray
+    max_angle_deg: float
+    prompt: str
+
+
+def _unit(v: list[float]) -> FloatArray:
+    arr = np.asarray(v, dtype=np.float64)
+    out: FloatArray = arr / np.linalg.norm(arr)
+    return out
+
+
+#: Optional refinement after the six faces: propped at about 45° between two axes. These pin the
+#: three cross-axis terms through |a| = 1 g alone, so they stay right when the table is not level
+#: or the case is not square (six faces alone: cross-axis about as good as the faces are square).
+TILTED_TARGETS = (
+    PoseTarget("+X+Y", "+X+Y", _unit([1, 1, 0]), 25.0,
+               "+X+Y: prop it at about 45° so +X and +Y both point up (lean it on a book)"),
+    PoseTarget("+X+Z", "+X+Z", _unit([1, 0, 1]), 25.0,
+               "+X+Z: prop it at about 45° so +X and +Z both point up"),
+    PoseTarget("+Y+Z", "+Y+Z", _unit([0, 1, 1]), 25.0,
+               "+Y+Z: prop it at about 45° so +Y and +Z both point up"),
+)
+
+
+def accel_targets(*, rounds: int = 1, tilted: bool = True) -> list[PoseTarget]:
+    """The poses of the accelerometer step: the six faces (``rounds`` times; each new placement
+    on a slightly uneven surface adds information), then optionally the three tilted poses."""
+    out = []
+    for r in range(rounds):
+        suffix = "" if r == 0 else f" (round {r + 1})"
+        out += [PoseTarget(f + ("" if r == 0 else f"#{r + 1}"), f + " up" + suffix,
+                           FACE_VECTORS[f], FACE_MAX_TILT_DEG, FACE_PROMPTS[f] + suffix)
+                for f in FACES]
+    if tilted:
+        out += list(TILTED_TARGETS)
+    return out
+
+
 class FaceCollector(Collector):
-    """Each of the six faces held still for ``hold_s``, in any order (the prompt suggests one).
-    Moving before a face is captured repeats that face."""
+    """Each target pose (six faces, optionally tilted poses) held still for ``hold_s``, in any
+    order (the prompt suggests the next). Moving before a pose is captured repeats that pose."""
 
     step = "accel"
 
-    def __init__(self, *, hold_s: float = FACE_HOLD_S, block_s: float = 0.25) -> None:
+    def __init__(self, *, hold_s: float = FACE_HOLD_S, block_s: float = 0.25, rounds: int = 1,
+                 tilted: bool = True) -> None:
         super().__init__(TABLE, block_s=block_s)
         self.hold_s = hold_s
+        self.targets = accel_targets(rounds=rounds, tilted=tilted)
         self.poses: dict[str, Pose] = {}
         self._run: int | None = None
         self._handled = False
@@ -195,16 +242,32 @@ class FaceCollector(Collector):
         self.result: AccelFit | None = None
 
     @property
+    def next_target(self) -> PoseTarget | None:
+        return next((t for t in self.targets if t.key not in self.poses), None)
+
+    @property
     def next_face(self) -> str | None:
-        return next((f for f in FACES if f not in self.poses), None)
+        nxt = self.next_target
+        return nxt.key if nxt else None
+
+    def _match(self, u: FloatArray) -> tuple[PoseTarget | None, PoseTarget | None, float]:
+        """(first open target within its tolerance, nearest target overall, angle to it)."""
+        angles = [float(np.degrees(np.arccos(np.clip(u @ t.up_s, -1.0, 1.0))))
+                  for t in self.targets]
+        open_match = next((t for t, a in zip(self.targets, angles, strict=True)
+                           if a <= t.max_angle_deg and t.key not in self.poses), None)
+        k = int(np.argmin(angles))
+        return open_match, self.targets[k], angles[k]
 
     def _on_block(self, e: int, still: bool) -> None:
         if not still:
             if (self._run is not None and not self._handled
                     and self._seconds(self._run, e) >= MOVED_AFTER_S + 1.0):
-                face, _ = face_of(self.acc_g[self._run:e - self._w].mean(axis=0))
+                held = self.acc_g[self._run:e - self._w].mean(axis=0)
+                _, nearest, _ = self._match(held / np.linalg.norm(held))
                 self.repeats += 1
-                self._say(f"moved before {face} up was captured: hold it still again")
+                name = nearest.label if nearest else "the pose"
+                self._say(f"moved before {name} was captured: hold it still again")
             self._run, self._handled, self._len_s = None, False, 0.0
             return
         if self._run is None:
@@ -218,35 +281,38 @@ class FaceCollector(Collector):
         start = self._run + round(0.25 * (self.fs or 1.0))
         block = self.acc_g[start:e]
         mean = block.mean(axis=0)
-        face, tilt = face_of(mean)
-        if tilt > FACE_MAX_TILT_DEG:
-            self._say(f"tilted {tilt:.0f}° from {face} up: lay the sensor squarely on a face")
+        target, nearest, angle = self._match(mean / np.linalg.norm(mean))
+        if target is None:
+            nxt = self.next_target
+            hint = f"; next: {nxt.prompt}" if nxt else ""
+            if nearest is not None and nearest.key in self.poses and angle <= nearest.max_angle_deg:
+                self._say(f"{nearest.label} is done already{hint}")
+            else:
+                face, tilt = face_of(mean)
+                self._say(f"tilted {tilt:.0f}° from {face} up: not one of the poses{hint}")
             return
-        if face in self.poses:
-            nxt = self.next_face
-            self._say(f"{face} up is done already; next: {FACE_PROMPTS[nxt] if nxt else ''}")
-            return
-        self.poses[face] = Pose(acc_g=mean, n=int(block.shape[0]),
-                                std_g=float(np.sqrt(block.var(axis=0).sum())),
-                                t_start_s=float(self.t_s[start]), t_stop_s=float(self.t_s[e - 1]))
-        self._say(f"captured {face} up ({len(self.poses)}/6)")
-        if len(self.poses) == 6:
+        self.poses[target.key] = Pose(
+            acc_g=mean, n=int(block.shape[0]), std_g=float(np.sqrt(block.var(axis=0).sum())),
+            t_start_s=float(self.t_s[start]), t_stop_s=float(self.t_s[e - 1]))
+        self._say(f"captured {target.label} ({len(self.poses)}/{len(self.targets)})")
+        if len(self.poses) == len(self.targets):
             try:
-                self.result = fit_accel([self.poses[f] for f in FACES])
+                self.result = fit_accel(list(self.poses.values()))
             except CalibrationError as exc:
                 self.error = str(exc)
                 self._say(str(exc))
             self.done = True
 
     def status(self) -> GuideStatus:
-        nxt = self.next_face
+        nxt = self.next_target
         current = 0.0 if self._handled else min(1.0, self._len_s / self.hold_s)
+        n = len(self.targets)
         return GuideStatus(
             step=self.step,
-            prompt=FACE_PROMPTS[nxt] if nxt else "all six faces captured",
-            progress=1.0 if self.done else (len(self.poses) + current) / 6.0,
+            prompt=nxt.prompt if nxt else "all poses captured",
+            progress=1.0 if self.done else (len(self.poses) + current) / n,
             still=self.last_still, done=self.done,
-            detail=f"{len(self.poses)}/6 faces ({', '.join(self.poses) or 'none yet'})")
+            detail=f"{len(self.poses)}/{n} poses ({', '.join(self.poses) or 'none yet'})")
 
 
 class MountCollector(Collector):
@@ -325,12 +391,13 @@ class MountCollector(Collector):
 
 
 def make_collector(step: str, *, side: str = "left", placement: str = "shank",
-                   profile: CalibrationProfile | None = None) -> Collector:
+                   profile: CalibrationProfile | None = None, rounds: int = 1,
+                   tilted: bool = True) -> Collector:
     """The collector of one step (``gyro``, ``accel`` or ``mount``)."""
     if step == "gyro":
         return GyroCollector()
     if step == "accel":
-        return FaceCollector()
+        return FaceCollector(rounds=rounds, tilted=tilted)
     if step == "mount":
         return MountCollector(side=side, placement=placement, profile=profile)
     raise CalibrationError(f"unknown step {step!r} (gyro, accel or mount)")

@@ -31,7 +31,7 @@ class StillnessThresholds:
 #: Sensor lying on a table: gyro bias and accelerometer faces.
 TABLE = StillnessThresholds()
 #: A person standing quietly (sway of a degree or so): the vertical for mounting alignment.
-STANDING = StillnessThresholds(window_s=1.0, gyr_std_dps=5.0, acc_std_g=0.04, gyr_mean_dps=15.0)
+STANDING = StillnessThresholds(window_s=1.0, gyr_std_dps=5.0, acc_std_g=0.3, gyr_mean_dps=15.0)
 
 
 @dataclass(frozen=True, slots=True)

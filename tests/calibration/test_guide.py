@@ -66,7 +66,7 @@ def test_six_faces_in_any_order_with_a_repeated_face() -> None:
     rng = np.random.default_rng(2)
     err = SensorErrors.random(rng)
     rec = six_faces(err, rng, order="-Y+X+X+Z-Z-X+Y")
-    c = FaceCollector()
+    c = FaceCollector(tilted=False)
     msgs = feed_in_chunks(c, rec, rng)
     assert c.done and c.result is not None
     assert any("done already" in m for m in msgs)
@@ -85,11 +85,46 @@ def test_moving_while_holding_a_face_repeats_that_face() -> None:
     seq = [*rots[:3], knocked, rots[2], *rots[3:]]
     holds = [4.0, 4.0, 2.2, 0.2, 4.0, 4.0, 4.0, 4.0]
     acc, gyr = hold_and_turn(seq, hold_s=holds, turn_s=1.0)
-    c = FaceCollector()
+    c = FaceCollector(tilted=False)
     msgs = feed_in_chunks(c, through_sensor(acc, gyr, err, rng), rng)
     assert "moved before +X up was captured: hold it still again" in msgs
     assert c.repeats == 1 and c.done and c.result is not None
     assert [m for m in msgs if m.startswith("captured")][2] == "captured +X up (3/6)"
+
+
+def test_tilted_poses_pin_the_cross_axis_terms_on_an_uneven_table() -> None:
+    rng = np.random.default_rng(6)
+    err = SensorErrors.random(rng)
+    err.acc_matrix = np.diag([1.03, 0.97, 1.01]) @ (np.eye(3) + np.tril([[0, 0, 0],
+                                                                         [0.015, 0, 0],
+                                                                         [-0.01, 0.02, 0]]))
+    level_error = rotvec_matrix(np.radians([2.5, -1.5, 0.0]))
+    rots = []
+    for f in ["+Z", "-Z", "+X", "-X", "+Y", "-Y"]:
+        heading = rotvec_matrix([0.0, 0.0, rng.uniform(-np.pi, np.pi)])
+        rots.append(level_error @ heading @ face_rotation(f))
+    # propped poses, only roughly at 45°, plus one that is not a pose at all
+    rots.append(rotvec_matrix([0.0, 0.0, 1.2]) @ face_rotation("+X"))  # spun on +X: done already
+    for v in ([1.0, 1.1, 0.0], [1.0, 0.0, 0.8], [0.0, 0.9, 1.0]):
+        u = np.array(v) / np.linalg.norm(v)
+        c_ax = np.cross(u, [0.0, 0.0, 1.0])
+        rots.append(rotvec_matrix(c_ax / np.linalg.norm(c_ax) * np.arccos(u[2])))
+    acc, gyr = hold_and_turn(rots, hold_s=4.0, turn_s=1.2)
+    rec = through_sensor(acc, gyr, err, rng)
+    faces_only = FaceCollector(tilted=False)
+    feed_in_chunks(faces_only, rec, rng)
+    full = FaceCollector()
+    msgs = feed_in_chunks(full, rec, rng)
+    assert any("done already" in m for m in msgs)
+    assert "captured +Y+Z (9/9)" in msgs
+    assert faces_only.result is not None and full.result is not None
+    truth = np.linalg.inv(err.acc_matrix)
+    err_faces = np.abs(faces_only.result.matrix - truth).max()
+    err_full = np.abs(full.result.matrix - truth).max()
+    assert err_full < 0.004 < err_faces  # the tilted poses fix what an uneven table spoils
+    scale = np.linalg.norm(full.result.matrix @ err.acc_matrix, axis=0) - 1.0
+    assert np.max(np.abs(scale)) < 0.002
+    assert np.max(np.abs(full.result.offset_g - err.acc_offset_g)) < 0.005
 
 
 def test_mount_step_within_one_degree_and_asks_again_for_a_small_swing() -> None:
