@@ -14,7 +14,14 @@ from firmware_bridge.simulator.motion import (
     MotionBlock,
     segment_motion,
 )
-from firmware_bridge.simulator.stance import BalanceLossSchedule, StancePendulum, condition_factor
+from firmware_bridge.simulator.stance import (
+    DOUBLE_STANCE_MEDIAL_DEG,
+    DOUBLE_STANCE_SWAY,
+    BalanceLossSchedule,
+    StancePendulum,
+    StanceSets,
+    condition_factor,
+)
 
 #: On the foot (flat on the floor) only a little of the sway shows: rolling on the foot's edges.
 FOOT_ML_FRACTION = 0.1
@@ -32,19 +39,41 @@ class BalanceMotion:
         scale = config.sway_scale * condition_factor(config.eyes, config.surface)
         self.pendulum = StancePendulum(config.true_rate_hz, scale)
         self.to_session = 1.0 + config.clock_drift_ppm * 1e-6
+        self.sets = (
+            None if config.hold_s is None
+            else StanceSets(config.hold_s, 20.0 if config.rest_s is None else config.rest_s,
+                            config.reps)
+        )
+        self._t_last = -1.0
         self.losses = BalanceLossSchedule(
             seed=config.seed,
             times_true=tuple(t / self.to_session for t in config.balance_loss_times_s),
             rate_per_min=config.balance_loss_rate_per_min,
             lateral_sign=config.lateral_sign,
+            allowed=None if self.sets is None else self._loss_allowed,
         )
         self._published = 0
         self.foot = config.effective_placement == "foot"
 
+    def _loss_allowed(self, t: float) -> bool:
+        assert self.sets is not None
+        return self.sets.in_hold(t, margin_start=1.0, margin_end=1.5)
+
     def block(self, t_true: FloatArray, rng: np.random.Generator) -> MotionBlock:
         n = t_true.shape[0]
         sway = self.pendulum.block(rng, n)
+        if self.sets is not None:
+            single, planned = self.sets.single(t_true)
+            sway = sway * (DOUBLE_STANCE_SWAY + (1.0 - DOUBLE_STANCE_SWAY) * single)
+            medial = self.config.lateral_sign * np.radians(DOUBLE_STANCE_MEDIAL_DEG)
+            sway[1] -= medial * (1.0 - single)
+            self.events.extend(
+                self.sets.events_between(self._t_last, float(t_true[-1]), self.to_session)
+            )
+            self._t_last = float(t_true[-1])
         loss_tilt, jolt = self.losses.block(t_true)
+        if self.sets is not None:
+            jolt = jolt + planned
         tilt = sway + loss_tilt
         for ev in self.losses.events[self._published :]:
             if ev.t_onset <= t_true[-1]:

@@ -150,6 +150,8 @@ def _to_session(event: dict[str, Any], factor: float) -> dict[str, Any]:
     for k, v in event.items():
         if k.startswith("t_") and isinstance(v, float | int):
             out[k] = float(v) * factor
+        elif isinstance(v, np.floating):
+            out[k] = float(v)
     return out
 
 

@@ -46,6 +46,7 @@ class SimulatedSource:
         self._last_seq: int | None = None
         self._next_battery_s = 0.0
         self.last_truth: Truth | None = None
+        self._t_delivered = -np.inf
 
     def start(self) -> None:
         if self._t0 is not None:
@@ -84,7 +85,9 @@ class SimulatedSource:
     @property
     def events(self) -> list[dict[str, object]]:
         """Truth events so far (balance losses, reps, …) on the session clock."""
-        return list(self._stream.events)
+        if self._stream.exhausted:
+            return list(self._stream.events)
+        return self._stream.events_until(self._t_delivered)
 
     def _note(self, batch: SampleBatch, elapsed_s: float) -> None:
         if len(batch):
@@ -98,6 +101,7 @@ class SimulatedSource:
                                  {"missing": missing})
                 )
             self._last_seq = int(seq[-1])
+            self._t_delivered = float(batch.t_s[-1])
         while elapsed_s >= self._next_battery_s:
             pct = max(0.0, 100.0 - BATTERY_DRAIN_PCT_PER_H * self._next_battery_s / 3600.0)
             self._status.append(SourceStatus("battery", f"{pct:.0f}%", None, {"percent": pct}))

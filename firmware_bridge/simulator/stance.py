@@ -22,6 +22,9 @@ The ODE is discretised semi-implicitly (ω += dt/J·(…); θ += dt·ω) on the 
 state carried between blocks integrates it exactly and fast. The shank follows the body (ankle
 strategy), so the shank tilt is θ.
 
+Sets (``SimConfig.hold_s``): standing on both legs (sway ×0.35, the shank leaning 3° medially),
+lifting the other foot for ``hold_s``, putting it down (a small jolt), resting ``rest_s``.
+
 Balance losses: a large excursion (7–14°, mostly ML) accelerating over 0.35–0.7 s, an abrupt arrest
 when the lifted foot touches down (an impact: a jolt in acceleration and a ringing rotation), then a
 smooth return over 1.5–3 s while the pendulum sway goes on.
@@ -30,6 +33,7 @@ smooth return over 1.5–3 s while the pendulum sway goes on.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,11 +127,11 @@ class BalanceLoss:
     def as_event(self, to_session: float) -> dict[str, Any]:
         return {
             "type": "balance_loss",
-            "t_s": self.t_onset * to_session,
-            "t_touchdown_s": self.t_touchdown * to_session,
-            "t_recovered_s": self.t_recovered * to_session,
-            "peak_tilt_deg": self.peak_deg,
-            "direction_deg": math.degrees(self.direction_rad),
+            "t_s": float(self.t_onset * to_session),
+            "t_touchdown_s": float(self.t_touchdown * to_session),
+            "t_recovered_s": float(self.t_recovered * to_session),
+            "peak_tilt_deg": float(self.peak_deg),
+            "direction_deg": float(math.degrees(self.direction_rad)),
         }
 
 
@@ -147,6 +151,7 @@ class BalanceLossSchedule:
     rate_per_min: float
     lateral_sign: float
     events: list[BalanceLoss] = field(default_factory=list)
+    allowed: Callable[[float], bool] | None = None  # onsets elsewhere are skipped
     _next_time: int = 0
     _poisson_t: float = 0.0
     _rng: np.random.Generator | None = None
@@ -173,6 +178,10 @@ class BalanceLossSchedule:
                 self._next_time += 1
             if self.events and onset < self.events[-1].t_recovered + 0.5:
                 onset = self.events[-1].t_recovered + 0.5
+            if self.allowed is not None and not self.allowed(onset):
+                if from_poisson:
+                    self._poisson_t = onset + float(self._rng.exponential(60.0 / self.rate_per_min))
+                continue
             r = self._rng.random(6)
             fall = 0.35 + 0.35 * r[0]
             side = 1.0 if r[1] < 0.6 else -1.0  # more often toward the lateral side
@@ -221,3 +230,69 @@ class BalanceLossSchedule:
             x = s / IMPACT_TAU_S
             jolt[post] += ev.impact_g * x * np.exp(1.0 - x)
         return tilt, jolt
+
+
+LIFT_S = 0.6  # weight shift onto the stance leg / back
+DOUBLE_STANCE_SWAY = 0.35
+DOUBLE_STANCE_MEDIAL_DEG = 3.0
+SET_LEAD_IN_S = 3.0
+PLANNED_TOUCHDOWN_G = 0.6
+
+
+@dataclass
+class StanceSets:
+    """Holds on one leg separated by rests on both (deterministic times: hold ``k`` lifts off at
+    ``lead_in + k·(hold + rest)``); ``reps`` None: endless."""
+
+    hold_s: float
+    rest_s: float
+    reps: int | None
+
+    def start(self, k: int) -> float:
+        return SET_LEAD_IN_S + k * (self.hold_s + self.rest_s)
+
+    def index_at(self, t: float) -> int:
+        return math.floor((t - SET_LEAD_IN_S) / (self.hold_s + self.rest_s))
+
+    def in_hold(self, t: float, margin_start: float = 0.0, margin_end: float = 0.0) -> bool:
+        k = self.index_at(t)
+        if k < 0 or (self.reps is not None and k >= self.reps):
+            return False
+        t0 = self.start(k)
+        return t0 + margin_start <= t <= t0 + self.hold_s - margin_end
+
+    def single(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(single-leg weight 0..1, planned touchdown jolt in g) for times ``t``."""
+        n = t.shape[0]
+        w = np.zeros(n)
+        jolt = np.zeros(n)
+        if n == 0:
+            return w, jolt
+        k_lo = max(0, self.index_at(float(t[0]) - self.hold_s - 1.0))
+        k_hi = self.index_at(float(t[-1]) + LIFT_S) + 1
+        if self.reps is not None:
+            k_hi = min(k_hi, self.reps)
+        for k in range(k_lo, k_hi):
+            t0 = self.start(k)
+            t1 = t0 + self.hold_s
+            rise = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - t0 + LIFT_S / 2) / LIFT_S, 0.0, 1.0))
+            fall = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - t1 + LIFT_S / 2) / LIFT_S, 0.0, 1.0))
+            w += rise - fall
+            x = np.clip(t - t1, 0.0, None) / IMPACT_TAU_S
+            jolt += np.where(t >= t1, PLANNED_TOUCHDOWN_G * x * np.exp(1.0 - x), 0.0)
+        return w, jolt
+
+    def events_between(self, t_a: float, t_b: float, to_session: float) -> list[dict[str, Any]]:
+        """Hold events whose lift-off is in (t_a, t_b]."""
+        out = []
+        k = max(0, self.index_at(t_a) if t_a >= SET_LEAD_IN_S else 0)
+        while self.reps is None or k < self.reps:
+            t0 = self.start(k)
+            if t0 > t_b:
+                break
+            if t0 > t_a:
+                out.append({"type": "hold", "t_s": t0 * to_session,
+                            "t_end_s": (t0 + self.hold_s) * to_session,
+                            "duration_s": self.hold_s, "motion": "single-leg", "index": k})
+            k += 1
+        return out

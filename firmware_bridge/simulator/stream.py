@@ -169,8 +169,13 @@ class SensorStream:
     # ------------------------------------------------------------------ public
     @property
     def events(self) -> list[dict[str, Any]]:
-        """Truth events generated so far (session clock)."""
+        """Truth events generated so far (session clock; may run up to one block ahead of the
+        delivered samples — see ``events_until``)."""
         return self.motion.events
+
+    def events_until(self, t_s: float) -> list[dict[str, Any]]:
+        """Truth events that have begun by session time ``t_s``."""
+        return [e for e in self.motion.events if e["t_s"] <= t_s]
 
     @property
     def exhausted(self) -> bool:
@@ -257,13 +262,15 @@ class SensorStream:
         self._n_pending -= n
         if not batches:
             return SampleBatch.empty(), self._empty_truth()
-        return SampleBatch.concat(batches), Truth.concat(truths, self.events)
+        batch = SampleBatch.concat(batches)
+        events = self.events if self.exhausted else self.events_until(float(batch.t_s[-1]))
+        return batch, Truth.concat(truths, events)
 
     def _empty_truth(self) -> Truth:
         mount, offset, matrix = self._consts
         return Truth(
             np.empty(0), np.empty(0), np.empty(0), np.empty((0, 4)), np.empty((0, 3)), {},
-            mount, offset, matrix, list(self.events),
+            mount, offset, matrix, [],
         )
 
 

@@ -51,3 +51,25 @@ def test_no_losses_by_default_and_events_on_the_session_clock() -> None:
     assert abs(ev["t_s"] - 20.0) < 1e-9
     i = int(np.argmax(np.linalg.norm(rec.batch.acc_g, axis=1)))
     assert abs(rec.batch.t_s[i] - ev["t_touchdown_s"]) < 0.05
+
+
+def test_sets_alternate_single_leg_holds_and_rests() -> None:
+    cfg = SimConfig(seed=2, duration_s=100.0, hold_s=20.0, rest_s=10.0, reps=3,
+                    balance_loss_rate_per_min=6.0)
+    rec = simulate(cfg)
+    holds = rec.truth.holds
+    assert [(h["t_s"], h["t_end_s"]) for h in holds] == [(3.0, 23.0), (33.0, 53.0), (63.0, 83.0)]
+    t = rec.batch.t_s
+    ml = rec.truth.tilt_ml_deg
+    rest = (t > 25.0) & (t < 31.0)
+    hold = (t > 5.0) & (t < 21.0)
+    assert float(np.mean(ml[rest])) < -2.0  # both feet down: the left shank leans medially
+    assert float(np.std(ml[rest])) < float(np.std(ml[hold]))
+    acc = np.linalg.norm(rec.batch.acc_g, axis=1)
+    for h in holds:  # the foot is put down at the end of each hold
+        near = (t > h["t_end_s"]) & (t < h["t_end_s"] + 0.2)
+        assert float(acc[near].max()) > 1.3
+    for ev in rec.truth.balance_losses:  # losses only happen on one leg
+        assert any(h["t_s"] < ev["t_s"] < h["t_end_s"] for h in holds)
+    assert rec.truth.balance_losses
+    assert all(type(v) is not np.float64 for e in rec.truth.events for v in e.values())

@@ -55,3 +55,17 @@ def test_stop_is_idempotent_and_ends_reading() -> None:
     assert len(src.read()) == 0
     assert [s.kind for s in src.drain_status()].count("stopped") == 1
     assert not src.finished  # an endless stream never finishes on its own
+
+
+def test_events_are_not_announced_before_their_time() -> None:
+    cfg = SimConfig(seed=1, duration_s=30.0, balance_loss_times_s=(5.0, 20.0))
+    clock = FakeClock()
+    src = SimulatedSource(cfg, clock=clock)
+    src.start()
+    clock.now += 4.0
+    src.read()
+    assert src.events == []
+    clock.now += 2.0
+    src.read()
+    assert [e["t_s"] for e in src.events] == [5.0]
+    assert src.last_truth is not None and len(src.last_truth) == 200
