@@ -125,6 +125,13 @@ def run(args: argparse.Namespace) -> int:
     calibration = _calibration(args.calibration)
     source = source_from_args(args, duration_s=args.duration, drill=drill, side=side,
                               placement=placement)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:  # Ctrl-C / SIGTERM: finish cleanly
+        stop.set()
+
+    # from here on a signal only sets ``stop``: a half-written record is impossible
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         writer = SessionWriter(
             out,
@@ -137,14 +144,9 @@ def run(args: argparse.Namespace) -> int:
             extra={"recorded_with": "balance-trainer record"},
         )
     except (SessionError, OSError) as exc:
+        _restore(old)
         raise CliError(f"cannot create {out}: {exc}") from None
     progress = Progress(sys.stderr, args.duration, quiet=args.quiet)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: Any) -> None:  # Ctrl-C / SIGTERM: finish cleanly
-        stop.set()
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     wall0 = time.monotonic()
     reason = "error"
     try:
@@ -156,14 +158,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.stop()
         try:
-            for status in source.drain_status():
-                writer.status_event(status)
-            if writer.last_t_s is not None:
-                writer.event(writer.last_t_s, "recording_stop", reason=reason)
+            meta = _finish(writer, source, reason)
         finally:
-            meta = writer.close()
-            for sig, handler in old.items():
-                signal.signal(sig, handler)
+            _restore(old)
         progress.update(writer.n_samples, _span(writer), time.monotonic() - wall0, force=True)
         progress.done()
     if reason == "interrupted":
@@ -199,6 +196,28 @@ def _loop(source: Any, writer: Any, progress: Progress, stop: threading.Event,
         if duration_s and wall > duration_s / speed + 10.0:  # e.g. the link is gone for good
             return "timeout (no data)"
         stop.wait(POLL_S)
+
+
+def _finish(writer: Any, source: Any, reason: str) -> dict[str, Any]:
+    """Last statuses, a ``recording_stop`` event, then close (status ``complete``)."""
+    import contextlib
+
+    with contextlib.suppress(OSError):  # e.g. disk full: closing matters more than these
+        for status in source.drain_status():
+            writer.status_event(status)
+        if writer.last_t_s is not None:
+            writer.event(writer.last_t_s, "recording_stop", reason=reason)
+    try:
+        meta: dict[str, Any] = writer.close()
+    except OSError as exc:
+        raise CliError(f"finishing {writer.path} failed: {exc.strerror or exc} (the samples "
+                       "written so far are kept; the session opens as recovered)") from None
+    return meta
+
+
+def _restore(handlers: dict[Any, Any]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 def _span(writer: Any) -> float:

@@ -241,12 +241,16 @@ class SessionWriter:
             return self.meta
         self._stop.set()
         self._flusher.join()
-        self.flush()
-        with self._lock:
-            self._closed = True
-            for fd in (self._imu_fd, self._mag_fd, self._events_fd):
-                if fd is not None:
-                    os.close(fd)
+        try:
+            self.flush()
+        finally:  # the files are closed even when the last fsync fails (then session.json
+            # keeps status "recording" and the session opens as recovered)
+            with self._lock:
+                self._closed = True
+                for fd in (self._imu_fd, self._mag_fd, self._events_fd):
+                    if fd is not None:
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
         self.meta["stop_time"] = utc_iso()
         self.meta.update(meta_updates)
         self.meta["status"] = status

@@ -189,3 +189,29 @@ def test_export_errors_and_stdout(tmp_path: Path) -> None:
                                             "0.01,0.0,0.0,1.0,0.0,0.0,0.0,1"]
     proc = _cli("export", str(tmp_path / "s"), "--out", str(tmp_path), home=tmp_path / "home")
     assert proc.returncode == 2 and "is a directory" in proc.stderr
+
+
+def test_import_movella_and_metabase_end_to_end(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.trainer.recording.test_csvio import EPOCH0, metabase_file, movella_text
+
+    monkeypatch.setenv("BALANCE_TRAINER_HOME", str(tmp_path / "home"))
+    n = 200
+    dot = tmp_path / "dot.csv"
+    dot.write_text(movella_text(np.arange(n) * 16667, np.tile([0, 0, 9.80665], (n, 1)),
+                                np.zeros((n, 3))))
+    assert main(["import", str(dot), "--format", "movella", "--out", str(tmp_path / "m"),
+                 "--drill", "isometric-eversion", "--side", "right"]) == 0
+    s = open_session(tmp_path / "m")
+    assert s.meta["device"]["profile"] == "movella-dot" and s.sample_rate_hz == 60
+    assert s.meta["start_time"] == "2023-05-10T11:45:12.345Z"
+    assert s.placement == "foot"  # the drill's default placement
+    np.testing.assert_allclose(s.batch().acc_g[:, 2], 1.0)
+
+    a = metabase_file(tmp_path / "MetaWear_x_D1D2D3D4D5D6_Accelerometer.csv", "acc",
+                      EPOCH0 + np.arange(n) * 10, np.ones((n, 3)))
+    metabase_file(tmp_path / "MetaWear_x_D1D2D3D4D5D6_Gyroscope.csv", "gyr",
+                  EPOCH0 + np.arange(n) * 10, np.zeros((n, 3)))
+    assert main(["import", str(a), "--format", "metabase", "--out", str(tmp_path / "mb")]) == 0
+    s = open_session(tmp_path / "mb")
+    assert s.n_samples == n and s.meta["device"]["address"] == "D1:D2:D3:D4:D5:D6"
+    assert len(s.meta["imported_from"]["files"]) == 2

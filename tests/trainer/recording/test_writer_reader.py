@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calibration.profile import CalibrationProfile
 from firmware_bridge.source import SourceInfo, SourceStatus
@@ -130,6 +132,16 @@ def test_data_is_fsynced_within_a_second_without_close(tmp_path: Path) -> None:
 
 
 # -- crash safety / garbage ------------------------------------------------------------------
+def _kill(w: SessionWriter) -> None:
+    """What SIGKILL does to a writer: no close(), session.json keeps status "recording"."""
+    w._stop.set()
+    w._flusher.join()
+    w._closed = True
+    for fd in (w._imu_fd, w._mag_fd, w._events_fd):
+        if fd is not None:
+            os.close(fd)
+
+
 def _killed_session(tmp_path: Path, n: int = 500, tail: bytes = b"") -> Path:
     """A session as a killed writer leaves it: status recording, maybe a partial record."""
     path = tmp_path / "s"
@@ -137,7 +149,7 @@ def _killed_session(tmp_path: Path, n: int = 500, tail: bytes = b"") -> Path:
     w.append(make_batch(n))
     w.event(0.2, "marker")
     w.flush()
-    w._stop.set()  # simulate death: no close(), session.json keeps status "recording"
+    _kill(w)
     with open(path / "imu.bin", "ab") as f:
         f.write(tail)
     with open(path / "events.jsonl", "ab") as f:
@@ -263,3 +275,29 @@ def test_session_json_rewrite_is_atomic(tmp_path: Path) -> None:
     w.close()
     names = sorted(p.name for p in (tmp_path / "s").iterdir())
     assert names == ["events.jsonl", "imu.bin", "session.json"]  # no temp files left
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, 50 * 36), mag=st.booleans(), mag_cut=st.integers(0, 50 * 20))
+def test_any_truncation_keeps_every_complete_record(tmp_path: Path, cut: int, mag: bool,
+                                                    mag_cut: int) -> None:
+    """Whatever byte a killed writer stopped at, the reader returns exactly the whole records."""
+    path = tmp_path / os.urandom(6).hex()
+    b = make_batch(50, mag=mag)
+    w = SessionWriter(path, sample_rate_hz=100)
+    w.append(b)
+    _kill(w)
+    os.truncate(path / "imu.bin", cut)
+    if mag:
+        os.truncate(path / "mag.bin", mag_cut)
+    s = open_session(path)
+    n = cut // 36
+    assert s.status == "recovered" and s.n_samples == n and s.dropped_tail_bytes == cut % 36
+    got = s.batch()
+    np.testing.assert_array_equal(got.t_s, b.t_s[:n])
+    np.testing.assert_array_equal(got.gyr_dps, b.gyr_dps[:n])
+    if mag:
+        k = min(n, mag_cut // 20)
+        np.testing.assert_array_equal(got.mag_ut[:k], b.mag_ut[:k])  # type: ignore[index]
+        assert np.isnan(got.mag_ut[k:]).all()  # type: ignore[index]
