@@ -9,7 +9,7 @@ from trainer.ui import theme
 
 # (key, caption, unit, format)
 TILES = (
-    ("ellipse_area", "Sway area (95 %)", "°²", "{:.1f}"),
+    ("ellipse_area", "Sway area 95 %", "°²", "{:.1f}"),
     ("mean_velocity", "Sway speed", "°/s", "{:.1f}"),
     ("time_in_target_pct", "In target", "%", "{:.0f}"),
     ("losses", "Balance losses", "", "{:.0f}"),

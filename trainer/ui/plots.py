@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QGraphicsItem
 
 from trainer.feedback import ZONE_COLOURS, Zone
 from trainer.ui import theme
@@ -32,7 +33,8 @@ class FastPlotWidget(pg.PlotWidget):
         item.hideButtons()
         item.setMenuEnabled(False)
         item.disableAutoRange()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        # no grid (it costs ~10 % of a core at 60 fps); zero lines instead, drawn once
+        item.addItem(pg.InfiniteLine(0, angle=0, pen=theme.pen("#3a3f4b")), ignoreBounds=True)
         if title:
             item.setTitle(title, color=theme.MUTED, size="11pt")
         item.getAxis("left").setWidth(48)
@@ -40,6 +42,8 @@ class FastPlotWidget(pg.PlotWidget):
             ax = item.getAxis(name)
             ax.setTickFont(theme.font(13))
             ax.setTextPen(theme.FG)
+            # fixed ranges: the axes never change, so paint them from a cached pixmap
+            ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_ranges(xrange, yrange)
 
     def set_ranges(self, xrange: tuple[float, float], yrange: tuple[float, float]) -> None:
@@ -144,6 +148,7 @@ class SwayPlot(FastPlotWidget):
         item.setLabel("left", "AP tilt (°, forward +)", color=theme.MUTED)
         self.range_deg = range_deg
         self.radius_deg = target_radius_deg
+        item.addItem(pg.InfiniteLine(0, angle=90, pen=theme.pen("#3a3f4b")), ignoreBounds=True)
         self.target = self.plot([], [], pen=theme.pen(theme.TARGET_COLOUR, width=3))
         self.trace = self.plot([], [], pen=theme.pen(theme.TRACE_COLOUR), skipFiniteCheck=True)
         self.ellipse = self.plot([], [], pen=theme.pen(theme.ELLIPSE_COLOUR, width=2, dashed=True))

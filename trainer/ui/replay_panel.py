@@ -91,8 +91,11 @@ class ReplayPanel(QWidget):
         self.play_button.blockSignals(False)
 
     def set_enabled_controls(self, on: bool) -> None:
-        for w in (self.play_button, self.prev_button, self.next_button, self.speed, self.slider):
+        # live: only "open" and the recent list; a replay shows the player controls
+        for w in (self.play_button, self.prev_button, self.next_button, self.speed, self.slider,
+                  self.time):
             w.setEnabled(on)
+            w.setVisible(on)
 
     def set_position(self, position_s: float, duration_s: float) -> None:
         self.duration_s = duration_s

@@ -1,0 +1,255 @@
+"""Dashboard speed: frames/s, notification-to-pixels latency, GUI-thread CPU; and a soak mode.
+
+A producer thread plays a BLE sensor: every ``1/notify_hz`` s it puts a few samples of the
+simulated stance (``SensorStream``) into a ``BatchBuffer`` and notes the arrival time of the
+newest sample. The real ``MainWindow`` pulls them on its 60 Hz timer, runs the pipeline (and the
+recorder in soak mode) and redraws. Latency = time from a sample's arrival to the end of the paint
+of the frame that first shows it. GUI CPU = ``time.thread_time()`` of the GUI thread / wall time.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui.py            # 20 s, 400 Hz
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python benchmarks/bench_ui.py  # real X window
+    .venv/bin/python benchmarks/bench_ui.py --minutes 60                          # one-hour soak
+
+Targets (issue 6): ≥ 55 frames/s, latency p95 < 30 ms, GUI thread < 50 % of one core; soak:
+memory growth < 50 MB and steady latency, with recording on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class NotifyingSource:
+    """A Source fed by a thread at ``notify_hz`` notifications/s (like BLE), arrival-stamped."""
+
+    def __init__(self, rate_hz: float, notify_hz: float) -> None:
+        from firmware_bridge.simulator import SensorStream, SimConfig
+        from firmware_bridge.source import BatchBuffer
+
+        cfg = SimConfig(seed=7, sample_rate_hz=rate_hz, duration_s=None,
+                        balance_loss_rate_per_min=2.0)
+        self._stream = SensorStream(cfg)
+        self.info = self._stream.info
+        self.rate_hz = rate_hz
+        self.notify_hz = notify_hz
+        self._buf = BatchBuffer()
+        self.arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (t_s newest, perf)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fake-ble", daemon=True)
+        self.finished = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        period = 1.0 / self.notify_hz
+        t0 = time.perf_counter()
+        sent = 0
+        k = 0
+        while not self._stop.is_set():
+            k += 1
+            due = round((time.perf_counter() - t0) * self.rate_hz) - sent
+            if due > 0:
+                batch = self._stream.next(due)
+                sent += due
+                now = time.perf_counter()
+                with self._lock:
+                    self.arrivals.append((float(batch.t_s[-1]), now))
+                self._buf.put(batch)
+            wait = t0 + k * period - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+
+    def read(self):  # type: ignore[no-untyped-def]
+        return self._buf.take()
+
+    def drain_status(self) -> list[object]:
+        return self._buf.take_status()  # type: ignore[return-value]
+
+    def arrival_of(self, t_s: float) -> float | None:
+        """When the notification carrying sample ``t_s`` arrived."""
+        with self._lock:
+            for t_last, perf in reversed(self.arrivals):
+                if t_last <= t_s + 1e-9:
+                    return perf
+        return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=20.0, help="measured time (after warm-up)")
+    ap.add_argument("--minutes", type=float, default=None,
+                    help="soak: run this long with recording on, report memory and latency per "
+                    "minute")
+    ap.add_argument("--rate", type=float, default=400.0, help="sensor sample rate (Hz)")
+    ap.add_argument("--notify-hz", type=float, default=100.0, help="notifications per second")
+    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    args = ap.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY")
+                          else os.environ.get("QT_QPA_PLATFORM", ""))
+    if not os.environ["QT_QPA_PLATFORM"]:
+        del os.environ["QT_QPA_PLATFORM"]
+    home = tempfile.mkdtemp(prefix="bench-ui-")
+    os.environ["BALANCE_TRAINER_HOME"] = home
+
+    from PySide6.QtCore import QTimer
+
+    from trainer.ui.app import ensure_app
+    from trainer.ui.main_window import MainWindow
+    from trainer.ui.settings import DrillSettings
+
+    app = ensure_app()
+    win = MainWindow(audio=False)
+    win.resize(1560, 940)
+    win.show()
+    src = NotifyingSource(args.rate, args.notify_hz)
+    win.set_source(src, "simulated", label=f"bench · {args.rate:g} Hz")  # type: ignore[arg-type]
+    soak = args.minutes is not None
+    total_s = args.warmup + (args.minutes * 60 if soak else args.seconds)
+    if soak:
+        win.countdown_s = 0.0
+        win.start_drill(DrillSettings(duration_s=total_s + 60, record=True))
+
+    state: dict[str, object] = {"pending": None, "measuring": False}
+    latencies: list[float] = []
+    paints: list[float] = []
+    per_minute: list[dict[str, float]] = []
+    minute_lat: list[float] = []
+
+    orig_redraw = win.redraw
+
+    def redraw(now: float | None = None) -> None:
+        orig_redraw(now)
+        t = win.live.latest_t_s if win.live is not None else None
+        if t is not None:
+            state["pending"] = src.arrival_of(t)
+
+    win.redraw = redraw  # type: ignore[method-assign]
+
+    def painted() -> None:
+        now = time.perf_counter()
+        if not state["measuring"]:
+            return
+        paints.append(now)
+        arrival = state["pending"]
+        if arrival is not None:
+            lat = now - float(arrival)  # type: ignore[arg-type]
+            latencies.append(lat)
+            minute_lat.append(lat)
+            state["pending"] = None
+
+    win.scroll.tilt.paint_hook = painted
+    marks: dict[str, float] = {}
+
+    def begin() -> None:
+        state["measuring"] = True
+        marks["wall0"] = time.perf_counter()
+        marks["cpu0"] = time.thread_time()
+        marks["rss0"] = rss_mb()
+        marks["last_minute"] = marks["wall0"]
+
+    def minute_tick() -> None:
+        if not state["measuring"]:
+            return
+        now = time.perf_counter()
+        lat = np.asarray(minute_lat) * 1000 if minute_lat else np.array([np.nan])
+        row = {"minute": len(per_minute) + 1, "rss_mb": rss_mb(),
+               "lat_p50_ms": float(np.percentile(lat, 50)),
+               "lat_p95_ms": float(np.percentile(lat, 95)),
+               "fps": len(minute_lat) / (now - marks["last_minute"])}
+        marks["last_minute"] = now
+        minute_lat.clear()
+        per_minute.append(row)
+        print(f"  minute {row['minute']:3d}: rss {row['rss_mb']:.1f} MB, "
+              f"latency p50 {row['lat_p50_ms']:.1f} ms p95 {row['lat_p95_ms']:.1f} ms, "
+              f"{row['fps']:.1f} fps", flush=True)
+
+    def end() -> None:
+        marks["wall1"] = time.perf_counter()
+        marks["cpu1"] = time.thread_time()
+        marks["rss1"] = rss_mb()
+        state["measuring"] = False
+        win.close()
+        src.stop()
+        app.quit()
+
+    QTimer.singleShot(int(args.warmup * 1000), begin)
+    minute_timer = QTimer()
+    minute_timer.timeout.connect(minute_tick)
+    if soak:
+        minute_timer.start(60_000)
+    QTimer.singleShot(int(total_s * 1000), end)
+    app.exec()
+
+    wall = marks["wall1"] - marks["wall0"]
+    lat = np.asarray(latencies) * 1000
+    gaps = np.diff(np.asarray(paints)) * 1000 if len(paints) > 1 else np.array([np.nan])
+    result = {
+        "platform": os.environ.get("QT_QPA_PLATFORM", "xcb"),
+        "rate_hz": args.rate,
+        "notify_hz": args.notify_hz,
+        "seconds": round(wall, 1),
+        "fps": len(latencies) / wall,  # paints that showed new data
+        "paints_per_s": len(paints) / wall,
+        "latency_ms_p50": float(np.percentile(lat, 50)) if lat.size else None,
+        "latency_ms_p95": float(np.percentile(lat, 95)) if lat.size else None,
+        "latency_ms_max": float(lat.max()) if lat.size else None,
+        "frame_gap_ms_p95": float(np.percentile(gaps, 95)),
+        "gui_cpu_pct": 100.0 * (marks["cpu1"] - marks["cpu0"]) / wall,
+        "rss_start_mb": marks["rss0"],
+        "rss_end_mb": marks["rss1"],
+        "rss_growth_mb": marks["rss1"] - marks["rss0"],
+        "recorded": soak,
+    }
+    if soak and per_minute:
+        result["per_minute"] = per_minute
+        result["rss_growth_after_first_minute_mb"] = marks["rss1"] - per_minute[0]["rss_mb"]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"dashboard at {args.rate:g} Hz ({args.notify_hz:g} notifications/s), "
+              f"{result['platform']}, {wall:.0f} s{' with recording' if soak else ''}:")
+        print(f"  frames/s            {result['fps']:.1f}   (target >= 55)")
+        print(f"  latency p50/p95/max {result['latency_ms_p50']:.1f} / "
+              f"{result['latency_ms_p95']:.1f} / {result['latency_ms_max']:.1f} ms   "
+              f"(target p95 < 30)")
+        print(f"  GUI thread CPU      {result['gui_cpu_pct']:.0f} % of one core   (target < 50)")
+        print(f"  memory              {marks['rss0']:.0f} -> {marks['rss1']:.0f} MB "
+              f"({result['rss_growth_mb']:+.1f} MB)" + ("   (target < 50 MB growth)"
+                                                        if soak else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
