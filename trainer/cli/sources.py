@@ -23,9 +23,9 @@ def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
     group.add_argument("--simulate", action="store_true", help="use the built-in simulated sensor")
     if replay:
         group.add_argument("--replay", metavar="SESSION", help="play back a recorded session")
+    parser.add_argument("--rate", type=positive_float, default=None, metavar="HZ",
+                        help="sample rate (default: the device's own; 100 when simulated)")
     sim = parser.add_argument_group("simulated sensor (with --simulate)")
-    sim.add_argument("--rate", type=positive_float, default=None, metavar="HZ",
-                     help="sample rate (default: 100 for the simulator, the device's own)")
     sim.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
     sim.add_argument("--eyes", choices=("open", "closed"), default="open",
                      help="simulated condition: eyes open or closed (default: open)")
