@@ -4,6 +4,7 @@ dataclass, so a seed plus a config reproduces a recording exactly)."""
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,7 +100,8 @@ class SimConfig:
             if not ok:
                 errors.append(msg)
 
-        check(isinstance(self.seed, int) and 0 <= self.seed < 2**63, "seed must be an int >= 0")
+        check(isinstance(self.seed, numbers.Integral) and 0 <= int(self.seed) < 2**63,
+              "seed must be an integer >= 0")
         check(self.scenario in SCENARIOS, f"unknown scenario {self.scenario!r}")
         check(self.eyes in ("open", "closed"), "eyes must be 'open' or 'closed'")
         check(self.surface in ("firm", "foam"), "surface must be 'firm' or 'foam'")

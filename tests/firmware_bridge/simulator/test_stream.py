@@ -80,3 +80,10 @@ def test_bad_config_is_one_clear_error() -> None:
         SimConfig(sample_rate_hz=0.0)
     with pytest.raises(ValueError, match="needs a finite duration"):
         simulate(SimConfig(duration_s=None))
+
+
+def test_seed_must_be_a_non_negative_integer() -> None:
+    assert len(simulate(SimConfig(seed=np.int64(3), duration_s=0.5)).batch) == 50
+    for bad in (-1, 1.5, "3"):
+        with pytest.raises(ValueError, match="seed"):
+            SimConfig(seed=bad)  # type: ignore[arg-type]
