@@ -62,7 +62,7 @@ TOLERANCE_MG = 10.0
 #: Weight of the face-direction residuals against the |a| = 1 g residuals: small, so a face resting
 #: a degree off (a table that is not level) cannot pull offsets or scales (those come from |a|);
 #: with only six poses the directions still fix the three cross-axis terms.
-FACE_WEIGHT = 0.1
+FACE_WEIGHT = 0.01
 MIN_POSE_S = 1.5
 
 

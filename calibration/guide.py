@@ -168,7 +168,8 @@ class GyroCollector(Collector):
                 self._run, self._len_s = None, 0.0
                 return
             b = self.result.bias_dps
-            self._say(f"gyroscope bias {b[0]:+.3f} {b[1]:+.3f} {b[2]:+.3f} °/s")
+            self._say(f"{self.hold_s:.0f} s of rest captured: bias {b[0]:+.3f} {b[1]:+.3f} "
+                      f"{b[2]:+.3f} °/s")
             self.done = True
 
     def status(self) -> GuideStatus:
