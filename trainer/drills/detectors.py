@@ -42,17 +42,67 @@ class LowPass:
         return np.asarray(y, dtype=np.float64)
 
 
+BUFFER_S = 60.0  # recent samples kept to time a rep's onset and end
+ONSET_WINDOW_S = 5.0  # a rep's rise is looked for this far back from its peak
+EDGE_FRACTION = 0.1  # a rep starts/ends within 10 % of its excursion from the local valley
+
+
+class GyroAngles:
+    """Joint-angle changes from the segment-frame angular rate: a leaky integral per axis.
+
+    Returns angles in the anatomical tilt convention: ``ml_deg`` = -∫ω_x (a rotation about the
+    segment's long axis x that tips its z axis toward +y), ``ap_deg`` = +∫ω_y (z toward +x). Unlike
+    gravity-referenced tilt these stay linear however the segment lies (the foot points up in
+    long sitting, where tilt of its z axis exaggerates inversion ~2.5×). The leak (first-order
+    high-pass at ``highpass_hz``) turns a residual gyro bias into a constant offset instead of a
+    drift; reps (0.2-1 Hz) pass almost unchanged. Linear filter: chunk-invariant.
+    """
+
+    def __init__(self, fs_hz: float, highpass_hz: float = 0.02,
+                 bias_dps: FloatArray | None = None, max_dt_s: float = 0.1) -> None:
+        self.fs_hz = float(fs_hz)
+        self.a = float(np.exp(-2.0 * np.pi * highpass_hz / self.fs_hz))
+        self.bias = np.zeros(3) if bias_dps is None else np.asarray(bias_dps, np.float64)
+        self.max_dt_s = float(max_dt_s)
+        self._zi = np.zeros((2, 1))
+        self._t_last: float | None = None
+
+    def update(self, t_s: FloatArray, gyr_dps: FloatArray) -> tuple[FloatArray, FloatArray]:
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.size == 0:
+            return np.empty(0), np.empty(0)
+        g = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3) - self.bias
+        prev = t[0] - 1.0 / self.fs_hz if self._t_last is None else self._t_last
+        dt = np.clip(np.diff(t, prepend=prev), 0.0, self.max_dt_s)
+        self._t_last = float(t[-1])
+        inc = np.stack([-g[:, 0] * dt, g[:, 1] * dt])
+        y, self._zi = signal.lfilter([1.0], [1.0, -self.a], inc, axis=1, zi=self._zi)
+        return np.asarray(y[0], np.float64), np.asarray(y[1], np.float64)
+
+
+def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
+                       still_dps: float = 6.0, min_s: float = 0.8) -> FloatArray:
+    """Median angular rate over still stretches (offline): the residual gyro bias, or zeros."""
+    g = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
+    segs = still_segments(t_s, g, fs_hz, still_dps, min_s)
+    if not segs:
+        return np.zeros(3)
+    idx = np.concatenate([np.arange(a, b) for a, b in segs])
+    return np.asarray(np.median(g[idx], axis=0), dtype=np.float64)
+
+
 @dataclass
 class Rep:
     """One counted repetition (times on the session clock, angles in degrees)."""
 
     index: int  # 1-based
-    t_start_s: float  # the valley before the rep
+    t_start_s: float  # onset: leaving the valley before the rep
     t_peak_s: float
     t_confirm_s: float  # when the detector knew (live latency = t_confirm - t_peak)
     amplitude_deg: float  # peak above the valley before it
     peak_deg: float  # signed-direction peak relative to the first neutral
-    t_end_s: float | None = None  # the valley after the rep (filled in when confirmed)
+    peak_raw_deg: float = 0.0  # the (low-passed) input angle at the peak
+    t_end_s: float | None = None  # back near the valley (filled in when it happens)
 
     @property
     def duration_s(self) -> float | None:
@@ -92,6 +142,9 @@ class RepCounter:
         self._started = False
         self._last_valley: dict[int, tuple[float, float]] = {}  # direction -> (t, value)
         self._neutral: float | None = None
+        # recent samples, to time a rep's onset once its amplitude is known
+        self._buf_t = np.empty(0)
+        self._buf_y = np.empty(0)
 
     # ------------------------------------------------------------------ public
     def update(self, t_s: FloatArray, angle_deg: FloatArray) -> list[Rep]:
@@ -107,9 +160,13 @@ class RepCounter:
             self._hi = [v0, t0, t0]
             self._lo = [v0, t0, t0]
             self._neutral = v0
+        self._buf_t = np.concatenate([self._buf_t, t])
+        self._buf_y = np.concatenate([self._buf_y, y])
         while i < t.size:
             scan = self._scan_undecided if self._mode == 0 else self._scan
             i = scan(t, y, i, new)
+        keep = self._buf_t >= t[-1] - BUFFER_S
+        self._buf_t, self._buf_y = self._buf_t[keep], self._buf_y[keep]
         return new
 
     @property
@@ -189,8 +246,23 @@ class RepCounter:
                 self._maybe_rep(d, t_first, v, t_confirm, new)
             else:
                 self._last_valley[d] = (t_last, v)
-                if self.reps and self.reps[-1].t_end_s is None and self.direction == d:
-                    self.reps[-1].t_end_s = t_first
+                last = self.reps[-1] if self.reps else None
+                if last is not None and self.direction == d and last.t_end_s is None:
+                    last.t_end_s = self._rep_end(last, t_first)
+
+    def _rep_end(self, rep: Rep, t_valley: float) -> float:
+        """Back within EDGE_FRACTION of the way down to the local valley after the peak."""
+        d = self.direction
+        rise = max(rep.t_peak_s - rep.t_start_s, 0.2)
+        t_lim = min(t_valley, rep.t_peak_s + 3.0 * rise + 1.0)
+        m = (self._buf_t > rep.t_peak_s) & (self._buf_t <= t_lim)
+        tt, yy = self._buf_t[m], self._buf_y[m] * d
+        if tt.size == 0:
+            return t_valley
+        peak = rep.peak_raw_deg * d
+        low = float(np.min(yy))
+        back = np.flatnonzero(yy <= low + EDGE_FRACTION * (peak - low))
+        return float(tt[back[0]]) if back.size else t_valley
 
     def _maybe_rep(self, d: int, t_peak: float, v_peak: float, t_confirm: float,
                    new: list[Rep]) -> None:
@@ -208,9 +280,18 @@ class RepCounter:
         if self.direction == 0:
             self.direction = d  # lock on the first rep's direction
         neutral = self._neutral if self._neutral is not None else v_valley
-        rep = Rep(index=len(self.reps) + 1, t_start_s=t_valley, t_peak_s=t_peak,
+        # onset: the last time within EDGE_FRACTION of the local valley before the peak
+        m = (self._buf_t >= max(t_valley, t_peak - ONSET_WINDOW_S)) & (self._buf_t <= t_peak)
+        tt, yy = self._buf_t[m], self._buf_y[m] * d
+        t_onset = t_valley
+        if tt.size:
+            low = float(np.min(yy))
+            near = np.flatnonzero(yy <= low + EDGE_FRACTION * (v_peak * d - low))
+            if near.size:
+                t_onset = float(tt[near[-1]])
+        rep = Rep(index=len(self.reps) + 1, t_start_s=max(t_onset, t_valley), t_peak_s=t_peak,
                   t_confirm_s=t_confirm, amplitude_deg=float(amplitude),
-                  peak_deg=float((v_peak - neutral) * d))
+                  peak_deg=float((v_peak - neutral) * d), peak_raw_deg=v_peak)
         self.reps.append(rep)
         new.append(rep)
 
@@ -342,10 +423,10 @@ def still_segments(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float, still_dps
         return []
     rate = LowPass(fs_hz, lowpass_hz)(np.linalg.norm(np.asarray(gyr_dps).reshape(-1, 3), axis=1))
     still = rate < still_dps
-    return [(a, b) for a, b in _runs(still) if t[b - 1] - t[a] >= min_s]
+    return [(a, b) for a, b in true_runs(still) if t[b - 1] - t[a] >= min_s]
 
 
-def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+def true_runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     """[a, b) ranges where mask is True."""
     m = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
     d = np.diff(m.astype(np.int8))
@@ -385,7 +466,7 @@ class BalanceLossDetector:
         rate = self._rate(np.linalg.norm(np.asarray(gyr_dps, np.float64).reshape(-1, 3), axis=1))
         hit = (dev > self.loss_tilt_deg) | (rate > self.loss_rate_dps)
         out: list[float] = []
-        for a, _ in _runs(hit):
+        for a, _ in true_runs(hit):
             ta = float(t[a])
             if ta - self._last >= self.refractory_s:
                 self._last = ta

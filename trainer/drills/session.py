@@ -30,6 +30,7 @@ from trainer.drills.catalog import Catalog, DrillSpec, SetPlan, load_catalog
 from trainer.drills.detectors import (
     BalanceLossDetector,
     FloatArray,
+    GyroAngles,
     Rep,
     RepCounter,
     StillnessMonitor,
@@ -131,8 +132,11 @@ class DrillSession:
             self.fs_hz, float(spec.detection.get("loss_tilt_deg", 10.0)),
             float(spec.detection.get("loss_rate_dps", 30.0)))
         self._core_losses_seen = False
+        self._gyro = GyroAngles(self.fs_hz)
         self._last_move_cue = -np.inf
         self._cue = ""
+        self._g_ml: FloatArray = np.empty(0)
+        self._g_ap: FloatArray = np.empty(0)
 
     # ------------------------------------------------------------------ control
     def start(self, t_s: float) -> list[DrillEvent]:
@@ -434,6 +438,7 @@ class DrillSession:
     def _detect(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
         out: list[DrillEvent] = []
         t = f.t_s[a:b]
+        self._g_ml, self._g_ap = self._gyro.update(t, f.gyr[a:b])
         if self.spec.kind == "balance":
             out += self._detect_balance(f, a, b)
         if self.phase != ACTIVE or not self.sets:
@@ -447,7 +452,10 @@ class DrillSession:
         if plan.work == "reps":
             out += self._detect_reps(f, a, b)
         elif self._still is not None:
-            angle = f.ml[a:b] if self._rep_axis == "ml" else f.ap[a:b]
+            if self.spec.id == "calf-stretch":  # the absolute shank angle is what is held
+                angle = f.ap[a:b]
+            else:
+                angle = self._g_ml if self._rep_axis == "ml" else self._g_ap
             for ev in self._still.update(t, angle, f.gyr[a:b]):
                 ev_t = float(ev["t_s"])
                 self.sets[-1].movements += 1
@@ -466,7 +474,7 @@ class DrillSession:
         if rc is None or not self.sets:
             return []
         rec = self.sets[-1]
-        sig = (f.ml[a:b] if self._rep_axis == "ml" else f.ap[a:b]) * self._rep_sign
+        sig = (self._g_ml if self._rep_axis == "ml" else self._g_ap) * self._rep_sign
         out: list[DrillEvent] = []
         for rep in rc.update(f.t_s[a:b], sig):
             late = rec.t_end_s is not None and rep.t_peak_s > rec.t_end_s + REP_GRACE_S

@@ -78,7 +78,8 @@ def test_amplitude_and_tempo() -> None:
     s = rep_summary(count(t, y, direction=1).reps)
     assert s["reps"] == 9  # the 10th has not come back down yet at the end
     assert s["rom_deg"] == pytest.approx(20.0, abs=0.5)
-    assert 3.5 <= s["tempo_s"] <= 4.1  # onset to return (the near-zero dwell is not moving)
+    # 10 % to 10 % of the excursion: 4 s × (1 − 2·asin(√0.1)/π) = 3.18 s
+    assert s["tempo_s"] == pytest.approx(3.18, abs=0.15)
 
 
 def test_direction_is_respected() -> None:

@@ -31,6 +31,22 @@ def frames(t: np.ndarray, ap: np.ndarray | None = None, ml: np.ndarray | None = 
             "gyr_dps": np.zeros((t.size, 3)) if gyr is None else gyr, "events": events or []}
 
 
+def from_angles(fn: Any) -> Any:
+    """A feed signal from ``fn(tt) -> (ap_deg, ml_deg)``, with the matching segment-frame gyro
+    (ω_x = -d ml/dt, ω_y = d ap/dt, the convention of GyroAngles)."""
+    h = 1e-3
+
+    def sig(tt: np.ndarray) -> dict[str, Any]:
+        ap, ml = fn(tt)
+        ap1, ml1 = fn(tt + h)
+        ap0, ml0 = fn(tt - h)
+        gyr = np.zeros((tt.size, 3))
+        gyr[:, 0] = -(ml1 - ml0) / (2 * h)
+        gyr[:, 1] = (ap1 - ap0) / (2 * h)
+        return frames(tt, ap=ap, ml=ml, gyr=gyr)
+    return sig
+
+
 def drive(s: DrillSession, signal: Any, t_end: float, chunk: float = 0.1) -> list[DrillEvent]:
     out: list[DrillEvent] = []
     t = 0.0
@@ -42,10 +58,10 @@ def drive(s: DrillSession, signal: Any, t_end: float, chunk: float = 0.1) -> lis
 
 
 def reps_signal(sign: float = 1.0, period: float = 2.5, amp: float = 20.0) -> Any:
-    def sig(tt: np.ndarray) -> dict[str, Any]:
+    def angles(tt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         y = np.where(tt < 4, 0.0, amp * np.sin(np.pi * ((tt - 4) % period) / period) ** 2)
-        return frames(tt, ml=sign * y)
-    return sig
+        return np.zeros(tt.size), sign * y
+    return from_angles(angles)
 
 
 def test_reps_session_counts_to_target_then_rests_then_asks_pain() -> None:
@@ -168,11 +184,11 @@ def test_warmup_runs_its_blocks() -> None:
     s = DrillSession(get_drill("warm-up"), "left", fs_hz=FS)
     s.start(0.0)
 
-    def sig(tt: np.ndarray) -> dict[str, Any]:
+    def angles(tt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ph = 2 * np.pi * tt / 2.0
-        return frames(tt, ap=15 * np.sin(ph), ml=10 * np.cos(ph))
+        return 15 * np.sin(ph), 10 * np.cos(ph)
 
-    drive(s, sig, 400)
+    drive(s, from_angles(angles), 400)
     assert s.phase == PAIN
     assert s.result()["reps_per_set"] == [20, 10, 10]
 

@@ -1,0 +1,357 @@
+"""Offline drill analysis of a recording: the ``"drill"`` object of ``analyze --json``.
+
+``analyze_drill(drill_id, result, params)`` takes the core's analysis result (per-sample
+``t_s``, ``gyr_dps``, ``tilt_ap_deg``, ``tilt_ml_deg`` and balance-loss times, read by attribute
+or key) and returns the drill result dict of ``trainer.drills.results`` (``source`` "offline"):
+``reps`` and ``rom_deg`` for repetition drills, ``holds_s`` for hold drills, and for single-leg
+balance also ``time_to_first_loss_s`` and ``best_stance_s``.
+
+When the recording holds the guided session's events (``set_start``/``set_end`` from
+``DrillSession``), detection runs inside those sets, like live. Otherwise the whole recording is
+one trial (balance), one set of reps, or holds found from the signals: isometric holds from the
+rise of physiological tremor (8-12 Hz angular rate) while pushing, stretch holds from a held
+forward lean of the shank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from trainer.drills.catalog import DrillSpec, get_drill
+from trainer.drills.detectors import (
+    BalanceLossDetector,
+    FloatArray,
+    GyroAngles,
+    LowPass,
+    RepCounter,
+    StillnessMonitor,
+    estimate_gyro_bias,
+    true_runs,
+)
+from trainer.drills.norms import compare_stance
+from trainer.drills.results import build_result, signal_for
+
+TREMOR_BAND_HZ = (7.0, 13.0)
+MERGE_GAP_S = 1.5
+
+
+class DrillAnalysisError(ValueError):
+    """The analysis result lacks what drill analysis needs (one line)."""
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(obj, Mapping):
+            if name in obj:
+                return obj[name]
+        elif hasattr(obj, name):
+            return getattr(obj, name)
+    return None
+
+
+def _series(result: Any) -> Any:
+    """The per-sample part of an analysis result (``series``/``processed``) or the result."""
+    for name in ("series", "processed", "batch"):
+        inner = _get(result, name)
+        if inner is not None and _get(inner, "t_s") is not None:
+            return inner
+    return result
+
+
+def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None = None
+                  ) -> dict[str, Any]:
+    """The drill result of one analysed recording (see the module docstring).
+
+    ``params``: the session's drill parameters (``session.json`` ``drill``), optionally with
+    ``side``, ``placement``, ``events`` (events.jsonl objects), ``level`` and ``age`` (adds
+    Springer et al. 2007 norms to single-leg balance).
+    """
+    spec = get_drill(drill_id)
+    p = dict(params or {})
+    ser = _series(result)
+    t = _get(ser, "t_s")
+    if t is None:
+        raise DrillAnalysisError("analysis result has no per-sample t_s")
+    t_s = np.asarray(t, dtype=np.float64).reshape(-1)
+    n = t_s.size
+
+    def arr(*names: str, shape: tuple[int, ...] = ()) -> FloatArray:
+        v = _get(ser, *names)
+        if v is None:
+            return np.zeros((n, *shape))
+        return np.asarray(v, dtype=np.float64).reshape((n, *shape))
+
+    gyr = arr("gyr_dps", shape=(3,))
+    ap = arr("tilt_ap_deg")
+    ml = arr("tilt_ml_deg")
+    losses = _get(result, "balance_losses_t_s")
+    if losses is None:
+        ev = _get(result, "events")
+        if isinstance(ev, Mapping):
+            losses = ev.get("balance_losses_t_s")
+        elif isinstance(ev, Sequence):
+            losses = [e.get("t_s") for e in ev if isinstance(e, Mapping)
+                      and e.get("type") == "balance_loss"]
+    fs = _get(result, "sample_rate_hz")
+    return analyze_drill_arrays(
+        spec, t_s=t_s, gyr_dps=gyr, tilt_ap_deg=ap, tilt_ml_deg=ml,
+        side=str(p.pop("side", None) or _get(result, "side") or "left"),
+        placement=p.pop("placement", None) or _get(result, "placement"),
+        params=p, events=p.pop("events", None),
+        balance_losses_t_s=None if losses is None else [float(x) for x in losses],
+        fs_hz=float(fs) if fs else None)
+
+
+def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArray,
+                         tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray, side: str = "left",
+                         placement: str | None = None, params: Mapping[str, Any] | None = None,
+                         events: Sequence[Mapping[str, Any]] | None = None,
+                         balance_losses_t_s: Sequence[float] | None = None,
+                         fs_hz: float | None = None) -> dict[str, Any]:
+    """Drill result from per-sample arrays (segment-frame gyro, anatomical tilts)."""
+    if side not in ("left", "right"):
+        side = "left"
+    raw = dict(params or {})
+    age = raw.pop("age", None)
+    sex = raw.pop("sex", None)
+    level = raw.pop("level", None)
+    drill_params = {k: v for k, v in raw.items() if k in _param_keys()}
+    try:
+        run_params = spec.params(level if isinstance(level, int) else None, drill_params)
+    except ValueError:
+        run_params = spec.params(level if isinstance(level, int) else None)
+    t = np.asarray(t_s, dtype=np.float64)
+    if fs_hz is None:
+        fs_hz = 1.0 / float(np.median(np.diff(t))) if t.size > 2 else 100.0
+    gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
+    ap = np.asarray(tilt_ap_deg, dtype=np.float64)
+    ml = np.asarray(tilt_ml_deg, dtype=np.float64)
+    evs = [e for e in (events or []) if isinstance(e, Mapping)]
+    windows = _set_windows(evs)
+    pain = _last_pain(evs)
+    if t.size < 2:
+        sets: list[dict[str, Any]] = []
+    elif spec.kind == "balance":
+        sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s)
+    elif spec.is_repetition:
+        sets = _rep_sets(t, gyr, fs_hz, spec, side, placement, run_params, windows)
+    elif spec.id == "calf-stretch":
+        sets = _stretch_sets(t, ap, gyr, fs_hz, spec, windows)
+    else:
+        sets = _isometric_sets(t, gyr, fs_hz, spec, side, windows)
+    out = build_result(spec, side, run_params, level if isinstance(level, int) else None, sets,
+                       pain=pain, source="events" if windows else "offline",
+                       placement=placement)
+    if spec.kind == "balance":
+        eyes = str(run_params.get("eyes", "open"))
+        surface = str(run_params.get("surface", "firm"))
+        out["norms"] = compare_stance(out.get("best_stance_s"),
+                                      float(age) if isinstance(age, int | float) else None,
+                                      eyes, surface, sex if sex in ("female", "male") else None)
+    return out
+
+
+def _param_keys() -> frozenset[str]:
+    from trainer.drills.catalog import PARAM_KEYS
+
+    return PARAM_KEYS
+
+
+def _set_windows(events: Sequence[Mapping[str, Any]]) -> list[tuple[int, float, float]]:
+    """(set index, start, end) of the guided session's sets, from set_start/set_end events."""
+    starts: dict[int, float] = {}
+    out: list[tuple[int, float, float]] = []
+    for e in events:
+        try:
+            k = int(e.get("set", 0))
+            ts = float(e["t_s"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if e.get("type") == "set_start":
+            starts[k] = ts
+        elif e.get("type") == "set_end" and k in starts:
+            out.append((k, starts.pop(k), ts))
+    return out
+
+
+def _last_pain(events: Sequence[Mapping[str, Any]]) -> int | None:
+    for e in reversed(events):
+        if e.get("type") == "pain_rating":
+            try:
+                return int(e["rating"])
+            except (KeyError, TypeError, ValueError):
+                return None
+    return None
+
+
+def _set(index: int, work: str, t0: float, t1: float, **kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"index": index, "work": work, "t_start_s": t0, "t_end_s": t1,
+                            "target_reps": None, "hold_target_s": None, "reps": [],
+                            "losses_t_s": [], "movements": 0, "angle_deg": None, "held_s": None}
+    base.update(kw)
+    return base
+
+
+# ------------------------------------------------------------------------- balance
+
+
+def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
+                  spec: DrillSpec, windows: list[tuple[int, float, float]],
+                  losses: Sequence[float] | None) -> list[dict[str, Any]]:
+    if losses is None:
+        det = BalanceLossDetector(fs, float(spec.detection.get("loss_tilt_deg", 10.0)),
+                                  float(spec.detection.get("loss_rate_dps", 30.0)))
+        losses = det.update(t, ap, ml, gyr)
+    trials = windows or [(1, float(t[0]), float(t[-1]))]
+    out = []
+    for k, t0, t1 in trials:
+        inside = sorted(x for x in losses if t0 <= x <= t1)
+        held = (inside[0] - t0) if inside else (t1 - t0)
+        out.append(_set(k, "hold", t0, t1, losses_t_s=inside, held_s=held,
+                        hold_target_s=t1 - t0))
+    return out
+
+
+# ---------------------------------------------------------------------------- reps
+
+
+def _rep_sets(t: FloatArray, gyr: FloatArray, fs: float, spec: DrillSpec, side: str,
+              placement: str | None, params: Mapping[str, Any],
+              windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
+    bias = estimate_gyro_bias(t, gyr, fs)
+    g_ml, g_ap = GyroAngles(fs, bias_dps=bias).update(t, gyr)
+    det = spec.detection
+    plan = spec.plan(params)
+
+    def count(motion: str | None, a: int = 0, b: int | None = None) -> list[Any]:
+        axis, sign = signal_for(spec, side, motion, placement)
+        if spec.kind == "warmup" and windows == []:
+            axis, sign = "ap", 1.0  # pumps and circles both move the foot up and down
+        sig = (g_ml if axis == "ml" else g_ap) * sign
+        rc = RepCounter(fs, direction=0 if motion in ("pump", "circle") else 1,
+                        min_rom_deg=float(det.get("min_rom_deg", 6.0)),
+                        min_interval_s=float(det.get("min_interval_s", 0.7)),
+                        lowpass_hz=float(det.get("lowpass_hz", 3.0)))
+        rc.update(t[a:b], sig[a:b])
+        return rc.reps
+
+    if not windows:
+        motion = plan[0].motion if plan else det.get("motion")
+        reps = count(motion)
+        return [_set(1, "reps", float(t[0]), float(t[-1]), reps=reps,
+                     target_reps=plan[0].target_reps if plan else None)]
+    out = []
+    for k, t0, t1 in windows:
+        p = plan[k - 1] if 0 < k <= len(plan) else (plan[-1] if plan else None)
+        a = int(np.searchsorted(t, t0 - 1.0))
+        b = int(np.searchsorted(t, t1 + 1.0))
+        reps = [r for r in count(p.motion if p else det.get("motion"), a, b)
+                if t0 <= r.t_peak_s <= t1 + 1.0]
+        out.append(_set(k, "reps", t0, t1, reps=reps,
+                        target_reps=p.target_reps if p else None))
+    return out
+
+
+# --------------------------------------------------------------------------- holds
+
+
+def _hold_from_window(k: int, t: FloatArray, angle: FloatArray, gyr: FloatArray, fs: float,
+                      spec: DrillSpec, t0: float, t1: float, held_from: tuple[float, float]
+                      | None = None) -> dict[str, Any]:
+    """A hold over [t0, t1]: movements (stillness monitor) and the mean angle."""
+    det = spec.detection
+    mon = StillnessMonitor(fs, float(det.get("still_dps", 12.0)), float(det.get("move_deg", 4.0)))
+    a = int(np.searchsorted(t, t0))
+    b = int(np.searchsorted(t, t1, side="right"))
+    mon.begin(t0)
+    mon.update(t[a:b], angle[a:b], gyr[a:b])
+    iv = mon.end(t1)
+    h0, h1 = held_from or (t0, t1)
+    return _set(k, "hold", t0, t1, held_s=h1 - h0, movements=iv.movements if iv else 0,
+                angle_deg=iv.angle_deg if iv else None, hold_target_s=t1 - t0)
+
+
+def _isometric_sets(t: FloatArray, gyr: FloatArray, fs: float, spec: DrillSpec, side: str,
+                    windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
+    bias = estimate_gyro_bias(t, gyr, fs)
+    g_ml, g_ap = GyroAngles(fs, bias_dps=bias).update(t, gyr)
+    axis, sign = signal_for(spec, side)
+    angle = (g_ml if axis == "ml" else g_ap) * sign
+    if windows:
+        return [_hold_from_window(k, t, angle, gyr - bias, fs, spec, t0, t1)
+                for k, t0, t1 in windows]
+    spans = isometric_holds(t, gyr - bias, fs, float(spec.detection.get("min_hold_s", 2.0)))
+    return [_hold_from_window(i + 1, t, angle, gyr - bias, fs, spec, t0, t1)
+            for i, (t0, t1) in enumerate(spans)]
+
+
+def isometric_holds(t: FloatArray, gyr: FloatArray, fs: float, min_hold_s: float = 2.0
+                    ) -> list[tuple[float, float]]:
+    """Pushing periods: the 7-13 Hz angular-rate (physiological tremor) power rises while the
+    muscles work. Log power averaged over 1 s; a hold is a run above 30 % of the way from the
+    quiet (10th percentile) to the working level (90th) that reaches halfway, timed where it
+    crosses halfway (so ramps count half: "contraction at half effort or more"). Nothing when
+    the two levels are not clearly apart (power ratio < 4, amplitude ratio < 2)."""
+    if t.size < int(2 * fs) or fs < 2.2 * TREMOR_BAND_HZ[1]:
+        return []
+    from scipy import signal
+    from scipy.ndimage import uniform_filter1d
+
+    sos = signal.butter(2, TREMOR_BAND_HZ, btype="band", fs=fs, output="sos")
+    band = signal.sosfiltfilt(sos, np.asarray(gyr, np.float64), axis=0)
+    power = uniform_filter1d(np.sum(band * band, axis=1), max(int(fs), 1))
+    level = np.log(np.maximum(power, 1e-12))
+    lo, hi = np.percentile(level, [10, 90])
+    if hi - lo < np.log(4.0):
+        return []
+    mid, low = (lo + hi) / 2.0, lo + 0.3 * (hi - lo)
+    spans: list[tuple[float, float]] = []
+    for a, b in true_runs(level > low):
+        above = np.flatnonzero(level[a:b] > mid)
+        if above.size:
+            spans.append((float(t[a + above[0]]), float(t[a + above[-1]])))
+    merged: list[tuple[float, float]] = []
+    for s in spans:
+        if merged and s[0] - merged[-1][1] < MERGE_GAP_S:
+            merged[-1] = (merged[-1][0], s[1])
+        else:
+            merged.append(s)
+    return [(a, b) for a, b in merged if b - a >= min_hold_s]
+
+
+def _stretch_sets(t: FloatArray, ap: FloatArray, gyr: FloatArray, fs: float, spec: DrillSpec,
+                  windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
+    if windows:
+        return [_hold_from_window(k, t, ap, gyr, fs, spec, t0, t1) for k, t0, t1 in windows]
+    spans = stretch_holds(t, ap, fs, float(spec.detection.get("min_angle_deg", 5.0)),
+                          float(spec.detection.get("min_hold_s", 3.0)))
+    return [_hold_from_window(i + 1, t, ap, gyr, fs, spec, t0, t1)
+            for i, (t0, t1) in enumerate(spans)]
+
+
+def stretch_holds(t: FloatArray, ap: FloatArray, fs: float, min_angle_deg: float = 5.0,
+                  min_hold_s: float = 3.0) -> list[tuple[float, float]]:
+    """Held forward leans of the shank: where the (low-passed) lean stays above halfway between
+    standing and the deepest lean, trimmed to the plateau (within 8 % of the depth of the
+    segment's median angle)."""
+    y = LowPass(fs, 2.0)(np.asarray(ap, np.float64)) if t.size else np.empty(0)
+    if y.size < 2:
+        return []
+    base, top = np.percentile(y, [5, 95])
+    depth = float(top - base)
+    if depth < min_angle_deg:
+        return []
+    out = []
+    for a, b in true_runs(y > base + 0.5 * depth):
+        seg = y[a:b]
+        med = float(np.median(seg))
+        near = np.flatnonzero(np.abs(seg - med) <= 0.08 * (med - base))
+        if near.size == 0:
+            continue
+        t0, t1 = float(t[a + near[0]]), float(t[a + near[-1]])
+        if t1 - t0 >= min_hold_s and med - base >= min_angle_deg:
+            out.append((t0, t1))
+    return out
