@@ -1,6 +1,13 @@
-"""Drill panel: choose the drill, side, eyes, surface and duration; start/stop; progress."""
+"""Drill panel: choose the drill, side, eyes, surface, sets and hold time; start/stop; progress;
+the 0–10 pain rating the guided drill asks for at the end.
+
+The drills package (``trainer.drills``) owns what a drill is: its defaults fill the panel when a
+drill is chosen, and ``trainer.ui.guided.GuidedDrill`` runs it.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -8,10 +15,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
+    QLabel,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from trainer.cli.common import DRILL_IDS
@@ -35,9 +46,43 @@ def drill_names() -> list[tuple[str, str]]:
     return [(d, d.replace("-", " ").capitalize()) for d in DRILL_IDS]
 
 
+def drill_defaults(drill_id: str) -> dict[str, Any]:
+    try:
+        from trainer.drills import get_drill
+
+        return dict(get_drill(drill_id).params(None))
+    except Exception:
+        return {}
+
+
+class PainRating(QWidget):
+    """'How much pain?' with eleven big buttons 0–10 (shown only when the drill asks)."""
+
+    rated = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.question = QLabel("Pain during the drill? 0 = none, 10 = worst")
+        self.question.setWordWrap(True)
+        grid = QGridLayout()
+        grid.setSpacing(3)
+        self.buttons: list[QPushButton] = []
+        for n in range(11):
+            b = QPushButton(str(n))
+            b.setMinimumHeight(34)
+            b.clicked.connect(lambda _c=False, n=n: self.rated.emit(n))
+            grid.addWidget(b, n // 6, n % 6)
+            self.buttons.append(b)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.question)
+        lay.addLayout(grid)
+
+
 class DrillPanel(QGroupBox):
     start_requested = Signal(object)  # DrillSettings
     stop_requested = Signal()
+    pain_rated = Signal(int)
 
     def __init__(self) -> None:
         super().__init__("Drill")
@@ -50,8 +95,10 @@ class DrillPanel(QGroupBox):
         self.eyes.addItems(["open", "closed"])
         self.surface = QComboBox()
         self.surface.addItems(["firm", "foam"])
+        self.sets = QSpinBox()
+        self.sets.setRange(1, 20)
         self.duration = QDoubleSpinBox()
-        self.duration.setRange(5, 600)
+        self.duration.setRange(2, 3600)
         self.duration.setDecimals(0)
         self.duration.setValue(30)
         self.duration.setSuffix(" s")
@@ -63,19 +110,39 @@ class DrillPanel(QGroupBox):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.pain = PainRating()
+        self.pain.setVisible(False)
         form = QFormLayout()
         form.addRow("Drill", self.drill)
         form.addRow("Side", self.side)
         form.addRow("Eyes", self.eyes)
         form.addRow("Surface", self.surface)
-        form.addRow("Duration", self.duration)
+        form.addRow("Sets", self.sets)
+        form.addRow("Hold", self.duration)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.record)
         lay.addWidget(self.start_button)
         lay.addWidget(self.progress)
+        lay.addWidget(self.pain)
         self.running = False
         self.start_button.clicked.connect(self._clicked)
+        self.pain.rated.connect(self.pain_rated.emit)
+        self.drill.currentIndexChanged.connect(self._drill_changed)
+        self._drill_changed()
+
+    def _drill_changed(self) -> None:
+        d = drill_defaults(str(self.drill.currentData()))
+        if "sets" in d:
+            self.sets.setValue(int(d["sets"]))
+        self.sets.setEnabled("sets" in d or not d)
+        self.duration.setEnabled("hold_s" in d or not d)
+        if "hold_s" in d:
+            self.duration.setValue(float(d["hold_s"]))
+        for key, combo in (("eyes", self.eyes), ("surface", self.surface)):
+            combo.setEnabled(key in d or not d)
+            if key in d:
+                combo.setCurrentText(str(d[key]))
 
     def settings(self) -> DrillSettings:
         return DrillSettings(
@@ -85,6 +152,7 @@ class DrillPanel(QGroupBox):
             surface=self.surface.currentText(),
             duration_s=float(self.duration.value()),
             record=self.record.isChecked(),
+            sets=int(self.sets.value()),
         )
 
     def _clicked(self) -> None:
@@ -99,14 +167,23 @@ class DrillPanel(QGroupBox):
         self.start_button.setProperty("running", "true" if running else "false")
         self.start_button.style().unpolish(self.start_button)
         self.start_button.style().polish(self.start_button)
-        for w in (self.drill, self.side, self.eyes, self.surface, self.duration, self.record):
+        for w in (self.drill, self.side, self.record):
             w.setEnabled(not running)
-        if not running:
+        if running:
+            for w in (self.eyes, self.surface, self.sets, self.duration):
+                w.setEnabled(False)
+        else:
+            self._drill_changed()
             self.progress.setValue(0)
             self.progress.setFormat("")
+            self.show_pain(False)
 
-    def set_progress(self, elapsed_s: float, duration_s: float) -> None:
-        frac = 0.0 if duration_s <= 0 else min(1.0, elapsed_s / duration_s)
-        self.progress.setValue(int(frac * 1000))
-        left = max(0.0, duration_s - elapsed_s)
-        self.progress.setFormat(f"{elapsed_s:.0f} s · {left:.0f} s left")
+    def show_pain(self, on: bool, question: str | None = None) -> None:
+        if question:
+            self.pain.question.setText(question)
+        self.pain.setVisible(on)
+        self.start_button.setEnabled(not on)
+
+    def set_progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(min(1.0, max(0.0, fraction)) * 1000))
+        self.progress.setFormat(text)

@@ -132,6 +132,10 @@ class LiveSession:
         self.metrics: dict[str, float] = {}
         self.in_target_count = 0
         self.in_target_total = 0
+        # called with each processed batch (the guided drill feeds on it)
+        self.on_processed: Callable[[Any], None] | None = None
+        # a guided drill records its own (deduplicated) events; then the pipeline's are not
+        self.record_pipeline_events = True
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -226,13 +230,18 @@ class LiveSession:
             self.events.append(d)
             if str(d.get("type", "")) in LOSS_TYPES and d.get("t_s") is not None:
                 self.losses_t_s.append(float(d["t_s"]))
-            if self.recorder is not None:
+            if self.recorder is not None and self.record_pipeline_events:
                 fields = {k: v for k, v in d.items() if k not in ("t_s", "type")}
                 self._record(
                     lambda d=d, f=fields: self.recorder.event(  # type: ignore[union-attr]
                         d.get("t_s"), str(d.get("type", "event")), **f),
                     res,
                 )
+        if self.on_processed is not None:
+            try:
+                self.on_processed(out)
+            except Exception as exc:
+                res.errors.append(f"drill guidance failed: {type(exc).__name__}: {exc}")
 
     def update_metrics(self) -> dict[str, float]:
         """Sliding-window metrics from the pipeline (called at a few Hz, not per frame)."""

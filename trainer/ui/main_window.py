@@ -34,9 +34,9 @@ from trainer.ui import theme
 from trainer.ui.audio import AudioFeedback
 from trainer.ui.device_panel import DevicePanel
 from trainer.ui.drill_panel import DrillPanel
-from trainer.ui.drill_run import COUNTDOWN, DONE, IDLE, RUNNING, DrillRun
 from trainer.ui.ellipse import prediction_ellipse
 from trainer.ui.feedback_panel import FeedbackPanel
+from trainer.ui.guided import ACTIVE, DONE, PAIN, GuidedDrill
 from trainer.ui.history_panel import HistoryPanel
 from trainer.ui.live import AP, ML, LiveSession, T, event_fields
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
@@ -71,11 +71,11 @@ class MainWindow(QMainWindow):
         self.live: LiveSession | None = None
         self.source_kind = ""  # simulated | device | replay
         self.session: Any = None  # the replayed Session
-        self.drill: DrillRun | None = None
+        self.drill: GuidedDrill | None = None
         self.recording_path: Path | None = None
         self._recording_t0 = 0.0
         self.feedback = FeedbackSettings()
-        self.schedule = FadingSchedule("concurrent", 30.0)
+        self.schedule = FadingSchedule("concurrent", 1.0)  # over drill progress 0…1
         self.sonify = SonificationParams()
         self.audio = AudioFeedback() if audio else None
         self.frames = 0
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._nominal_hz = 0.0
         self.countdown_s = 3.0
         self._jumped_to: float | None = None
+        self._last_view = 0.0
 
         self._build()
         self.timer = QTimer(self)
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
         dp.simulate_requested.connect(self.start_simulator)
         self.drill_panel.start_requested.connect(self.start_drill)
         self.drill_panel.stop_requested.connect(self.stop_drill)
+        self.drill_panel.pain_rated.connect(self.rate_pain)
         self.feedback_panel.changed.connect(self.apply_feedback_settings)
         rp = self.replay_panel
         rp.open_requested.connect(self._open_requested)
@@ -236,8 +238,7 @@ class MainWindow(QMainWindow):
         self._dirty = True
 
     def _stop_live(self) -> None:
-        if self.drill is not None and self.drill.state in (COUNTDOWN, RUNNING):
-            self.stop_drill()
+        self.abort_drill()
         self._finish_recording()
         if self.live is not None:
             self.live.stop()
@@ -405,72 +406,149 @@ class MainWindow(QMainWindow):
         self.message(f"event at {target:.1f} s: {', '.join(kinds)}")
 
     # ------------------------------------------------------------------------------ drills
+    def drill_active(self) -> bool:
+        return self.drill is not None and self.drill.phase not in (DONE,)
+
     def start_drill(self, settings: DrillSettings) -> None:
+        """Run a guided drill (trainer.drills.DrillSession) on the live stream, recording it."""
         if self.live is None:
             self.message("connect a sensor or start the simulator first")
             return
-        self.drill = DrillRun(settings, countdown_s=self.countdown_s,
-                              cue_provider=self._cue_provider())
-        self.drill.start(time.monotonic())
-        self.cue.show_cue(self.drill.cue(time.monotonic()))
-        self.schedule = FadingSchedule(self.feedback.mode, settings.duration_s)
-        self.drill_panel.set_running(True)
-        self.live.losses_t_s.clear()
-        self.live.in_target_count = self.live.in_target_total = 0
-        self._stream_losses = 0
-        self._summary = {}
-
-    def stop_drill(self) -> None:
-        if self.drill is None:
+        if self.drill_active():
             return
-        was_running = self.drill.state == RUNNING
-        self.drill.stop(time.monotonic())
-        if was_running:
-            self._drill_done(stopped=True)
-        else:
-            self.drill_panel.set_running(False)
-            self.cue.show_cue("")
-
-    def _cue_provider(self) -> Any:
         try:
-            from trainer.drills import cues  # type: ignore[attr-defined]
-
-            return getattr(cues, "dashboard_cue", None)
-        except Exception:
-            return None
-
-    def _drill_running(self) -> None:
-        """Countdown over: start recording if asked."""
-        assert self.drill is not None and self.live is not None
-        settings = self.drill.settings
-        self.live.losses_t_s.clear()
-        self.live.in_target_count = self.live.in_target_total = 0
-        self._stream_losses = 0
+            drill = GuidedDrill(settings, self._nominal_hz, countdown_s=self.countdown_s)
+        except Exception as exc:
+            self.message(f"cannot start the drill: {exc}")
+            return
+        self.drill = drill
+        self.schedule = FadingSchedule(self.feedback.mode, 1.0)
+        live = self.live
+        live.losses_t_s.clear()
+        live.in_target_count = live.in_target_total = 0
+        self._summary = {}
         if settings.record and self.source_kind != "replay":
             self._start_recording(settings)
-        if self.live.recorder is not None:
-            self._safe_event("drill_start", drill=settings.drill_id,
-                             parameters=settings.parameters())
+        live.record_pipeline_events = False  # the drill session records the (deduped) events
+        live.on_processed = self._drill_feed
+        self.drill_panel.set_running(True)
+        self._drill_events(drill.start(live.latest_t_s or 0.0))
+        self._show_drill_view()
 
-    def _drill_done(self, stopped: bool = False) -> None:
-        assert self.drill is not None
-        metrics = self._current_metrics()
-        self._summary = metrics
-        if self.live is not None and self.live.recorder is not None:
-            self._safe_event("drill_stop", stopped_early=stopped)
-        self._finish_recording(summary=metrics)
+    def _drill_feed(self, processed: Any) -> None:
+        if self.drill is not None and self.drill.phase not in (PAIN, DONE):
+            self._drill_events(self.drill.feed(processed))
+
+    def stop_drill(self) -> None:
+        """The user stops early: the drill still asks for the pain rating."""
+        if self.drill is None or self.drill.phase in (PAIN, DONE):
+            return
+        self._drill_events(self.drill.stop(self._now_t_s()))
+
+    def rate_pain(self, rating: int) -> None:
+        if self.drill is None or self.drill.phase != PAIN:
+            return
+        self._drill_events(self.drill.rate_pain(int(rating), self._now_t_s()))
+
+    def abort_drill(self) -> None:
+        """Source switched or window closed mid-drill: stop and keep what was recorded."""
+        if self.drill is None or self.drill.phase == DONE:
+            return
+        if self.drill.phase != PAIN:
+            self._drill_events(self.drill.stop(self._now_t_s()), finishing=True)
+        self._drill_done(aborted=True)
+
+    def _now_t_s(self) -> float:
+        t = self.live.latest_t_s if self.live is not None else None
+        return float(t) if t is not None else (self.drill.session.t_now_s if self.drill else 0.0)
+
+    def _drill_events(self, events: list[Any], finishing: bool = False) -> None:
+        live = self.live
+        done = False
+        cues: list[str] = []
+        for ev in events:
+            if ev.persist and live is not None and live.recorder is not None:
+                self._safe_event(ev.type, t_s=ev.t_s, **ev.data)
+            if ev.type == "cue":
+                cues.append(str(ev.data.get("text", "")))
+                level = ev.data.get("level", "info")
+                colour = theme.LOSS_COLOUR if level == "warning" else theme.FG
+                self.cue.show_cue(str(ev.data.get("text", "")), colour)
+                if level == "warning":
+                    self._loss_flash_until = time.monotonic() + 2.0
+            elif ev.type == "balance_loss" and live is not None:
+                if not any(abs(t - ev.t_s) < 0.5 for t in live.losses_t_s):
+                    live.losses_t_s.append(float(ev.t_s))
+                self.message(f"balance loss at {float(ev.t_s):.1f} s")
+            elif ev.type == "phase" and not finishing:
+                phase = ev.data.get("phase")
+                if phase == PAIN:
+                    view = self.drill.view() if self.drill else {}
+                    q = (view.get("pain_scale") or {}).get("question") if view else None
+                    self.drill_panel.show_pain(True, q)
+                    self.cue.show_cue("How much pain? Tap 0–10", theme.ML_COLOUR)
+                elif phase == DONE:
+                    done = True
+        if done:
+            self._drill_done()  # the summary replaces the last cue on the banner
+            if cues:
+                self.message(" ".join(cues), 20000)  # e.g. the advice for the pain rating
+        self._dirty = True
+
+    def _show_drill_view(self) -> None:
+        """Cue banner and progress from the drill session's view (a few times a second)."""
+        if self.drill is None or self.drill.phase == DONE:
+            return
+        v = self.drill.view()
+        phase = v.get("phase")
+        n_sets = v.get("n_sets") or 1
+        k = v.get("set") or 0
+        left = v.get("remaining_s")
+        text = f"set {k}/{n_sets}" if k else ""
+        if left is not None:
+            text += f" · {left:.0f} s left"
+        if v.get("reps") is not None:
+            text += f" · {v['reps']}/{v.get('target_reps') or '?'} reps"
+        self.drill_panel.set_progress(self.drill.progress(), text)
+        if time.monotonic() < self._loss_flash_until or phase == PAIN:
+            return
+        if phase == "countdown":
+            self.cue.show_cue(f"Get ready… {v.get('countdown') or ''}", theme.ML_COLOUR)
+        elif phase == "rest":
+            self.cue.show_cue(f"Rest — next set in {left or 0:.0f} s", theme.AP_COLOUR)
+        elif phase == ACTIVE:
+            cue = str(v.get("cue") or self.drill.spec.name)
+            if v.get("reps") is not None:
+                cue = f"{cue} — {v['reps']}/{v.get('target_reps') or '?'}"
+            self.cue.show_cue(cue)
+
+    def _drill_done(self, aborted: bool = False) -> None:
+        drill = self.drill
+        if drill is None:
+            return
+        summary = drill.summary()
+        self._summary = summary
+        if self.live is not None:
+            self.live.on_processed = None
+            self.live.record_pipeline_events = True
+        self._finish_recording(summary=summary)
         self.drill_panel.set_running(False)
-        area = metrics.get("ellipse_area")
-        pct = metrics.get("time_in_target_pct")
-        parts = ["Stopped" if stopped else "Done!"]
+        parts = ["Stopped" if aborted or drill.session.stopped else "Done!"]
+        area = summary.get("ellipse_area")
+        pct = summary.get("time_in_target_pct")
         if area is not None:
             parts.append(f"area {area:.1f} °²")
         if pct is not None:
             parts.append(f"in target {pct:.0f} %")
-        parts.append(f"losses {metrics.get('losses', 0):.0f}")
+        if drill.spec.kind == "balance":
+            parts.append(f"losses {summary.get('losses', 0)}")
+        result = summary.get("result") or {}
+        if result.get("reps") is not None:
+            parts.append(f"reps {result['reps']}")
         self.cue.show_cue(" · ".join(parts), theme.TARGET_COLOUR)
         self.message("drill finished" + (f", saved to {self.recording_path}"
                                          if self.recording_path else ""))
+        self.drill = None if aborted else drill
         self.history.request_reload()
 
     # ------------------------------------------------------------------------------ recording
@@ -503,11 +581,12 @@ class MainWindow(QMainWindow):
         self.rec.set_recording(True, 0.0, str(path))
         self.status_rec.setText(f"recording to {path}")
 
-    def _safe_event(self, kind: str, **fields: Any) -> None:
+    def _safe_event(self, kind: str, t_s: float | None = None, **fields: Any) -> None:
         if self.live is None or self.live.recorder is None:
             return
         try:
-            self.live.recorder.event(self.live.latest_t_s, kind, **fields)
+            t = self.live.latest_t_s if t_s is None else t_s
+            self.live.recorder.event(t, kind, **fields)
         except Exception as exc:
             self.message(f"recording stopped (data so far kept): {exc}")
             self.live.close_recorder()
@@ -532,8 +611,8 @@ class MainWindow(QMainWindow):
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
             self.scroll.set_tilt_range(fb.range_deg)
-        if self.drill is None or self.drill.state != RUNNING:
-            self.schedule = FadingSchedule(fb.mode, self.schedule.duration_s)
+        if self.drill is None or self.drill.phase != ACTIVE:
+            self.schedule = FadingSchedule(fb.mode, 1.0)
         if self.audio is not None:
             if fb.audio and not self.audio.start():
                 self.feedback_panel.set_audio_unavailable(self.audio.reason)
@@ -543,9 +622,14 @@ class MainWindow(QMainWindow):
         self._dirty = True
 
     def _feedback_visible(self, zone: Zone) -> bool:
-        if self.drill is None or self.drill.state != RUNNING:
+        if self.drill is None or self.drill.phase != ACTIVE:
             return True
-        return self.schedule.show(self.drill.elapsed_s(time.monotonic()), zone)
+        return self.schedule.show(self.drill.progress(), zone)
+
+    def _summary_phase(self) -> bool:
+        """Fading has reached 'no live feedback' (the summary comes at the end)."""
+        return (self.drill is not None and self.drill.phase == ACTIVE
+                and self.schedule.phase_at(self.drill.progress()) == "summary")
 
     # ------------------------------------------------------------------------------ the frame
     def tick(self) -> None:
@@ -571,17 +655,12 @@ class MainWindow(QMainWindow):
                 self._dirty = True
             if live.running and live.source.finished and self.source_kind == "replay":
                 self.replay_panel.set_playing(False)
-        if self.drill is not None:
-            for state in self.drill.tick(now):
-                if state == RUNNING:
-                    self._drill_running()
-                elif state == DONE:
-                    self._drill_done()
-            if self.drill.state in (COUNTDOWN, RUNNING):
-                self.drill_panel.set_progress(self.drill.elapsed_s(now),
-                                              self.drill.settings.duration_s)
-                if now >= self._loss_flash_until:
-                    self.cue.show_cue(self.drill.cue(now))
+        if (self.drill is not None and live is not None and res.n_new == 0
+                and self.drill.phase not in (PAIN, DONE) and live.latest_t_s is not None):
+            self._drill_events(self.drill.tick(live.latest_t_s))  # timers, no data
+        if self.drill is not None and now - self._last_view >= 0.1:
+            self._last_view = now
+            self._show_drill_view()
         if self.rec.recording:
             self.rec.set_recording(True, now - self._recording_t0, str(self.recording_path))
         if self._dirty:
@@ -613,8 +692,7 @@ class MainWindow(QMainWindow):
         ap, ml = float(rows[-1, AP]), float(rows[-1, ML])
         zone = zone_of(ap, ml, self.feedback.target_radius_deg)
         show = self._feedback_visible(zone)
-        summary_phase = (self.drill is not None and self.drill.state == RUNNING
-                         and self.schedule.phase_at(self.drill.elapsed_s(now)) == "summary")
+        summary_phase = self._summary_phase()
         if summary_phase:
             self.sway.update_dot(None, None, zone, False)
         else:
@@ -645,17 +723,17 @@ class MainWindow(QMainWindow):
         if live.in_target_total:
             out["time_in_target_pct"] = 100.0 * live.in_target_count / live.in_target_total
         out["losses"] = float(len(live.losses_t_s))
-        if live.losses_t_s and self.drill is not None:
-            out["losses_t_s"] = list(live.losses_t_s)
+        if self.drill is not None and self.drill.phase != DONE:
+            pct = self.drill.sway.in_target_pct()
+            if pct is not None:
+                out["time_in_target_pct"] = pct
         return out
 
     def _update_metrics(self, trace: Any, rows: Any, now: float) -> None:
         assert self.live is not None
         values: dict[str, Any] = dict(self._current_metrics())
-        if self.drill is not None and self.drill.state in (COUNTDOWN, RUNNING):
-            values["time_left_s"] = self.drill.remaining_s(now)
-        else:
-            values["time_left_s"] = None
+        view = self.drill.view() if self.drill is not None and self.drill.phase != DONE else {}
+        values["time_left_s"] = view.get("remaining_s")
         self.metrics.set_values(values)
         ell = prediction_ellipse(-trace[:, ML], trace[:, AP])
         self.sway.update_ellipse(ell)
@@ -760,7 +838,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def drill_state(self) -> str:
-        return IDLE if self.drill is None else self.drill.state
+        return "idle" if self.drill is None else self.drill.phase
 
     def recorded_event(self, ev: Any) -> dict[str, Any]:
         return event_fields(ev)

@@ -12,15 +12,15 @@ class DrillSettings:
     side: str = "left"
     eyes: str = "open"
     surface: str = "firm"
-    duration_s: float = 30.0
+    duration_s: float = 30.0  # per set, for hold and balance drills
     record: bool = True
+    sets: int | None = None  # None: the drill's default
 
     def parameters(self) -> dict[str, Any]:
-        """The drill parameters stored in session.json."""
+        """The panel's choices as stored in session.json."""
         d = asdict(self)
-        d.pop("record")
-        d.pop("drill_id")
-        d.pop("side")
+        for key in ("record", "drill_id", "side"):
+            d.pop(key)
         return d
 
 

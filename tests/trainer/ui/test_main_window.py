@@ -9,7 +9,6 @@ from firmware_bridge.source import SourceStatus
 from tests.trainer.ui.conftest import ScriptedSource, wait_until
 from trainer.feedback import ZONE_COLOURS, Zone
 from trainer.recording import open_session
-from trainer.ui.drill_run import DONE, RUNNING
 from trainer.ui.settings import DrillSettings
 
 
@@ -52,35 +51,51 @@ def test_feedback_fading_bandwidth_hides_colour_inside(qtbot: Any, window: Any) 
     src = ScriptedSource(amp_deg=0.2)
     window.set_source(src, "device", label="scripted")
     window.feedback_panel.mode.setCurrentIndex(window.feedback_panel.mode.findData("bandwidth"))
-    window.start_drill(DrillSettings(duration_s=30, record=False))
-    wait_until(qtbot, lambda: window.drill_state() == RUNNING)
+    window.start_drill(DrillSettings(duration_s=30, record=False, sets=1))
+    wait_until(qtbot, lambda: window.drill_state() == "active")
     wait_until(qtbot, lambda: brush_rgb(window) == (150, 150, 150))
     src.offset_deg = (5.0, 0.0)
     wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.OUTSIDE])
     window.stop_drill()
 
 
-def test_drill_countdown_recording_and_summary(qtbot: Any, window: Any,
-                                                isolated_home: Path) -> None:
+def test_guided_drill_countdown_recording_pain_and_summary(qtbot: Any, window: Any,
+                                                          isolated_home: Path) -> None:
     window.start_simulator(100.0)
-    window.drill_panel.duration.setValue(5)
-    window.start_drill(window.drill_panel.settings().__class__(duration_s=1.0, side="right"))
+    wait_until(qtbot, lambda: window.live.latest_t_s is not None)
+    window.start_drill(DrillSettings(duration_s=1.0, side="right", sets=1))
     assert window.drill_panel.start_button.text() == "Stop"
     assert "Get ready" in window.cue.text()
-    wait_until(qtbot, lambda: window.rec.recording)
-    assert "REC" in window.rec.label.text()
-    assert window.recording_path is not None and window.recording_path.is_dir()
+    assert window.rec.recording and "REC" in window.rec.label.text()
     path = window.recording_path
-    wait_until(qtbot, lambda: window.drill_state() == DONE, 6)
-    assert not window.rec.recording
+    assert path is not None and path.is_dir()
+    wait_until(qtbot, lambda: window.drill_state() == "active")
+    wait_until(qtbot, lambda: window.drill_state() == "pain", 6)
+    assert window.drill_panel.pain.isVisible()
+    assert not window.drill_panel.start_button.isEnabled()
+    window.drill_panel.pain.buttons[2].click()
+    assert window.drill_state() == "done"
+    assert not window.rec.recording and not window.drill_panel.pain.isVisible()
     assert window.drill_panel.start_button.text() == "Start"
     assert window.cue.text().startswith("Done!")
     s = open_session(path)
     assert s.status == "complete" and s.side == "right" and s.n_samples > 50
-    assert [e["type"] for e in s.events if e["type"].startswith("drill")] == [
-        "drill_start", "drill_stop"]
-    assert "summary" in s.meta and "losses" in s.meta["summary"]
+    types = [e["type"] for e in s.events]
+    for t in ("drill_start", "set_start", "set_end", "pain_rating", "drill_end"):
+        assert t in types
+    summary = s.meta["summary"]
+    assert summary["losses"] == 0 and summary["ellipse_area"] > 0
+    assert summary["result"]["pain"] == 2
     assert path.parent == isolated_home / "data" / "sessions"
+
+
+def test_drill_panel_takes_the_drill_defaults(qtbot: Any, window: Any) -> None:
+    dp = window.drill_panel
+    dp.drill.setCurrentIndex(dp.drill.findData("calf-raise"))
+    assert not dp.duration.isEnabled() and not dp.eyes.isEnabled() and dp.sets.value() == 3
+    dp.drill.setCurrentIndex(dp.drill.findData("single-leg-balance"))
+    assert dp.duration.isEnabled() and dp.eyes.isEnabled() and dp.duration.value() == 30
+    assert dp.settings().sets == 3
 
 
 def test_device_panel_shows_link_states(qtbot: Any, window: Any) -> None:
@@ -104,7 +119,7 @@ def test_a_failing_sensor_never_freezes_and_the_recording_keeps_its_data(
         qtbot: Any, window: Any) -> None:
     src = ScriptedSource()
     window.set_source(src, "device", label="scripted")
-    window.start_drill(DrillSettings(duration_s=60))
+    window.start_drill(DrillSettings(duration_s=60, sets=1))
     wait_until(qtbot, lambda: window.rec.recording)
     path = window.recording_path
     wait_until(qtbot, lambda: window.live.recorder is not None
@@ -112,7 +127,9 @@ def test_a_failing_sensor_never_freezes_and_the_recording_keeps_its_data(
     src.fail_with = RuntimeError("BLE adapter error")
     wait_until(qtbot, lambda: "BLE adapter error" in window.statusBar().currentMessage())
     frames = window.frames
-    window.stop_drill()  # the user stops: the recording is finished with what it has
+    window.stop_drill()  # the user stops: pain rating, then the recording keeps what it has
+    assert window.drill_state() == "pain"
+    window.rate_pain(0)
     assert not window.rec.recording
     s = open_session(path)
     assert s.status == "complete" and s.n_samples > 50
