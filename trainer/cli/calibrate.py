@@ -199,38 +199,17 @@ def _wait_ready(con: Console, args: argparse.Namespace, *, live: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def _sim_errors(seed: int) -> dict[str, Any]:
-    """Sensor errors and a mounting for the simulated sensor (seed-dependent, WitMotion-like)."""
-    import numpy as np
-
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCA11B]))
-    q = rng.normal(size=4)
-    q /= np.linalg.norm(q)
-    if q[0] < 0:
-        q = -q
-    return {
-        "gyro_bias_dps": tuple(float(v) for v in rng.uniform(-1.5, 1.5, 3)),
-        "acc_offset_g": tuple(float(v) for v in rng.uniform(-0.05, 0.05, 3)),
-        "acc_scale": tuple(float(v) for v in rng.uniform(0.97, 1.03, 3)),
-        "acc_misalignment_rad": tuple(float(v) for v in rng.uniform(-0.015, 0.015, 3)),
-        "mount_quat_wxyz": tuple(float(v) for v in q),
-    }
-
-
-_SCENARIO = {"gyro": "still", "accel": "six-face", "mount": "mount-swing"}
-
-
 def _run_simulated_step(step: str, profile: Any, args: argparse.Namespace, con: Console,
                         side: str, placement: str) -> tuple[Any, dict[str, Any]]:
     import numpy as np
 
     from calibration.guide import make_collector
     from calibration.rotation import angle_between_quats_deg
-    from firmware_bridge.simulator import SensorStream, SimConfig
+    from calibration.simulated import step_config
+    from firmware_bridge.simulator import SensorStream
 
     try:
-        config = SimConfig(seed=args.seed, duration_s=None, scenario=_SCENARIO[step], side=side,
-                           placement=placement, **_sim_errors(args.seed))
+        config = step_config(step, seed=args.seed, side=side, placement=placement)
         stream = SensorStream(config)
     except ValueError as exc:
         raise CliError(f"simulator: {exc}") from None
