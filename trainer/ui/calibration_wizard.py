@@ -1,7 +1,7 @@
 """The dashboard's calibration wizard: the same guided steps as ``balance-trainer calibrate``.
 
-A ``QWizard``: choose the sensor (simulated or an address), leg and placement and the steps; then one
-page per step with the prompt, a progress bar, live stillness (green: still, orange: moving) and
+A ``QWizard``: choose the sensor (simulated or an address), leg and placement and the steps; then
+one page per step with the prompt, a progress bar, live stillness (green: still, orange: moving) and
 the step's messages ("moved: …", "captured +X up"); the last page stores the profile for the
 sensor (``calibration.store``). The step logic is ``calibration.guide`` (no Qt); this file only
 pulls samples on a 20 Hz ``QTimer`` and shows the collectors' status.
@@ -141,7 +141,7 @@ class StepPage(QWizardPage):
             self.log.appendPlainText(text)
         st = self.collector.status()
         self.prompt.setText(st.prompt)
-        self.progress.setValue(int(round(st.progress * 1000)))
+        self.progress.setValue(round(st.progress * 1000))
         self.detail.setText(st.detail)
         if st.still is None:
             self.still.setText("waiting for data")
