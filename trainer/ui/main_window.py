@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self._stream_losses = 0
         self._nominal_hz = 0.0
         self.countdown_s = 3.0
+        self._calibration: Any = None
+        self._source_placement = "shank"
         self._jumped_to: float | None = None
         self._last_view = 0.0
 
@@ -214,6 +216,8 @@ class MainWindow(QMainWindow):
         self._stop_live()
         self.source_kind = kind
         self.session = session
+        self._calibration = calibration
+        self._source_placement = placement
         rate = float(source.info.sample_rate_hz or 100.0)
         self._nominal_hz = rate
         factory = pipeline_factory(rate, placement=placement, side=side, calibration=calibration,
@@ -246,18 +250,21 @@ class MainWindow(QMainWindow):
         self.device_panel.set_state("disconnected")
 
     def start_simulator(self, rate_hz: float | None = None) -> None:
+        """Stream the simulated sensor doing the drill selected in the drill panel."""
         from trainer.ui.sources import simulated_source
 
+        side = self.drill_panel.side.currentText()
+        drill = str(self.drill_panel.drill.currentData())
         try:
-            src = simulated_source(float(rate_hz or 100.0),
-                                   side=self.drill_panel.side.currentText())
+            src = simulated_source(float(rate_hz or 100.0), side=side, scenario=drill)
         except SourceError as exc:
             self.message(str(exc))
             return
+        placement = getattr(getattr(src, "config", None), "effective_placement", "shank")
         self.set_source(src, "simulated",
                         label=f"Simulated sensor · {src.info.sample_rate_hz:g} Hz",
-                        side=self.drill_panel.side.currentText())
-        self.message("streaming the simulated sensor")
+                        side=side, placement=placement)
+        self.message(f"streaming the simulated sensor ({drill}, {side} {placement})")
 
     def connect_device(self, address: str) -> None:
         try:
@@ -266,17 +273,28 @@ class MainWindow(QMainWindow):
             self.message(str(exc))
             self.device_panel.set_state("error")
             return
-        calibration = None
+        side = self.drill_panel.side.currentText()
+        placement = self._placement()
+        calibration, note = None, ""
         try:
             from calibration import store
 
-            loader = getattr(store, "load_for_sensor", None) or getattr(store, "load", None)
-            calibration = loader(address) if loader else None
-        except Exception:
-            calibration = None
+            choice = store.profile_for_sensor(address, side=side, placement=placement)
+            calibration, note = choice.profile, choice.summary()
+        except Exception as exc:  # a bad profile file must not stop a sensor from connecting
+            note = f"calibration not loaded: {exc}"
         self.set_source(src, "device", label=f"Sensor {address}", calibration=calibration,
-                        side=self.drill_panel.side.currentText())
-        self.message(f"connecting to {address}…")
+                        side=side, placement=placement)
+        self.message(f"connecting to {address}… {note}".strip())
+
+    def _placement(self) -> str:
+        """Where the selected drill wants the sensor (shank or foot)."""
+        try:
+            from trainer.drills import get_drill
+
+            return str(get_drill(str(self.drill_panel.drill.currentData())).placement)
+        except Exception:
+            return "shank"
 
     def disconnect_source(self) -> None:
         self._stop_live()
@@ -570,7 +588,7 @@ class MainWindow(QMainWindow):
             writer = SessionWriter(
                 path, sample_rate_hz=self._nominal_hz, device=info, drill_id=settings.drill_id,
                 drill_parameters=settings.parameters(), side=settings.side,
-                placement=getattr(info, "extra", {}).get("placement", "shank"),
+                placement=self._source_placement, calibration=self._calibration,
                 simulated=info.simulated)
         except Exception as exc:
             self.message(f"cannot record: {exc}")
@@ -823,8 +841,15 @@ class MainWindow(QMainWindow):
         if cls is None:
             self.message("the calibration wizard is not available")
             return
+        address = None
+        if self.live is not None and self.source_kind == "device":
+            address = self.live.source.info.address
         try:
-            self._wizard = cls(parent=self)
+            self._wizard = cls(parent=self, address=address,
+                               side=self.drill_panel.side.currentText(),
+                               placement=self._placement())
+            self._wizard.profile_saved.connect(
+                lambda _p: self.message("calibration saved; reconnect the sensor to apply it"))
             self._wizard.show()
         except Exception as exc:
             self.message(f"calibration wizard failed: {exc}")

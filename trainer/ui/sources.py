@@ -15,14 +15,15 @@ class SourceError(Exception):
 
 
 def simulated_source(rate_hz: float = 100.0, *, seed: int = 1, side: str = "left",
-                     loss_rate_per_min: float = 1.5, packet_loss: float = 0.0,
-                     duration_s: float | None = None) -> Source:
-    """An endless simulated single-leg stance with occasional balance losses."""
+                     scenario: str = "single-leg-balance", loss_rate_per_min: float = 1.5,
+                     packet_loss: float = 0.0, duration_s: float | None = None) -> Source:
+    """An endless simulated drill (default: single-leg stance with occasional balance losses)."""
     from firmware_bridge.simulator import SimConfig, SimulatedSource
 
     try:
         cfg = SimConfig(seed=seed, sample_rate_hz=rate_hz, duration_s=duration_s, side=side,
-                        balance_loss_rate_per_min=loss_rate_per_min, packet_loss=packet_loss)
+                        scenario=scenario, balance_loss_rate_per_min=loss_rate_per_min,
+                        packet_loss=packet_loss)
     except ValueError as exc:
         raise SourceError(f"bad simulator settings: {exc}") from None
     return SimulatedSource(cfg)
