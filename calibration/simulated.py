@@ -9,6 +9,14 @@ from typing import Any
 import numpy as np
 
 SCENARIOS = {"gyro": "still", "accel": "six-face", "mount": "mount-swing"}
+#: Its identity: not the dashboard demo's simulated sensor (whose mounting is the identity), so a
+#: profile stored by ``calibrate --simulate`` is never applied to the demo.
+NAME = "SimIMU-calibration"
+FIRMWARE = "simulator-1"
+
+
+def address(seed: int) -> str:
+    return f"SIM:CA:1B:00:{(seed >> 8) & 0xFF:02X}:{seed & 0xFF:02X}"
 
 
 def sensor_errors(seed: int) -> dict[str, Any]:
@@ -35,4 +43,5 @@ def step_config(step: str, *, seed: int = 1, side: str = "left", placement: str 
     if step not in SCENARIOS:
         raise ValueError(f"unknown step {step!r}")
     return SimConfig(seed=seed, duration_s=None, scenario=SCENARIOS[step], side=side,
-                     placement=placement, **sensor_errors(seed))
+                     placement=placement, name=NAME, address=address(seed),
+                     **sensor_errors(seed))

@@ -221,6 +221,18 @@ def profile_for_sensor(address: str | None, *, name: str | None = None,
     return ProfileChoice(chosen, stored, True, bool(reasons), warnings)
 
 
+def profile_for_source(info: Any, *, side: str | None = None, placement: str | None = None,
+                       accept_flagged: bool = False,
+                       max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> ProfileChoice:
+    """:func:`profile_for_sensor` for a connecting source's ``SourceInfo`` (address, name,
+    firmware). Call it when a source connects; apply ``.profile``; show ``.summary()``."""
+    return profile_for_sensor(getattr(info, "address", None) or None,
+                              name=getattr(info, "name", None),
+                              firmware=getattr(info, "firmware", None), side=side,
+                              placement=placement, accept_flagged=accept_flagged,
+                              max_age_days=max_age_days)
+
+
 def profile_summary(profile: CalibrationProfile) -> dict[str, Any]:
     """A short JSON-able description (for `calibrate` output and the dashboard)."""
     return {

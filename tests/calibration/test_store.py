@@ -46,6 +46,14 @@ def test_save_and_load_round_trip_private_and_atomic(home: Path) -> None:
 
 def test_fresh_profile_is_applied() -> None:
     store.save(calibrated())
+    from firmware_bridge.source import SourceInfo
+
+    info = SourceInfo(name="WT901", address="AA:BB:CC:DD:EE:01", profile="witmotion",
+                      sample_rate_hz=100.0, firmware="3.1")
+    via_info = store.profile_for_source(info, side="left", placement="shank")
+    assert via_info.applied and via_info.profile.has_mounting
+    unknown = store.profile_for_source(SourceInfo("X", "11:22", "p", 100.0))
+    assert not unknown.applied and unknown.stored is None and "no calibration" in unknown.summary()
     choice = store.profile_for_sensor("AA:BB:CC:DD:EE:01", firmware="3.1", side="left",
                                       placement="shank")
     assert choice.applied and not choice.flagged and not choice.warnings

@@ -343,10 +343,10 @@ def _guided(args: argparse.Namespace, con: Console) -> tuple[Any, list[str], str
     checks: dict[str, Any] = {}
     source = None
     if args.simulate:
-        from firmware_bridge.simulator import SimConfig
+        from calibration import simulated
 
-        sim = SimConfig()
-        address, name, firmware = sim.address, sim.name, "simulator-1"
+        address, name = simulated.address(args.seed), simulated.NAME
+        firmware = simulated.FIRMWARE
     else:
         from trainer.cli.sources import open_source
 

@@ -228,10 +228,10 @@ class CalibrationWizard(QWizard):
 
         self.stop_sensor()
         if self.simulate:
-            from firmware_bridge.simulator import SimConfig
+            from calibration import simulated
 
-            sim = SimConfig()
-            address, name, firmware = sim.address, sim.name, "simulator-1"
+            address, name = simulated.address(self.seed), simulated.NAME
+            firmware = simulated.FIRMWARE
         else:
             if not self.address:
                 raise ValueError("enter the sensor's address (or choose the simulated sensor)")

@@ -55,11 +55,11 @@ def test_simulated_guided_run_meets_the_accuracy_targets(capsys: pytest.CaptureF
     assert "Step 2/3: Accelerometer" in captured.err
     assert "+X up: stand it on its -X edge" in captured.err
     assert "[####################] 100%" in captured.err
-    path = home / "config" / "profiles" / "SIM-00-00-00-00-01.json"
+    path = home / "config" / "profiles" / "SIM-CA-1B-00-00-03.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    stored = store.load("SIM:00:00:00:00:01")
+    stored = store.load("SIM:CA:1B:00:00:03")
     assert stored is not None and stored.missing == []
-    choice = store.profile_for_sensor("SIM:00:00:00:00:01", firmware="simulator-1",
+    choice = store.profile_for_sensor("SIM:CA:1B:00:00:03", firmware="simulator-1",
                                       side="left", placement="shank")
     assert choice.applied and choice.profile.has_mounting
 

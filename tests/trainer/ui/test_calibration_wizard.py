@@ -41,10 +41,10 @@ def test_simulated_sensor_all_steps(qtbot: Any) -> None:
     assert "captured" in wizard.pages["accel"].log.toPlainText()
     run_page(qtbot, wizard, "mount")
     assert wizard.currentPage() is wizard.summary
-    assert "Stored for SIM:00:00:00:00:01" in wizard.summary.text.text()
+    assert "Stored for SIM:CA:1B:00:00:04" in wizard.summary.text.text()
     assert saved and saved[0].missing == []
     assert stat.S_IMODE(wizard.saved_path.stat().st_mode) == 0o600
-    stored = store.load("SIM:00:00:00:00:01")
+    stored = store.load("SIM:CA:1B:00:00:04")
     assert stored is not None and stored.side == "right" and stored.placement == "foot"
     truth = sensor_errors(4)
     np.testing.assert_allclose(stored.gyro_bias_dps, truth["gyro_bias_dps"], atol=0.05)
