@@ -74,9 +74,13 @@ class Collector:
         self.thresholds = thresholds
         self.block_s = block_s
         self.profile = profile  # applied to incoming data (mounting needs calibrated data)
-        self.t_s = np.zeros(0)
-        self.acc_g = np.zeros((0, 3))
-        self.gyr_dps = np.zeros((0, 3))
+        self._t_buf = np.zeros(0)
+        self._acc_buf = np.zeros((0, 3))
+        self._gyr_buf = np.zeros((0, 3))
+        self._n = 0
+        self.t_s = self._t_buf
+        self.acc_g = self._acc_buf
+        self.gyr_dps = self._gyr_buf
         self.fs: float | None = None
         self._w = 0
         self._block = 0
@@ -96,9 +100,7 @@ class Collector:
         gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
         if self.profile is not None:
             acc, gyr = self.profile.apply(acc, gyr)
-        self.t_s = np.concatenate([self.t_s, np.asarray(t_s, dtype=np.float64)])
-        self.acc_g = np.concatenate([self.acc_g, acc])
-        self.gyr_dps = np.concatenate([self.gyr_dps, gyr])
+        self._append(np.asarray(t_s, dtype=np.float64).reshape(-1), acc, gyr)
         if self.fs is None:
             if self.t_s.shape[0] < 10:
                 return []
@@ -118,6 +120,25 @@ class Collector:
             self._next += self._block
         out, self._messages = self._messages, []
         return out
+
+    def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
+        """Append to buffers that grow by doubling (a long live step stays linear in cost);
+        ``t_s``/``acc_g``/``gyr_dps`` are views of the filled part."""
+        n, k = self._n, t.shape[0]
+        if n + k > self._t_buf.shape[0]:
+            cap = max(1024, 2 * (n + k))
+            for name, cols in (("_t_buf", 0), ("_acc_buf", 3), ("_gyr_buf", 3)):
+                old = getattr(self, name)
+                grown = np.empty((cap, cols) if cols else (cap,))
+                grown[:n] = old[:n]
+                setattr(self, name, grown)
+        self._t_buf[n:n + k] = t
+        self._acc_buf[n:n + k] = acc
+        self._gyr_buf[n:n + k] = gyr
+        self._n = n + k
+        self.t_s = self._t_buf[:self._n]
+        self.acc_g = self._acc_buf[:self._n]
+        self.gyr_dps = self._gyr_buf[:self._n]
 
     def feed_batch(self, batch: Any) -> list[str]:
         """Feed a :class:`~trainer.core.batch.SampleBatch`."""
