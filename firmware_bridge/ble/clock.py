@@ -199,10 +199,14 @@ class NominalRateClock:
 
 class CounterClock:
     """Maps a wrapping device timestamp counter (``bits`` wide, ``tick_s`` per count) to the session
-    clock. Continuity across a reconnect is kept when the counter agrees with the elapsed arrival
-    time; otherwise (device reset, multiple wraps) the stream is re-anchored on arrival time."""
+    clock. The counter is trusted across short outages; it is checked against the elapsed arrival
+    time when it runs backwards, jumps by more than ``max_jump_s``, or the link was down for
+    longer than ``max_jump_s`` (several wraps possible); if it disagrees — or after
+    ``force_reanchor()`` (device reset) — the stream is re-anchored on arrival time."""
 
-    def __init__(self, tick_s: float, bits: int = 32, *, tolerance_s: float = 0.5) -> None:
+    def __init__(
+        self, tick_s: float, bits: int = 32, *, tolerance_s: float = 0.5, max_jump_s: float = 60.0
+    ) -> None:
         self.tick_s = tick_s
         self._mod = 1 << bits
         self._half = self._mod >> 1
@@ -213,6 +217,8 @@ class CounterClock:
         self._last_t = 0.0
         self._last_arrival = 0.0
         self._discontinuity = False
+        self._force = False
+        self.max_jump_s = max_jump_s
 
     def stamp(self, raw: int, arrival_s: float) -> tuple[float, bool]:
         """Session time of a sample whose counter reads ``raw``; second value: re-anchored."""
@@ -227,14 +233,20 @@ class CounterClock:
         fwd = (raw - self._last_raw) % self._mod
         signed = fwd - self._mod if fwd >= self._half else fwd
         elapsed = arrival_s - self._last_arrival
-        reanchor = False
-        if self._discontinuity or signed < 0 or signed * self.tick_s > 60.0:
+        reanchor = self._force
+        suspicious = (
+            signed < 0
+            or signed * self.tick_s > self.max_jump_s
+            or (self._discontinuity and elapsed > self.max_jump_s)
+        )
+        if suspicious and not reanchor:
             dev_elapsed = fwd * self.tick_s
             if abs(dev_elapsed - elapsed) <= self.tolerance_s + 0.02 * abs(elapsed):
                 signed = fwd
             else:
                 reanchor = True
         self._discontinuity = False
+        self._force = False
         self._last_raw = raw
         self._last_arrival = arrival_s
         if reanchor:
@@ -248,4 +260,9 @@ class CounterClock:
         return t, reanchor
 
     def mark_discontinuity(self) -> None:
+        """The link was down (the device may have kept counting)."""
         self._discontinuity = True
+
+    def force_reanchor(self) -> None:
+        """The device restarted: its counter says nothing about the outage."""
+        self._force = True

@@ -48,7 +48,9 @@ class Advertisement:
 class GattIO(Protocol):
     """The GATT operations a profile's start script may use (UUIDs are full 128-bit strings)."""
 
-    async def write(self, char_uuid: str, data: bytes, *, response: bool = True) -> None: ...
+    async def write(
+        self, char_uuid: str, data: bytes, *, response: bool | None = None
+    ) -> None: ...
 
     async def read(self, char_uuid: str) -> bytes: ...
 

@@ -143,7 +143,7 @@ class ReferenceDecoder(Decoder):
                     st.skipped_samples += count
                     return DecodeOutput()
                 reset = True
-                self.clock.mark_discontinuity()
+                self.clock.force_reanchor()
             else:
                 missing = d
         if self._discontinuity:

@@ -19,7 +19,7 @@ class FakeIO:
         self.notifying: list[str] = []
         self.on_write = None
 
-    async def write(self, char_uuid: str, data: bytes, *, response: bool = True) -> None:
+    async def write(self, char_uuid: str, data: bytes, *, response: bool | None = None) -> None:
         self.writes.append((char_uuid, bytes(data)))
         self.values[char_uuid] = bytes(data)
         if self.on_write is not None:
