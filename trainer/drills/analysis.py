@@ -23,12 +23,13 @@ import numpy as np
 from trainer.drills.catalog import DrillSpec, get_drill
 from trainer.drills.detectors import (
     BalanceLossDetector,
+    DrillAngles,
     FloatArray,
-    GyroAngles,
     LowPass,
     RepCounter,
     StillnessMonitor,
     estimate_gyro_bias,
+    fill_nan,
     true_runs,
 )
 from trainer.drills.norms import compare_stance
@@ -127,8 +128,8 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     if fs_hz is None:
         fs_hz = 1.0 / float(np.median(np.diff(t))) if t.size > 2 else 100.0
     gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
-    ap = np.asarray(tilt_ap_deg, dtype=np.float64)
-    ml = np.asarray(tilt_ml_deg, dtype=np.float64)
+    ap = fill_nan(np.asarray(tilt_ap_deg, dtype=np.float64))
+    ml = fill_nan(np.asarray(tilt_ml_deg, dtype=np.float64))
     evs = [e for e in (events or []) if isinstance(e, Mapping)]
     windows = _set_windows(evs)
     pain = _last_pain(evs)
@@ -137,11 +138,11 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     elif spec.kind == "balance":
         sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s)
     elif spec.is_repetition:
-        sets = _rep_sets(t, gyr, fs_hz, spec, side, placement, run_params, windows)
+        sets = _rep_sets(t, ap, ml, gyr, fs_hz, spec, side, placement, run_params, windows)
     elif spec.id == "calf-stretch":
         sets = _stretch_sets(t, ap, gyr, fs_hz, spec, windows)
     else:
-        sets = _isometric_sets(t, gyr, fs_hz, spec, side, windows)
+        sets = _isometric_sets(t, ap, ml, gyr, fs_hz, spec, side, placement, windows)
     out = build_result(spec, side, run_params, level if isinstance(level, int) else None, sets,
                        pain=pain, source="events" if windows else "offline",
                        placement=placement)
@@ -218,11 +219,17 @@ def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray
 # ---------------------------------------------------------------------------- reps
 
 
-def _rep_sets(t: FloatArray, gyr: FloatArray, fs: float, spec: DrillSpec, side: str,
-              placement: str | None, params: Mapping[str, Any],
-              windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
+def _angles(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
+            spec: DrillSpec, side: str, placement: str | None) -> tuple[FloatArray, FloatArray]:
+    """(ap, ml) joint angles as the live session computes them (bias removed offline)."""
     bias = estimate_gyro_bias(t, gyr, fs)
-    g_ml, g_ap = GyroAngles(fs, bias_dps=bias).update(t, gyr)
+    return DrillAngles(fs, placement or spec.placement, side, bias_dps=bias).update(t, ap, ml, gyr)
+
+
+def _rep_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
+              spec: DrillSpec, side: str, placement: str | None, params: Mapping[str, Any],
+              windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
+    g_ap, g_ml = _angles(t, ap, ml, gyr, fs, spec, side, placement)
     det = spec.detection
     plan = spec.plan(params)
 
@@ -274,10 +281,11 @@ def _hold_from_window(k: int, t: FloatArray, angle: FloatArray, gyr: FloatArray,
                 angle_deg=iv.angle_deg if iv else None, hold_target_s=t1 - t0)
 
 
-def _isometric_sets(t: FloatArray, gyr: FloatArray, fs: float, spec: DrillSpec, side: str,
+def _isometric_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
+                    spec: DrillSpec, side: str, placement: str | None,
                     windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
+    g_ap, g_ml = _angles(t, ap, ml, gyr, fs, spec, side, placement)
     bias = estimate_gyro_bias(t, gyr, fs)
-    g_ml, g_ap = GyroAngles(fs, bias_dps=bias).update(t, gyr)
     axis, sign = signal_for(spec, side)
     angle = (g_ml if axis == "ml" else g_ap) * sign
     if windows:

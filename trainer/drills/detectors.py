@@ -80,6 +80,51 @@ class GyroAngles:
         return np.asarray(y[0], np.float64), np.asarray(y[1], np.float64)
 
 
+class DrillAngles:
+    """The two joint angles the drills count and check, for a placement and side.
+
+    Foot: ``GyroAngles`` on the segment-frame angular rate (the foot's axes are the sensor's
+    under the strapping convention, or the calibrated mounting's), because the foot is often far
+    from upright (long sitting) where gravity-referenced tilt is distorted. Shank (upright in the
+    shank drills): the core's tilt, absolute and drift-free; its ML tilt is lateral-positive, so
+    it is turned into the +y convention here (``ml_y = lateral_sign · tilt_ml``).
+    Output: ``(ap_deg, ml_deg)`` with ml toward the person's left (+y), like ``GyroAngles``.
+    NaN tilt (no vertical reference yet) is held at the last valid value.
+    """
+
+    def __init__(self, fs_hz: float, placement: str, side: str,
+                 bias_dps: FloatArray | None = None) -> None:
+        self.use_gyro = placement == "foot"
+        self.lat = 1.0 if side == "left" else -1.0
+        self.gyro = GyroAngles(fs_hz, bias_dps=bias_dps)
+        self._last = np.zeros(2)
+
+    def update(self, t_s: FloatArray, tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray,
+               gyr_dps: FloatArray) -> tuple[FloatArray, FloatArray]:
+        if self.use_gyro:
+            ml, ap = self.gyro.update(t_s, gyr_dps)
+            return ap, ml
+        ap = fill_nan(np.asarray(tilt_ap_deg, np.float64), self._last[0])
+        ml = fill_nan(np.asarray(tilt_ml_deg, np.float64), self._last[1]) * self.lat
+        if ap.size:
+            self._last = np.array([ap[-1], ml[-1] * self.lat])
+        return ap, ml
+
+
+def fill_nan(x: FloatArray, before: float = 0.0) -> FloatArray:
+    """Forward-fill NaN (``before`` until the first valid value)."""
+    x = np.asarray(x, dtype=np.float64)
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return x
+    idx = np.where(bad, 0, np.arange(x.size))
+    np.maximum.accumulate(idx, out=idx)
+    out = x[idx]
+    head = bad & (np.arange(x.size) <= np.argmax(~bad) if (~bad).any() else bad)
+    out = np.where(head, before, out)
+    return np.asarray(out, dtype=np.float64)
+
+
 def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
                        still_dps: float = 6.0, min_s: float = 0.8) -> FloatArray:
     """Median angular rate over still stretches (offline): the residual gyro bias, or zeros."""

@@ -29,8 +29,8 @@ import numpy as np
 from trainer.drills.catalog import Catalog, DrillSpec, SetPlan, load_catalog
 from trainer.drills.detectors import (
     BalanceLossDetector,
+    DrillAngles,
     FloatArray,
-    GyroAngles,
     Rep,
     RepCounter,
     StillnessMonitor,
@@ -89,7 +89,10 @@ class _Frames:
         gyr = get("gyr_dps")
         self.gyr = (np.zeros((n, 3)) if gyr is None
                     else np.asarray(gyr, dtype=np.float64).reshape(-1, 3))
-        self.events = list(get("events") or [])
+        events = get("events")
+        #: the source runs the core's balance-loss detection (a ProcessedBatch always does)
+        self.has_core_events = events is not None
+        self.events = list(events or [])
 
 
 def _event_fields(ev: Any) -> tuple[str, float | None]:
@@ -103,11 +106,12 @@ class DrillSession:
 
     def __init__(self, spec: DrillSpec, side: str, *, level: int | None = None,
                  params: Mapping[str, Any] | None = None, fs_hz: float = 100.0,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None, placement: str | None = None) -> None:
         if side not in ("left", "right"):
             raise ValueError("side must be left or right")
         self.spec = spec
         self.side = side
+        self.placement = placement or spec.placement
         self.catalog = catalog or load_catalog()
         self.level = (spec.clamp_level(level) if level is not None and spec.progression
                       else (spec.start_level if spec.progression else None))
@@ -132,7 +136,8 @@ class DrillSession:
             self.fs_hz, float(spec.detection.get("loss_tilt_deg", 10.0)),
             float(spec.detection.get("loss_rate_dps", 30.0)))
         self._core_losses_seen = False
-        self._gyro = GyroAngles(self.fs_hz)
+        self._losses_seen: set[float] = set()
+        self._angles = DrillAngles(self.fs_hz, self.placement, side)
         self._last_move_cue = -np.inf
         self._cue = ""
         self._g_ml: FloatArray = np.empty(0)
@@ -145,7 +150,7 @@ class DrillSession:
         self.t_start_s = float(t_s)
         self.t_now_s = float(t_s)
         out = [DrillEvent(t_s, "drill_start", {
-            "drill": self.spec.id, "side": self.side, "placement": self.spec.placement,
+            "drill": self.spec.id, "side": self.side, "placement": self.placement,
             "level": self.level, "level_label": self.spec.level_label(self.level),
             "params": self._json_params(), "n_sets": len(self.plan)})]
         out += self._begin_countdown(float(t_s), first=True)
@@ -178,6 +183,9 @@ class DrillSession:
                 break
             start = stop
         out += self._advance(float(f.t_s[-1]))
+        if self.spec.kind == "balance" and f.has_core_events:
+            self._core_losses_seen = True
+            out += self._core_losses(f)
         return out
 
     def skip(self, t_s: float) -> list[DrillEvent]:
@@ -243,7 +251,7 @@ class DrillSession:
         plan = self.current
         v: dict[str, Any] = {
             "drill": self.spec.id, "name": self.spec.name, "side": self.side,
-            "placement": self.spec.placement, "phase": self.phase, "cue": self._cue,
+            "placement": self.placement, "phase": self.phase, "cue": self._cue,
             "level": self.level, "level_label": self.spec.level_label(self.level),
             "set": self.set_i + 1 if plan else None, "n_sets": len(self.plan),
             "remaining_s": self._remaining(), "countdown": None, "reps": None,
@@ -438,7 +446,7 @@ class DrillSession:
     def _detect(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
         out: list[DrillEvent] = []
         t = f.t_s[a:b]
-        self._g_ml, self._g_ap = self._gyro.update(t, f.gyr[a:b])
+        self._g_ap, self._g_ml = self._angles.update(t, f.ap[a:b], f.ml[a:b], f.gyr[a:b])
         if self.spec.kind == "balance":
             out += self._detect_balance(f, a, b)
         if self.phase != ACTIVE or not self.sets:
@@ -452,10 +460,7 @@ class DrillSession:
         if plan.work == "reps":
             out += self._detect_reps(f, a, b)
         elif self._still is not None:
-            if self.spec.id == "calf-stretch":  # the absolute shank angle is what is held
-                angle = f.ap[a:b]
-            else:
-                angle = self._g_ml if self._rep_axis == "ml" else self._g_ap
+            angle = self._g_ml if self._rep_axis == "ml" else self._g_ap
             for ev in self._still.update(t, angle, f.gyr[a:b]):
                 ev_t = float(ev["t_s"])
                 self.sets[-1].movements += 1
@@ -500,31 +505,38 @@ class DrillSession:
         return out
 
     def _detect_balance(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
-        times: list[float] = []
-        core = [e for e in f.events if _event_fields(e)[0] == "balance_loss"]
-        if core:
-            self._core_losses_seen = True
-        if self._core_losses_seen:
-            t0, t1 = f.t_s[a], f.t_s[b - 1]
-            times = [float(tt) for e in core
-                     if (tt := _event_fields(e)[1]) is not None and t0 <= float(tt) <= t1]
-        else:
-            times = self._loss.update(f.t_s[a:b], f.ap[a:b], f.ml[a:b], f.gyr[a:b])
+        """Fallback balance-loss detection, for sources without the core's events."""
+        if f.has_core_events or self._core_losses_seen:
+            return []
+        times = self._loss.update(f.t_s[a:b], self._g_ap, self._g_ml, f.gyr[a:b])
+        return self._losses_to_sets(times, "drills")
+
+    def _core_losses(self, f: _Frames) -> list[DrillEvent]:
+        """The core's balance_loss events (their onset may lie in an earlier batch)."""
+        times = []
+        for e in f.events:
+            kind, tt = _event_fields(e)
+            if kind == "balance_loss" and tt is not None and float(tt) not in self._losses_seen:
+                self._losses_seen.add(float(tt))
+                times.append(float(tt))
+        return self._losses_to_sets(sorted(times), "core")
+
+    def _losses_to_sets(self, times: list[float], source: str) -> list[DrillEvent]:
+        """Assign losses to the trial they happened in (none during countdowns and rests)."""
         out: list[DrillEvent] = []
-        if self.phase != ACTIVE or not self.sets:
-            return out
-        rec = self.sets[-1]
         for tl in times:
-            if tl < rec.t_start_s:
+            rec = next((r for r in self.sets if r.t_start_s <= tl
+                        and (r.t_end_s is None or tl <= r.t_end_s)), None)
+            if rec is None:
                 continue
             first = not rec.losses_t_s
             rec.losses_t_s.append(tl)
             out.append(DrillEvent(tl, "balance_loss", {
-                "set": rec.plan.index, "source": "core" if self._core_losses_seen else "drills",
+                "set": rec.plan.index, "source": source,
                 "since_set_start_s": round(tl - rec.t_start_s, 3)}))
-            out.append(DrillEvent(tl, "beep", {"kind": "warning"}))
-            if first:
-                out.append(self._cue_ev(tl, self.catalog.common_cues.get(
+            out.append(DrillEvent(max(tl, self.t_now_s), "beep", {"kind": "warning"}))
+            if first and rec.t_end_s is None:
+                out.append(self._cue_ev(max(tl, self.t_now_s), self.catalog.common_cues.get(
                     "balance_loss", "Balance lost"), "warning"))
         return out
 
@@ -533,7 +545,7 @@ class DrillSession:
         for rec in self.sets:
             end = rec.t_end_s if rec.t_end_s is not None else self.t_now_s
             held = rec.held_s
-            if held is None and rec.plan.work == "hold":
+            if self.spec.kind == "balance" or (held is None and rec.plan.work == "hold"):
                 first = rec.losses_t_s[0] - rec.t_start_s if rec.losses_t_s else None
                 held = first if first is not None else end - rec.t_start_s
             out.append({

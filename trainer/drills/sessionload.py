@@ -1,0 +1,93 @@
+"""A recorded session analysed for the drills (file I/O lives here, not in the detectors).
+
+``load_session(path)`` opens a session directory (``trainer.recording.open_session``) and runs the
+core's offline analysis (``trainer.core.pipeline.analyze``, with the session's calibration
+profile, placement and side). ``analyze_session(path)`` returns the session's drill result
+(``trainer.drills.analysis.analyze_drill``, with the guided session's events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class SessionLoadError(ValueError):
+    """A session that cannot be loaded or analysed (one line)."""
+
+
+@dataclass
+class LoadedSession:
+    path: Path
+    meta: dict[str, Any]
+    events: list[dict[str, Any]]
+    analysis: Any  # trainer.core.pipeline.AnalysisResult
+    status: str
+
+    @property
+    def drill_id(self) -> str:
+        drill = self.meta.get("drill") if isinstance(self.meta.get("drill"), dict) else {}
+        return str(drill.get("id") or "single-leg-balance")
+
+    @property
+    def side(self) -> str:
+        return str(self.meta.get("side") or "left")
+
+    @property
+    def placement(self) -> str:
+        return str(self.meta.get("placement") or "shank")
+
+    def drill_params(self) -> dict[str, Any]:
+        """The drill parameters of session.json (``drill`` minus its id, nested or flat)."""
+        drill = dict(self.meta.get("drill") or {})
+        drill.pop("id", None)
+        nested = drill.pop("parameters", None)
+        if isinstance(nested, dict):
+            drill.update(nested)
+        return drill
+
+
+def load_session(path: str | Path) -> LoadedSession:
+    """Open and analyse a session directory (SessionLoadError for anything unusable)."""
+    from trainer.core.pipeline import PipelineConfig, analyze
+    from trainer.recording.errors import SessionError
+    from trainer.recording.reader import open_session
+
+    root = Path(path)
+    try:
+        session = open_session(root)
+        batch = session.batch()
+    except SessionError as exc:
+        raise SessionLoadError(str(exc)) from None
+    if len(batch) < 2:
+        raise SessionLoadError(f"{root}: the session has no samples")
+    meta = dict(session.meta)
+    try:
+        config = PipelineConfig(sample_rate_hz=float(session.sample_rate_hz),
+                                placement=session.placement, side=session.side,
+                                calibration=session.calibration)
+        result = analyze(batch, config, offline=True)
+    except ValueError as exc:
+        raise SessionLoadError(f"{root}: cannot analyse: {exc}") from None
+    return LoadedSession(root, meta, list(session.events), result, session.status)
+
+
+def analyze_session(path: str | Path | LoadedSession, age: float | None = None,
+                    sex: str | None = None) -> dict[str, Any]:
+    """The drill result of a recorded session (drill id, side and placement from session.json;
+    the guided session's set events and pain rating when present)."""
+    from trainer.drills.analysis import analyze_drill
+    from trainer.drills.catalog import CatalogError
+
+    s = path if isinstance(path, LoadedSession) else load_session(path)
+    params = s.drill_params()
+    params.update(side=s.side, placement=s.placement, events=s.events)
+    if age is not None:
+        params["age"] = age
+    if sex is not None:
+        params["sex"] = sex
+    try:
+        return analyze_drill(s.drill_id, s.analysis, params)
+    except CatalogError as exc:
+        raise SessionLoadError(f"{s.path}: {exc}") from None
