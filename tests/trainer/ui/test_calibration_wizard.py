@@ -96,3 +96,11 @@ def test_live_sensor_one_step_and_a_bad_address(qtbot: Any,
     stored = store.load("AA:BB:CC:00:00:07")
     assert stored is not None and stored.steps_done == ["gyro"] and stored.firmware == "2.0"
     assert "Reconnect" in wizard.summary.text.text()
+
+
+def test_the_dashboards_tools_menu_opens_the_wizard(window: Any) -> None:
+    window.calibrate_action.trigger()
+    wizard = getattr(window, "_wizard", None)
+    assert isinstance(wizard, CalibrationWizard) and wizard.isVisible()
+    assert wizard.currentPage() is wizard.intro
+    wizard.reject()
