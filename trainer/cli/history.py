@@ -1,17 +1,84 @@
-"""`balance-trainer history`: past sessions and progress."""
+"""`balance-trainer history`: past sessions and progress, grouped per drill and side."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import fail
+from trainer.cli.common import DRILL_IDS, fail
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("history", help="past sessions and progress")
+    p = sub.add_parser(
+        "history", help="past sessions and progress",
+        description="Past sessions and progress per drill and side (sessions folder by default).")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--dir", type=Path, default=None,
+                   help="folder of session directories (default: the app's sessions folder)")
+    p.add_argument("--drill", choices=DRILL_IDS, default=None, help="only this drill")
+    p.add_argument("--side", choices=("left", "right"), default=None, help="only this side")
+    p.add_argument("--analyze", action="store_true",
+                   help="analyse recordings that have no drill result yet (cached)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    fail("`history` is not implemented yet")
+    from trainer import paths
+    from trainer.drills.cues import summary_line
+    from trainer.drills.history import (
+        HistoryIndex,
+        default_index_file,
+        fill_results,
+        history_json,
+        metric_of,
+        scan,
+    )
+    from trainer.drills.store import DrillStore
+
+    root = args.dir if args.dir is not None else paths.sessions_dir()
+    if args.dir is not None and not root.is_dir():
+        fail(f"no such directory: {root}")
+    entries, skipped = scan(root) if root.is_dir() else ([], 0)
+    if args.drill:
+        entries = [e for e in entries if e.drill_id == args.drill]
+    if args.side:
+        entries = [e for e in entries if e.side == args.side]
+    index = HistoryIndex(default_index_file())
+    problems = fill_results(entries, index, analyze=args.analyze)
+    with contextlib.suppress(OSError):  # the cache is a convenience
+        index.save()
+    levels = DrillStore().all_progress()
+    doc = history_json(root, entries, skipped, levels)
+    for p in problems:
+        print(f"balance-trainer history: warning: {p}", file=sys.stderr)
+    if args.json:
+        json.dump(doc, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return 0
+    if not entries:
+        print(f"No sessions yet in {root}.")
+        return 0
+    print(f"{len(entries)} session(s) in {root}" + (f" ({skipped} unreadable)" if skipped else ""))
+    by_group: dict[tuple[str, str], list[Any]] = {}
+    for e in entries:
+        by_group.setdefault((e.drill_id, e.side), []).append(e)
+    for (drill, side), items in sorted(by_group.items()):
+        prog = doc["progress"].get(drill, {}).get(side, {})
+        head = f"\n{drill}, {side} leg"
+        if prog.get("level_label"):
+            head += f" - level {prog['level']}: {prog['level_label']}"
+        print(head)
+        for e in items:
+            when = e.start_time.strftime("%Y-%m-%d %H:%M") if e.start_time else "?"
+            res = summary_line(e.result) if e.result else "no result (use --analyze)"
+            flag = "" if e.status == "complete" else f" [{e.status}]"
+            print(f"  {when}  {res}{flag}")
+        key, unit, _ = metric_of(None, drill)
+        if prog.get("first") is not None and prog.get("sessions", 0) > 1:
+            print(f"  progress: {key} {prog['first']:.1f} -> {prog['last']:.1f} {unit}, "
+                  f"best {prog['best']:.1f} ({prog['trend']})")
+    return 0

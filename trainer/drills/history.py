@@ -1,0 +1,371 @@
+"""Session history: past sessions and progress per drill and side.
+
+A session's drill result comes, in order of preference, from
+1. the guided session's ``drill_end`` event in ``events.jsonl`` (written by ``DrillSession``), or
+   the same result kept by the dashboard in ``session.json`` under ``summary.result``;
+2. the history index cache (``data_dir()/drills/history_index.json``), filled by ``analyze=True``
+   which runs the offline analysis (``trainer.drills.sessionload``) on sessions without one;
+3. the dashboard's other ``summary`` metrics in ``session.json`` (balance-type fields).
+Scanning reads only ``session.json`` and ``events.jsonl``: hundreds of sessions in well under a
+second. Unreadable directories are skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from trainer.drills.catalog import CatalogError, load_catalog
+
+INDEX_VERSION = 1
+
+#: The metric that shows progress, per drill kind: (key in the result, unit, higher is better).
+PROGRESS_METRIC: dict[str, tuple[str, str, bool]] = {
+    "balance": ("best_stance_s", "s", True),
+    "reps": ("rom_deg", "deg", True),
+    "hold": ("mean_hold_s", "s", True),
+    "warmup": ("reps", "reps", True),
+}
+STRETCH_METRIC = ("angle_held_deg", "deg", True)
+
+
+@dataclass
+class SessionEntry:
+    path: Path
+    session_id: str
+    start_time: datetime | None
+    drill_id: str
+    side: str
+    placement: str
+    duration_s: float | None
+    status: str
+    simulated: bool
+    params: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    result_source: str | None = None
+    pain: int | None = None
+
+    @property
+    def sort_key(self) -> tuple[float, str]:
+        ts = self.start_time.timestamp() if self.start_time else 0.0
+        return ts, self.session_id
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.result or {}
+        return {
+            "session_id": self.session_id, "path": str(self.path),
+            "start_time": self.start_time.isoformat(timespec="seconds") if self.start_time
+            else None,
+            "drill": self.drill_id, "side": self.side, "placement": self.placement,
+            "duration_s": _round(self.duration_s, 2), "status": self.status,
+            "simulated": self.simulated, "level": r.get("level"),
+            "level_label": r.get("level_label"), "pain": self.pain,
+            "result": self.result, "result_source": self.result_source,
+        }
+
+
+def _round(x: Any, nd: int = 3) -> float | None:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return round(f, nd) if math.isfinite(f) else None
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """events.jsonl objects (bad or partial lines skipped)."""
+    out: list[dict[str, Any]] = []
+    try:
+        with (path / "events.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(obj, dict):
+                    out.append(obj)
+    except OSError:
+        pass
+    return out
+
+
+def read_entry(path: Path) -> SessionEntry | None:
+    """One session directory (None when it is not a readable session)."""
+    try:
+        meta = json.loads((path / "session.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict):
+        return None
+    drill = meta.get("drill") if isinstance(meta.get("drill"), dict) else {}
+    drill_id = str(drill.get("id") or "unknown")
+    params = {k: v for k, v in drill.items() if k != "id"}
+    if isinstance(drill.get("parameters"), dict):
+        params.update(drill["parameters"])
+        params.pop("parameters", None)
+    try:
+        n = int(meta.get("n_samples") or 0)
+        rate = float(meta.get("sample_rate_hz") or 0)
+        duration = n / rate if rate > 0 else None
+    except (TypeError, ValueError):
+        duration = None
+    entry = SessionEntry(
+        path=path, session_id=str(meta.get("session_id") or path.name),
+        start_time=_parse_time(meta.get("start_time")), drill_id=drill_id,
+        side=str(meta.get("side") or "left"), placement=str(meta.get("placement") or ""),
+        duration_s=duration, status=str(meta.get("status") or "unknown"),
+        simulated=bool(meta.get("simulated") or (meta.get("device") or {}).get("simulated")
+                       if isinstance(meta.get("device"), dict) else meta.get("simulated")),
+        params=params)
+    events = read_events(path)
+    for ev in reversed(events):
+        if ev.get("type") == "drill_end" and isinstance(ev.get("result"), dict):
+            entry.result, entry.result_source = dict(ev["result"]), "events"
+            break
+    for ev in reversed(events):
+        if ev.get("type") == "pain_rating":
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                entry.pain = int(ev["rating"])
+            break
+    summary = meta.get("summary") if isinstance(meta.get("summary"), dict) else None
+    if entry.result is None and summary is not None:
+        if isinstance(summary.get("result"), dict):  # the dashboard keeps the DrillSession's
+            entry.result, entry.result_source = dict(summary["result"]), "summary"
+        else:
+            entry.result, entry.result_source = _from_summary(entry, summary), "summary"
+    if entry.result is not None and summary is not None:
+        for k in ("ellipse_area", "time_in_target_pct"):
+            if k in summary and k not in entry.result:
+                entry.result[k] = _round(summary[k])
+    if entry.result is not None and entry.pain is None:
+        p = entry.result.get("pain")
+        entry.pain = int(p) if isinstance(p, int) else None
+    return entry
+
+
+def _from_summary(entry: SessionEntry, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The dashboard's end-of-drill metrics in the result shape (balance-type fields)."""
+    out: dict[str, Any] = {"id": entry.drill_id, "side": entry.side, "source": "summary",
+                           "params": entry.params}
+    try:
+        out["kind"] = load_catalog().get(entry.drill_id).kind
+    except CatalogError:
+        out["kind"] = None
+    first = _round(summary.get("time_to_first_loss_s"))
+    out["time_to_first_loss_s"] = first
+    held = first if first is not None else _round(entry.params.get("duration_s")
+                                                  or entry.duration_s)
+    if out["kind"] == "balance":
+        out["holds_s"] = [held] if held is not None else []
+        out["best_stance_s"] = held
+    for k in ("ellipse_area", "time_in_target_pct", "losses", "rms", "mean_velocity"):
+        if k in summary:
+            out[k] = _round(summary[k])
+    return out
+
+
+def scan(root: Path) -> tuple[list[SessionEntry], int]:
+    """Sessions under ``root`` (sorted by start time) and the number of unreadable dirs."""
+    entries: list[SessionEntry] = []
+    skipped = 0
+    try:
+        children = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        return [], 0
+    for child in children:
+        if not (child / "session.json").exists():
+            continue
+        e = read_entry(child)
+        if e is None:
+            skipped += 1
+        else:
+            entries.append(e)
+    entries.sort(key=lambda e: e.sort_key)
+    return entries, skipped
+
+
+# ----------------------------------------------------------------- index cache
+
+
+def _stamp(path: Path) -> list[float]:
+    out = []
+    for name in ("session.json", "events.jsonl", "imu.bin"):
+        try:
+            st = (path / name).stat()
+            out += [st.st_mtime, float(st.st_size)]
+        except OSError:
+            out += [0.0, 0.0]
+    return out
+
+
+class HistoryIndex:
+    """Cache of analysed results, keyed by session directory and file stamps."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.data: dict[str, Any] = {"version": INDEX_VERSION, "sessions": {}}
+        try:
+            doc = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(doc, dict) and doc.get("version") == INDEX_VERSION:
+                self.data = doc
+        except (OSError, ValueError):
+            pass
+        self.dirty = False
+
+    def get(self, path: Path) -> dict[str, Any] | None:
+        rec = self.data["sessions"].get(str(path.resolve()))
+        if isinstance(rec, dict) and rec.get("stamp") == _stamp(path):
+            res = rec.get("result")
+            return res if isinstance(res, dict) else None
+        return None
+
+    def put(self, path: Path, result: dict[str, Any]) -> None:
+        self.data["sessions"][str(path.resolve())] = {"stamp": _stamp(path), "result": result}
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        from trainer.drills.store import _atomic_write_json
+
+        _atomic_write_json(self.file, self.data)
+        self.dirty = False
+
+
+def fill_results(entries: Iterable[SessionEntry], index: HistoryIndex | None,
+                 analyze: bool = False) -> list[str]:
+    """Results for sessions without a drill_end event: from the cache, else (``analyze``) by
+    analysing the recording. Returns one-line problems (sessions that could not be analysed)."""
+    problems: list[str] = []
+    for e in entries:
+        if e.result_source == "events" or (e.result_source == "summary" and e.result
+                                           and ("reps" in e.result or "holds_s" in e.result)):
+            continue
+        cached = index.get(e.path) if index is not None else None
+        if cached is not None:
+            e.result, e.result_source = cached, "analysis"
+            continue
+        if not analyze:
+            continue
+        from trainer.drills.sessionload import SessionLoadError, analyze_session
+
+        try:
+            res = analyze_session(e.path)
+        except SessionLoadError as exc:
+            problems.append(f"{e.path.name}: {exc}")
+            continue
+        e.result, e.result_source = res, "analysis"
+        if e.pain is None and isinstance(res.get("pain"), int):
+            e.pain = res["pain"]
+        if index is not None:
+            index.put(e.path, res)
+    return problems
+
+
+# --------------------------------------------------------------------- progress
+
+
+def metric_of(result: Mapping[str, Any] | None, drill_id: str) -> tuple[str, str, float | None]:
+    """(name, unit, value) of the progress metric of a result."""
+    try:
+        kind = load_catalog().get(drill_id).kind
+    except CatalogError:
+        kind = "balance"
+    key, unit, _ = STRETCH_METRIC if drill_id == "calf-stretch" else PROGRESS_METRIC[kind]
+    if not result:
+        return key, unit, None
+    if key == "mean_hold_s":
+        holds = [float(h) for h in result.get("holds_s") or [] if h is not None]
+        return key, unit, (sum(holds) / len(holds)) if holds else None
+    return key, unit, _round(result.get(key))
+
+
+def _trend(values: list[float]) -> str:
+    """improving / steady / declining from a least-squares slope over the sessions."""
+    if len(values) < 3:
+        return "n/a"
+    n = len(values)
+    xm = (n - 1) / 2.0
+    ym = sum(values) / n
+    sxx = sum((i - xm) ** 2 for i in range(n))
+    slope = sum((i - xm) * (v - ym) for i, v in enumerate(values)) / sxx
+    scale = max(abs(ym), 1e-9)
+    rel = slope * (n - 1) / scale
+    if rel > 0.1:
+        return "improving"
+    if rel < -0.1:
+        return "declining"
+    return "steady"
+
+
+def progress(entries: Iterable[SessionEntry],
+             levels: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Per drill and side: sessions, the progress metric over time, trend, current level."""
+    groups: dict[str, dict[str, list[SessionEntry]]] = {}
+    for e in entries:
+        groups.setdefault(e.drill_id, {}).setdefault(e.side, []).append(e)
+    out: dict[str, Any] = {}
+    for drill_id, sides in groups.items():
+        out[drill_id] = {}
+        for side, items in sides.items():
+            series = []
+            for e in items:
+                key, unit, value = metric_of(e.result, drill_id)
+                if value is not None:
+                    series.append({"start_time": e.start_time.isoformat(timespec="seconds")
+                                   if e.start_time else None, "session_id": e.session_id,
+                                   "value": value})
+            key, unit, _ = metric_of(None, drill_id)
+            values = [float(s["value"]) for s in series]
+            pains = [e.pain for e in items if e.pain is not None]
+            lv = (levels or {}).get(f"{drill_id}|{side}") or {}
+            try:
+                spec = load_catalog().get(drill_id)
+                label = spec.level_label(lv.get("level")) if lv else None
+            except CatalogError:
+                label = None
+            out[drill_id][side] = {
+                "sessions": len(items), "metric": key, "unit": unit,
+                "first": values[0] if values else None, "last": values[-1] if values else None,
+                "best": max(values) if values else None,
+                "change": (values[-1] - values[0]) if len(values) >= 2 else None,
+                "trend": _trend(values), "series": series,
+                "last_pain": pains[-1] if pains else None,
+                "level": lv.get("level"), "level_label": label,
+                "last_decision": lv.get("last_decision"),
+            }
+    return out
+
+
+def history_json(root: Path, entries: list[SessionEntry], skipped: int,
+                 levels: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``history --json`` document."""
+    return {
+        "sessions_dir": str(root),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_sessions": len(entries), "skipped": skipped,
+        "sessions": [e.to_json() for e in entries],
+        "progress": progress(entries, levels),
+    }
+
+
+def default_index_file() -> Path:
+    from trainer import paths
+
+    return paths.data_dir() / "drills" / "history_index.json"
