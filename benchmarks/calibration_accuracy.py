@@ -32,8 +32,10 @@ def guided(seed: int) -> dict[str, float]:
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
         main(["calibrate", "--simulate", "--seed", str(seed), "--json"])
     c = json.loads(buf.getvalue())["simulator_check"]
-    return {"bias_dps": c["gyro"]["bias_error_dps"], "scale_pct": c["accel"]["scale_error_pct"],
-            "offset_mg": c["accel"]["offset_error_mg"], "mount_deg": c["mount"]["mounting_error_deg"]}
+    return {"bias_dps": c["gyro"]["bias_error_dps"],
+            "scale_pct": c["accel"]["scale_error_pct"],
+            "offset_mg": c["accel"]["offset_error_mg"],
+            "mount_deg": c["mount"]["mounting_error_deg"]}
 
 
 def one_round(seed: int) -> tuple[float, float]:
