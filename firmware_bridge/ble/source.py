@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,43 @@ from firmware_bridge.source import BatchBuffer, SourceInfo, SourceStatus
 from trainer.core.batch import SampleBatch
 
 log = logging.getLogger(__name__)
+_ADDRESS = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+# statuses the recorder keeps in events.jsonl get the current link statistics attached
+_WITH_LINK = frozenset({"lost", "restored", "gap", "battery"})
+
+
+class BleConnectError(RuntimeError):
+    """The sensor could not be connected (one line, says what to do)."""
+
+
+def connect_source(
+    address: str,
+    profile: DeviceProfile | str | None = None,
+    *,
+    rate_hz: float | None = None,
+    timeout_s: float = 30.0,
+    **kwargs: Any,
+) -> BleSource:
+    """A started BleSource whose first connection is up (so ``info`` names the profile and
+    rate), or :class:`BleConnectError`. Used by ``record --device`` and the dashboard."""
+    if not _ADDRESS.match(address):
+        raise BleConnectError(
+            f"not a Bluetooth address: {address!r} (expected AA:BB:CC:DD:EE:FF; "
+            "`balance-trainer scan` lists nearby sensors)"
+        )
+    try:
+        src = BleSource(address, profile, rate_hz=rate_hz, **kwargs)
+    except ProfileError as exc:
+        raise BleConnectError(str(exc)) from None
+    src.start()
+    if not src.wait_connected(timeout_s):
+        src.stop()
+        if src.unavailable:
+            raise BleConnectError(f"BLE support not available: {src.error}")
+        raise BleConnectError(
+            src.error or f"could not connect to {src.address} within {timeout_s:g} s"
+        )
+    return src
 
 
 class BleSource:
@@ -58,7 +96,7 @@ class BleSource:
         reconnect: bool = True,
         max_backoff_s: float = 5.0,
         stats_interval_s: float = 10.0,
-        battery_interval_s: float = 300.0,
+        battery_interval_s: float = 60.0,
         buffer: BatchBuffer | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -91,6 +129,7 @@ class BleSource:
         self._stopping = False
         self._finished = False
         self.error: str | None = None
+        self.unavailable = False  # the Bluetooth stack itself is unusable (no adapter, off, …)
         self._last_t: float | None = None
         self._streaming = False
         self.callback_errors = 0
@@ -166,7 +205,13 @@ class BleSource:
                 self._ready.set()
 
     def _status(self, kind: str, message: str = "", **data: Any) -> None:
-        self._buffer.put_status(SourceStatus(kind, message, t_s=self._last_t, data=data))
+        self._put_status(SourceStatus(kind, message, t_s=self._last_t, data=data))
+
+    def _put_status(self, status: SourceStatus) -> None:
+        if status.kind in _WITH_LINK:
+            snap = self._stats.snapshot(self._clock()).as_dict()
+            status = dataclasses.replace(status, data={**status.data, "link": snap})
+        self._buffer.put_status(status)
 
     def _fail(self, message: str) -> None:
         self.error = message
@@ -182,13 +227,13 @@ class BleSource:
             if not self._streaming:
                 self._streaming = True
                 self._status("streaming", f"{self.info.profile} streaming")
-        for ev in out.events:
-            self._buffer.put_status(ev)
-            if ev.kind == "battery":
-                self._stats.update(battery=ev.data.get("percent"))
         if self._decoder is not None:
             st = self._decoder.stats
             self._stats.update(missing=st.missing_samples, gaps=st.gaps, malformed=st.malformed)
+        for ev in out.events:
+            if ev.kind == "battery":
+                self._stats.update(battery=ev.data.get("percent"))
+            self._put_status(ev)
 
     def _on_notify(self, uuid: str, data: bytes) -> None:
         """bleak's notification callback (BLE thread): decode, buffer, count."""
@@ -250,6 +295,7 @@ class BleSource:
                     or (not ever_connected and failures >= self.connect_attempts)
                 )
                 if give_up:
+                    self.unavailable = is_fatal(exc)
                     self._fail(message)
                     break
                 self._status("error", message, fatal=False)

@@ -79,10 +79,15 @@ def open_source(
         except ValueError as exc:
             raise CliError(f"--speed: {exc}") from None
     # ---- BLE device --------------------------------------------------------------------------
-    # The BLE helper fills this branch in: open firmware_bridge.ble's source for ``device``
-    # (honouring ``rate_hz`` when the profile can set the rate) and turn connection errors into
-    # CliError. Until then:
-    raise CliError("BLE support not available yet (use --simulate)")
+    # Connects before returning, so source.info names the profile and its rate; the profile
+    # comes from the advertisement; link losses are reconnected inside the source.
+    from firmware_bridge.ble.source import BleConnectError, connect_source
+
+    assert device is not None
+    try:
+        return connect_source(device, rate_hz=rate_hz)
+    except BleConnectError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _simulated(*, rate_hz: float | None, seed: int, drill: str, side: str,
