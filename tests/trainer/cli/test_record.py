@@ -118,7 +118,8 @@ def _run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     ("args", "match"),
     [
         (["--simulate", "--duration", "1", "--out", "{nonempty}"], "not empty"),
-        (["--device", "AA:BB:CC:DD:EE:FF", "--duration", "1"], "BLE support not available"),
+        # no BlueZ here: connecting fails in one line (the wording is the BLE source's)
+        (["--device", "AA:BB:CC:DD:EE:FF", "--duration", "1", "--out", "{new}"], "error:"),
         (["--simulate", "--duration", "-1"], "positive"),
         (["--simulate", "--drill", "hop"], "invalid choice"),
         (["--duration", "1"], "one of the arguments"),
@@ -129,12 +130,14 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], match: st
     nonempty = tmp_path / "full"
     nonempty.mkdir()
     (nonempty / "keep").write_text("x")
-    args = [a.format(nonempty=nonempty, missing=tmp_path / "nope.json") for a in args]
+    new = tmp_path / "new"
+    args = [a.format(nonempty=nonempty, missing=tmp_path / "nope.json", new=new) for a in args]
     proc = _run_cli("record", *args, home=tmp_path / "home")
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert match in proc.stderr
     assert (nonempty / "keep").read_text() == "x"
+    assert not new.exists()  # a failed start leaves no session behind
 
 
 def test_default_out_dir_is_under_sessions_dir(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
