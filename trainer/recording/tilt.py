@@ -1,8 +1,10 @@
-"""Tilt columns for CSV export, from the core pipeline (when it is available).
+"""Tilt columns for CSV export, from the core pipeline.
 
-``tilt_columns(session)`` returns a per-batch function giving ``tilt_ap_deg``/``tilt_ml_deg``
-(stateful: batches must arrive in order), or None when the pipeline is not installed yet — the
-export then has the generic columns only.
+``tilt_columns(session)`` returns a per-batch function giving ``tilt_ap_deg``/``tilt_ml_deg``:
+the online pipeline (what the dashboard showed live) with the session's calibration, placement
+and side. It is stateful, so batches must arrive in order. Values are NaN while the vertical
+reference is not known yet (uncalibrated sensors, first moments). Returns None when the core
+pipeline cannot be used (then the export has the generic columns only).
 """
 
 from __future__ import annotations
@@ -18,5 +20,24 @@ TiltFn = Callable[[SampleBatch], Mapping[str, np.ndarray]]
 
 
 def tilt_columns(session: Session) -> TiltFn | None:
-    """Per-batch tilt for ``session`` (its calibration and placement), or None."""
-    return None  # wired up once trainer.core.pipeline exposes its streaming API
+    """Per-batch tilt for ``session``, or None."""
+    try:
+        from trainer.core.pipeline import Pipeline, PipelineConfig
+    except ImportError:
+        return None
+    try:
+        pipeline = Pipeline(PipelineConfig(
+            sample_rate_hz=session.sample_rate_hz,
+            placement=session.placement if session.placement in ("shank", "foot") else "shank",
+            side=session.side if session.side in ("left", "right") else "left",
+            calibration=session.calibration,
+            detect_balance_losses=False,
+        ))
+    except ValueError:
+        return None
+
+    def columns(batch: SampleBatch) -> Mapping[str, np.ndarray]:
+        out = pipeline.process(batch)
+        return {"tilt_ap_deg": out.tilt_ap_deg, "tilt_ml_deg": out.tilt_ml_deg}
+
+    return columns

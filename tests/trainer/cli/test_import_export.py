@@ -215,3 +215,24 @@ def test_import_movella_and_metabase_end_to_end(tmp_path: Path, monkeypatch) -> 
     s = open_session(tmp_path / "mb")
     assert s.n_samples == n and s.meta["device"]["address"] == "D1:D2:D3:D4:D5:D6"
     assert len(s.meta["imported_from"]["files"]) == 2
+
+
+def test_export_tilt_columns_match_the_pipeline(tmp_path: Path) -> None:
+    from trainer.core.pipeline import PipelineConfig, analyze
+    from trainer.recording.convert import import_csv
+
+    sample = ROOT / "recordings" / "single-leg-balance-eyes-closed-loss"
+    out = tmp_path / "x.csv"
+    assert main(["export", str(sample), "--out", str(out)]) == 0
+    table = np.genfromtxt(out, delimiter=",", names=True)
+    s = open_session(sample)
+    ref = analyze(s.batch(), PipelineConfig(sample_rate_hz=100.0, placement=s.placement,
+                                            side=s.side, calibration=s.calibration,
+                                            detect_balance_losses=False))
+    np.testing.assert_allclose(table["tilt_ap_deg"], ref.tilt_ap_deg, atol=1e-6)
+    np.testing.assert_allclose(table["tilt_ml_deg"], ref.tilt_ml_deg, atol=1e-6)
+    assert 0.2 < np.nanstd(table["tilt_ap_deg"]) < 10  # a plausible sway, not zeros
+    # the tilt columns are ignored on import: the samples come back unchanged
+    back = import_csv([out], "generic", tmp_path / "again").batch()
+    np.testing.assert_array_equal(back.acc_g, s.batch().acc_g)
+    np.testing.assert_array_equal(back.t_s, s.batch().t_s)
