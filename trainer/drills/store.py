@@ -18,10 +18,16 @@ from typing import Any
 
 from trainer import paths
 from trainer.drills.catalog import DrillSpec, SafetySpec
-from trainer.drills.progression import Decision, Outcome, Progress, decide
+from trainer.drills.progression import Decision, Outcome, Progress, decide, session_outcome
 from trainer.drills.safety import Gate, SafetyError, Screening, gate
 
 SEXES = ("female", "male")
+
+
+def spec_scale() -> Any:
+    from trainer.drills.catalog import load_catalog
+
+    return load_catalog().safety.pain_scale
 
 
 def _atomic_write_json(path: Path, data: Any) -> None:
@@ -130,6 +136,26 @@ class DrillStore:
         doc[f"{spec.id}|{side}"] = entry
         _atomic_write_json(self.progress_path, doc)
         return new, decision
+
+    def level_for(self, spec: DrillSpec, side: str) -> int | None:
+        """The level to run this drill at on this side (None for drills without levels)."""
+        return self.progress(spec, side).level if spec.progression else None
+
+    def record_result(self, spec: DrillSpec, side: str, params: dict[str, Any],
+                      result: dict[str, Any], session_id: str | None = None,
+                      when: datetime | None = None) -> Decision:
+        """After a drill (pain rated): apply the progression rules and remember strong pain
+        (which asks the safety questions again before the next session)."""
+        pain = result.get("pain")
+        pain = int(pain) if isinstance(pain, int) else None
+        scale = spec_scale()
+        if pain is not None and pain >= scale.see_doctor_at:
+            self.record_severe_pain(when)
+        outcome = session_outcome(spec, params, result, pain)
+        if result.get("stopped") and outcome.met_targets:
+            outcome = Outcome(False, pain, "stopped early")
+        _, decision = self.apply_session(spec, side, outcome, session_id, when)
+        return decision
 
     # ----------------------------------------------------------------- profile
     @property

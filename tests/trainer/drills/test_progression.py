@@ -80,3 +80,32 @@ def test_store_keeps_levels_per_drill_and_side(tmp_path: Path) -> None:
     assert store.progress(BAL, "right").level == BAL.start_level
     store.progress_path.write_text("[broken")
     assert store.progress(BAL, "left").level == BAL.start_level
+
+
+def test_record_result_after_a_guided_session(tmp_path: Path) -> None:
+    from trainer.drills.session import DrillSession
+
+    store = DrillStore(tmp_path)
+    spec = get_drill("calf-stretch")
+    level = store.level_for(spec, "left")
+    for _ in range(2):
+        s = DrillSession(spec, "left", level=level, fs_hz=100.0)
+        s.start(0.0)
+        s.tick(1000.0)  # holds run to time; no data means no movement
+        s.rate_pain(1, 1000.0)
+        decision = store.record_result(spec, "left", s.params, s.result(), "sid")
+    assert decision.action == "advance" and store.level_for(spec, "left") == level + 1
+
+
+def test_strong_pain_backs_off_and_asks_the_safety_questions_again(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from trainer.drills.safety import questions, screen
+
+    store = DrillStore(tmp_path)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    store.save_screening(screen({q["id"]: False for q in questions()}, t0))
+    d = store.record_result(BAL, "left", BAL.params(2), {"holds_s": [30, 30, 30], "pain": 8},
+                            when=t0 + timedelta(hours=1))
+    assert d.action == "back_off"
+    assert not store.gate(t0 + timedelta(hours=2)).may_train
