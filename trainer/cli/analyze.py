@@ -1,17 +1,270 @@
-"""`balance-trainer analyze`: sway metrics, events and drill results per session."""
+"""`balance-trainer analyze`: sway metrics, balance-loss events and drill results per session.
+
+Readable table by default; ``--json`` prints one JSON object per session (one per line);
+``--series FILE.csv`` writes the per-sample orientation and tilt; ``--offline`` uses non-causal
+orientation (better for replay). Every session is opened before anything is printed, so a missing
+or corrupt one gives a single error line (exit status 2) and no partial output.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from trainer.cli.common import fail
+from trainer.cli.common import CliError
+
+if TYPE_CHECKING:
+    from trainer.core.pipeline import AnalysisResult
+    from trainer.recording.reader import Session
+
+UNITS = {
+    "rms_ap": "deg", "rms_ml": "deg", "rms": "deg", "mean_distance": "deg", "range_ap": "deg",
+    "range_ml": "deg", "path_length": "deg", "mean_velocity": "deg/s", "ellipse_area": "deg²",
+    "sway_area_rate": "deg²/s", "mean_frequency": "Hz", "f50": "Hz", "f95": "Hz",
+    "centroid_frequency": "Hz", "frequency_dispersion": "",
+}
+SERIES_HEADER = "t_s,q_w,q_x,q_y,q_z,tilt_ap_deg,tilt_ml_deg"
+#: Drills during which a balance loss can happen (others move on purpose: no loss detection).
+BALANCE_DRILLS = ("single-leg-balance", None)
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("analyze", help="sway metrics, events and drill results per session")
+    p = sub.add_parser(
+        "analyze", help="sway metrics, events and drill results per session",
+        description="Analyse recorded sessions: sway of the anatomical tilt (Prieto 1996 "
+                    "metrics), balance losses, time in the target zone and the drill result.",
+    )
+    p.add_argument("sessions", nargs="+", metavar="SESSION", help="session directory")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per session (one per line)")
+    p.add_argument("--series", metavar="FILE.csv",
+                   help="write per-sample t_s,q_w,q_x,q_y,q_z,tilt_ap_deg,tilt_ml_deg "
+                        "(several sessions: FILE_<session>.csv each)")
+    p.add_argument("--offline", action="store_true",
+                   help="non-causal orientation estimation (better accuracy for replay)")
+    p.add_argument("--target-radius", type=float, default=3.0, metavar="DEG",
+                   help="radius of the target zone in degrees of tilt (default 3)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    fail("`analyze` is not implemented yet")
+    from trainer.recording.errors import SessionError
+    from trainer.recording.reader import open_session
+
+    if not (math.isfinite(args.target_radius) and args.target_radius > 0):
+        raise CliError(f"--target-radius must be a positive number, got {args.target_radius}")
+    sessions: list[tuple[str, Session]] = []
+    for name in args.sessions:
+        try:
+            sessions.append((name, open_session(name)))
+        except SessionError as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"{name}: cannot read session: {exc.strerror or exc}") from None
+    series_paths = _series_paths(args.series, [s for _, s in sessions])
+    for i, (name, session) in enumerate(sessions):
+        result = _analyze(name, session, offline=args.offline, target_radius=args.target_radius)
+        if series_paths:
+            _write_series(series_paths[i], result)
+        report = build_report(name, session, result)
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False))
+        else:
+            if i:
+                print()
+            print(format_table(report))
+        sys.stdout.flush()
+    return 0
+
+
+def _analyze(
+    name: str, session: Session, *, offline: bool, target_radius: float
+) -> AnalysisResult:
+    from trainer.core.pipeline import PipelineConfig, analyze
+    from trainer.recording.errors import SessionError
+
+    try:
+        batch = session.batch()
+    except SessionError as exc:
+        raise CliError(str(exc)) from None
+    if len(batch) < 2:
+        raise CliError(f"{name}: the session has no samples")
+    try:
+        config = PipelineConfig(
+            sample_rate_hz=session.sample_rate_hz,
+            placement=session.placement if session.placement in ("shank", "foot") else "shank",
+            side=session.side if session.side in ("left", "right") else "left",
+            calibration=session.calibration,
+            target_radius_deg=target_radius,
+            detect_balance_losses=_drill_id(session) in BALANCE_DRILLS,
+        )
+        return analyze(batch, config, offline=offline)
+    except ValueError as exc:
+        raise CliError(f"{name}: cannot analyse: {exc}") from None
+
+
+def _drill_id(session: Session) -> str | None:
+    drill = session.meta.get("drill")
+    drill_id = drill.get("id") if isinstance(drill, dict) else None
+    return str(drill_id) if drill_id else None
+
+
+def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
+    """The drills package's analysis when it is installed, else just the id."""
+    drill_meta = session.meta.get("drill") or {}
+    drill_id = drill_meta.get("id") if isinstance(drill_meta, dict) else None
+    try:
+        from trainer.drills.analysis import analyze_drill
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("trainer.drills", "trainer.drills.analysis"):
+            raise
+        return {"id": drill_id}
+    if not drill_id:
+        return {"id": None}
+    params: dict[str, Any] = {}
+    nested = drill_meta.get("parameters")
+    params.update({k: v for k, v in drill_meta.items() if k not in ("id", "parameters")})
+    if isinstance(nested, dict):
+        params.update(nested)
+    params.update(side=session.side, placement=session.placement, events=list(session.events))
+    try:
+        out = analyze_drill(str(drill_id), result, params)
+    except ValueError as exc:  # unknown drill, result lacking what the drill needs: say so
+        return {"id": drill_id, "error": str(exc)}
+    drill = dict(out)
+    drill.setdefault("id", drill_id)
+    return drill
+
+
+def build_report(name: str, session: Session, result: AnalysisResult) -> dict[str, Any]:
+    """The contract's JSON object for one analysed session."""
+    sway: dict[str, Any] = {k: _num(v) for k, v in (result.sway or {}).items()}
+    sway["units"] = "deg"
+    events = result.summary.to_dict()
+    events["balance_losses"] = [
+        {k: _num(v) for k, v in e.items()} for e in result.events if e["type"] == "balance_loss"
+    ]
+    return _clean({
+        "session": name,
+        "duration_s": result.duration_s,
+        "sample_rate_hz": result.sample_rate_hz,
+        "side": session.side,
+        "placement": session.placement,
+        "analysis": {
+            "offline": result.offline,
+            "tilt_frame": "calibrated mounting" if result.calibrated_mounting
+            else "strapping convention",
+            "valid_tilt_pct": 100.0 * float(result.valid.mean()) if len(result.t_s) else 0.0,
+        },
+        "sway": sway,
+        "events": events,
+        "drill": _drill_result(session, result),
+    })
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """A readable summary of one report."""
+    lines = [f"Session  {report['session']}"]
+    drill = report.get("drill") or {}
+    an = report["analysis"]
+    lines.append(
+        f"  {drill.get('id') or 'no drill'} · {report['side']} {report['placement']} · "
+        f"{report['duration_s']:.1f} s at {report['sample_rate_hz']:g} Hz · "
+        f"{'offline' if an['offline'] else 'online'} orientation · tilt from {an['tilt_frame']}"
+    )
+    sway = {k: v for k, v in report["sway"].items() if k != "units"}
+    lines.append("  Sway of the tilt")
+    if not sway:
+        lines.append("    (too little valid tilt for sway metrics)")
+    for key, value in sway.items():
+        lines.append(f"    {key:<22}{_fmt(value):>10}  {UNITS.get(key, '')}")
+    ev = report["events"]
+    losses = ev["balance_losses_t_s"]
+    lines.append("  Balance")
+    lines.append(f"    {'balance losses':<22}{len(losses):>10}  "
+                 + (("at " + ", ".join(f"{t:.2f}" for t in losses) + " s") if losses else ""))
+    first = ev["time_to_first_loss_s"]
+    lines.append(f"    {'time to first loss':<22}{_fmt(first) if first is not None else '—':>10}"
+                 f"  {'s' if first is not None else ''}")
+    lines.append(f"    {'time in target':<22}{_fmt(ev['time_in_target_pct']):>10}  "
+                 f"% (within {ev['target_radius_deg']:g}°)")
+    extra = {k: v for k, v in drill.items() if k != "id" and isinstance(v, (int, float, str, list))
+             and not isinstance(v, bool)}
+    if extra:
+        lines.append("  Drill")
+        for key in ("reps", "rom_deg", "holds_s", "time_to_first_loss_s", "best_stance_s",
+                    "error"):
+            if key in extra:
+                lines.append(f"    {key:<22}{_fmt(extra[key]):>10}")
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 0.01 and value != 0 else f"{value:.2f}"
+    return str(value)
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe: NaN/inf → null, numpy scalars → Python numbers."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _series_paths(series: str | None, sessions: list[Session]) -> list[Path]:
+    if not series:
+        return []
+    base = Path(series)
+    if len(sessions) == 1:
+        paths = [base]
+    else:
+        paths = [base.with_name(f"{base.stem}_{s.path.name}{base.suffix or '.csv'}")
+                 for s in sessions]
+        if len(set(paths)) != len(paths):
+            raise CliError("--series: sessions share a directory name; analyse them one by one")
+    for p in paths:
+        if not p.parent.is_dir():
+            raise CliError(f"--series: directory {p.parent} does not exist")
+    return paths
+
+
+def _write_series(path: Path, result: AnalysisResult) -> None:
+    """Per-sample CSV, written to a temporary name and renamed when complete."""
+    import numpy as np
+
+    cols = np.column_stack((result.t_s, result.quat_wxyz, result.tilt_ap_deg,
+                            result.tilt_ml_deg))
+    tmp = path.with_name(path.name + ".part")
+    fmt = "%.6f,%.9f,%.9f,%.9f,%.9f,%.4f,%.4f"
+    try:
+        with tmp.open("w", encoding="ascii", newline="\n") as fh:
+            fh.write(SERIES_HEADER + "\n")
+            for start in range(0, cols.shape[0], 65536):
+                chunk = cols[start : start + 65536]
+                fh.write("\n".join([fmt] * chunk.shape[0]) % tuple(chunk.ravel()) + "\n"
+                         if chunk.shape[0] else "")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -48,6 +48,11 @@ class EventConfig:
     lookback_s: float = 1.5
 
 
+#: The tilt-rate ramp is fitted where the rate exceeds this fraction of its peak (the loss
+#: dominates there; lower parts mix with ordinary sway).
+RAMP_FRACTION = 0.6
+HINGE_WINDOW_S = 0.8
+
 _COLS = ("t", "ap", "ml", "bap", "bml", "acc")
 
 
@@ -254,29 +259,48 @@ def _onset(t: FloatArray, d_ap: FloatArray, d_ml: FloatArray, fs: float) -> floa
     proj = np.nan_to_num(d_ap * direction[0] + d_ml * direction[1])
     # smooth over ~25 ms, differentiate
     w = max(1, round(0.025 * fs))
-    if w > 1:
-        proj = np.convolve(proj, np.ones(w) / w, mode="same")
+    if w > 1:  # centred moving average, edges padded with the edge values (no artefacts)
+        padded = np.pad(proj, (w // 2, w - 1 - w // 2), mode="edge")
+        proj = np.convolve(padded, np.ones(w) / w, mode="valid")
     rate = np.gradient(proj, t) if t.shape[0] > 1 else np.zeros(1)
+    # the last rise toward the fall direction, ending at the largest deviation
+    rise0 = int(np.argmin(proj[: m + 1]))
     seg_rate = rate[: m + 1]
-    if seg_rate.size < 3:
-        return float(t[0])
-    p = int(np.argmax(seg_rate))
-    peak = seg_rate[p]
-    if not peak > 0:
-        return float(t[m])
-    j = p
-    while j > 0 and seg_rate[j - 1] > 0.3 * peak:
-        j -= 1
-    tt = t[j : p + 1]
-    rr = seg_rate[j : p + 1]
-    if tt.shape[0] >= 3 and np.ptp(tt) > 0:
-        slope, icpt = np.polyfit(tt - tt[0], rr, 1)
-        if slope > 0:
-            t0 = float(tt[0] - icpt / slope)
-            return float(min(max(t0, t[0]), t[p]))
+    if m + 1 - rise0 < 3:
+        return float(t[min(rise0, m)])
+    p = rise0 + int(np.argmax(seg_rate[rise0:]))
+    lo = max(rise0, int(np.searchsorted(t, t[p] - HINGE_WINDOW_S)))
+    t0 = _hinge_onset(t[lo : p + 1], proj[lo : p + 1])
+    if t0 is not None:
+        return t0
     # fallback: last time the deviation was below 1.5° before the peak
     below = np.flatnonzero(dev[: m + 1] < 1.5)
     return float(t[int(below[-1])]) if below.size else float(t[0])
+
+
+def _hinge_onset(t: FloatArray, y: FloatArray) -> float | None:
+    """Change point of a fall: y ≈ a + v·t + ½·B·max(0, t − t0)² (steady sway, then a constant
+    angular acceleration away); t0 by least squares over the candidate samples."""
+    n = t.shape[0]
+    if n < 5:
+        return None
+    tt = t - t[0]
+    cand = tt[1:-2]
+    h = np.maximum(0.0, tt[None, :] - cand[:, None]) ** 2  # (n_cand, n)
+    base = np.stack((np.ones(n), tt))  # (2, n)
+    # residual of y and of each h after projecting out [1, t]
+    q, _ = np.linalg.qr(base.T)
+    y_r = y - q @ (q.T @ y)
+    h_r = h - (h @ q) @ q.T
+    hh = np.einsum("ij,ij->i", h_r, h_r)
+    hy = h_r @ y_r
+    ok = hh > 1e-18
+    gain = np.where(ok, hy * hy / np.where(ok, hh, 1.0), -np.inf)
+    gain = np.where(hy > 0, gain, -np.inf)  # accelerating toward the fall
+    best = int(np.argmax(gain))
+    if not np.isfinite(gain[best]):
+        return None
+    return float(t[0] + cand[best])
 
 
 def _hold_last(xs: FloatArray, init: FloatArray) -> FloatArray:

@@ -26,7 +26,7 @@ G_MS2 = 9.80665
 DEG2RAD = math.pi / 180.0
 
 #: VQF parameters (see the BROAD numbers in the README; defaults of VQF 2.x otherwise).
-ONLINE_PARAMS: dict[str, Any] = {}
+ONLINE_PARAMS: dict[str, Any] = {"tauAcc": 1.5}
 OFFLINE_PARAMS: dict[str, Any] = {}
 
 

@@ -35,8 +35,10 @@ class PipelineConfig:
     mounting quaternion, when present, defines the segment frame. ``strapping``: the convention
     used without a mounting (None: ``front`` on the shank, ``top`` on the foot; see
     ``trainer.core.tilt.STRAPPINGS``). ``target_radius_deg`` around ``target_center_deg``
-    (AP, ML) is the zone counted as "in target". ``metrics_window_s``: live sway window;
-    ``metrics_refresh_s``: live metrics are recomputed at most this often (sample time).
+    (AP, ML) is the zone counted as "in target". ``detect_balance_losses``: run the balance-loss
+    detector (off for drills whose movements are not losses, e.g. calf raises).
+    ``metrics_window_s``: live sway window; ``metrics_refresh_s``: live metrics are recomputed at
+    most this often (sample time).
     """
 
     sample_rate_hz: float
@@ -48,6 +50,7 @@ class PipelineConfig:
     metrics_window_s: float = 10.0
     metrics_refresh_s: float = 0.1
     strapping: str | None = None
+    detect_balance_losses: bool = True
     events: EventConfig = field(default_factory=EventConfig)
     vqf_params: dict[str, Any] = field(default_factory=dict)
 
@@ -162,7 +165,9 @@ class Pipeline:
         self, t_s: FloatArray, quat: FloatArray, acc: FloatArray, gyr: FloatArray
     ) -> ProcessedBatch:
         ap, ml = self.tilt.update(quat, acc, gyr)
-        events = self.detector.update(t_s, acc, ap, ml)
+        events = (
+            self.detector.update(t_s, acc, ap, ml) if self.config.detect_balance_losses else []
+        )
         cx, cy = self.config.target_center_deg
         r = self.config.target_radius_deg
         in_target = (ap - cx) ** 2 + (ml - cy) ** 2 <= r * r  # NaN compares False

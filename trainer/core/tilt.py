@@ -90,11 +90,12 @@ def strapping_text(placement: str = "shank", strapping: str | None = None) -> st
 
 def segment_matrix_from_vertical(vertical_s: ArrayLike, anterior_s: ArrayLike) -> FloatArray:
     """Sensor → segment rotation whose z is ``vertical_s`` and whose x is the part of
-    ``anterior_s`` orthogonal to it (falls back to another sensor axis when they are parallel)."""
+    ``anterior_s`` orthogonal to it. When ``anterior_s`` is within 20° of the vertical (the sensor
+    is not strapped as the convention says) the sensor's x axis, then its y axis, is used."""
     z = np.asarray(vertical_s, dtype=np.float64)
     z = z / np.linalg.norm(z)
     a = np.asarray(anterior_s, dtype=np.float64)
-    candidates = [a, np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])]
+    candidates = [a, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])]
     for cand in candidates:
         x = cand - (cand @ z) * z
         if np.linalg.norm(x) > math.sin(math.radians(20.0)):
