@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trainer.core.batch import SampleBatch  # noqa: E402
-from trainer.recording import SessionWriter, open_session  # noqa: E402
-from trainer.recording.convert import export_csv, import_csv  # noqa: E402
+from trainer.core.batch import SampleBatch
+from trainer.recording import SessionWriter, open_session
+from trainer.recording.convert import export_csv, import_csv
 
 FS = 400.0
 
@@ -29,8 +29,8 @@ FS = 400.0
 def make_batches(seconds: float, batch_s: float) -> list[SampleBatch]:
     n = int(seconds * FS)
     rng = np.random.default_rng(0)
-    full = SampleBatch.from_arrays(np.arange(n) / FS, rng.normal(0, 0.1, (n, 3)) + [0, 0, 1],
-                                   rng.normal(0, 5, (n, 3)))
+    acc = rng.normal(0, 0.1, (n, 3)) + np.array([0.0, 0.0, 1.0])
+    full = SampleBatch.from_arrays(np.arange(n) / FS, acc, rng.normal(0, 5, (n, 3)))
     per = max(1, int(batch_s * FS))
     return full.split([per] * (n // per))
 
