@@ -27,7 +27,7 @@ class SonificationParams:
     base_hz: float = 440.0
     octaves: float = 1.0
     max_gain: float = 0.25
-    ml_sign: float = -1.0  # segment frame y points to the person's left: +ML tilt → left
+    ml_sign: float = -1.0  # +ML = lateral: the left leg's lateral side is left (right leg: +1)
 
     def __post_init__(self) -> None:
         if not (0 <= self.dead_zone_deg < self.saturation_deg):

@@ -185,5 +185,8 @@ class DrillPanel(QGroupBox):
         self.start_button.setEnabled(not on)
 
     def set_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(min(1.0, max(0.0, fraction)) * 1000))
-        self.progress.setFormat(text)
+        value = int(min(1.0, max(0.0, fraction)) * 1000)
+        if value != self.progress.value():
+            self.progress.setValue(value)
+        if text != self.progress.format():
+            self.progress.setFormat(text)

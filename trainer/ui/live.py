@@ -229,7 +229,7 @@ class LiveSession:
             res.events.append(d)
             self.events.append(d)
             if str(d.get("type", "")) in LOSS_TYPES and d.get("t_s") is not None:
-                self.losses_t_s.append(float(d["t_s"]))
+                self.add_loss(float(d["t_s"]))
             if self.recorder is not None and self.record_pipeline_events:
                 fields = {k: v for k, v in d.items() if k not in ("t_s", "type")}
                 self._record(
@@ -243,10 +243,18 @@ class LiveSession:
             except Exception as exc:
                 res.errors.append(f"drill guidance failed: {type(exc).__name__}: {exc}")
 
+    def add_loss(self, t_s: float, merge_s: float = 0.5) -> bool:
+        """Note a balance loss for the markers; one already within ``merge_s`` is the same loss
+        (the pipeline, the drill session and a replayed events file may all report it)."""
+        if any(abs(t - t_s) < merge_s for t in self.losses_t_s):
+            return False
+        self.losses_t_s.append(t_s)
+        return True
+
     def update_metrics(self) -> dict[str, float]:
         """Sliding-window metrics from the pipeline (called at a few Hz, not per frame)."""
         try:
-            self.metrics = dict(self.pipeline.live_metrics())
+            self.metrics = dict(self.pipeline.live_metrics() or {})
         except Exception:
             self.metrics = {}
         return self.metrics

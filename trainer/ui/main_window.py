@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ from trainer.ui.ellipse import prediction_ellipse
 from trainer.ui.feedback_panel import FeedbackPanel
 from trainer.ui.guided import ACTIVE, DONE, PAIN, GuidedDrill
 from trainer.ui.history_panel import HistoryPanel
-from trainer.ui.live import AP, ML, LiveSession, T, event_fields
+from trainer.ui.live import AP, ML, LiveSession, PipelineLike, PumpResult, T
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.pipeline_factory import pipeline_factory
 from trainer.ui.plots import ScrollingPlots, SwayPlot
@@ -211,17 +213,25 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ sources
     def set_source(self, source: Source, kind: str, *, label: str = "",
                    session: Any = None, calibration: Any = None,
-                   placement: str = "shank", side: str = "left") -> None:
-        """Stop the current source (finishing any recording) and stream from ``source``."""
+                   placement: str = "shank", side: str = "left",
+                   pipeline: Callable[[], PipelineLike] | None = None) -> None:
+        """Stop the current source (finishing any recording) and stream from ``source``.
+
+        ``pipeline``: a factory replacing the core pipeline (tests drive the UI with exact tilt).
+        """
         self._stop_live()
         self.source_kind = kind
         self.session = session
         self._calibration = calibration
         self._source_placement = placement
+        self.sway.set_side(side)
+        # pan toward the side the user leans to (ML is + lateral: left for the left leg)
+        self.sonify = replace(self.sonify, ml_sign=self.sway.ml_screen_sign)
         rate = float(source.info.sample_rate_hz or 100.0)
         self._nominal_hz = rate
-        factory = pipeline_factory(rate, placement=placement, side=side, calibration=calibration,
-                                   target_radius_deg=self.feedback.target_radius_deg)
+        factory = pipeline or pipeline_factory(
+            rate, placement=placement, side=side, calibration=calibration,
+            target_radius_deg=self.feedback.target_radius_deg)
         self.live = LiveSession(source, factory, window_s=self.window_s, sample_rate_hz=rate,
                                 trace_s=self.trace_s)
         self._stream_losses = 0
@@ -379,12 +389,10 @@ class MainWindow(QMainWindow):
             pre = self.session.batch(None, t_abs)
             if len(pre):
                 out = self.live.pipeline.process(pre)
-                from trainer.ui.live import PumpResult
-
                 self.live._ingest(out, PumpResult())
-            self.live.losses_t_s.extend(
-                float(e["t_s"]) for e in self.session.events_of("balance_loss")
-                if e.get("t_s") is not None and float(e["t_s"]) <= t_abs)
+            for e in self.session.events_of("balance_loss"):
+                if e.get("t_s") is not None and float(e["t_s"]) <= t_abs:
+                    self.live.add_loss(float(e["t_s"]))
         except Exception as exc:
             self.message(f"seek failed: {exc}")
             return
@@ -495,8 +503,7 @@ class MainWindow(QMainWindow):
                 if level == "warning":
                     self._loss_flash_until = time.monotonic() + 2.0
             elif ev.type == "balance_loss" and live is not None:
-                if not any(abs(t - ev.t_s) < 0.5 for t in live.losses_t_s):
-                    live.losses_t_s.append(float(ev.t_s))
+                live.add_loss(float(ev.t_s))
                 self.message(f"balance loss at {float(ev.t_s):.1f} s")
             elif ev.type == "phase" and not finishing:
                 phase = ev.data.get("phase")
@@ -753,7 +760,7 @@ class MainWindow(QMainWindow):
         view = self.drill.view() if self.drill is not None and self.drill.phase != DONE else {}
         values["time_left_s"] = view.get("remaining_s")
         self.metrics.set_values(values)
-        ell = prediction_ellipse(-trace[:, ML], trace[:, AP])
+        ell = prediction_ellipse(self.sway.ml_screen_sign * trace[:, ML], trace[:, AP])
         self.sway.update_ellipse(ell)
         # loss markers on the sway view: the tilt at each loss still in the buffer
         if self.live.losses_t_s:
@@ -865,5 +872,3 @@ class MainWindow(QMainWindow):
     def drill_state(self) -> str:
         return "idle" if self.drill is None else self.drill.phase
 
-    def recorded_event(self, ev: Any) -> dict[str, Any]:
-        return event_fields(ev)

@@ -58,43 +58,59 @@ class MetricsPanel(QWidget):
 
 
 class CueBanner(QLabel):
-    """One line of big text: countdown, drill cue, 'balance lost', the end summary."""
+    """One line of big text: countdown, drill cue, 'balance lost', the end summary.
+
+    Text and colour are only touched when they change: a style change re-polishes the widget and
+    can repaint its neighbours (the plots) in the same frame.
+    """
 
     def __init__(self) -> None:
         super().__init__("")
         self.setObjectName("cue")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumHeight(60)
+        self.setMinimumWidth(200)
+        self._colour = ""
 
     def show_cue(self, text: str, colour: str = theme.FG) -> None:
-        self.setText(text)
-        self.setStyleSheet(f"color: {colour};")
+        if text != self.text():
+            self.setText(text)
+        if colour != self._colour:
+            self._colour = colour
+            self.setStyleSheet(f"color: {colour};")
 
 
 class RecordingIndicator(QWidget):
-    """A red '● REC 0:42' badge that blinks while recording; hidden otherwise."""
+    """A red '● REC 0:42' badge that blinks while recording; grey 'not recording' otherwise.
+
+    Fixed size, and the style is set only when the state changes (see CueBanner)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.label = QLabel("")
         self.label.setObjectName("rec")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setFixedWidth(190)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.label)
         self.recording = False
+        self._styled: bool | None = None
         self.set_recording(False)
 
     def set_recording(self, on: bool, elapsed_s: float = 0.0, path: str = "") -> None:
         self.recording = on
+        if on != self._styled:
+            self._styled = on
+            style = (f"color: white; background: {theme.REC_COLOUR}; border-radius: 6px; "
+                     "padding: 4px 12px;" if on else f"color: {theme.MUTED}; padding: 4px 12px;")
+            self.label.setStyleSheet(style)
+            self.label.setToolTip(path)
         if not on:
-            self.label.setText("not recording")
-            self.label.setStyleSheet(f"color: {theme.MUTED}; padding: 4px 12px;")
-            self.label.setToolTip("")
-            return
-        m, s = divmod(int(elapsed_s), 60)
-        dot = "●" if int(elapsed_s * 2) % 2 == 0 else "○"
-        self.label.setText(f"{dot} REC {m}:{s:02d}")
-        self.label.setStyleSheet(
-            f"color: white; background: {theme.REC_COLOUR}; border-radius: 6px; padding: 4px 12px;")
-        self.label.setToolTip(path)
+            text = "not recording"
+        else:
+            m, s = divmod(int(elapsed_s), 60)
+            dot = "●" if int(elapsed_s) % 2 == 0 else "○"
+            text = f"{dot} REC {m}:{s:02d}"
+        if text != self.label.text():
+            self.label.setText(text)

@@ -79,7 +79,7 @@ class ScrollingPlots:
         self.tilt = FastPlotWidget((-window_s, 0.0), (-tilt_range_deg, tilt_range_deg),
                                    title=f"Tilt (°): <span style='color:{theme.AP_COLOUR}'>"
                                    f"AP forward +</span>  <span style='color:{theme.ML_COLOUR}'>"
-                                   "ML right +</span>")
+                                   "ML lateral +</span>")
         self.gyr = FastPlotWidget((-window_s, 0.0), (-gyr_range_dps, gyr_range_dps),
                                   title="Angular velocity (°/s): " + " ".join(
                                       f"<span style='color:{c}'>{a}</span>"
@@ -120,8 +120,10 @@ class ScrollingPlots:
             return
         t_now = rows[-1, T]
         x = rows[:, T] - t_now
-        self.ap.setData(x, rows[:, AP], skipFiniteCheck=True)
-        self.ml.setData(x, -rows[:, ML], skipFiniteCheck=True)  # screen: right lean is +
+        # tilt is NaN only until the vertical reference is found (the oldest rows): check then
+        skip = bool(np.isfinite(rows[0, AP]))
+        self.ap.setData(x, rows[:, AP], skipFiniteCheck=skip)
+        self.ml.setData(x, rows[:, ML], skipFiniteCheck=skip)
         for c, col in zip(self.g, (GX, GY, GZ), strict=True):
             c.setData(x, rows[:, col], skipFiniteCheck=True)
         lx = np.asarray([t - t_now for t in losses_t_s if t_now - self.window_s <= t <= t_now])
@@ -136,15 +138,16 @@ class ScrollingPlots:
 class SwayPlot(FastPlotWidget):
     """Tilt AP (up = forward) against ML (right = lean right): trace, target, ellipse, live dot.
 
-    The screen's x is −ML (the segment frame's y points to the person's left) so the dot moves the
-    way the user leans while facing the screen.
+    ``tilt_ml_deg`` is + toward the lateral side of the instrumented leg (left leg: the person's
+    left; right leg: their right), so the screen's x is ``ml_screen_sign · ML`` with −1 for the
+    left leg and +1 for the right: the dot moves the way the user leans while facing the screen.
     """
 
     def __init__(self, range_deg: float = 8.0, target_radius_deg: float = 3.0) -> None:
         super().__init__((-range_deg, range_deg), (-range_deg, range_deg))
         item = self.getPlotItem()
         item.setAspectLocked(True)
-        item.setLabel("bottom", "ML tilt (°, right +)", color=theme.MUTED)
+        item.setLabel("bottom", "← left · ML tilt (°) · right →", color=theme.MUTED)
         item.setLabel("left", "AP tilt (°, forward +)", color=theme.MUTED)
         self.range_deg = range_deg
         self.radius_deg = target_radius_deg
@@ -158,6 +161,7 @@ class SwayPlot(FastPlotWidget):
         self.dot = pg.ScatterPlotItem(size=34, pen=pg.mkPen("#ffffff", width=2))
         self.addItem(self.dot)
         self.zone: Zone = Zone.INSIDE
+        self.ml_screen_sign = -1.0  # left leg
         self.dot_brush: object = None
         self._brushes = {z: pg.mkBrush(*rgb) for z, rgb in ZONE_COLOURS.items()}
         self._neutral = pg.mkBrush(150, 150, 150)
@@ -172,8 +176,12 @@ class SwayPlot(FastPlotWidget):
         self.range_deg = range_deg
         self.set_ranges((-range_deg, range_deg), (-range_deg, range_deg))
 
+    def set_side(self, side: str) -> None:
+        self.ml_screen_sign = -1.0 if side == "left" else 1.0
+
     def update_trace(self, ap: NDArray[np.float64], ml: NDArray[np.float64]) -> None:
-        self.trace.setData(-ml, ap, skipFiniteCheck=True)
+        skip = bool(ap.size and np.isfinite(ap[0]))
+        self.trace.setData(self.ml_screen_sign * ml, ap, skipFiniteCheck=skip)
 
     def update_dot(self, ap: float | None, ml: float | None, zone: Zone, show_colour: bool) -> None:
         if ap is None or ml is None or not (np.isfinite(ap) and np.isfinite(ml)):
@@ -182,7 +190,7 @@ class SwayPlot(FastPlotWidget):
         self.zone = zone
         # keep the dot on screen (at the edge) when the tilt exceeds the range
         r = self.range_deg * 0.97
-        x, y = float(np.clip(-ml, -r, r)), float(np.clip(ap, -r, r))
+        x, y = float(np.clip(self.ml_screen_sign * ml, -r, r)), float(np.clip(ap, -r, r))
         brush = self._brushes[zone] if show_colour else self._neutral
         self.dot_brush = brush
         self.dot.setData([x], [y], brush=brush)
@@ -202,4 +210,4 @@ class SwayPlot(FastPlotWidget):
         self.ellipse.setData(x, y)
 
     def update_losses(self, ap: Sequence[float], ml: Sequence[float]) -> None:
-        self.losses.setData([-v for v in ml], list(ap))
+        self.losses.setData([self.ml_screen_sign * v for v in ml], list(ap))

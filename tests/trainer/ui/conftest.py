@@ -134,3 +134,28 @@ def window(qtbot: Any) -> Iterator[Any]:
 
 def now() -> float:
     return time.monotonic()
+
+
+class DirectTiltPipeline:
+    """A pipeline test double: tilt straight from the scripted accelerometer (no orientation
+    filter dynamics), so UI tests can put the dot exactly where they want it."""
+
+    def __init__(self, radius_deg: float = 3.0) -> None:
+        self.r = radius_deg
+
+    def process(self, batch: SampleBatch) -> Any:
+        from types import SimpleNamespace
+
+        a = batch.acc_g
+        ap = np.degrees(np.arctan2(a[:, 0], a[:, 2]))
+        ml = np.degrees(np.arctan2(a[:, 1], a[:, 2]))
+        return SimpleNamespace(t_s=batch.t_s, tilt_ap_deg=ap, tilt_ml_deg=ml, gyr_dps=batch.gyr_dps,
+                               in_target=np.hypot(ap, ml) <= self.r, events=[])
+
+    def live_metrics(self) -> dict[str, float] | None:
+        return None
+
+
+def use_scripted(window: Any, src: ScriptedSource) -> None:
+    """Stream ``src`` in the window through the direct-tilt test pipeline."""
+    window.set_source(src, "device", label="scripted", pipeline=DirectTiltPipeline)

@@ -5,11 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from firmware_bridge.source import SourceStatus
-from tests.trainer.ui.conftest import ScriptedSource, wait_until
+from tests.trainer.ui.conftest import ScriptedSource, use_scripted, wait_until
 from trainer.feedback import ZONE_COLOURS, Zone
 from trainer.recording import open_session
+from trainer.ui.live import AP
 from trainer.ui.settings import DrillSettings
+
+
+def wait_tilt(qtbot: Any, window: Any) -> None:
+    wait_until(qtbot, lambda: window.live.ring.count > 0
+               and np.isfinite(window.live.ring.latest()[AP]))
 
 
 def brush_rgb(window: Any) -> tuple[int, int, int] | None:
@@ -32,8 +40,8 @@ def test_simulator_streams_into_plots_and_big_numbers(qtbot: Any, window: Any) -
 
 def test_dot_colour_follows_the_target_zone(qtbot: Any, window: Any) -> None:
     src = ScriptedSource(amp_deg=0.2)
-    window.set_source(src, "device", label="scripted")
-    wait_until(qtbot, lambda: window.live.ring.count > 20)
+    use_scripted(window, src)
+    wait_tilt(qtbot, window)  # the vertical reference (first quiet second) is found
     wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.INSIDE])
     src.offset_deg = (2.6, 0.0)  # inside the 3° target but in the outer band
     wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.NEAR])
@@ -49,7 +57,8 @@ def test_dot_colour_follows_the_target_zone(qtbot: Any, window: Any) -> None:
 
 def test_feedback_fading_bandwidth_hides_colour_inside(qtbot: Any, window: Any) -> None:
     src = ScriptedSource(amp_deg=0.2)
-    window.set_source(src, "device", label="scripted")
+    use_scripted(window, src)
+    wait_tilt(qtbot, window)
     window.feedback_panel.mode.setCurrentIndex(window.feedback_panel.mode.findData("bandwidth"))
     window.start_drill(DrillSettings(duration_s=30, record=False, sets=1))
     wait_until(qtbot, lambda: window.drill_state() == "active")
@@ -100,7 +109,7 @@ def test_drill_panel_takes_the_drill_defaults(qtbot: Any, window: Any) -> None:
 
 def test_device_panel_shows_link_states(qtbot: Any, window: Any) -> None:
     src = ScriptedSource()
-    window.set_source(src, "device", label="scripted")
+    use_scripted(window, src)
     wait_until(qtbot, lambda: "streaming" in window.device_panel.state.text())
     src.pending += [SourceStatus("battery", "", None, {"percent": 42.0}),
                     SourceStatus("rssi", "", None, {"rssi": -71})]
@@ -118,7 +127,7 @@ def test_device_panel_shows_link_states(qtbot: Any, window: Any) -> None:
 def test_a_failing_sensor_never_freezes_and_the_recording_keeps_its_data(
         qtbot: Any, window: Any) -> None:
     src = ScriptedSource()
-    window.set_source(src, "device", label="scripted")
+    use_scripted(window, src)
     window.start_drill(DrillSettings(duration_s=60, sets=1))
     wait_until(qtbot, lambda: window.rec.recording)
     path = window.recording_path
