@@ -180,6 +180,15 @@ class NominalRateClock:
         out.extend(self._release(c, a, 0) for c, a in held[1:])
         return out
 
+    def poll(self, now_s: float) -> list[Release]:
+        """Release held samples when no packet has come for ``confirm_s``: the stream paused,
+        so there is no evidence for a gap (gaps are only declared on evidence)."""
+        if not self._held or self._base is None:
+            return []
+        if now_s - self._base - self._held[-1][1] < self.confirm_s:
+            return []
+        return self.flush()
+
     def flush(self) -> list[Release]:
         """Release held samples as if no gap (e.g. at stop)."""
         held, self._held = self._held, []

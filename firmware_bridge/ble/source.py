@@ -391,11 +391,13 @@ class BleSource:
         while not stop.is_set() and not disconnected.is_set():
             waiters = {asyncio.ensure_future(stop.wait()),
                        asyncio.ensure_future(disconnected.wait())}
-            timeout = max(0.0, min(next_stats, next_battery) - self._clock())
+            timeout = max(0.0, min(next_stats, next_battery, self._clock() + 0.1) - self._clock())
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
             now = self._clock()
+            if self._decoder is not None:
+                self._emit(self._decoder.poll(now))
             if now >= next_stats:
                 next_stats = now + self.stats_interval_s
                 self._emit_stats()

@@ -130,6 +130,10 @@ class Decoder(ABC):
         """Release anything held back (end of stream)."""
         return DecodeOutput()
 
+    def poll(self, now_s: float) -> DecodeOutput:
+        """Called periodically while connected: release samples held back too long."""
+        return DecodeOutput()
+
 
 class ClockedAssembler:
     """Stamps samples of a counter-less device with a :class:`NominalRateClock`.
@@ -156,6 +160,9 @@ class ClockedAssembler:
 
     def flush(self) -> DecodeOutput:
         return self._emit(self.clock.flush())
+
+    def poll(self, now_s: float) -> DecodeOutput:
+        return self._emit(self.clock.poll(now_s))
 
     def _take(self, n: int) -> np.ndarray:
         parts: list[np.ndarray] = []

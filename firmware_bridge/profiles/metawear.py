@@ -183,6 +183,9 @@ class MetaWearDecoder(Decoder):
     def flush(self) -> DecodeOutput:
         return self.assembler.flush()
 
+    def poll(self, now_s: float) -> DecodeOutput:
+        return self.assembler.poll(now_s)
+
 
 class MetaWearProfile(DeviceProfile):
     name = "metawear"

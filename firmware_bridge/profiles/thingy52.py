@@ -82,6 +82,9 @@ class ThingyDecoder(Decoder):
     def flush(self) -> DecodeOutput:
         return self.assembler.flush()
 
+    def poll(self, now_s: float) -> DecodeOutput:
+        return self.assembler.poll(now_s)
+
 
 class Thingy52Profile(DeviceProfile):
     name = "thingy52"

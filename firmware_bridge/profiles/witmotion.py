@@ -148,6 +148,9 @@ class WitMotionDecoder(Decoder):
     def flush(self) -> DecodeOutput:
         return self.assembler.flush()
 
+    def poll(self, now_s: float) -> DecodeOutput:
+        return self.assembler.poll(now_s)
+
 
 class WitMotionProfile(DeviceProfile):
     name = "witmotion"

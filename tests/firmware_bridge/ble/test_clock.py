@@ -98,3 +98,13 @@ def test_counter_clock_reanchors_on_a_device_reset() -> None:
     clock.mark_discontinuity()
     t, reanchored = clock.stamp(1_000, 10.99 + 5.0)  # rebooted: counter near zero
     assert reanchored and abs(t - (0.99 + 5.0)) < 1e-9
+
+
+def test_samples_held_as_a_possible_gap_are_released_when_the_stream_pauses() -> None:
+    clock = NominalRateClock(100.0)
+    for k in range(100):
+        clock.push(1, 0.01 * k + 0.01)
+    assert clock.push(1, 0.99 + 0.6) == []  # late: a gap or a stalled link? held
+    assert clock.poll(0.99 + 0.7) == []
+    (rel,) = clock.poll(0.99 + 0.6 + 0.31)  # nothing followed: no evidence of loss
+    assert rel.missing_before == 0 and rel.index_first == 100

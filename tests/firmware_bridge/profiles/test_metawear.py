@@ -6,8 +6,6 @@ import asyncio
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from firmware_bridge.profiles.base import ProfileError
 from firmware_bridge.profiles.metawear import (
@@ -16,7 +14,7 @@ from firmware_bridge.profiles.metawear import (
     MetaWearDecoder,
     MetaWearProfile,
 )
-from tests.firmware_bridge.profiles.helpers import FakeIO, check_batch, collect, fuzz_chunks
+from tests.firmware_bridge.profiles.helpers import FakeIO, collect
 
 # MetaWear-SDK-Cpp test/test_accelerometer_bmi160.py, test_gyro_bmi160.py, test_settings.py
 ACC_4G = bytes.fromhex("030416c494a22ad0")
@@ -107,21 +105,3 @@ def test_a_stream_that_lost_a_packet_is_realigned() -> None:
             outs.append(d.feed(NOTIFY_UUID, PACKED_GYR_1000, 0.03 * k))
     b = collect(outs)[0]
     assert d.stats.skipped_samples > 0 and len(b) >= 40 * 3 - 9 - d.stats.skipped_samples
-
-
-TOKENS = {0xF0: b"\x03\x1c", 0xF1: b"\x13\x07", 0xF3: b"\x11\x8c", 0xF4: b"\x03\x80",
-          0xF5: bytes(6), 0xF6: b"\x13\x05", 0xF7: b"\x03\x04"}
-
-
-@settings(max_examples=10000, deadline=None)
-@given(st.binary(max_size=100))
-def test_fuzz_never_raises(data: bytes) -> None:
-    d = MetaWearDecoder(100.0)
-    chunks = fuzz_chunks(data, TOKENS)
-    for i, c in enumerate(chunks):
-        check_batch(d.feed(NOTIFY_UUID, c, 0.01 * i))
-    check_batch(d.mark_discontinuity())
-    check_batch(d.flush())
-    s = d.stats
-    assert s.notifications == len(chunks)
-    assert s.malformed + s.other + s.samples + s.skipped_samples <= 3 * s.notifications

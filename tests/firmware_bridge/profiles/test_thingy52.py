@@ -6,8 +6,6 @@ import asyncio
 import struct
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from firmware_bridge.profiles.thingy52 import (
     CONFIG_UUID,
@@ -16,7 +14,7 @@ from firmware_bridge.profiles.thingy52 import (
     ThingyDecoder,
     encode_raw,
 )
-from tests.firmware_bridge.profiles.helpers import FakeIO, check_batch, fuzz_chunks
+from tests.firmware_bridge.profiles.helpers import FakeIO
 
 
 def test_q_formats_from_the_firmware() -> None:
@@ -41,17 +39,3 @@ def test_start_keeps_other_settings_and_sets_the_rate() -> None:
     asyncio.run(p.start(io, p.make_decoder()))
     assert io.writes == [(CONFIG_UUID, struct.pack("<HHHHB", 2000, 1000, 300, 200, 1))]
     assert io.notifying == [RAW_UUID]
-
-
-@settings(max_examples=10000, deadline=None)
-@given(st.binary(max_size=80))
-def test_fuzz_never_raises(data: bytes) -> None:
-    d = ThingyDecoder(100.0)
-    chunks = fuzz_chunks(data, {0xF0: bytes(16), 0xF1: b"\x7f\xff" * 4})
-    for i, c in enumerate(chunks):
-        check_batch(d.feed(RAW_UUID, c, 0.01 * i))
-    check_batch(d.mark_discontinuity())
-    check_batch(d.flush())
-    s = d.stats
-    assert s.samples + s.malformed == len(chunks)
-    assert s.skipped_bytes == sum(len(c) for c in chunks if len(c) != 18)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from firmware_bridge.profiles.witmotion import (
     NOTIFY_UUID,
@@ -17,7 +15,7 @@ from firmware_bridge.profiles.witmotion import (
     encode_frames,
     register_reply,
 )
-from tests.firmware_bridge.profiles.helpers import FakeIO, check_batch, collect, fuzz_chunks
+from tests.firmware_bridge.profiles.helpers import FakeIO, collect
 
 # WT901BLECL datasheet §6.1.2.1: reply to "read magnetic field" (FF AA 27 3A 00)
 MAG_REPLY = bytes.fromhex("55713A00680169007A0000000000000000000000")
@@ -74,21 +72,3 @@ def test_start_writes_unlock_rate_save() -> None:
         bytes.fromhex("FFAA6988B5"), bytes.fromhex("FFAA030B00"), bytes.fromhex("FFAA000000")
     ]
     assert WitMotionProfile(100.0).config_commands()[1] == bytes.fromhex("FFAA030900")
-
-
-TOKENS = {0xF0: b"\x55\x61", 0xF1: b"\x55\x71", 0xF3: bytes(18)}
-
-
-@settings(max_examples=10000, deadline=None)
-@given(st.binary(max_size=120))
-def test_fuzz_never_raises_and_counts_what_it_skips(data: bytes) -> None:
-    chunks = fuzz_chunks(data, TOKENS)
-    d = WitMotionDecoder(100.0)
-    for i, c in enumerate(chunks):
-        check_batch(d.feed(NOTIFY_UUID, c, 0.01 * i))
-    check_batch(d.mark_discontinuity())
-    check_batch(d.flush())
-    s = d.stats
-    assert s.bytes == sum(map(len, chunks))
-    # every byte is a decoded frame, a register reply, skipped, or still pending
-    assert (s.samples + s.other) * 20 + s.skipped_bytes + d.framer.pending == s.bytes
