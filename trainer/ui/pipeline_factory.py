@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from calibration.profile import CalibrationProfile
+from trainer.core.pipeline import Pipeline, PipelineConfig
 from trainer.ui.live import PipelineLike
 
 
@@ -18,21 +18,6 @@ def pipeline_factory(
     target_radius_deg: float = 3.0,
 ) -> Callable[[], PipelineLike]:
     """A zero-argument factory (the live session rebuilds the pipeline after a replay seek)."""
-    try:
-        from trainer.core.pipeline import Pipeline, PipelineConfig
-    except ImportError:
-        from trainer.ui._interim_pipeline import InterimPipeline
-
-        return lambda: InterimPipeline(sample_rate_hz, target_radius_deg)
-
-    def make() -> PipelineLike:
-        kwargs: dict[str, Any] = {
-            "sample_rate_hz": sample_rate_hz,
-            "placement": placement,
-            "side": side,
-            "calibration": calibration,
-            "target_radius_deg": target_radius_deg,
-        }
-        return Pipeline(PipelineConfig(**kwargs))  # type: ignore[no-any-return]
-
-    return make
+    config = PipelineConfig(sample_rate_hz=sample_rate_hz, placement=placement, side=side,
+                            calibration=calibration, target_radius_deg=target_radius_deg)
+    return lambda: Pipeline(config)
