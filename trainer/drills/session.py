@@ -235,7 +235,19 @@ class DrillSession:
         out.append(DrillEvent(t, "phase", {"phase": DONE}))
         out.append(DrillEvent(t, "beep", {"kind": "done"}))
         out.append(self._cue_ev(t, self.catalog.common_cues.get("drill_done", "Done")))
+        other = self.next_side
+        if other is not None:
+            text = self.catalog.common_cues.get("switch_side", "Now the {side} leg.")
+            out.append(self._cue_ev(t, text.format(side=other, placement=self.placement)))
         return out
+
+    @property
+    def next_side(self) -> str | None:
+        """The other leg when the drill is done on both and this was the first one."""
+        sides = list(self.params.get("sides") or [])
+        if len(sides) == 2 and sides[0] == self.side and not self.stopped:
+            return sides[1]
+        return None
 
     # ------------------------------------------------------------------ views
     @property
@@ -256,7 +268,7 @@ class DrillSession:
             "set": self.set_i + 1 if plan else None, "n_sets": len(self.plan),
             "remaining_s": self._remaining(), "countdown": None, "reps": None,
             "target_reps": None, "elapsed_s": None, "eyes": self.params.get("eyes"),
-            "surface": self.params.get("surface"),
+            "surface": self.params.get("surface"), "next_side": self.next_side,
         }
         if self.phase == COUNTDOWN:
             v["countdown"] = max(1, int(np.ceil(self._remaining() or 0.0)))

@@ -200,3 +200,14 @@ def test_view_during_a_reps_set() -> None:
     v = s.view()
     assert v["phase"] == ACTIVE and v["reps"] == 0 and v["target_reps"] == 10
     assert v["set"] == 1 and v["n_sets"] == 2 and v["placement"] == "foot"
+
+
+def test_done_on_the_first_side_suggests_the_other() -> None:
+    s = DrillSession(get_drill("calf-stretch"), "left", fs_hz=FS)
+    s.start(0.0)
+    s.tick(500.0)
+    evs = s.rate_pain(0, 500.0)
+    assert s.next_side == "right"
+    assert any(e.type == "cue" and "right" in e.data["text"] for e in evs)
+    r = DrillSession(get_drill("calf-stretch"), "right", fs_hz=FS)
+    assert r.next_side is None
