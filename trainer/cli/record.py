@@ -36,7 +36,10 @@ def register(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", default=None,
                    help="new session directory (default: a new folder in the sessions folder)")
     p.add_argument("--calibration", metavar="PROFILE.json", default=None,
-                   help="calibration profile to store with the session (default: neutral)")
+                   help="calibration profile to store with the session "
+                        "(default: the stored profile of this sensor, if any)")
+    p.add_argument("--accept-calibration", action="store_true",
+                   help="apply the stored profile even when it is old or from other firmware")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=run)
 
@@ -90,19 +93,24 @@ class Progress:
             self.stream.flush()
 
 
-def _calibration(path: str | None) -> Any:
-    if path is None:
-        return None
-    import json
+def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str) -> Any:
+    """The profile given with --calibration, else the stored profile of this sensor (if usable)."""
+    from calibration import store
+    from calibration.profile import ProfileError
 
-    from calibration.profile import CalibrationProfile, ProfileError
-
+    if args.calibration is not None:
+        try:
+            return store.read_profile_file(args.calibration)
+        except ProfileError as exc:
+            raise CliError(f"--calibration {exc}") from None
     try:
-        return CalibrationProfile.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise CliError(f"--calibration {path}: {exc.strerror or exc}") from None
-    except (ValueError, ProfileError) as exc:
-        raise CliError(f"--calibration {path}: {exc}") from None
+        choice = store.profile_for_source(info, side=side, placement=placement,
+                                          accept_flagged=args.accept_calibration)
+    except ProfileError as exc:
+        raise CliError(f"stored calibration for {info.address}: {exc}") from None
+    if choice.stored is not None or not info.simulated:
+        print(choice.summary(), file=sys.stderr)
+    return choice.profile
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,9 +130,9 @@ def run(args: argparse.Namespace) -> int:
         check_new_dir(out)
     except SessionError as exc:
         raise CliError(str(exc)) from None
-    calibration = _calibration(args.calibration)
     source = source_from_args(args, duration_s=args.duration, drill=drill, side=side,
                               placement=placement)
+    calibration = _calibration(args, source.info, side, placement)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:  # Ctrl-C / SIGTERM: finish cleanly
