@@ -84,6 +84,7 @@ class GuidedDrill:
             params["countdown_s"] = float(countdown_s)
         self.session = DrillSession(spec, settings.side, params=params, fs_hz=fs_hz)
         self.sway = SwayAccumulator()
+        self.target_radius_deg = 3.0
         self.losses_t_s: list[float] = []
         self.first_active_t_s: float | None = None
 
@@ -96,8 +97,9 @@ class GuidedDrill:
             t = np.asarray(processed.t_s, dtype=np.float64)
             if self.first_active_t_s is None and t.size:
                 self.first_active_t_s = float(t[0])
-            self.sway.add(processed.tilt_ap_deg, processed.tilt_ml_deg,
-                          getattr(processed, "in_target", None))
+            ap = np.asarray(processed.tilt_ap_deg, dtype=np.float64)
+            ml = np.asarray(processed.tilt_ml_deg, dtype=np.float64)
+            self.sway.add(ap, ml, np.hypot(ap, ml) <= self.target_radius_deg)
         events = self.session.feed(processed)
         self._note(events)
         return events

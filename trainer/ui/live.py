@@ -132,6 +132,7 @@ class LiveSession:
         self.metrics: dict[str, float] = {}
         self.in_target_count = 0
         self.in_target_total = 0
+        self.target_radius_deg = 3.0
         # called with each processed batch (the guided drill feeds on it)
         self.on_processed: Callable[[Any], None] | None = None
         # a guided drill records its own (deduplicated) events; then the pipeline's are not
@@ -219,11 +220,10 @@ class LiveSession:
         rows[:, ML] = out.tilt_ml_deg
         rows[:, GX:GZ + 1] = np.asarray(out.gyr_dps, dtype=np.float64).reshape(n, 3)
         self.ring.write(rows)
-        in_target = getattr(out, "in_target", None)
-        if in_target is not None:
-            arr = np.asarray(in_target, dtype=bool)
-            self.in_target_count += int(arr.sum())
-            self.in_target_total += int(arr.size)
+        # in target with the radius chosen now (the pipeline's was fixed when it was built)
+        arr = np.hypot(rows[:, AP], rows[:, ML]) <= self.target_radius_deg  # NaN: False
+        self.in_target_count += int(arr.sum())
+        self.in_target_total += int(arr.size)
         for ev in getattr(out, "events", ()) or ():
             d = event_fields(ev)
             res.events.append(d)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.history = HistoryPanel()
         self.source_label = QLabel("no source")
         self.source_label.setObjectName("sourceLabel")
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.source_label.setStyleSheet(f"color: {theme.MUTED};")
 
         side = QWidget()
@@ -138,7 +140,6 @@ class MainWindow(QMainWindow):
         side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
         top = QHBoxLayout()
-        top.addWidget(self.source_label)
         top.addWidget(self.cue, 1)
         top.addWidget(self.rec)
 
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
         live_lay.addLayout(top)
         live_lay.addWidget(self.metrics)
         live_lay.addWidget(plots, 1)
+        live_lay.addWidget(self.source_label)
         live_lay.addWidget(self.replay_panel)
 
         train = QWidget()
@@ -234,6 +236,7 @@ class MainWindow(QMainWindow):
             target_radius_deg=self.feedback.target_radius_deg)
         self.live = LiveSession(source, factory, window_s=self.window_s, sample_rate_hz=rate,
                                 trace_s=self.trace_s)
+        self.live.target_radius_deg = self.feedback.target_radius_deg
         self._stream_losses = 0
         try:
             self.live.start()
@@ -243,7 +246,9 @@ class MainWindow(QMainWindow):
             self.device_panel.set_state("error")
             return
         self.source_label.setText(label or kind)
+        self.source_label.setToolTip(label or kind)
         self.source_label.setStyleSheet(f"color: {theme.FG};")
+        self.setWindowTitle(f"Ankle balance trainer — {label or kind}")
         is_replay = kind == "replay"
         self.replay_panel.set_enabled_controls(is_replay)
         self.replay_panel.set_playing(is_replay)
@@ -357,6 +362,12 @@ class MainWindow(QMainWindow):
                         f"({session.side})", session=session, calibration=session.calibration,
                         placement=session.placement, side=session.side)
         self.replay_panel.set_position(0.0, session.duration_s)
+        self.replay_panel.set_speed(speed)
+        dp = self.drill_panel  # show what was recorded (the panel is disabled during replay)
+        i = dp.drill.findData(drill)
+        if i >= 0:
+            dp.drill.setCurrentIndex(i)
+        dp.side.setCurrentText(session.side)
         self._remember_recent(str(Path(path).resolve()))
         note = " (recovered after a crash)" if session.status == "recovered" else ""
         self.message(f"replaying {Path(path).name}{note}")
@@ -448,6 +459,7 @@ class MainWindow(QMainWindow):
             self.message(f"cannot start the drill: {exc}")
             return
         self.drill = drill
+        drill.target_radius_deg = self.feedback.target_radius_deg
         self.schedule = FadingSchedule(self.feedback.mode, 1.0)
         live = self.live
         live.losses_t_s.clear()
@@ -631,6 +643,10 @@ class MainWindow(QMainWindow):
         old = self.feedback
         self.feedback = fb
         if fb.target_radius_deg != old.target_radius_deg:
+            if self.live is not None:
+                self.live.target_radius_deg = fb.target_radius_deg
+            if self.drill is not None:
+                self.drill.target_radius_deg = fb.target_radius_deg
             self.sway.set_target(fb.target_radius_deg)
             self.scroll.set_target(fb.target_radius_deg)
         if fb.range_deg != old.range_deg:
@@ -776,7 +792,7 @@ class MainWindow(QMainWindow):
         kind = str(ev.get("type", ""))
         if kind in ("balance_loss", "loss", "balance-loss"):
             self._stream_losses += 1
-            self.cue.show_cue("Balance lost — foot down, then start again", theme.LOSS_COLOUR)
+            self.cue.show_cue("Balance lost!", theme.LOSS_COLOUR)
             self._loss_flash_until = now + 2.0
             self.message(f"balance loss at {float(ev.get('t_s') or 0):.1f} s")
 

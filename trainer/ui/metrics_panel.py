@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trainer.ui import theme
 
@@ -68,16 +76,25 @@ class CueBanner(QLabel):
         super().__init__("")
         self.setObjectName("cue")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumHeight(60)
+        self.setFixedHeight(64)
         self.setMinimumWidth(200)
-        self._colour = ""
+        # long cues must not widen the window: the label may shrink below its text width
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._style = ""
+
+    @staticmethod
+    def font_px(text: str) -> int:
+        """Big for short cues; smaller for long sentences so they still fit on one line."""
+        n = len(text)
+        return 42 if n <= 34 else 32 if n <= 48 else 24 if n <= 66 else 18
 
     def show_cue(self, text: str, colour: str = theme.FG) -> None:
         if text != self.text():
             self.setText(text)
-        if colour != self._colour:
-            self._colour = colour
-            self.setStyleSheet(f"color: {colour};")
+        style = f"color: {colour}; font-size: {self.font_px(text)}px;"
+        if style != self._style:
+            self._style = style
+            self.setStyleSheet(style)
 
 
 class RecordingIndicator(QWidget):
@@ -103,7 +120,8 @@ class RecordingIndicator(QWidget):
         if on != self._styled:
             self._styled = on
             style = (f"color: white; background: {theme.REC_COLOUR}; border-radius: 6px; "
-                     "padding: 4px 12px;" if on else f"color: {theme.MUTED}; padding: 4px 12px;")
+                     "padding: 4px 12px;" if on
+                     else f"color: {theme.MUTED}; padding: 4px 12px; font-size: 16px;")
             self.label.setStyleSheet(style)
             self.label.setToolTip(path)
         if not on:

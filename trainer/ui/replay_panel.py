@@ -33,7 +33,8 @@ class ReplayPanel(QWidget):
         super().__init__()
         self.open_button = QPushButton("Open session…")
         self.recent = QComboBox()
-        self.recent.setMinimumWidth(220)
+        self.recent.setMinimumWidth(160)
+        self.recent.setMaximumWidth(320)
         self.recent.setPlaceholderText("recent sessions")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setCheckable(True)
@@ -46,6 +47,7 @@ class ReplayPanel(QWidget):
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setMinimumWidth(220)
         self.time = QLabel("0:00.0 / 0:00.0")
         self.time.setObjectName("replayTime")
         lay = QHBoxLayout(self)
@@ -89,6 +91,14 @@ class ReplayPanel(QWidget):
         self.play_button.setChecked(on)
         self.play_button.setText("❚❚ Pause" if on else "▶ Play")
         self.play_button.blockSignals(False)
+
+    def set_speed(self, speed: float) -> None:
+        """Show ``speed`` in the combo (without emitting)."""
+        i = self.speed.findData(float(speed))
+        if i >= 0:
+            self.speed.blockSignals(True)
+            self.speed.setCurrentIndex(i)
+            self.speed.blockSignals(False)
 
     def set_enabled_controls(self, on: bool) -> None:
         # live: only "open" and the recent list; a replay shows the player controls
