@@ -117,7 +117,8 @@ class BleSource:
             name=name or self.address,
             address=self.address,
             profile=profile.name if profile else "auto",
-            sample_rate_hz=profile.rate_hz if profile else float(rate_hz or 0.0),
+            # until the advertisement names the profile: the requested or the usual rate
+            sample_rate_hz=profile.rate_hz if profile else float(rate_hz or 100.0),
         )
         self._stats = LinkStatsTracker(self.address, self.info.profile, self.info.sample_rate_hz)
         self._decoder: Decoder | None = None
