@@ -12,6 +12,7 @@ a consumer reads all three at 50 Hz like the GUI timer. Needs ``dbus-daemon``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import threading
@@ -52,8 +53,10 @@ def callback_cost(n_packets: int = 20000, repeats: int = 3) -> list[tuple[str, f
         for _ in range(repeats):
             src = BleSource("C0:00:00:00:00:99", make_profile(profile, rate))
             src._decoder = src.profile.make_decoder()  # type: ignore[union-attr]
-            ticks = iter((np.arange(len(packets)) * 1e-3).tolist())
-            src._clock = ticks.__next__
+            # a fake clock at the stream's real pace (the callback reads it twice per packet)
+            tick_s = n_samples / len(packets) / rate / 2
+            ticks = itertools.count()
+            src._clock = lambda t=ticks, dt=tick_s: next(t) * dt  # type: ignore[misc]
             t0 = time.perf_counter()
             for p in packets:
                 src._on_notify(uuid, p)

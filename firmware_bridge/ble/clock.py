@@ -48,6 +48,12 @@ class NominalRateClock:
     was produced shortly before ``arrival_s`` (any monotonic clock). It returns the runs whose
     times are decided; while a possible gap is being confirmed, samples are held back (at most
     ``confirm_s`` of arrival time).
+
+    Start-up check: the first ``warmup_s`` of a stream are held while the arrival rate is
+    measured. A device that streams at a clearly different rate than asked (more than
+    ``max_rate_error`` off, e.g. a Bluetooth-4 WitMotion capped at 50 Hz when 100 Hz was asked) has
+    its measured rate adopted (``rate_adopted``); arrival rates more than ``plausible``× off are
+    bursts of a test harness or a backlog, not a rate, and are ignored.
     """
 
     def __init__(
@@ -60,6 +66,9 @@ class NominalRateClock:
         floor_windows: int = 3,
         history_windows: int = 60,
         max_rate_error: float = 0.2,
+        warmup_s: float = 1.0,
+        warmup_packets: int = 5,
+        plausible: float = 4.0,
     ) -> None:
         if not rate_hz > 0:
             raise ValueError("rate_hz must be positive")
@@ -68,9 +77,17 @@ class NominalRateClock:
         self.gap_threshold_s = (
             gap_threshold_s if gap_threshold_s is not None else max(0.25, 20 * self.period_s)
         )
+        self._default_threshold = gap_threshold_s is None
         self.confirm_s = confirm_s
         self.window_s = window_s
         self.max_rate_error = max_rate_error
+        self.requested_rate_hz = rate_hz
+        self.measured_rate_hz: float | None = None
+        self.rate_adopted = False
+        self.warmup_s = warmup_s
+        self.warmup_packets = warmup_packets
+        self.plausible = plausible
+        self._warm: list[tuple[int, float]] | None = [] if warmup_s > 0 else None
         self._max_hold = int(rate_hz * (confirm_s + 1.0)) + 1
         self._base: float | None = None
         self._anchor_n = 0
@@ -139,10 +156,43 @@ class NominalRateClock:
         self._observe(self.next_index - 1, a_rel)
         return rel
 
+    # -- start-up rate check -------------------------------------------------------------------
+    def _end_warmup(self) -> list[Release]:
+        pts, self._warm = self._warm or [], None
+        if len(pts) >= 2 and pts[-1][1] > pts[0][1]:
+            rate = sum(c for c, _ in pts[1:]) / (pts[-1][1] - pts[0][1])
+            self.measured_rate_hz = rate
+            ratio = rate * self.nominal_period_s
+            off = not (1 - self.max_rate_error <= ratio <= 1 / (1 - self.max_rate_error))
+            if off and 1 / self.plausible <= ratio <= self.plausible:
+                self.rate_adopted = True
+                self.nominal_period_s = self.period_s = 1.0 / rate
+                self._max_hold = int(rate * (self.confirm_s + 1.0)) + 1
+                if self._default_threshold:
+                    self.gap_threshold_s = max(0.25, 20 * self.period_s)
+        out: list[Release] = []
+        for count, arrival in pts:
+            out.extend(self._push(count, arrival))
+        return out
+
+    @property
+    def rate_hz(self) -> float:
+        """The rate the stream is stamped at (nominal, or measured when adopted)."""
+        return 1.0 / self.nominal_period_s
+
     # -- API ---------------------------------------------------------------------------------
     def push(self, count: int, arrival_s: float) -> list[Release]:
         if count <= 0:
             return []
+        if self._warm is not None:
+            self._warm.append((count, arrival_s))
+            first = self._warm[0][1]
+            if arrival_s - first >= self.warmup_s and len(self._warm) >= self.warmup_packets:
+                return self._end_warmup()
+            return []
+        return self._push(count, arrival_s)
+
+    def _push(self, count: int, arrival_s: float) -> list[Release]:
         if self._base is None:
             self._base = arrival_s - (count - 1) * self.period_s
         a_rel = arrival_s - self._base
@@ -183,6 +233,10 @@ class NominalRateClock:
     def poll(self, now_s: float) -> list[Release]:
         """Release held samples when no packet has come for ``confirm_s``: the stream paused,
         so there is no evidence for a gap (gaps are only declared on evidence)."""
+        if self._warm:
+            if now_s - self._warm[0][1] >= self.warmup_s + self.confirm_s:
+                return self._end_warmup()
+            return []
         if not self._held or self._base is None:
             return []
         if now_s - self._base - self._held[-1][1] < self.confirm_s:
@@ -191,8 +245,10 @@ class NominalRateClock:
 
     def flush(self) -> list[Release]:
         """Release held samples as if no gap (e.g. at stop)."""
+        out = self._end_warmup() if self._warm else []
         held, self._held = self._held, []
-        return [self._release(c, a, 0) for c, a in held]
+        out.extend(self._release(c, a, 0) for c, a in held)
+        return out
 
     def mark_discontinuity(self) -> list[Release]:
         """The link was down: release what is held (it arrived before the drop); the next
@@ -203,7 +259,7 @@ class NominalRateClock:
 
     @property
     def holding(self) -> int:
-        return sum(c for c, _ in self._held)
+        return sum(c for c, _ in self._held) + sum(c for c, _ in self._warm or [])
 
 
 class CounterClock:

@@ -68,16 +68,20 @@ class LinkStatsTracker:
         self.downtime_s = 0.0
         self._now = 0.0
 
-    def on_notification(self, n_samples: int, arrival_s: float) -> None:
+    def on_notification(self, arrival_s: float) -> None:
         with self._lock:
             self.notifications += 1
             self._now = arrival_s
+
+    def on_samples(self, n_samples: int, now_s: float) -> None:
+        """Samples delivered to the consumer (decoded and timed)."""
+        with self._lock:
+            self._now = now_s
             if self._first_arrival is None:
-                self._first_arrival = arrival_s
-            if n_samples:
-                self.samples += n_samples
-                self._recent.append((arrival_s, n_samples))
-            while self._recent and self._recent[0][0] < arrival_s - self.window_s:
+                self._first_arrival = now_s
+            self.samples += n_samples
+            self._recent.append((now_s, n_samples))
+            while self._recent and self._recent[0][0] < now_s - self.window_s:
                 self._recent.popleft()
 
     def update(self, **fields: Any) -> None:

@@ -56,10 +56,13 @@ def connect_source(
     *,
     rate_hz: float | None = None,
     timeout_s: float = 30.0,
+    first_data_s: float = 5.0,
     **kwargs: Any,
 ) -> BleSource:
     """A started BleSource whose first connection is up (so ``info`` names the profile and
-    rate), or :class:`BleConnectError`. Used by ``record --device`` and the dashboard."""
+    rate), or :class:`BleConnectError`. Waits up to ``first_data_s`` more for the first samples
+    (the start-up rate check), so ``info.sample_rate_hz`` is the stream's real rate. Used by
+    ``record --device``."""
     if not _ADDRESS.match(address):
         raise BleConnectError(
             f"not a Bluetooth address: {address!r} (expected AA:BB:CC:DD:EE:FF; "
@@ -77,6 +80,7 @@ def connect_source(
         raise BleConnectError(
             src.error or f"could not connect to {src.address} within {timeout_s:g} s"
         )
+    src.wait_streaming(first_data_s)  # no data yet is not an error: the recording waits
     return src
 
 
@@ -126,6 +130,7 @@ class BleSource:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._connected_once = threading.Event()
+        self._streaming_once = threading.Event()
         self._ready = threading.Event()
         self._stopping = False
         self._finished = False
@@ -178,6 +183,11 @@ class BleSource:
             time.sleep(0.02)
         return self._connected_once.is_set()
 
+    def wait_streaming(self, timeout_s: float) -> bool:
+        """Block until the first samples arrived (then ``info.sample_rate_hz`` is the rate the
+        stream is stamped at, which may be the sensor's own when it differs from the asked one)."""
+        return self._streaming_once.wait(timeout_s)
+
     def link_stats(self) -> LinkStats:
         return self._stats.snapshot(self._clock())
 
@@ -224,10 +234,16 @@ class BleSource:
         batch = out.batch
         if batch is not None and len(batch):
             self._buffer.put(batch)
+            self._stats.on_samples(len(batch), self._clock())
             self._last_t = float(batch.t_s[-1])
             if not self._streaming:
                 self._streaming = True
+                rate = self._decoder.rate_hz if self._decoder is not None else None
+                if rate is not None and abs(rate - self.info.sample_rate_hz) > 1e-6:
+                    self.info = dataclasses.replace(self.info, sample_rate_hz=rate)
+                    self._stats.update(nominal_rate_hz=rate)
                 self._status("streaming", f"{self.info.profile} streaming")
+                self._streaming_once.set()
         if self._decoder is not None:
             st = self._decoder.stats
             self._stats.update(missing=st.missing_samples, gaps=st.gaps, malformed=st.malformed)
@@ -242,8 +258,7 @@ class BleSource:
         try:
             assert self._decoder is not None
             out = self._decoder.feed(uuid, data, arrival)
-            n = 0 if out.batch is None else len(out.batch)
-            self._stats.on_notification(n, arrival)
+            self._stats.on_notification(arrival)
             self._emit(out)
         except Exception:  # a decoder bug must not kill the link
             self.callback_errors += 1

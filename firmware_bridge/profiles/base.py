@@ -134,6 +134,11 @@ class Decoder(ABC):
         """Called periodically while connected: release samples held back too long."""
         return DecodeOutput()
 
+    @property
+    def rate_hz(self) -> float | None:
+        """The rate samples are stamped at, when the decoder decides it (None: device clock)."""
+        return None
+
 
 class ClockedAssembler:
     """Stamps samples of a counter-less device with a :class:`NominalRateClock`.
@@ -148,6 +153,7 @@ class ClockedAssembler:
         self.stats = stats
         self.with_mag = with_mag
         self._fifo: deque[np.ndarray] = deque()
+        self._rate_reported = False
 
     def add(self, values: np.ndarray, arrival_s: float) -> DecodeOutput:
         if not len(values):
@@ -181,6 +187,16 @@ class ClockedAssembler:
         out = DecodeOutput()
         if not releases:
             return out
+        clock = self.clock
+        if clock.rate_adopted and not self._rate_reported:
+            self._rate_reported = True
+            out.events.append(SourceStatus(
+                "error",
+                f"the sensor streams at {clock.rate_hz:.0f} Hz, not the "
+                f"{clock.requested_rate_hz:.0f} Hz asked for: using its rate",
+                data={"fatal": False, "measured_rate_hz": clock.rate_hz,
+                      "requested_rate_hz": clock.requested_rate_hz},
+            ))
         total = sum(r.count for r in releases)
         vals = self._take(total)
         if len(releases) == 1:

@@ -186,6 +186,10 @@ class MetaWearDecoder(Decoder):
     def poll(self, now_s: float) -> DecodeOutput:
         return self.assembler.poll(now_s)
 
+    @property
+    def rate_hz(self) -> float | None:
+        return self.assembler.clock.rate_hz
+
 
 class MetaWearProfile(DeviceProfile):
     name = "metawear"

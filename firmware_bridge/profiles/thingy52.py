@@ -85,6 +85,10 @@ class ThingyDecoder(Decoder):
     def poll(self, now_s: float) -> DecodeOutput:
         return self.assembler.poll(now_s)
 
+    @property
+    def rate_hz(self) -> float | None:
+        return self.assembler.clock.rate_hz
+
 
 class Thingy52Profile(DeviceProfile):
     name = "thingy52"

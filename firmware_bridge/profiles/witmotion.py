@@ -151,6 +151,10 @@ class WitMotionDecoder(Decoder):
     def poll(self, now_s: float) -> DecodeOutput:
         return self.assembler.poll(now_s)
 
+    @property
+    def rate_hz(self) -> float | None:
+        return self.assembler.clock.rate_hz
+
 
 class WitMotionProfile(DeviceProfile):
     name = "witmotion"

@@ -101,10 +101,27 @@ def test_counter_clock_reanchors_on_a_device_reset() -> None:
 
 
 def test_samples_held_as_a_possible_gap_are_released_when_the_stream_pauses() -> None:
-    clock = NominalRateClock(100.0)
+    clock = NominalRateClock(100.0, warmup_s=0)
     for k in range(100):
         clock.push(1, 0.01 * k + 0.01)
     assert clock.push(1, 0.99 + 0.6) == []  # late: a gap or a stalled link? held
     assert clock.poll(0.99 + 0.7) == []
     (rel,) = clock.poll(0.99 + 0.6 + 0.31)  # nothing followed: no evidence of loss
     assert rel.missing_before == 0 and rel.index_first == 100
+
+
+def test_a_sensor_streaming_at_another_rate_than_asked_is_detected_and_followed() -> None:
+    packets, t_true = _device(50.0, 1000, 1, seed=4)  # asked 100 Hz, streams 50 Hz (BLE 4.0)
+    clock = NominalRateClock(100.0)
+    rel = _run(clock, packets)
+    assert clock.rate_adopted and abs(clock.rate_hz - 50) < 2.5
+    assert sum(r.missing_before for r in rel) == 0
+    t = np.concatenate([r.times() for r in rel])
+    assert abs((t[-1] - t[200]) / (t_true[-1] - t_true[200]) - 1) < 0.01
+
+
+def test_bursts_are_not_mistaken_for_a_rate() -> None:
+    clock = NominalRateClock(100.0)
+    rel = _run(clock, [(3, 0.001 * k) for k in range(3000)])  # a test harness at 3000 Hz
+    assert not clock.rate_adopted and clock.rate_hz == 100.0
+    assert sum(r.count for r in rel) == 9000

@@ -32,7 +32,8 @@ BATTERY = bytes.fromhex("118c633410")
 def test_sdk_single_sample_vectors() -> None:
     d = MetaWearDecoder(100.0, acc_range_g=4, gyr_range_dps=500)
     assert d.feed(NOTIFY_UUID, ACC_4G, 0.0).batch is None  # waits for its gyro partner
-    b = d.feed(NOTIFY_UUID, GYR_500, 0.0).batch
+    d.feed(NOTIFY_UUID, GYR_500, 0.0)
+    b = d.flush().batch
     assert b is not None
     np.testing.assert_allclose(b.acc_g[0], ACC_4G_G, atol=5e-4)
     np.testing.assert_allclose(b.gyr_dps[0], GYR_500_DPS, atol=5e-4)
@@ -40,7 +41,8 @@ def test_sdk_single_sample_vectors() -> None:
 
 def test_sdk_packed_vectors_pair_into_three_samples() -> None:
     d = MetaWearDecoder(100.0, acc_range_g=8, gyr_range_dps=1000)
-    outs = [d.feed(NOTIFY_UUID, PACKED_ACC_8G, 0.0), d.feed(NOTIFY_UUID, PACKED_GYR_1000, 0.0)]
+    outs = [d.feed(NOTIFY_UUID, PACKED_ACC_8G, 0.0), d.feed(NOTIFY_UUID, PACKED_GYR_1000, 0.0),
+            d.flush()]
     b = collect(outs)[0]
     assert len(b) == 3
     np.testing.assert_allclose(b.acc_g, PACKED_ACC_8G_G, atol=5e-4)
