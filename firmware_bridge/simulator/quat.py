@@ -1,5 +1,8 @@
 """Vectorised unit-quaternion helpers (scalar first, ``wxyz``), just what the simulator needs.
 
+``multiply``, ``conjugate`` and ``to_matrix`` are the core's (:mod:`trainer.core.quat`, re-exported
+here); this module adds what only the simulator uses.
+
 A quaternion ``q`` here rotates vectors from a body frame into a reference frame:
 ``v_ref = rotate(q, v_body)``; ``multiply(a, b)`` composes ``a`` after ``b`` (frames chain left to
 right: ``q_earth_sensor = q_earth_segment ⊗ q_segment_sensor``).
@@ -9,6 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from trainer.core.quat import conjugate, multiply, to_matrix
+
+__all__ = [
+    "as_quat", "conjugate", "from_axis_angle", "from_euler_zyx", "from_tilt", "multiply",
+    "rotate", "rotate_inverse", "rotation_vector_between", "tilt_of", "to_matrix",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -22,46 +32,6 @@ def as_quat(q: ArrayLike) -> FloatArray:
     if np.any(~np.isfinite(norm)) or np.any(norm < 1e-9):
         raise ValueError("quaternion must be finite and non-zero")
     out: FloatArray = arr / norm
-    return out
-
-
-def multiply(a: ArrayLike, b: ArrayLike) -> FloatArray:
-    """Hamilton product ``a ⊗ b`` (broadcasts over leading dimensions)."""
-    qa = np.asarray(a, dtype=np.float64)
-    qb = np.asarray(b, dtype=np.float64)
-    aw, ax, ay, az = np.moveaxis(qa, -1, 0)
-    bw, bx, by, bz = np.moveaxis(qb, -1, 0)
-    return np.stack(
-        [
-            aw * bw - ax * bx - ay * by - az * bz,
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-        ],
-        axis=-1,
-    )
-
-
-def conjugate(q: ArrayLike) -> FloatArray:
-    """Inverse of a unit quaternion."""
-    out = np.array(q, dtype=np.float64, copy=True)
-    out[..., 1:] *= -1.0
-    return out
-
-
-def to_matrix(q: ArrayLike) -> FloatArray:
-    """Rotation matrices (…×3×3) of unit quaternions."""
-    qq = np.asarray(q, dtype=np.float64)
-    w, x, y, z = np.moveaxis(qq, -1, 0)
-    m = np.stack(
-        [
-            1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-            2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-            2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
-        ],
-        axis=-1,
-    )
-    out: FloatArray = m.reshape(*qq.shape[:-1], 3, 3)
     return out
 
 
