@@ -9,7 +9,6 @@ chunk-invariant endless stream, and ``SimulatedSource`` for a wall-clock paced `
 from firmware_bridge.simulator.config import (
     CALIBRATION_SCENARIOS,
     DEFAULT_PLACEMENT,
-    DRILL_IDS,
     SCENARIOS,
     SimConfig,
 )
@@ -21,6 +20,7 @@ from firmware_bridge.simulator.stream import (
     Truth,
     simulate,
 )
+from trainer.drills.ids import DRILL_IDS
 
 __all__ = [
     "CALIBRATION_SCENARIOS",

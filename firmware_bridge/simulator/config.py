@@ -10,17 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-#: The drill ids of the contract (DESIGN.md; same as ``trainer.cli.common.DRILL_IDS``).
-DRILL_IDS = (
-    "single-leg-balance",
-    "ankle-inversion",
-    "ankle-eversion",
-    "isometric-inversion",
-    "isometric-eversion",
-    "calf-raise",
-    "calf-stretch",
-    "warm-up",
-)
+from trainer.drills.ids import DRILL_IDS
+
 #: Calibration scenarios: a still sensor, six still faces, standing still then a forward leg swing.
 CALIBRATION_SCENARIOS = ("still", "six-face", "mount-swing")
 SCENARIOS = DRILL_IDS + CALIBRATION_SCENARIOS

@@ -6,16 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-DRILL_IDS = (
-    "single-leg-balance",
-    "ankle-inversion",
-    "ankle-eversion",
-    "isometric-inversion",
-    "isometric-eversion",
-    "calf-raise",
-    "calf-stretch",
-    "warm-up",
-)
+from trainer.drills.ids import DRILL_IDS
 
 EXIT_USAGE = 2
 

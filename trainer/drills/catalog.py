@@ -17,16 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-DRILL_IDS = (
-    "single-leg-balance",
-    "ankle-inversion",
-    "ankle-eversion",
-    "isometric-inversion",
-    "isometric-eversion",
-    "calf-raise",
-    "calf-stretch",
-    "warm-up",
-)
+from trainer.drills.ids import DRILL_IDS
+
 KINDS = ("balance", "reps", "hold", "warmup")
 PLACEMENTS = ("shank", "foot")
 SIDES = ("left", "right")
