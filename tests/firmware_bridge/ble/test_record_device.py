@@ -28,6 +28,10 @@ def test_record_device_end_to_end(mock_bluez: MockBluez, tmp_path: Path, profile
     out = tmp_path / "session"
     env = {**mock_bluez.env(), "BALANCE_TRAINER_HOME": str(tmp_path / "home"),
            "PYTHONPATH": str(ROOT)}
+    # recording from a real sensor needs the red-flag screening answered (the person says "no"
+    # to each); harmless where the `safety` command does not exist
+    subprocess.run([sys.executable, "-m", "trainer.cli.main", "safety", "--answers",
+                    "no,no,no,no"], cwd=ROOT, env=env, capture_output=True, timeout=60)
     log = (tmp_path / "record.err").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "trainer.cli.main", "record", "--device", ADDR, "--drill",
@@ -36,9 +40,13 @@ def test_record_device_end_to_end(mock_bluez: MockBluez, tmp_path: Path, profile
     )
     config_char = spec.services[0]["chars"][1]["uuid"]  # WitMotion write / reference control
     n_config = {"witmotion": 4, "reference": 2}[profile]  # WitMotion: + the battery request
+    def configured() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"record exited early: {(tmp_path / 'record.err').read_text()}")
+        return dev.state()["connected"] and len(dev.writes(config_char)) >= n_config
+
     try:
-        wait_until(lambda: dev.state()["connected"] and len(dev.writes(config_char)) >= n_config,
-                   40, "the recorder to connect and configure")
+        wait_until(configured, 40, "the recorder to connect and configure")
         s1 = make_stream(profile, 1200, seed=3)
         dev.wait_stream(dev.emit(spec.data_uuid, s1.packets, 0.001))
         imu = out / IMU_FILE
