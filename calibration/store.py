@@ -15,7 +15,6 @@ another side or placement than the session's is dropped (the sensor calibration 
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import os
@@ -26,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from calibration.profile import CalibrationProfile, ProfileError
+from trainer.fsutil import replace_atomically
 from trainer.paths import ensure_private_dir, profiles_dir
 
 DEFAULT_MAX_AGE_DAYS = 90.0
-FILE_MODE = 0o600
 
 
 def _safe_name(address: str) -> str:
@@ -47,30 +46,8 @@ def profile_path(address: str) -> Path:
 def write_profile_file(profile: CalibrationProfile, path: str | os.PathLike[str]) -> Path:
     """Write a profile as JSON, atomically, readable by the owner only."""
     target = Path(path)
-    text = json.dumps(profile.to_dict(), indent=2) + "\n"
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0),
-                 FILE_MODE)
-    try:
-        with contextlib.suppress(OSError):
-            os.fchmod(fd, FILE_MODE)
-        data = text.encode("utf-8")
-        while data:
-            data = data[os.write(fd, data):]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    os.close(fd)
-    os.replace(tmp, target)
-    with contextlib.suppress(OSError):
-        dfd = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    with replace_atomically(target) as f:
+        f.write(json.dumps(profile.to_dict(), indent=2) + "\n")
     return target
 
 

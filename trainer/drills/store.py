@@ -8,10 +8,7 @@ restarts at the drill's start level.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from trainer import paths
 from trainer.drills.catalog import DrillSpec, SafetySpec
 from trainer.drills.progression import Decision, Outcome, Progress, decide, session_outcome
 from trainer.drills.safety import Gate, SafetyError, Screening, gate
+from trainer.fsutil import replace_atomically
 
 SEXES = ("female", "male")
 
@@ -32,18 +30,9 @@ def spec_scale() -> Any:
 
 def _atomic_write_json(path: Path, data: Any) -> None:
     paths.ensure_private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with replace_atomically(path) as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+        fh.write("\n")
 
 
 def _read_json(path: Path) -> Any | None:

@@ -1,8 +1,8 @@
 """CSV ↔ session directory, all-or-nothing: nothing half-written is ever left behind.
 
 Import writes the session into a hidden temporary directory next to ``out`` and renames it into
-place at the very end; export writes a temporary file next to the CSV and renames it. On any
-error (or Ctrl-C) the temporary is removed.
+place at the very end; export writes a temporary file next to the CSV and renames it
+(:func:`trainer.fsutil.replace_atomically`). On any error (or Ctrl-C) the temporary is removed.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from trainer.core.batch import SampleBatch
+from trainer.fsutil import fsync_dir, replace_atomically
 from trainer.recording import csvio
 from trainer.recording.errors import SessionError
-from trainer.recording.fsutil import FILE_MODE, fsync_dir
 from trainer.recording.reader import Session, open_session
 from trainer.recording.writer import SessionWriter
 
@@ -126,15 +126,5 @@ def export_csv(
     if dest.is_dir():
         raise SessionError(f"{dest} is a directory; give a file name for the CSV")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            n = csvio.write_generic(f, batches, **kwargs)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return n
+    with replace_atomically(dest) as f:
+        return csvio.write_generic(f, batches, **kwargs)

@@ -24,9 +24,7 @@ import numpy as np
 from calibration.profile import CalibrationProfile
 from firmware_bridge.source import SourceInfo, SourceStatus
 from trainer.core.batch import SampleBatch
-from trainer.recording import format as fmt
-from trainer.recording.errors import SessionError
-from trainer.recording.fsutil import (
+from trainer.fsutil import (
     fsync_dir,
     json_line,
     make_private_dir,
@@ -34,6 +32,8 @@ from trainer.recording.fsutil import (
     write_all,
     write_json_atomic,
 )
+from trainer.recording import format as fmt
+from trainer.recording.errors import SessionError
 
 
 def utc_iso(moment: datetime | None = None) -> str:

@@ -1,12 +1,18 @@
-"""Small durable-file helpers: private modes, fsync of directories, atomic JSON replace."""
+"""Small durable-file helpers: private modes, fsync of directories, atomic replace of a file.
+
+Used by the session writer, the calibration profile store and the drill data store (all health
+data: owner-only files, and a crash never leaves a half-written file behind).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 FILE_MODE = 0o600  # sessions are health data: owner only
 DIR_MODE = 0o700
@@ -14,13 +20,14 @@ DIR_MODE = 0o700
 
 def fsync_dir(path: Path) -> None:
     """Make a directory's entries (new files, renames) durable."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    except OSError:  # some filesystems refuse fsync on directories; nothing more we can do
-        pass
-    finally:
-        os.close(fd)
+    # some systems refuse to open or fsync a directory (Windows, some filesystems): nothing more
+    # we can do there
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_all(fd: int, data: bytes | memoryview) -> None:
@@ -32,7 +39,8 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
 
 
 def open_private(path: Path, *, append: bool = True, exclusive: bool = True) -> int:
-    """Open a new file readable by the owner only, for appending; returns the raw fd."""
+    """Open a new file readable by the owner only, for writing (appending by default); returns
+    the raw fd."""
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
     if append:
         flags |= os.O_APPEND
@@ -44,28 +52,35 @@ def open_private(path: Path, *, append: bool = True, exclusive: bool = True) -> 
     return fd
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Replace ``path`` with ``obj`` as JSON: temp file + fsync + rename + fsync of the directory.
+@contextlib.contextmanager
+def replace_atomically(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text file that replaces ``path`` when the block ends without an error.
 
-    A reader sees either the old or the new file, never a half-written one.
+    Written to an owner-only temporary file beside ``path``, fsync'd, renamed over ``path`` and
+    the directory fsync'd: a reader sees either the old or the new file, never a half-written
+    one. On an error (or Ctrl-C) the temporary file is removed and ``path`` is left as it was.
+    Line ends are written as given (``"\n"`` on every platform).
     """
-    text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0),
-                 FILE_MODE)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        with contextlib.suppress(OSError):
-            os.fchmod(fd, FILE_MODE)
-        write_all(fd, text.encode("utf-8"))
-        os.fsync(fd)
+        fd = open_private(tmp, append=False)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
     except BaseException:
-        os.close(fd)
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    os.close(fd)
-    os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Replace ``path`` with ``obj`` as indented JSON (see :func:`replace_atomically`)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    with replace_atomically(path) as f:
+        f.write(text)
 
 
 def make_private_dir(path: Path, *, allow_empty_existing: bool = True) -> None:
