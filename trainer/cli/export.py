@@ -2,8 +2,8 @@
 
 Columns: ``t_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps,seq`` (+ ``mag_x_ut,mag_y_ut,
 mag_z_ut`` when the session has a magnetometer) + ``tilt_ap_deg,tilt_ml_deg`` (anatomical tilt
-from the core pipeline with the session's calibration; left out with ``--no-tilt`` or when the
-pipeline is not available). The file is written to a temporary name and renamed at the end.
+from the core pipeline with the session's calibration; left out with ``--no-tilt``). The file is
+written to a temporary name and renamed at the end.
 """
 
 from __future__ import annotations

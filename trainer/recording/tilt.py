@@ -3,8 +3,8 @@
 ``tilt_columns(session)`` returns a per-batch function giving ``tilt_ap_deg``/``tilt_ml_deg``:
 the online pipeline (what the dashboard showed live) with the session's calibration, placement
 and side. It is stateful, so batches must arrive in order. Values are NaN while the vertical
-reference is not known yet (uncalibrated sensors, first moments). Returns None when the core
-pipeline cannot be used (then the export has the generic columns only).
+reference is not known yet (uncalibrated sensors, first moments). Returns None when the pipeline
+refuses the session's settings (then the export has the generic columns only).
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from trainer.core.batch import SampleBatch
+from trainer.core.pipeline import Pipeline, PipelineConfig
 from trainer.recording.reader import Session
 
 TiltFn = Callable[[SampleBatch], Mapping[str, np.ndarray]]
 
 
 def tilt_columns(session: Session) -> TiltFn | None:
-    """Per-batch tilt for ``session``, or None."""
-    try:
-        from trainer.core.pipeline import Pipeline, PipelineConfig
-    except ImportError:
-        return None
+    """Per-batch tilt for ``session``, or None when the pipeline refuses its settings."""
     try:
         pipeline = Pipeline(PipelineConfig(
             sample_rate_hz=session.sample_rate_hz,
