@@ -9,25 +9,25 @@ A loss of balance on one leg ends in one of three ways, each a trigger here:
   ``free_fall_s``) followed by a landing impact;
 * **excursion** — the tilt leaves the posture by more than ``loss_tilt_deg`` (the limit).
 
-"Posture" is a slow baseline of the tilt (exponential average, ``baseline_tau_s``), frozen while
-a loss is under way so the loss itself does not drag it. After a trigger the detector waits until
+"Posture" is the mean tilt over the last ``baseline_s``; while a loss is under way its input is
+the pre-loss posture, so the loss itself does not drag it. After a trigger the detector waits until
 the tilt is back within ``recover_deg`` of the pre-loss posture for ``recover_s`` (and at least
 ``refractory_s`` has passed) before it can fire again.
 
 The reported time ``t_s`` is the estimated *onset* of the loss (when the segment started to fall),
-not the moment of detection (``t_detected_s``): the tilt rate toward the fall direction ramps up
-during the fall; a line fitted to that ramp, extrapolated back to zero rate, gives the onset.
+not the moment of detection (``t_detected_s``): the tilt toward the fall direction is fitted as
+steady sway followed by a constant angular acceleration away (a hinge), and the change point of
+the best fit is the onset.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import lfilter
 
 FloatArray = NDArray[np.float64]
 
@@ -41,42 +41,40 @@ class EventConfig:
     loss_tilt_deg: float = 10.0
     free_fall_g: float = 0.4
     free_fall_s: float = 0.04
-    baseline_tau_s: float = 5.0
+    baseline_s: float = 5.0
     recover_deg: float = 4.0
     recover_s: float = 0.5
     refractory_s: float = 1.0
     lookback_s: float = 1.5
 
 
-#: The tilt-rate ramp is fitted where the rate exceeds this fraction of its peak (the loss
-#: dominates there; lower parts mix with ordinary sway).
-RAMP_FRACTION = 0.6
+#: The hinge is fitted over at most this long before the peak tilt rate of the fall.
 HINGE_WINDOW_S = 0.8
 
-_COLS = ("t", "ap", "ml", "bap", "bml", "acc")
+_COLS = ("t", "ap", "ml", "bap", "bml", "dev", "amax", "xap", "xml")
 
 
-@dataclass
-class _History:
-    """The last few seconds of what the detector saw (to look back across batch boundaries)."""
-
-    arrays: dict[str, FloatArray] = field(
-        default_factory=lambda: {k: np.empty(0) for k in _COLS}
-    )
+def acc_features(acc_g: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-sample (| |a| − 1 g |, |a|) — what the detector needs from the accelerometer."""
+    norm = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    return np.abs(norm - 1.0), norm
 
 
 class BalanceLossDetector:
-    """Feed ``update(t_s, acc_g, tilt_ap_deg, tilt_ml_deg)`` batch by batch; get event dicts."""
+    """Feed batches in order; get event dicts (also kept in ``events``).
+
+    ``update(t_s, acc_g, tilt_ap_deg, tilt_ml_deg)`` takes per-sample data;
+    ``update_features(t_s, acc_dev_g, acc_max_g, ap, ml)`` takes rows that may summarise several
+    samples (the pipeline's blocks): the largest | |a| − 1 g | and the largest |a| of each row.
+    """
 
     def __init__(self, sample_rate_hz: float, config: EventConfig | None = None) -> None:
         self.cfg = config or EventConfig()
         self.fs = float(sample_rate_hz)
-        a = math.exp(-1.0 / (self.fs * self.cfg.baseline_tau_s))
-        self._b = np.array([1.0 - a])
-        self._a = np.array([1.0, -a])
-        self._zi: FloatArray | None = None  # EMA state (2,1) once the tilt is finite
-        self._keep = math.ceil((self.cfg.lookback_s + 0.5) * self.fs) + 2
-        self._hist = _History()
+        self._w = max(1, round(self.cfg.baseline_s * self.fs))
+        self._keep = max(self._w, math.ceil(self.cfg.lookback_s * self.fs)) + 4
+        self._chunk = max(4096, round(10.0 * self.fs))
+        self._hist: dict[str, FloatArray] = {k: np.empty(0) for k in _COLS}
         self._in_loss = False
         self._base0 = np.zeros(2)
         self._t_detect = -math.inf
@@ -87,156 +85,144 @@ class BalanceLossDetector:
     def update(
         self, t_s: FloatArray, acc_g: FloatArray, tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray
     ) -> list[dict[str, Any]]:
+        dev, norm = acc_features(acc_g)
+        return self.update_features(t_s, dev, norm, tilt_ap_deg, tilt_ml_deg)
+
+    def update_features(
+        self,
+        t_s: FloatArray,
+        acc_dev_g: FloatArray,
+        acc_max_g: FloatArray,
+        tilt_ap_deg: FloatArray,
+        tilt_ml_deg: FloatArray,
+    ) -> list[dict[str, Any]]:
         n = t_s.shape[0]
         if n == 0:
             return []
-        acc = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
-        h = self._hist.arrays
+        h = self._hist
         off = h["t"].shape[0]
-        t = np.concatenate((h["t"], t_s))
-        ap = np.concatenate((h["ap"], tilt_ap_deg))
-        ml = np.concatenate((h["ml"], tilt_ml_deg))
-        accn = np.concatenate((h["acc"], acc))
-        bap = np.concatenate((h["bap"], np.full(n, np.nan)))
-        bml = np.concatenate((h["bml"], np.full(n, np.nan)))
+        nan = np.full(n, np.nan)
+        a: dict[str, FloatArray] = {
+            "t": np.concatenate((h["t"], t_s)),
+            "ap": np.concatenate((h["ap"], tilt_ap_deg)),
+            "ml": np.concatenate((h["ml"], tilt_ml_deg)),
+            "dev": np.concatenate((h["dev"], acc_dev_g)),
+            "amax": np.concatenate((h["amax"], acc_max_g)),
+            "bap": np.concatenate((h["bap"], nan)),
+            "bml": np.concatenate((h["bml"], nan)),
+            "xap": np.concatenate((h["xap"], nan)),
+            "xml": np.concatenate((h["xml"], nan)),
+        }
         new: list[dict[str, Any]] = []
         i = off
         end = off + n
         while i < end:
+            # bounded chunks: work after an event is not redone over the rest of a long batch
+            stop = min(end, i + self._chunk)
             if self._in_loss:
-                i = self._recover(t, ap, ml, bap, bml, i, end)
-            else:
-                k, kind = self._normal(t, ap, ml, accn, bap, bml, i, end)
-                if k is None:
-                    break
-                new.append(self._make_event(t, ap, ml, bap, bml, accn, k, kind))
-                i = k + 1
-        keep = slice(max(0, t.shape[0] - self._keep), None)
-        self._hist.arrays = {
-            "t": t[keep], "ap": ap[keep], "ml": ml[keep], "bap": bap[keep], "bml": bml[keep],
-            "acc": accn[keep],
-        }
+                i = self._recover(a, i, stop)
+                continue
+            k, kind = self._normal(a, i, stop)
+            if k is None:
+                i = stop
+                continue
+            new.append(self._make_event(a, k, kind))
+            i = k + 1
+        keep = max(0, a["t"].shape[0] - self._keep)
+        self._hist = {k: v[keep:] for k, v in a.items()}
         self.events.extend(new)
         return new
 
     # ------------------------------------------------------------------------------------------
-    def _normal(
-        self,
-        t: FloatArray,
-        ap: FloatArray,
-        ml: FloatArray,
-        accn: FloatArray,
-        bap: FloatArray,
-        bml: FloatArray,
-        i: int,
-        end: int,
-    ) -> tuple[int | None, str]:
-        """Run the baseline over [i, end); return the first trigger (index, kind) or (None, "")."""
+    def _baseline(self, a: dict[str, FloatArray], i: int, stop: int) -> None:
+        """Posture = mean of the baseline input over the last ``baseline_s`` (finite values)."""
+        lo0 = max(0, i - self._w + 1)
+        jj = np.arange(i - lo0, stop - lo0)
+        lo_w = np.maximum(0, jj - self._w + 1)
+        for x, b in (("xap", "bap"), ("xml", "bml")):
+            seg = a[x][lo0:stop]
+            ok = np.isfinite(seg)
+            cs = np.concatenate(([0.0], np.cumsum(np.where(ok, seg, 0.0))))
+            cc = np.concatenate(([0], np.cumsum(ok)))
+            cnt = cc[jj + 1] - cc[lo_w]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                a[b][i:stop] = np.where(cnt > 0, (cs[jj + 1] - cs[lo_w]) / cnt, np.nan)
+
+    def _normal(self, a: dict[str, FloatArray], i: int, stop: int) -> tuple[int | None, str]:
+        """Baseline over [i, stop); return the first trigger (index, kind) or (None, "")."""
         cfg = self.cfg
-        seg_ap = ap[i:end]
-        seg_ml = ml[i:end]
-        finite = np.isfinite(seg_ap) & np.isfinite(seg_ml)
-        start = 0
-        if self._zi is None:
-            idx = np.flatnonzero(finite)
-            if idx.size == 0:
-                return None, ""
-            start = int(idx[0])
-            x0 = np.array([seg_ap[start], seg_ml[start]])
-            self._zi = (x0 * (1.0 - float(self._b[0])))[:, None]
-        # baseline (EMA) of the finite part; NaN tilt after the start is held as the last value
-        xs = np.stack((seg_ap[start:], seg_ml[start:]))
-        xs = np.where(np.isfinite(xs), xs, np.nan)
-        if not np.all(np.isfinite(xs)):
-            xs = _hold_last(xs, self._zi[:, 0] / (1.0 - float(self._b[0])))
-        base, zf = lfilter(self._b, self._a, xs, axis=1, zi=self._zi)
-        bap[i + start : end] = base[0]
-        bml[i + start : end] = base[1]
-        dev = np.hypot(ap[i + start : end] - base[0], ml[i + start : end] - base[1])
-        # candidates: impact samples and limit crossings, in time order
-        impact = np.abs(accn[i + start : end] - 1.0) > cfg.impact_g
-        over = dev > cfg.loss_tilt_deg
-        cand = np.flatnonzero(impact | over)
-        for c_np in cand:
+        t, ap, ml = a["t"], a["ap"], a["ml"]
+        a["xap"][i:stop] = ap[i:stop]
+        a["xml"][i:stop] = ml[i:stop]
+        self._baseline(a, i, stop)
+        bap, bml = a["bap"], a["bml"]
+        dev = np.hypot(ap[i:stop] - bap[i:stop], ml[i:stop] - bml[i:stop])
+        with np.errstate(invalid="ignore"):
+            over = dev > cfg.loss_tilt_deg  # NaN tilt: False
+        impact = a["dev"][i:stop] > cfg.impact_g
+        for c_np in np.flatnonzero(impact | over):
             c = int(c_np)
-            k = i + start + c
+            k = i + c
+            if not np.isfinite(dev[c]):
+                continue
             if over[c]:
-                return self._trigger(k, zf, base, c), "excursion"
-            if self._hop_before(t, accn, k):
-                return self._trigger(k, zf, base, c), "hop"
+                return self._trigger(a, k), "excursion"
+            if self._hop_before(a, k):
+                return self._trigger(a, k), "hop"
             lo = int(np.searchsorted(t, t[k] - 1.0))
-            d_ap = ap[lo : k + 1] - bap[lo : k + 1]
-            d_ml = ml[lo : k + 1] - bml[lo : k + 1]
-            recent = np.hypot(d_ap, d_ml)
+            recent = np.hypot(ap[lo : k + 1] - bap[lo : k + 1], ml[lo : k + 1] - bml[lo : k + 1])
             if np.nanmax(recent, initial=0.0) >= cfg.excursion_min_deg:
-                return self._trigger(k, zf, base, c), "touchdown"
-        self._zi = zf
+                return self._trigger(a, k), "touchdown"
         return None, ""
 
-    def _trigger(self, k: int, zf: FloatArray, base: FloatArray, c: int) -> int:
-        """Enter the loss state at sample k: freeze the pre-loss posture."""
+    def _trigger(self, a: dict[str, FloatArray], k: int) -> int:
+        """Enter the loss state at row k: freeze the pre-loss posture."""
         self._in_loss = True
-        self._base0 = np.array([base[0, c], base[1, c]])
+        self._base0 = np.array([a["bap"][k], a["bml"][k]])
         self._recover_run = 0
+        a["xap"][k] = self._base0[0]
+        a["xml"][k] = self._base0[1]
         return k
 
-    def _recover(
-        self,
-        t: FloatArray,
-        ap: FloatArray,
-        ml: FloatArray,
-        bap: FloatArray,
-        bml: FloatArray,
-        i: int,
-        end: int,
-    ) -> int:
-        """Hold the baseline at the pre-loss posture until the tilt is back; return next index."""
+    def _recover(self, a: dict[str, FloatArray], i: int, stop: int) -> int:
+        """Hold the posture at its pre-loss value until the tilt is back; return the next row."""
         cfg = self.cfg
-        bap[i:end] = self._base0[0]
-        bml[i:end] = self._base0[1]
-        dev = np.hypot(ap[i:end] - self._base0[0], ml[i:end] - self._base0[1])
-        ok = (dev < cfg.recover_deg) & (t[i:end] >= self._t_detect + cfg.refractory_s)
+        t = a["t"]
+        for x, b, v in (("xap", "bap", self._base0[0]), ("xml", "bml", self._base0[1])):
+            a[x][i:stop] = v
+            a[b][i:stop] = v
+        dev = np.hypot(a["ap"][i:stop] - self._base0[0], a["ml"][i:stop] - self._base0[1])
+        with np.errstate(invalid="ignore"):
+            ok = (dev < cfg.recover_deg) & (t[i:stop] >= self._t_detect + cfg.refractory_s)
         runs = _run_lengths(ok, self._recover_run)
         need = max(1, round(cfg.recover_s * self.fs))
         hit = np.flatnonzero(runs >= need)
         if hit.size == 0:
             self._recover_run = int(runs[-1])
-            return end
-        j = i + int(hit[0])
+            return stop
         self._in_loss = False
-        a = float(-self._a[1])
-        self._zi = (self._base0 * a)[:, None]  # EMA continues from the pre-loss posture
-        return j + 1
+        return i + int(hit[0]) + 1
 
     # ------------------------------------------------------------------------------------------
-    def _hop_before(self, t: FloatArray, accn: FloatArray, k: int) -> bool:
-        """A long-enough free fall ended within 0.6 s before sample k."""
+    def _hop_before(self, a: dict[str, FloatArray], k: int) -> bool:
+        """A long-enough free fall ended within 0.6 s before row k."""
+        t = a["t"]
         lo = int(np.searchsorted(t, t[k] - 0.6))
-        ff = accn[lo : k + 1] < self.cfg.free_fall_g
+        ff = a["amax"][lo : k + 1] < self.cfg.free_fall_g
         need = max(2, round(self.cfg.free_fall_s * self.fs))
         return bool(ff.size and _run_lengths(ff, 0).max() >= need)
 
-    def _make_event(
-        self,
-        t: FloatArray,
-        ap: FloatArray,
-        ml: FloatArray,
-        bap: FloatArray,
-        bml: FloatArray,
-        accn: FloatArray,
-        k: int,
-        kind: str,
-    ) -> dict[str, Any]:
+    def _make_event(self, a: dict[str, FloatArray], k: int, kind: str) -> dict[str, Any]:
+        t, ap, ml = a["t"], a["ap"], a["ml"]
         self._t_detect = float(t[k])
         lo = int(np.searchsorted(t, t[k] - self.cfg.lookback_s))
-        onset = _onset(t[lo : k + 1], ap[lo : k + 1] - self._base0[0],
-                       ml[lo : k + 1] - self._base0[1], self.fs)
-        if kind == "hop":
-            ff = np.flatnonzero(accn[lo : k + 1] < self.cfg.free_fall_g)
-            if ff.size:
-                onset = float(t[lo + int(ff[0])])
         d_ap = ap[lo : k + 1] - self._base0[0]
         d_ml = ml[lo : k + 1] - self._base0[1]
+        onset = _onset(t[lo : k + 1], d_ap, d_ml, self.fs)
+        if kind == "hop":
+            ff = np.flatnonzero(a["amax"][lo : k + 1] < self.cfg.free_fall_g)
+            if ff.size:
+                onset = float(t[lo + int(ff[0])])
         dev = np.nan_to_num(np.hypot(d_ap, d_ml))
         m = int(np.argmax(dev))
         return {
@@ -250,7 +236,8 @@ class BalanceLossDetector:
 
 
 def _onset(t: FloatArray, d_ap: FloatArray, d_ml: FloatArray, fs: float) -> float:
-    """Onset of a fall: extrapolate the tilt-rate ramp (toward the fall direction) to zero."""
+    """Onset of a fall: the change point of a hinge fit to the tilt toward the fall direction,
+    over the last rise before the largest deviation, up to the peak tilt rate."""
     dev = np.nan_to_num(np.hypot(d_ap, d_ml))
     if t.shape[0] < 5 or not np.any(dev > 0):
         return float(t[-1])
@@ -301,20 +288,6 @@ def _hinge_onset(t: FloatArray, y: FloatArray) -> float | None:
     if not np.isfinite(gain[best]):
         return None
     return float(t[0] + cand[best])
-
-
-def _hold_last(xs: FloatArray, init: FloatArray) -> FloatArray:
-    """Replace NaN columns by the last finite value (or ``init``)."""
-    out = xs.copy()
-    for r in range(out.shape[0]):
-        row = out[r]
-        bad = ~np.isfinite(row)
-        if bad.any():
-            idx = np.where(~bad, np.arange(row.shape[0]), -1)
-            np.maximum.accumulate(idx, out=idx)
-            filled = np.where(idx >= 0, row[np.maximum(idx, 0)], init[r])
-            out[r] = filled
-    return out
 
 
 def _run_lengths(mask: NDArray[np.bool_], carry: int) -> NDArray[np.int64]:

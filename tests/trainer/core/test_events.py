@@ -64,7 +64,8 @@ def test_same_events_for_any_batching() -> None:
     fs = 200.0
     rec = simulate(SimConfig(seed=2, duration_s=60.0, sample_rate_hz=fs,
                              balance_loss_rate_per_min=8.0))
-    res = analyze(rec.batch, PipelineConfig(sample_rate_hz=fs))
+    # processing at the sample rate, so the detector sees exactly the per-sample series
+    res = analyze(rec.batch, PipelineConfig(sample_rate_hz=fs, processing_rate_hz=None))
     assert len(res.events) >= 3
     rng = np.random.default_rng(0)
     det = BalanceLossDetector(fs)

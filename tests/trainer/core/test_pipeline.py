@@ -28,13 +28,25 @@ def _stream(batch: SampleBatch, config: PipelineConfig, seed: int):  # type: ign
     return pipe, outs
 
 
-@pytest.mark.parametrize("mounted", [False, True])
-def test_streaming_equals_one_batch(rec, mounted: bool) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def rec400():  # type: ignore[no-untyped-def]
+    return simulate(
+        SimConfig(seed=12, duration_s=30.0, sample_rate_hz=400.0, balance_loss_times_s=(12.0,),
+                  mount_quat_wxyz=(0.8, -0.2, 0.3, 0.4), side="right")
+    )
+
+
+@pytest.mark.parametrize(("fs", "mounted"), [(100.0, False), (100.0, True), (400.0, False),
+                                             (400.0, True)])
+def test_streaming_equals_one_batch(rec, rec400, fs: float, mounted: bool) -> None:  # type: ignore[no-untyped-def]
+    if fs == 400.0:
+        rec = rec400
     cal = None
     if mounted:
         cal = CalibrationProfile.neutral()
         cal.mount_quat_wxyz = np.asarray(rec.truth.mount_quat_wxyz)
-    config = PipelineConfig(sample_rate_hz=100.0, calibration=cal)
+        cal.gyro_bias_dps = np.array([0.3, -0.2, 0.1])
+    config = PipelineConfig(sample_rate_hz=fs, calibration=cal)
     whole = analyze(rec.batch, config)
     _pipe, outs = _stream(rec.batch, config, seed=1)
     for name in ("quat_wxyz", "tilt_ap_deg", "tilt_ml_deg", "gyr_dps", "acc_g"):
@@ -43,19 +55,40 @@ def test_streaming_equals_one_batch(rec, mounted: bool) -> None:  # type: ignore
                                    equal_nan=True, err_msg=name)
     np.testing.assert_array_equal(np.concatenate([o.in_target for o in outs]), whole.in_target)
     streamed_events = [e for o in outs for e in o.events]
-    assert len(streamed_events) == len(whole.events) == 2
+    assert len(streamed_events) == len(whole.events) == (2 if fs == 100.0 else 1)
     for a, b in zip(streamed_events, whole.events, strict=True):
         assert a.keys() == b.keys()
         for key in a:
             assert a[key] == pytest.approx(b[key], abs=1e-9)
-    valid = whole.valid
-    again = sway_metrics(
-        np.concatenate([o.tilt_ap_deg for o in outs])[valid],
-        np.concatenate([o.tilt_ml_deg for o in outs])[valid], 100.0,
-    )
+    # the session metrics are those of the processing-rate tilt that streaming produced
+    d = round(fs / whole.tilt_rate_hz)
+    ap = np.concatenate([o.tilt_ap_deg for o in outs])[d - 1 :: d]
+    ml = np.concatenate([o.tilt_ml_deg for o in outs])[d - 1 :: d]
+    ok = np.isfinite(ap)
+    again = sway_metrics(ap[ok], ml[ok], whole.tilt_rate_hz)
     assert whole.sway is not None
     for key in METRIC_KEYS:
         assert again[key] == pytest.approx(whole.sway[key], rel=1e-9, abs=1e-12)
+
+
+def test_processing_blocks_hold_the_latest_completed_block(rec400) -> None:  # type: ignore[no-untyped-def]
+    cal = CalibrationProfile.neutral()
+    cal.mount_quat_wxyz = np.asarray(rec400.truth.mount_quat_wxyz)
+    res = analyze(rec400.batch.slice(0, 2003), PipelineConfig(sample_rate_hz=400.0,
+                                                              calibration=cal))
+    assert res.tilt_rate_hz == 100.0
+    assert np.all(np.isnan(res.tilt_ap_deg[:3])) and np.all(np.isnan(res.quat_wxyz[:3]))
+    runs = res.tilt_ap_deg[3:].reshape(-1, 4)  # samples 3..2002: 500 runs of 4
+    assert np.all(runs == runs[:, :1])
+    assert not np.all(runs[1:, 0] == runs[:-1, 0])
+    full = analyze(rec400.batch.slice(0, 2003),
+                   PipelineConfig(sample_rate_hz=400.0, calibration=cal, processing_rate_hz=None))
+    assert full.tilt_rate_hz == 400.0 and np.all(np.isfinite(full.tilt_ap_deg))
+    # blocks of 4 follow the full-rate tilt closely
+    assert np.nanmax(np.abs(res.tilt_ap_deg - full.tilt_ap_deg)[400:]) < 0.3
+    off = analyze(rec400.batch.slice(0, 2003), PipelineConfig(sample_rate_hz=400.0,
+                                                              calibration=cal), offline=True)
+    assert np.all(np.isfinite(off.tilt_ap_deg)) and np.all(np.isfinite(off.quat_wxyz))
 
 
 def test_processed_batch_shapes(rec) -> None:  # type: ignore[no-untyped-def]
@@ -87,3 +120,18 @@ def test_live_metrics_use_the_last_window(rec) -> None:  # type: ignore[no-untyp
     assert pipe.live_metrics() is live
     pipe.process(rec.batch.slice(1205, 1215))
     assert pipe.live_metrics() is not live
+
+
+@pytest.mark.parametrize("parts", ["acc", "gyro", "both", "none"])
+def test_calibration_equals_profile_apply(rec, parts: str) -> None:  # type: ignore[no-untyped-def]
+    cal = CalibrationProfile.neutral()
+    if parts in ("acc", "both"):
+        cal.acc_offset_g = np.array([0.01, -0.02, 0.005])
+        cal.acc_matrix = np.array([[1.01, 0.0, 0.0], [0.002, 0.99, 0.0], [0.0, 0.001, 1.0]])
+    if parts in ("gyro", "both"):
+        cal.gyro_bias_dps = np.array([0.4, -0.25, 0.15])
+    b = rec.batch.slice(0, 300)
+    out = Pipeline(PipelineConfig(sample_rate_hz=100.0, calibration=cal)).process(b)
+    acc, gyr = cal.apply(b.acc_g, b.gyr_dps)
+    np.testing.assert_allclose(out.acc_g, acc, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out.gyr_dps, gyr, rtol=0, atol=1e-12)
