@@ -25,6 +25,7 @@ COMMANDS = (
     "calibrate",
     "history",
     "report",
+    "safety",
 )
 
 

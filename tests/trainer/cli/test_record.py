@@ -132,6 +132,9 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], match: st
     (nonempty / "keep").write_text("x")
     new = tmp_path / "new"
     args = [a.format(nonempty=nonempty, missing=tmp_path / "nope.json", new=new) for a in args]
+    if "--device" in args:  # a real sensor needs the red-flag screening answered first
+        answered = _run_cli("safety", "--answers", "no,no,no,no", home=tmp_path / "home")
+        assert answered.returncode == 0, answered.stderr
     proc = _run_cli("record", *args, home=tmp_path / "home")
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
