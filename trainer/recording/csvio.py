@@ -81,7 +81,8 @@ def _open_text(path: Path) -> TextIO:
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """All non-blank rows with their 1-based line numbers (trailing empty cells removed)."""
+    """All non-blank rows with their 1-based line numbers (trailing empty cells removed); a file
+    without any is an error."""
     rows: list[tuple[int, list[str]]] = []
     with _open_text(path) as f:
         try:
@@ -93,6 +94,8 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
                     rows.append((reader.line_num, row))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise SessionError(f"{path}: not a readable CSV file ({exc})") from None
+    if not rows:
+        raise SessionError(f"{path}: empty file")
     return rows
 
 
@@ -162,8 +165,6 @@ def _seq(path: Path, lines: Sequence[int], cells: Sequence[str], name: str) -> N
 def read_generic(path: str | Path) -> ImportedData:
     path = Path(path)
     rows = _read_rows(path)
-    if not rows:
-        raise SessionError(f"{path}: empty file")
     header = [h.strip().lower() for h in rows[0][1]]
     index = {name: i for i, name in enumerate(header)}
     missing = [c for c in GENERIC_REQUIRED if c not in index]
@@ -225,8 +226,6 @@ class _Stream:
 
 def _metabase_streams(path: Path) -> list[_Stream]:
     rows = _read_rows(path)
-    if not rows:
-        raise SessionError(f"{path}: empty file")
     header = [h.strip().lower() for h in rows[0][1]]
     epoch_col = next((i for i, h in enumerate(header) if h in ("epoch (ms)", "epoc (ms)")), None)
     elapsed_col = next((i for i, h in enumerate(header) if h == "elapsed (s)"), None)
@@ -362,8 +361,6 @@ MOVELLA_REQUIRED = ("SampleTimeFine", "Acc_X", "Acc_Y", "Acc_Z", "Gyr_X", "Gyr_Y
 def read_movella(path: str | Path) -> ImportedData:
     path = Path(path)
     rows = _read_rows(path)
-    if not rows:
-        raise SessionError(f"{path}: empty file")
     preamble: dict[str, str] = {}
     head = None
     for k, (_line, row) in enumerate(rows):
