@@ -267,11 +267,6 @@ class FaceCollector(Collector):
     def next_target(self) -> PoseTarget | None:
         return next((t for t in self.targets if t.key not in self.poses), None)
 
-    @property
-    def next_face(self) -> str | None:
-        nxt = self.next_target
-        return nxt.key if nxt else None
-
     def _match(self, u: FloatArray) -> tuple[PoseTarget | None, PoseTarget | None, float]:
         """(first open target within its tolerance, nearest target overall, angle to it)."""
         angles = [float(np.degrees(np.arccos(np.clip(u @ t.up_s, -1.0, 1.0))))

@@ -29,12 +29,6 @@ class GyroBiasResult:
     still_s: float
     total_s: float
 
-    @property
-    def standard_error_dps(self) -> float:
-        """Rough 1-σ uncertainty of each bias component (white noise, 100 Hz-ish)."""
-        n = max(1.0, self.still_s * 100.0)
-        return float(np.max(self.noise_dps) / np.sqrt(n))
-
     def quality(self) -> dict[str, Any]:
         return {
             "still_s": round(self.still_s, 2),

@@ -34,17 +34,6 @@ def quat_from_matrix(r: ArrayLike) -> FloatArray:
     return out
 
 
-def matrix_from_quat(q: ArrayLike) -> FloatArray:
-    """3×3 rotation matrix of a unit quaternion ``wxyz``."""
-    qq = np.asarray(q, dtype=np.float64)
-    w, x, y, z = (float(v) for v in qq / np.linalg.norm(qq))
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
-
-
 def rotvec_matrix(v: ArrayLike) -> FloatArray:
     """Rotation matrix of a rotation vector (axis × angle in rad), Rodrigues' formula."""
     vec = np.asarray(v, dtype=np.float64)

@@ -208,14 +208,3 @@ def profile_for_source(info: Any, *, side: str | None = None, placement: str | N
                               firmware=getattr(info, "firmware", None), side=side,
                               placement=placement, accept_flagged=accept_flagged,
                               max_age_days=max_age_days)
-
-
-def profile_summary(profile: CalibrationProfile) -> dict[str, Any]:
-    """A short JSON-able description (for `calibrate` output and the dashboard)."""
-    return {
-        "sensor": profile.sensor,
-        "created": profile.created,
-        "firmware": profile.firmware,
-        "steps_done": profile.steps_done,
-        "missing_steps": profile.missing,
-    }

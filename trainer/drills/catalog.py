@@ -9,7 +9,7 @@ them into the sets a session runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -137,11 +137,6 @@ class DrillSpec:
     def is_repetition(self) -> bool:
         """Rep-counting drills report ``reps`` and ``rom_deg``."""
         return self.kind in ("reps", "warmup")
-
-    @property
-    def is_hold(self) -> bool:
-        """Timed-hold drills report ``holds_s`` (balance is a hold too)."""
-        return self.kind in ("hold", "balance")
 
     def level_label(self, level: int | None) -> str:
         if level is None or not self.progression:
@@ -445,8 +440,3 @@ def _default_catalog() -> Catalog:
 def get_drill(drill_id: str) -> DrillSpec:
     """The shipped drill with this id (CatalogError for an unknown id)."""
     return _default_catalog().get(drill_id)
-
-
-def drill_ids_needing(placement: str) -> Sequence[str]:
-    """Ids of the drills that want the sensor at ``placement``."""
-    return [d.id for d in _default_catalog().drills.values() if d.placement == placement]

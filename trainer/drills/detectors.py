@@ -153,11 +153,6 @@ class Rep:
     def duration_s(self) -> float | None:
         return None if self.t_end_s is None else self.t_end_s - self.t_start_s
 
-    def to_event(self) -> dict[str, Any]:
-        return {"t_s": round(self.t_peak_s, 4), "type": "rep", "index": self.index,
-                "t_start_s": round(self.t_start_s, 4),
-                "amplitude_deg": round(self.amplitude_deg, 2)}
-
 
 class RepCounter:
     """Counts reps in one direction of an angle (``direction`` +1 / -1; 0 locks on the first rep).

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from trainer.drills.catalog import DrillSpec
-from trainer.drills.detectors import Rep
+from trainer.drills.detectors import Rep, rep_summary
 
 LATERAL_SIGN = {"left": 1.0, "right": -1.0}
 
@@ -92,16 +92,15 @@ def build_result(spec: DrillSpec, side: str, params: Mapping[str, Any], level: i
     set_rows: list[dict[str, Any]] = []
     if spec.is_repetition:
         reps: list[Rep] = [r for s in sets for r in s.get("reps", [])]
-        amps = np.array([r.amplitude_deg for r in reps], dtype=np.float64)
-        durs = np.array([r.duration_s for r in reps if r.duration_s is not None], np.float64)
-        out["reps"] = len(reps)
+        summary = rep_summary(reps)
+        out["reps"] = summary["reps"]
         out["reps_target"] = int(sum(p.target_reps or 0 for p in planned))
         out["reps_per_set"] = [len(s.get("reps", [])) for s in sets]
-        out["rom_deg"] = _r(float(np.mean(amps)) if amps.size else 0.0, 2)
-        out["rom_max_deg"] = _r(float(np.max(amps)) if amps.size else 0.0, 2)
-        out["tempo_s"] = _r(float(np.mean(durs)) if durs.size else None, 2)
-        out["rep_times_s"] = [round(r.t_peak_s, 3) for r in reps]
-        out["rep_amplitudes_deg"] = [round(r.amplitude_deg, 2) for r in reps]
+        out["rom_deg"] = _r(summary["rom_deg"], 2)
+        out["rom_max_deg"] = _r(summary["rom_max_deg"], 2)
+        out["tempo_s"] = _r(summary["tempo_s"], 2)
+        out["rep_times_s"] = summary["rep_times_s"]
+        out["rep_amplitudes_deg"] = summary["rep_amplitudes_deg"]
         if spec.id == "calf-raise" and place == "foot":
             lever = float(spec.detection.get("lever_m", 0.15))
             out["height_cm"] = _r(100.0 * lever * math.sin(math.radians(out["rom_deg"] or 0.0)), 1)
