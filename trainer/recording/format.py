@@ -84,6 +84,7 @@ STATUS_EVENT_TYPES: Final[dict[str, str]] = {
     "reconnecting": "link_reconnecting",
     "error": "source_error",
     "battery": "battery",
+    "link": "link_stats",  # periodic link-statistics snapshot from BleSource
 }
 
 
