@@ -26,7 +26,8 @@ from trainer.core.events import (
     acc_features,
     summarize,
 )
-from trainer.core.orientation import OnlineOrientation, offline_orientation
+from trainer.core.orientation import DEG2RAD, OnlineOrientation, offline_orientation
+from trainer.core.quat import multiply
 from trainer.core.sway import MIN_SAMPLES, sway_metrics
 from trainer.core.tilt import TiltEstimator, strapping_text
 
@@ -172,6 +173,37 @@ def _make_blocks(t: FloatArray, acc: FloatArray, gyr: FloatArray, d: int) -> _Bl
     )
 
 
+def _hold_propagate(
+    table: FloatArray, counts: NDArray[np.int64], gyr_dps: FloatArray, dt_s: float,
+    carry_rad: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Per-sample quaternions: each sample's held block quaternion (``table`` rows repeated by
+    ``counts``; row 0 is the block before this batch) turned on by the gyro rotation since that
+    block ended (``carry_rad`` was accumulated before this batch). Returns (quats, new carry).
+
+    A block's last sample is its end: no turn; the samples after it add their rate × dt. This
+    removes the hold lag of the processing blocks from the quaternions at the cost of ≤ d − 1
+    samples of plain gyro integration (no bias correction: negligible over milliseconds).
+    """
+    n = gyr_dps.shape[0]
+    inc = np.nan_to_num(np.asarray(gyr_dps, dtype=np.float64) * (DEG2RAD * dt_s))
+    cs = np.cumsum(inc, axis=0)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    base = np.empty((counts.shape[0], 3))
+    base[0] = -carry_rad
+    if counts.shape[0] > 1:
+        base[1:] = cs[starts[1:]]
+    rot = cs - np.repeat(base, counts, axis=0)
+    angle = np.sqrt(np.einsum("ij,ij->i", rot, rot))
+    half = 0.5 * angle
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(angle > 1e-12, np.sin(half) / angle, 0.5)
+    dq = np.column_stack((np.cos(half), rot * scale[:, None]))
+    q = multiply(np.repeat(table, counts, axis=0), dq)
+    new_carry = rot[-1].copy() if n else carry_rad
+    return q, new_carry
+
+
 def block_size(sample_rate_hz: float, processing_rate_hz: float | None) -> int:
     """Samples per processing block: the largest d with sample_rate / d ≥ processing_rate."""
     if processing_rate_hz is None or processing_rate_hz <= 0:
@@ -213,6 +245,7 @@ class Pipeline:
         )
         self._last_q = np.full(4, np.nan)
         self._last_tilt = np.full(2, np.nan)
+        self._carry_rad = np.zeros(3)  # gyro rotation since the last completed block
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -260,7 +293,10 @@ class Pipeline:
             g0 = self.n_samples
             nb = len(blocks)
             counts = _counts(n, nb, d, (g0 // d + 1) * d - 1 - g0)
-            q_s = np.repeat(np.concatenate((self._last_q[None, :], quat)), counts, axis=0)
+            q_s, self._carry_rad = _hold_propagate(
+                np.concatenate((self._last_q[None, :], quat)), counts, gyr,
+                1.0 / self.config.sample_rate_hz, self._carry_rad,
+            )
             ap_s = np.repeat(np.concatenate((self._last_tilt[:1], ap)), counts)
             ml_s = np.repeat(np.concatenate((self._last_tilt[1:], ml)), counts)
         if len(blocks):
@@ -347,15 +383,22 @@ class AnalysisResult:
     block_tilt_ap_deg: FloatArray
     block_tilt_ml_deg: FloatArray
     block_counts: NDArray[np.int64]  # samples per [no block yet, block 0, block 1, …]
+    sensor_gyr_dps: FloatArray  # calibrated, sensor frame (for the per-sample quaternions)
 
     @cached_property
     def quat_wxyz(self) -> FloatArray:
-        """Per-sample sensor → Earth quaternions (NaN before the first block completes)."""
+        """Per-sample sensor → Earth quaternions (NaN before the first block completes): live
+        (online) the held block turned on by the gyro, as ``Pipeline.process`` gives them;
+        offline each sample's own block."""
         if self.block_counts.shape[0] == 0:
             return self.block_quat_wxyz
         table = np.concatenate((np.full((1, 4), np.nan), self.block_quat_wxyz))
-        out: FloatArray = np.repeat(table, self.block_counts, axis=0)
-        return out
+        if self.offline:
+            out: FloatArray = np.repeat(table, self.block_counts, axis=0)
+            return out
+        q, _ = _hold_propagate(table, self.block_counts, self.sensor_gyr_dps,
+                               1.0 / self.sample_rate_hz, np.zeros(3))
+        return q
 
     @property
     def valid(self) -> BoolArray:
@@ -438,4 +481,5 @@ def analyze(batch: SampleBatch, config: PipelineConfig, offline: bool = False) -
         block_tilt_ap_deg=ap,
         block_tilt_ml_deg=ml,
         block_counts=counts,
+        sensor_gyr_dps=gyr,
     )
