@@ -243,9 +243,14 @@ class LiveAnalysis:
         if drill is None or drill.phase == ds.READY or self.failed:
             return None
         if drill.phase not in (ds.PAIN, ds.DONE):
-            self.emit(drill.stop(t_s))
+            stopped = drill.stop(t_s)
+            self._write([], stopped)
+            if drill.sets:  # else the pain question would not be asked: do not show it
+                self._show(stopped)
         self.progress.done()
-        rating = ask_pain() if ask_pain is not None and drill.phase == ds.PAIN else None
+        # no set begun (stopped in the first countdown): nothing to rate
+        ask = ask_pain if drill.phase == ds.PAIN and drill.sets else None
+        rating = ask() if ask is not None else None
         if rating is not None:
             self.emit(drill.rate_pain(rating, t_s))
         elif drill.phase == ds.PAIN:  # skipped: the drill ends without a rating
@@ -399,7 +404,7 @@ def run(args: argparse.Namespace) -> int:
             _restore(old)
     if reason == "interrupted":
         print("stopped; the data so far is kept", file=sys.stderr)
-    if result is not None and drill is not None:
+    if result is not None and drill is not None and drill.sets:
         if source.info.simulated:
             if not args.quiet:
                 print("simulated sensor: your progression is not changed", file=sys.stderr)
@@ -505,8 +510,6 @@ def _store_result(drill: Any, result: dict[str, Any], session_id: str) -> None:
     """Real sensor only: the progression store learns the result (next level, strong pain)."""
     from trainer.drills.store import DrillStore
 
-    if not drill.sets:  # stopped before the first set: nothing to judge
-        return
     try:
         decision = DrillStore().record_result(drill.spec, drill.side, dict(drill.params),
                                               result, session_id=session_id or None)
