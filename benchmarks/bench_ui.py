@@ -117,6 +117,8 @@ def main() -> int:
     ap.add_argument("--record", action="store_true",
                     help="run a guided drill and record it (always on with --minutes)")
     ap.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    ap.add_argument("--tracemalloc", action="store_true",
+                    help="print the Python allocations that grew between start and end")
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY")
                           else os.environ.get("QT_QPA_PLATFORM", ""))
@@ -175,7 +177,14 @@ def main() -> int:
     win.scroll.tilt.paint_hook = painted
     marks: dict[str, float] = {}
 
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start(8)
+
     def begin() -> None:
+        if args.tracemalloc:
+            marks["snap0"] = tracemalloc.take_snapshot()  # type: ignore[assignment]
         state["measuring"] = True
         marks["wall0"] = time.perf_counter()
         marks["cpu0"] = time.thread_time()
@@ -203,6 +212,13 @@ def main() -> int:
               f"{row['fps']:.1f} fps, GUI thread {row['gui_cpu_pct']:.0f} %", flush=True)
 
     def end() -> None:
+        if args.tracemalloc:
+            snap1 = tracemalloc.take_snapshot()
+            print("largest Python allocation growth:")
+            for stat in snap1.compare_to(marks["snap0"], "traceback")[:8]:  # type: ignore[arg-type]
+                print(f"  {stat.size_diff / 1024:+.0f} KiB in {stat.count_diff:+d} blocks")
+                for line in stat.traceback.format()[-6:]:
+                    print("     ", line)
         marks["wall1"] = time.perf_counter()
         marks["cpu1"] = time.thread_time()
         marks["rss1"] = rss_mb()

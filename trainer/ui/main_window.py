@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
 
     status_received = Signal(object)  # SourceStatus, low rate
     scan_finished = Signal(object)  # list[(address, label)] or an error string
+    connect_finished = Signal(object)  # (address, Source) or an error string
 
     def __init__(self, *, window_s: float = 10.0, trace_s: float = 5.0, audio: bool = True,
                  settings: QSettings | None = None) -> None:
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self._stream_losses = 0
         self._nominal_hz = 0.0
         self.countdown_s = 3.0
+        self._connecting = False
+        self._closing = False
+        self._device_loss_pct: float | None = None
         self._calibration: Any = None
         self._source_placement = "shank"
         self._jumped_to: float | None = None
@@ -103,6 +107,7 @@ class MainWindow(QMainWindow):
         self.timer.start()
         self.status_received.connect(self._on_status)
         self.scan_finished.connect(self._on_scan_finished)
+        self.connect_finished.connect(self._on_connected)
         if self.audio is not None and not self.audio.available:
             self.feedback_panel.set_audio_unavailable(self.audio.reason)
         elif self.audio is None:
@@ -237,6 +242,7 @@ class MainWindow(QMainWindow):
         self.live = LiveSession(source, factory, window_s=self.window_s, sample_rate_hz=rate,
                                 trace_s=self.trace_s)
         self.live.target_radius_deg = self.feedback.target_radius_deg
+        self._device_loss_pct = None
         self._stream_losses = 0
         try:
             self.live.start()
@@ -282,11 +288,34 @@ class MainWindow(QMainWindow):
         self.message(f"streaming the simulated sensor ({drill}, {side} {placement})")
 
     def connect_device(self, address: str) -> None:
-        try:
-            src = device_source(address)
-        except SourceError as exc:
-            self.message(str(exc))
+        """Connect in a worker thread (the BLE source has its own thread and loop; the first
+        connection can take seconds), then stream. The window stays responsive meanwhile."""
+        if self._connecting:
+            return
+        self._connecting = True
+        self.device_panel.set_state("connecting", address)
+        self.message(f"connecting to {address}…")
+
+        def work() -> None:
+            try:
+                result: object = (address, device_source(address))
+            except SourceError as exc:
+                result = str(exc)
+            except Exception as exc:  # never let a worker thread die silently
+                result = f"cannot connect to {address}: {exc}"
+            self.connect_finished.emit(result)
+
+        threading.Thread(target=work, name="ble-connect", daemon=True).start()
+
+    def _on_connected(self, result: object) -> None:
+        self._connecting = False
+        if isinstance(result, str):
+            self.message(result)
             self.device_panel.set_state("error")
+            return
+        address, src = result  # type: ignore[misc]
+        if self._closing:
+            src.stop()
             return
         side = self.drill_panel.side.currentText()
         placement = self._placement()
@@ -294,13 +323,16 @@ class MainWindow(QMainWindow):
         try:
             from calibration import store
 
-            choice = store.profile_for_sensor(address, side=side, placement=placement)
+            choice = store.profile_for_sensor(address, name=src.info.name, side=side,
+                                              placement=placement,
+                                              firmware=src.info.firmware)
             calibration, note = choice.profile, choice.summary()
         except Exception as exc:  # a bad profile file must not stop a sensor from connecting
             note = f"calibration not loaded: {exc}"
-        self.set_source(src, "device", label=f"Sensor {address}", calibration=calibration,
-                        side=side, placement=placement)
-        self.message(f"connecting to {address}… {note}".strip())
+        self.set_source(src, "device", label=f"Sensor {src.info.name} ({address}) · "
+                        f"{src.info.profile} · {src.info.sample_rate_hz:g} Hz",
+                        calibration=calibration, side=side, placement=placement)
+        self.message(f"connected to {address}. {note}".strip())
 
     def _placement(self) -> str:
         """Where the selected drill wants the sensor (shank or foot)."""
@@ -709,8 +741,10 @@ class MainWindow(QMainWindow):
             self._dirty = False
         if live is not None and now - self._last_link >= LINK_EVERY_S:
             self._last_link = now
+            loss = (self._device_loss_pct if self._device_loss_pct is not None
+                    else live.link.loss_pct)
             self.device_panel.set_link(live.link.rate_hz(time.perf_counter()), self._nominal_hz,
-                                       live.link.loss_pct)
+                                       loss)
             if self.source_kind == "replay":
                 src = live.source
                 self.replay_panel.set_position(float(src.position_s),  # type: ignore[attr-defined]
@@ -804,8 +838,16 @@ class MainWindow(QMainWindow):
             pct = st.data.get("percent", st.data.get("battery_pct"))
             dp.set_battery(None if pct is None else float(pct))
         elif kind == "rssi":
-            val = st.data.get("rssi", st.data.get("dbm"))
+            val = st.data.get("rssi_dbm", st.data.get("rssi"))
             dp.set_rssi(None if val is None else float(val))
+        elif kind == "link":  # the BLE source's own link statistics
+            d = st.data
+            if d.get("rssi_dbm") is not None:
+                dp.set_rssi(float(d["rssi_dbm"]))
+            if d.get("battery_pct") is not None:
+                dp.set_battery(float(d["battery_pct"]))
+            if d.get("loss_pct") is not None:
+                self._device_loss_pct = float(d["loss_pct"])
         elif kind in ("connecting", "connected", "streaming", "reconnecting", "lost", "error"):
             state = kind
             if kind == "streaming" and self.source_kind == "simulated":
@@ -878,6 +920,7 @@ class MainWindow(QMainWindow):
             self.message(f"calibration wizard failed: {exc}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
         self.timer.stop()
         self._stop_live()
         if self.audio is not None:

@@ -13,12 +13,14 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from trainer.feedback import ZONE_COLOURS, Zone
 from trainer.ui import theme
 from trainer.ui.ellipse import Ellipse
 from trainer.ui.live import AP, GX, GY, GZ, ML, T
+
+DOT_PX = 34
 
 
 class FastPlotWidget(pg.PlotWidget):
@@ -158,7 +160,13 @@ class SwayPlot(FastPlotWidget):
         self.losses = pg.ScatterPlotItem(size=14, symbol="x", pen=theme.pen(theme.LOSS_COLOUR, 2),
                                          brush=None)
         self.addItem(self.losses)
-        self.dot = pg.ScatterPlotItem(size=34, pen=pg.mkPen("#ffffff", width=2))
+        # the live dot: a plain ellipse item moved with setPos (pixel-sized, ignores the view's
+        # scale) — much cheaper per frame than re-creating a one-point ScatterPlotItem
+        self.dot = QGraphicsEllipseItem(-DOT_PX / 2, -DOT_PX / 2, DOT_PX, DOT_PX)
+        self.dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.dot.setPen(pg.mkPen("#ffffff", width=2))
+        self.dot.setZValue(10)
+        self.dot.setVisible(False)
         self.addItem(self.dot)
         self.zone: Zone = Zone.INSIDE
         self.ml_screen_sign = -1.0  # left leg
@@ -185,19 +193,31 @@ class SwayPlot(FastPlotWidget):
 
     def update_dot(self, ap: float | None, ml: float | None, zone: Zone, show_colour: bool) -> None:
         if ap is None or ml is None or not (np.isfinite(ap) and np.isfinite(ml)):
-            self.dot.setData([], [])
+            if self.dot.isVisible():
+                self.dot.setVisible(False)
             return
         self.zone = zone
         # keep the dot on screen (at the edge) when the tilt exceeds the range
         r = self.range_deg * 0.97
         x, y = float(np.clip(self.ml_screen_sign * ml, -r, r)), float(np.clip(ap, -r, r))
         brush = self._brushes[zone] if show_colour else self._neutral
-        self.dot_brush = brush
-        self.dot.setData([x], [y], brush=brush)
+        if brush is not self.dot_brush:
+            self.dot_brush = brush
+            self.dot.setBrush(brush)
+        self.dot.setPos(x, y)
+        if not self.dot.isVisible():
+            self.dot.setVisible(True)
+
+    def dot_position(self) -> tuple[float, float] | None:
+        """Where the dot is drawn (plot coordinates), None when hidden."""
+        if not self.dot.isVisible():
+            return None
+        p = self.dot.pos()
+        return (p.x(), p.y())
 
     def dot_rgb(self) -> tuple[int, int, int] | None:
         """Colour of the live dot (None when hidden)."""
-        if self.dot_brush is None or not len(self.dot.data):
+        if self.dot_brush is None or not self.dot.isVisible():
             return None
         c = self.dot_brush.color()
         return (c.red(), c.green(), c.blue())

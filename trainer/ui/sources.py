@@ -29,13 +29,17 @@ def simulated_source(rate_hz: float = 100.0, *, seed: int = 1, side: str = "left
     return SimulatedSource(cfg)
 
 
-def device_source(address: str) -> Source:
+def device_source(address: str, timeout_s: float = 30.0) -> Source:
+    """A connected, streaming BLE source. BLOCKS until the first connection (up to
+    ``timeout_s``): call it from a worker thread, never the GUI thread."""
     try:
-        from firmware_bridge.ble import BleSource  # type: ignore[attr-defined]
+        from firmware_bridge.ble.source import BleConnectError, connect_source
     except ImportError as exc:
         raise SourceError(f"Bluetooth support is not available: {exc}") from None
     try:
-        return BleSource(address)  # type: ignore[no-any-return]
+        return connect_source(address, timeout_s=timeout_s)
+    except BleConnectError as exc:
+        raise SourceError(str(exc)) from None
     except Exception as exc:
         raise SourceError(f"cannot use sensor {address}: {exc}") from None
 

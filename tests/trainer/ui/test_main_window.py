@@ -48,8 +48,8 @@ def test_dot_colour_follows_the_target_zone(qtbot: Any, window: Any) -> None:
     src.offset_deg = (0.0, 5.0)
     wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.OUTSIDE])
     # the dot is drawn where the user leans: +ML (left) is screen-left
-    xs, ys = window.sway.dot.getData()
-    assert xs[0] < -4 and abs(ys[0]) < 1
+    x, y = window.sway.dot_position()
+    assert x < -4 and abs(y) < 1
     # switching the colour off keeps the dot but neutral
     window.feedback_panel.visual.setChecked(False)
     wait_until(qtbot, lambda: brush_rgb(window) == (150, 150, 150))
@@ -150,10 +150,28 @@ def test_a_failing_sensor_never_freezes_and_the_recording_keeps_its_data(
 
 def test_bad_device_and_scan_without_bluetooth_are_messages(qtbot: Any, window: Any) -> None:
     window.connect_device("not-an-address")
-    wait_until(qtbot, lambda: window.statusBar().currentMessage() != "")
+    assert "connecting" in window.device_panel.state.text()  # did not block
+    wait_until(qtbot, lambda: window.device_panel.state.text().startswith("error"), 20)
+    assert "not a Bluetooth address" in window.statusBar().currentMessage()
     window.device_panel.scan_button.click()
     wait_until(qtbot, lambda: window.device_panel.scan_button.isEnabled(), 20)
     assert window.statusBar().currentMessage()
+
+
+def test_connect_streams_the_device_with_its_link_statistics(
+        qtbot: Any, window: Any, monkeypatch: Any) -> None:
+    import trainer.ui.main_window as mw
+
+    src = ScriptedSource()
+    monkeypatch.setattr(mw, "device_source", lambda address: src)
+    window.connect_device("C4:7C:8D:6A:01:23")
+    wait_until(qtbot, lambda: window.source_kind == "device" and window.live is not None)
+    assert "C4:7C:8D:6A:01:23" in window.source_label.text()
+    src.pending.append(SourceStatus("link", "", None, {"rssi_dbm": -58, "battery_pct": 77,
+                                                        "loss_pct": 2.5}))
+    wait_until(qtbot, lambda: window.device_panel.rssi.text() == "-58 dBm")
+    assert window.device_panel.battery.text() == "77 %"
+    wait_until(qtbot, lambda: window.device_panel.loss.text() == "2.5 %")
 
 
 def test_audio_unavailable_is_said_and_disabled(qtbot: Any) -> None:
