@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import DRILL_IDS, fail
+from trainer.cli.common import fail
+from trainer.drills.ids import DRILL_IDS
 
 
 def register(sub: Any) -> None:
@@ -29,28 +29,14 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from trainer import paths
     from trainer.drills.cues import summary_line
-    from trainer.drills.history import (
-        HistoryIndex,
-        default_index_file,
-        fill_results,
-        history_json,
-        metric_of,
-        scan,
-    )
+    from trainer.drills.history import history_json, load_history, metric_of
     from trainer.drills.store import DrillStore
 
     root = args.dir if args.dir is not None else paths.sessions_dir()
     if args.dir is not None and not root.is_dir():
         fail(f"no such directory: {root}")
-    entries, skipped = scan(root) if root.is_dir() else ([], 0)
-    if args.drill:
-        entries = [e for e in entries if e.drill_id == args.drill]
-    if args.side:
-        entries = [e for e in entries if e.side == args.side]
-    index = HistoryIndex(default_index_file())
-    problems = fill_results(entries, index, analyze=args.analyze)
-    with contextlib.suppress(OSError):  # the cache is a convenience
-        index.save()
+    entries, skipped, problems = load_history(root, analyze=args.analyze, drill_id=args.drill,
+                                              side=args.side)
     levels = DrillStore().all_progress()
     doc = history_json(root, entries, skipped, levels)
     for p in problems:

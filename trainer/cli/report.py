@@ -78,23 +78,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace, age: int | None, sex: str | None) -> int:
-    import contextlib
-
     from trainer import paths
-    from trainer.drills.history import HistoryIndex, default_index_file, fill_results, progress
-    from trainer.drills.history import scan as scan_sessions
+    from trainer.drills.history import load_history, progress
     from trainer.drills.report import progress_report
     from trainer.drills.store import DrillStore
 
     root = args.dir if args.dir is not None else paths.sessions_dir()
     if args.dir is not None and not root.is_dir():
         fail(f"no such directory: {root}")
-    entries, _skipped = scan_sessions(root) if root.is_dir() else ([], 0)
-    index = HistoryIndex(default_index_file())
-    for problem in fill_results(entries, index, analyze=args.analyze):
+    entries, _skipped, problems = load_history(root, analyze=args.analyze)
+    for problem in problems:
         print(f"balance-trainer report: warning: {problem}", file=sys.stderr)
-    with contextlib.suppress(OSError):
-        index.save()
     prog = progress(entries, DrillStore().all_progress())
     _write(progress_report(entries, prog, age=age, sex=sex, sessions_dir=str(root)),
            args.out or "progress-report.html")

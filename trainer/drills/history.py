@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.drills.catalog import CatalogError, load_catalog
+from trainer.drills.sessionload import drill_params
 
 INDEX_VERSION = 1
 
@@ -113,12 +114,9 @@ def read_entry(path: Path) -> SessionEntry | None:
         return None
     if not isinstance(meta, dict):
         return None
-    drill = meta.get("drill") if isinstance(meta.get("drill"), dict) else {}
+    drill: dict[str, Any] = meta["drill"] if isinstance(meta.get("drill"), dict) else {}
     drill_id = str(drill.get("id") or "unknown")
-    params = {k: v for k, v in drill.items() if k != "id"}
-    if isinstance(drill.get("parameters"), dict):
-        params.update(drill["parameters"])
-        params.pop("parameters", None)
+    device: dict[str, Any] = meta["device"] if isinstance(meta.get("device"), dict) else {}
     try:
         n = int(meta.get("n_samples") or 0)
         rate = float(meta.get("sample_rate_hz") or 0)
@@ -130,9 +128,8 @@ def read_entry(path: Path) -> SessionEntry | None:
         start_time=_parse_time(meta.get("start_time")), drill_id=drill_id,
         side=str(meta.get("side") or "left"), placement=str(meta.get("placement") or ""),
         duration_s=duration, status=str(meta.get("status") or "unknown"),
-        simulated=bool(meta.get("simulated") or (meta.get("device") or {}).get("simulated")
-                       if isinstance(meta.get("device"), dict) else meta.get("simulated")),
-        params=params)
+        simulated=bool(meta.get("simulated") or device.get("simulated")),
+        params=drill_params(meta))
     events = read_events(path)
     for ev in reversed(events):
         if ev.get("type") == "drill_end" and isinstance(ev.get("result"), dict):
@@ -276,6 +273,20 @@ def fill_results(entries: Iterable[SessionEntry], index: HistoryIndex | None,
         if index is not None:
             index.put(e.path, res)
     return problems
+
+
+def load_history(root: Path, *, analyze: bool = False, drill_id: str | None = None,
+                 side: str | None = None) -> tuple[list[SessionEntry], int, list[str]]:
+    """Sessions under ``root`` (only ``drill_id`` / ``side`` when given) with their results
+    (:func:`fill_results`, through the index cache, which is saved when it changed), the number
+    of unreadable directories, and one-line problems."""
+    entries, skipped = scan(root)
+    entries = [e for e in entries if drill_id in (None, e.drill_id) and side in (None, e.side)]
+    index = HistoryIndex(default_index_file())
+    problems = fill_results(entries, index, analyze=analyze)
+    with contextlib.suppress(OSError):  # the cache is a convenience
+        index.save()
+    return entries, skipped, problems
 
 
 # --------------------------------------------------------------------- progress

@@ -8,6 +8,7 @@ profile, placement and side). ``analyze_session(path)`` returns the session's dr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,13 +40,18 @@ class LoadedSession:
         return str(self.meta.get("placement") or "shank")
 
     def drill_params(self) -> dict[str, Any]:
-        """The drill parameters of session.json (``drill`` minus its id, nested or flat)."""
-        drill = dict(self.meta.get("drill") or {})
-        drill.pop("id", None)
-        nested = drill.pop("parameters", None)
-        if isinstance(nested, dict):
-            drill.update(nested)
-        return drill
+        return drill_params(self.meta)
+
+
+def drill_params(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The drill parameters of a session.json (``drill`` minus its id; ``parameters`` nested in
+    it or flat)."""
+    drill = meta.get("drill")
+    params = {k: v for k, v in drill.items() if k != "id"} if isinstance(drill, dict) else {}
+    nested = params.pop("parameters", None)
+    if isinstance(nested, dict):
+        params.update(nested)
+    return params
 
 
 def load_session(path: str | Path) -> LoadedSession:
