@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from trainer.drills.catalog import DrillSpec, get_drill
+from trainer.drills.catalog import PARAM_KEYS, DrillSpec, get_drill
 from trainer.drills.detectors import (
     BalanceLossDetector,
     DrillAngles,
@@ -119,7 +119,7 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     age = raw.pop("age", None)
     sex = raw.pop("sex", None)
     level = raw.pop("level", None)
-    drill_params = {k: v for k, v in raw.items() if k in _param_keys()}
+    drill_params = {k: v for k, v in raw.items() if k in PARAM_KEYS}
     try:
         run_params = spec.params(level if isinstance(level, int) else None, drill_params)
     except ValueError:
@@ -153,12 +153,6 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
                                       float(age) if isinstance(age, int | float) else None,
                                       eyes, surface, sex if sex in ("female", "male") else None)
     return out
-
-
-def _param_keys() -> frozenset[str]:
-    from trainer.drills.catalog import PARAM_KEYS
-
-    return PARAM_KEYS
 
 
 def _set_windows(events: Sequence[Mapping[str, Any]]) -> list[tuple[int, float, float]]:
@@ -220,10 +214,14 @@ def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray
 
 
 def _angles(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
-            spec: DrillSpec, side: str, placement: str | None) -> tuple[FloatArray, FloatArray]:
-    """(ap, ml) joint angles as the live session computes them (bias removed offline)."""
-    bias = estimate_gyro_bias(t, gyr, fs)
-    return DrillAngles(fs, placement or spec.placement, side, bias_dps=bias).update(t, ap, ml, gyr)
+            spec: DrillSpec, side: str, placement: str | None,
+            bias_dps: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+    """(ap, ml) joint angles as the live session computes them (bias removed offline; estimated
+    here unless given)."""
+    if bias_dps is None:
+        bias_dps = estimate_gyro_bias(t, gyr, fs)
+    return DrillAngles(fs, placement or spec.placement, side,
+                       bias_dps=bias_dps).update(t, ap, ml, gyr)
 
 
 def _rep_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
@@ -284,8 +282,8 @@ def _hold_from_window(k: int, t: FloatArray, angle: FloatArray, gyr: FloatArray,
 def _isometric_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
                     spec: DrillSpec, side: str, placement: str | None,
                     windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
-    g_ap, g_ml = _angles(t, ap, ml, gyr, fs, spec, side, placement)
     bias = estimate_gyro_bias(t, gyr, fs)
+    g_ap, g_ml = _angles(t, ap, ml, gyr, fs, spec, side, placement, bias)
     axis, sign = signal_for(spec, side)
     angle = (g_ml if axis == "ml" else g_ap) * sign
     if windows:
