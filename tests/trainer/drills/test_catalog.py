@@ -23,6 +23,13 @@ def test_catalog_has_exactly_the_contract_drills() -> None:
     assert tuple(DRILLS) == CLI_DRILL_IDS
 
 
+def test_simulator_and_import_default_placement_is_the_catalogs() -> None:
+    from firmware_bridge.simulator import DEFAULT_PLACEMENT
+
+    assert {d: DEFAULT_PLACEMENT[d] for d in CLI_DRILL_IDS} == {
+        d: get_drill(d).placement for d in CLI_DRILL_IDS}
+
+
 @pytest.mark.parametrize("drill_id", CLI_DRILL_IDS)
 def test_every_drill_states_placement_description_and_a_plan(drill_id: str) -> None:
     d = get_drill(drill_id)
