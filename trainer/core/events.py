@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from trainer.core.quat import row_norm2
+
 FloatArray = NDArray[np.float64]
 
 
@@ -56,7 +58,7 @@ _COLS = ("t", "ap", "ml", "bap", "bml", "dev", "amax", "xap", "xml")
 
 def acc_features(acc_g: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Per-sample (| |a| − 1 g |, |a|) — what the detector needs from the accelerometer."""
-    norm = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    norm = np.sqrt(row_norm2(acc_g))
     return np.abs(norm - 1.0), norm
 
 

@@ -57,6 +57,26 @@ def to_matrix(q: ArrayLike) -> FloatArray:
     return out
 
 
+def row_norm2(v: FloatArray) -> FloatArray:
+    """Squared norm of each row of an n×3 array (column arithmetic: no BLAS threads)."""
+    x, y, z = v[:, 0], v[:, 1], v[:, 2]
+    out: FloatArray = x * x + y * y + z * z
+    return out
+
+
+def rotate_rows(m: FloatArray, v: FloatArray) -> FloatArray:
+    """``v @ m.T`` for n×3 rows and a 3×3 matrix, by columns.
+
+    Multithreaded BLAS is slower than this for tall n×3 products, and its spinning threads cost
+    CPU that a shared machine (and the live GUI thread) needs.
+    """
+    x, y, z = v[:, 0], v[:, 1], v[:, 2]
+    out = np.empty((v.shape[0], 3))
+    for k in range(3):
+        out[:, k] = m[k, 0] * x + m[k, 1] * y + m[k, 2] * z
+    return out
+
+
 def up_in_body(q: ArrayLike) -> FloatArray:
     """The reference frame's +z (up) expressed in the body frame: the third row of R(q), n×3."""
     qq = np.asarray(q, dtype=np.float64)

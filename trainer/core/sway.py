@@ -61,14 +61,13 @@ def f_quantile_2(p: float, dof2: int) -> float:
 
 
 @lru_cache(maxsize=32)
-def _hann(n: int) -> tuple[NDArray[np.float64], NDArray[np.complex128], NDArray[np.float64]]:
-    """Periodic Hann window (scipy ``get_window('hann', n)``), its rfft, an averaging vector."""
+def _hann(n: int) -> tuple[NDArray[np.float64], NDArray[np.complex128], float]:
+    """Periodic Hann window (scipy ``get_window('hann', n)``), its rfft and Σw²; cached."""
     w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
     w_fft = np.fft.rfft(w)
-    ones = np.full(n, 1.0 / n)
-    for arr in (w, w_fft, ones):
+    for arr in (w, w_fft):
         arr.setflags(write=False)
-    return w, w_fft, ones
+    return w, w_fft, float(np.sum(w * w))
 
 
 def welch_psd(
@@ -84,10 +83,10 @@ def welch_psd(
     n = x.shape[-1]
     nper = n // 2
     step = nper - nper // 2
-    win, win_fft, avg = _hann(nper)
+    win, win_fft, win_ss = _hann(nper)
     seg = sliding_window_view(x, nper, axis=-1)[..., ::step, :]  # (..., nseg, nper), a view
-    spec = np.fft.rfft(seg * win, axis=-1) - (seg @ avg)[..., None] * win_fft
-    p = (spec.real**2 + spec.imag**2).mean(axis=-2) / (fs * float(win @ win))
+    spec = np.fft.rfft(seg * win, axis=-1) - seg.mean(axis=-1)[..., None] * win_fft
+    p = (spec.real**2 + spec.imag**2).mean(axis=-2) / (fs * win_ss)
     if nper % 2:
         p[..., 1:] *= 2.0
     else:
@@ -129,13 +128,16 @@ def sway_metrics(ap: ArrayLike, ml: ArrayLike, fs: float) -> dict[str, float]:
     duration_s = n / fs
 
     sq = xy * xy
-    ms_ap, ms_ml = sq.mean(axis=1)
+    ms_ap, ms_ml = sq[0].mean(), sq[1].mean()
     dist = np.sqrt(sq[0] + sq[1])
     d = np.diff(xy, axis=1)
     path = float(np.sqrt(d[0] * d[0] + d[1] * d[1]).sum())
 
-    cov = (xy @ xy.T) / (n - 1)
-    det = max(float(cov[0, 0] * cov[1, 1] - cov[0, 1] * cov[1, 0]), 0.0)
+    # covariance from sums (not xy @ xy.T: no BLAS threads for a 2×N product)
+    s_aa = float(sq[0].sum())
+    s_mm = float(sq[1].sum())
+    s_am = float(np.sum(a * m))
+    det = max((s_aa * s_mm - s_am * s_am) / ((n - 1) * (n - 1)), 0.0)
     k = f_quantile_2(PREDICTION_LEVEL, n - 2) * 2.0 * (n - 1) * (n + 1) / (n * (n - 2))
     ellipse = math.pi * k * math.sqrt(det)
     area_rate = float(np.abs(a[1:] * m[:-1] - a[:-1] * m[1:]).sum()) / (2.0 * duration_s)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from trainer.core.quat import to_matrix, up_in_body
+from trainer.core.quat import rotate_rows, row_norm2, to_matrix, up_in_body
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -118,8 +118,8 @@ def tilt_from_up(up_seg: FloatArray, lateral_sign: float) -> tuple[FloatArray, F
 
 def quiet_mask(acc_g: FloatArray, gyr_dps: FloatArray) -> BoolArray:
     """Samples where the segment is still enough to read the vertical from gravity."""
-    gyr2 = np.einsum("ij,ij->i", gyr_dps, gyr_dps)
-    acc_n = np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))
+    gyr2 = row_norm2(gyr_dps)
+    acc_n = np.sqrt(row_norm2(acc_g))
     out: BoolArray = (gyr2 < QUIET_GYR_DPS**2) & (np.abs(acc_n - 1.0) < QUIET_ACC_G)
     return out
 
@@ -198,7 +198,7 @@ class TiltEstimator:
         ap = np.full(n, np.nan)
         ml = np.full(n, np.nan)
         if self._matrix is not None and start < n:
-            up_seg = up[start:] @ self._matrix.T
+            up_seg = rotate_rows(self._matrix, up[start:])
             ap[start:], ml[start:] = tilt_from_up(up_seg, self.lateral_sign)
         return ap, ml
 
@@ -236,8 +236,7 @@ class TiltEstimator:
         """Rotate sensor-frame vectors (n×3) into the segment frame (needs the matrix)."""
         if self._matrix is None:
             raise RuntimeError("segment frame not known yet")
-        out: FloatArray = v_sensor @ self._matrix.T
-        return out
+        return rotate_rows(self._matrix, v_sensor)
 
 
 def _run_lengths(mask: BoolArray, carry: int) -> NDArray[np.int64]:
