@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import NoReturn
 
 from trainer.drills.ids import DRILL_IDS
@@ -48,3 +50,31 @@ def fail(message: str) -> NoReturn:
 
 def warn(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def resolve_drill_options(args: argparse.Namespace) -> tuple[str, str, str, Path]:
+    """Drill, side, placement and session folder from ``--drill/--side/--placement/--out``.
+
+    Defaults: single-leg balance, left leg, the placement the drill's catalog entry asks for, a
+    new folder in the sessions folder.
+    """
+    from trainer.drills.catalog import get_drill
+
+    drill = args.drill or "single-leg-balance"
+    side = args.side or "left"
+    placement = args.placement or get_drill(drill).placement
+    out = Path(args.out) if args.out else new_session_dir(drill, side)
+    return drill, side, placement, out
+
+
+def new_session_dir(drill: str, side: str) -> Path:
+    """A fresh ``<UTC time>-<drill>-<side>`` folder path in the sessions folder (not created)."""
+    from trainer.paths import ensure_private_dir, sessions_dir
+
+    root = ensure_private_dir(sessions_dir())
+    stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{drill}-{side}"
+    out, k = root / stem, 1
+    while out.exists():
+        k += 1
+        out = root / f"{stem}-{k}"
+    return out

@@ -7,10 +7,14 @@ place at the end; on any error nothing is left behind.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import CliError, add_drill_options, positive_float
+from trainer.cli.common import (
+    CliError,
+    add_drill_options,
+    positive_float,
+    resolve_drill_options,
+)
 
 FORMATS = ("generic", "metabase", "movella")
 
@@ -40,19 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from trainer.recording import SessionError
     from trainer.recording.convert import import_csv
 
-    drill = args.drill or "single-leg-balance"
-    side = args.side or "left"
-    placement = args.placement
-    if placement is None:
-        from firmware_bridge.simulator.config import DEFAULT_PLACEMENT
-
-        placement = DEFAULT_PLACEMENT.get(drill, "shank")
-    if args.out:
-        out = Path(args.out)
-    else:
-        from trainer.cli.record import default_out_dir
-
-        out = default_out_dir(drill, side)
+    drill, side, placement, out = resolve_drill_options(args)
     try:
         session = import_csv(args.files, args.source_format, out, drill_id=drill, side=side,
                              placement=placement, rate_hz=args.rate)

@@ -29,11 +29,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TextIO
 
-from trainer.cli.common import CliError, add_drill_options, positive_float
+from trainer.cli.common import (
+    CliError,
+    add_drill_options,
+    positive_float,
+    resolve_drill_options,
+)
 from trainer.cli.sources import add_source_options
 
 POLL_S = 0.05
@@ -65,18 +68,6 @@ def register(sub: Any) -> None:
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
     p.set_defaults(func=run)
-
-
-def default_out_dir(drill: str, side: str) -> Path:
-    from trainer.paths import ensure_private_dir, sessions_dir
-
-    root = ensure_private_dir(sessions_dir())
-    stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{drill}-{side}"
-    out, k = root / stem, 1
-    while out.exists():
-        k += 1
-        out = root / f"{stem}-{k}"
-    return out
 
 
 class Progress:
@@ -324,14 +315,7 @@ def run(args: argparse.Namespace) -> int:
     from trainer.recording import SessionError, SessionWriter
     from trainer.recording.convert import check_new_dir
 
-    drill_id = args.drill or "single-leg-balance"
-    side = args.side or "left"
-    placement = args.placement
-    if placement is None:
-        from firmware_bridge.simulator.config import DEFAULT_PLACEMENT
-
-        placement = DEFAULT_PLACEMENT.get(drill_id, "shank")
-    out = Path(args.out) if args.out else default_out_dir(drill_id, side)
+    drill_id, side, placement, out = resolve_drill_options(args)
     try:
         check_new_dir(out)
     except SessionError as exc:
