@@ -171,6 +171,25 @@ def _make_blocks(t: FloatArray, acc: FloatArray, gyr: FloatArray, d: int) -> _Bl
     return _Blocks(t[d - 1 :: d], acc_sum, gyr_sum, dev_max, norm_max)
 
 
+#: Longest gap (lost samples) over which the gyro rate is integrated: beyond it the rotation
+#: during the gap is unknown and the accelerometer has to pull the orientation back.
+MAX_GAP_S = 0.1
+
+
+def _gap_weighted(gyr: FloatArray, t: FloatArray, t_prev: float, fs: float) -> FloatArray:
+    """Gyro rates scaled by each sample's real interval (Δt·fs, 0…``MAX_GAP_S``·fs): the filters
+    assume one nominal period per sample, so lost samples would otherwise lose their rotation."""
+    if t.shape[0] == 0:
+        return gyr
+    dt = np.diff(t, prepend=t_prev if np.isfinite(t_prev) else t[0] - 1.0 / fs)
+    w = np.clip(dt * fs, 0.0, max(1.0, MAX_GAP_S * fs))
+    irregular = np.abs(w - 1.0) >= 0.05  # timestamp jitter below 5 % is left alone
+    if not irregular.any():
+        return gyr
+    out: FloatArray = gyr * np.where(irregular, w, 1.0)[:, None]
+    return out
+
+
 def _hold_propagate(
     table: FloatArray, counts: NDArray[np.int64], gyr_dps: FloatArray, dt_s: float,
     carry_rad: FloatArray,
@@ -244,6 +263,7 @@ class Pipeline:
         self._last_q = np.full(4, np.nan)
         self._last_tilt = np.full(2, np.nan)
         self._carry_rad = np.zeros(3)  # gyro rotation since the last completed block
+        self._t_prev = math.nan  # time of the last sample seen
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -273,6 +293,10 @@ class Pipeline:
         t = batch.t_s
         n = t.shape[0]
         d = self.block
+        gyr_in = gyr
+        gyr = _gap_weighted(gyr, t, self._t_prev, self.config.sample_rate_hz)
+        if n:
+            self._t_prev = float(t[-1])
         if d == 1:
             blocks = _make_blocks(t, acc, gyr, 1)
         else:
@@ -303,7 +327,7 @@ class Pipeline:
             self._last_q = quat[-1]
             self._last_tilt = np.array([ap[-1], ml[-1]])
         self.n_samples += n
-        in_target, acc_out, gyr_out = self._sample_outputs(ap_s, ml_s, acc, gyr)
+        in_target, acc_out, gyr_out = self._sample_outputs(ap_s, ml_s, acc, gyr_in)
         return ProcessedBatch(t, q_s, ap_s, ml_s, gyr_out, acc_out, in_target, events)
 
     def _block_outputs(
@@ -423,8 +447,9 @@ def analyze(batch: SampleBatch, config: PipelineConfig, offline: bool = False) -
     second anywhere, so no sample lacks a tilt. Sway metrics are computed on the tilt at the
     processing rate (``AnalysisResult.tilt_rate_hz``)."""
     pipe = Pipeline(config)
-    acc, gyr = pipe._calibrate(batch)
+    acc, gyr_in = pipe._calibrate(batch)
     t = batch.t_s
+    gyr = _gap_weighted(gyr_in, t, math.nan, config.sample_rate_hz)
     d = pipe.block
     n = len(batch)
     full = (n // d) * d
@@ -452,7 +477,7 @@ def analyze(batch: SampleBatch, config: PipelineConfig, offline: bool = False) -
         counts = _counts(n, len(blocks), d, 0 if offline else d - 1)
         ap_s = np.repeat(np.concatenate(([np.nan], ap)), counts)
         ml_s = np.repeat(np.concatenate(([np.nan], ml)), counts)
-    in_target, acc_out, gyr_out = pipe._sample_outputs(ap_s, ml_s, acc, gyr)
+    in_target, acc_out, gyr_out = pipe._sample_outputs(ap_s, ml_s, acc, gyr_in)
     fs = config.sample_rate_hz
     blk_ok = np.isfinite(ap) & np.isfinite(ml)
     sway: dict[str, float] | None = None
