@@ -225,8 +225,8 @@ def _clean(obj: Any) -> Any:
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
-        obj = obj.item()
+    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy scalars and arrays
+        return _clean(obj.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
