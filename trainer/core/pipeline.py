@@ -182,6 +182,8 @@ def _gap_weighted(gyr: FloatArray, t: FloatArray, t_prev: float, fs: float) -> F
     if t.shape[0] == 0:
         return gyr
     dt = np.diff(t, prepend=t_prev if np.isfinite(t_prev) else t[0] - 1.0 / fs)
+    if float(dt.min()) * fs > 0.95 and float(dt.max()) * fs < 1.05:  # usual case: regular
+        return gyr
     w = np.clip(dt * fs, 0.0, max(1.0, MAX_GAP_S * fs))
     irregular = np.abs(w - 1.0) >= 0.05  # timestamp jitter below 5 % is left alone
     if not irregular.any():
@@ -349,14 +351,20 @@ class Pipeline:
         self, ap: FloatArray, ml: FloatArray, acc: FloatArray, gyr: FloatArray
     ) -> tuple[BoolArray, FloatArray, FloatArray]:
         """Target zone per sample; acc/gyr into the segment frame when the mounting is known."""
+        acc, gyr = self._to_segment(acc, gyr)
+        return self._in_target(ap, ml), acc, gyr
+
+    def _in_target(self, ap: FloatArray, ml: FloatArray) -> BoolArray:
         cx, cy = self.config.target_center_deg
         r = self.config.target_radius_deg
         with np.errstate(invalid="ignore"):
-            in_target: BoolArray = (ap - cx) ** 2 + (ml - cy) ** 2 <= r * r  # NaN: False
+            out: BoolArray = (ap - cx) ** 2 + (ml - cy) ** 2 <= r * r  # NaN: False
+        return out
+
+    def _to_segment(self, acc: FloatArray, gyr: FloatArray) -> tuple[FloatArray, FloatArray]:
         if self.tilt.calibrated and self.tilt.matrix is not None:
-            gyr = self.tilt.to_segment(gyr)
-            acc = self.tilt.to_segment(acc)
-        return in_target, acc, gyr
+            return self.tilt.to_segment(acc), self.tilt.to_segment(gyr)
+        return acc, gyr
 
     def live_metrics(self) -> dict[str, float] | None:
         """``sway_metrics`` over the last ``metrics_window_s`` of valid tilt (at the processing
@@ -470,20 +478,23 @@ def analyze(batch: SampleBatch, config: PipelineConfig, offline: bool = False) -
     else:
         quat = pipe.orientation.update(blocks.acc_g, blocks.gyr_dps)
     ap, ml, events = pipe._block_outputs(blocks, quat)
+    # per-block booleans, then everything expanded to samples by run lengths (cheap repeats)
+    blk_ok = np.isfinite(ap) & np.isfinite(ml)
+    blk_in = pipe._in_target(ap, ml)
     if d == 1:
-        ap_s, ml_s = ap, ml
+        ap_s, ml_s, valid, in_target = ap, ml, blk_ok, blk_in
         counts = np.empty(0, dtype=np.int64)
     else:
         counts = _counts(n, len(blocks), d, 0 if offline else d - 1)
         ap_s = np.repeat(np.concatenate(([np.nan], ap)), counts)
         ml_s = np.repeat(np.concatenate(([np.nan], ml)), counts)
-    in_target, acc_out, gyr_out = pipe._sample_outputs(ap_s, ml_s, acc, gyr_in)
+        valid = np.repeat(np.concatenate(([False], blk_ok)), counts)
+        in_target = np.repeat(np.concatenate(([False], blk_in)), counts)
+    acc_out, gyr_out = pipe._to_segment(acc, gyr_in)
     fs = config.sample_rate_hz
-    blk_ok = np.isfinite(ap) & np.isfinite(ml)
     sway: dict[str, float] | None = None
     if int(blk_ok.sum()) >= max(MIN_SAMPLES, round(pipe.rate_hz)):
         sway = sway_metrics(ap[blk_ok], ml[blk_ok], pipe.rate_hz)
-    valid = np.isfinite(ap_s) & np.isfinite(ml_s)
     t0 = float(t[0]) if n else 0.0
     return AnalysisResult(
         t_s=t,
