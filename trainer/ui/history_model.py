@@ -28,6 +28,10 @@ class SessionSummary:
     time_in_target_pct: float | None
     status: str
     simulated: bool
+    # the drill's own progress metric (trainer.drills.history.metric_of): e.g. best_stance_s
+    progress_name: str | None = None
+    progress_unit: str | None = None
+    progress_value: float | None = None
 
     @property
     def start_epoch_s(self) -> float:
@@ -111,8 +115,12 @@ def summarise(path: Path) -> SessionSummary | None:
     )
 
 
-def scan_sessions(root: Path) -> list[SessionSummary]:
-    """Every readable session under ``root``, oldest first (unreadable ones are skipped)."""
+def scan_sessions(root: Path, drill_results: bool = False) -> list[SessionSummary]:
+    """Every readable session under ``root``, oldest first (unreadable ones are skipped).
+
+    ``drill_results``: add each drill's progress metric from ``trainer.drills.history`` (its
+    index cache; sessions without a result are analysed offline once — call from a worker
+    thread)."""
     if not root.is_dir():
         return []
     out = []
@@ -122,6 +130,28 @@ def scan_sessions(root: Path) -> list[SessionSummary]:
             if s is not None:
                 out.append(s)
     out.sort(key=lambda s: s.start)
+    if drill_results and out:
+        out = _with_drill_results(root, out)
+    return out
+
+
+def _with_drill_results(root: Path, sessions: list[SessionSummary]) -> list[SessionSummary]:
+    from dataclasses import replace
+
+    try:
+        from trainer.drills.history import load_history, metric_of
+
+        entries, _, _ = load_history(root, analyze=True)
+    except Exception:  # the drills' results are extra: the sway history stands on its own
+        return sessions
+    by_path = {str(Path(e.path).resolve()): e for e in entries}
+    out = []
+    for s in sessions:
+        e = by_path.get(str(Path(s.path).resolve()))
+        if e is not None:
+            name, unit, value = metric_of(e.result, s.drill_id)
+            s = replace(s, progress_name=name, progress_unit=unit, progress_value=value)
+        out.append(s)
     return out
 
 

@@ -30,7 +30,7 @@ from trainer.ui.history_model import SessionSummary, filter_sessions, scan_sessi
 
 SIDE_COLOURS = {"injured": "#eb4034", "other": "#4fc3f7"}
 COLUMNS = ("Date", "Drill", "Side", "Duration (s)", "Sway area (°²)", "First loss (s)",
-           "Losses", "In target (%)")
+           "Losses", "In target (%)", "Drill progress")
 
 
 class HistoryPanel(QWidget):
@@ -71,14 +71,20 @@ class HistoryPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.area_plot = self._date_plot("Sway area (95 % ellipse, °²) — lower is steadier")
         self.loss_plot = self._date_plot("Time to first balance loss (s) — higher is better")
+        self.progress_plot = self._date_plot("Drill progress (the drill's own metric)")
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.area_plot)
         plots.addWidget(self.loss_plot)
+        plots.addWidget(self.progress_plot)
+        for w in (self.loss_plot, self.progress_plot):  # one time axis for the three
+            w.getPlotItem().setXLink(self.area_plot.getPlotItem())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(plots)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([700, 800])
+        self.table.verticalHeader().setVisible(False)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(split, 1)
@@ -121,7 +127,7 @@ class HistoryPanel(QWidget):
 
         def work() -> None:
             try:
-                result: object = scan_sessions(root)
+                result: object = scan_sessions(root, drill_results=True)
             except Exception as exc:
                 result = f"cannot read sessions: {exc}"
             if not self._closed:
@@ -160,7 +166,7 @@ class HistoryPanel(QWidget):
 
         for i, s in enumerate(reversed(rows)):  # newest first
             values = [
-                cell(s.start.astimezone().strftime("%Y-%m-%d %H:%M"), ""),
+                cell(s.start.astimezone().strftime("%Y-%m-%d"), ""),
                 cell(s.drill_id, ""),
                 cell(s.side + (" (injured)" if s.side == self.injured.currentText() else ""), ""),
                 cell(s.duration_s, "{:.0f}"),
@@ -168,11 +174,19 @@ class HistoryPanel(QWidget):
                 cell(s.time_to_first_loss_s),
                 cell(s.losses, "{}"),
                 cell(s.time_in_target_pct, "{:.0f}"),
+                cell(None if s.progress_value is None else
+                     f"{s.progress_name} {s.progress_value:g} {s.progress_unit}", ""),
             ]
             for j, item in enumerate(values):
                 self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
         self._plot(self.area_plot, rows, "ellipse_area")
         self._plot(self.loss_plot, rows, "time_to_first_loss_s")
+        self._plot(self.progress_plot, rows, "progress_value")
+        names = {f"{s.progress_name} ({s.progress_unit})" for s in rows if s.progress_name}
+        self.progress_plot.setTitle(
+            "Drill progress: " + (", ".join(sorted(names)) if names else "–"),
+            color=theme.MUTED, size="11pt")
 
     def _plot(self, plot: pg.PlotWidget, rows: list[SessionSummary], key: str) -> None:
         plot.clear()

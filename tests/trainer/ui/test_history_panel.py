@@ -30,6 +30,10 @@ def test_history_lists_sessions_and_plots_progress_per_side(qtbot: Any, tmp_path
     assert panel.table.item(0, 0).text().startswith("2026-01-15")  # newest first
     assert panel.series("ellipse_area", "left") == [9.0, 6.0, 4.0]  # oldest first
     assert panel.series("time_to_first_loss_s", "right") == [20.0]
+    # the drill's own progress metric comes from trainer.drills.history (analysed offline)
+    assert {s.progress_name for s in panel.sessions} == {"best_stance_s"}
+    assert all(s.progress_value is not None for s in panel.sessions)
+    assert panel.table.item(0, 8).text().startswith("best_stance_s")
     panel.injured.setCurrentText("left")
     assert "(injured)" in panel.table.item(0, 2).text()
     items = panel.area_plot.getPlotItem().listDataItems()
