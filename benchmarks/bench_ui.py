@@ -174,7 +174,7 @@ def main() -> int:
             minute_lat.append(lat)
             state["pending"] = None
 
-    win.scroll.tilt.paint_hook = painted
+    win.time_plots.tilt.paint_hook = painted
     marks: dict[str, float] = {}
 
     if args.tracemalloc:

@@ -83,8 +83,9 @@ def summarise(path: Path) -> SessionSummary | None:
     start = _parse_time(meta.get("start_time"))
     if start is None:
         return None
-    summary = meta.get("summary") if isinstance(meta.get("summary"), dict) else {}
-    drill = meta.get("drill") if isinstance(meta.get("drill"), dict) else {}
+    raw_summary, raw_drill = meta.get("summary"), meta.get("drill")
+    summary: dict[str, Any] = raw_summary if isinstance(raw_summary, dict) else {}
+    drill: dict[str, Any] = raw_drill if isinstance(raw_drill, dict) else {}
     events = _events(path)
     losses_t = [float(e["t_s"]) for e in events
                 if e.get("type") == "balance_loss" and _num(e.get("t_s")) is not None]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.cue = CueBanner()
         self.rec = RecordingIndicator()
         self.sway = SwayPlot(self.feedback.range_deg, self.feedback.target_radius_deg)
-        self.scroll = ScrollingPlots(self.window_s, self.feedback.range_deg)
+        self.time_plots = ScrollingPlots(self.window_s, self.feedback.range_deg)
         self.replay_panel = ReplayPanel()
         self.history = HistoryPanel()
         self.source_label = QLabel("no source")
@@ -149,8 +149,8 @@ class MainWindow(QMainWindow):
         top.addWidget(self.rec)
 
         plots_right = QSplitter(Qt.Orientation.Vertical)
-        plots_right.addWidget(self.scroll.tilt)
-        plots_right.addWidget(self.scroll.gyr)
+        plots_right.addWidget(self.time_plots.tilt)
+        plots_right.addWidget(self.time_plots.gyr)
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.sway)
         plots.addWidget(plots_right)
@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
             self.message(result)
             self.device_panel.set_state("error")
             return
-        address, src = result  # type: ignore[misc]
+        address, src = cast(tuple[str, Source], result)
         if self._closing:
             src.stop()
             return
@@ -650,12 +650,12 @@ class MainWindow(QMainWindow):
         self.rec.set_recording(True, 0.0, str(path))
         self.status_rec.setText(f"recording to {path}")
 
-    def _safe_event(self, kind: str, t_s: float | None = None, **fields: Any) -> None:
+    def _safe_event(self, event_type: str, /, t_s: float | None = None, **fields: Any) -> None:
         if self.live is None or self.live.recorder is None:
             return
         try:
             t = self.live.latest_t_s if t_s is None else t_s
-            self.live.recorder.event(t, kind, **fields)
+            self.live.recorder.event(t, event_type, **fields)
         except Exception as exc:
             self.message(f"recording stopped (data so far kept): {exc}")
             self.live.close_recorder()
@@ -680,10 +680,10 @@ class MainWindow(QMainWindow):
             if self.drill is not None:
                 self.drill.target_radius_deg = fb.target_radius_deg
             self.sway.set_target(fb.target_radius_deg)
-            self.scroll.set_target(fb.target_radius_deg)
+            self.time_plots.set_target(fb.target_radius_deg)
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
-            self.scroll.set_tilt_range(fb.range_deg)
+            self.time_plots.set_tilt_range(fb.range_deg)
         if self.drill is None or self.drill.phase != ACTIVE:
             self.schedule = FadingSchedule(fb.mode, 1.0)
         if self.audio is not None:
@@ -757,7 +757,7 @@ class MainWindow(QMainWindow):
         if live is None:
             return
         rows = live.ring.view()
-        self.scroll.update(rows, live.losses_t_s)
+        self.time_plots.update(rows, live.losses_t_s)
         if rows.shape[0] == 0:
             self.sway.update_dot(None, None, Zone.INSIDE, False)
             return

@@ -28,14 +28,14 @@ def test_simulator_streams_into_plots_and_big_numbers(qtbot: Any, window: Any) -
     window.start_simulator(200.0)
     wait_until(qtbot, lambda: window.live.ring.count > 300)
     wait_until(qtbot, lambda: window.metrics.text_of("ellipse_area") != "–")
-    x, _y = window.scroll.ap.getData()
+    x, _y = window.time_plots.ap.getData()
     assert x is not None and len(x) > 300 and x[-1] == 0.0 and x[0] < 0
     assert window.frames > 5
     assert "simulated" in window.device_panel.state.text()
     wait_until(qtbot, lambda: window.device_panel.rate.text().startswith(("1", "2")))
     assert window.device_panel.battery.text() == "100 %"
     # fixed ranges: streaming never autoranges
-    assert window.scroll.tilt.getPlotItem().viewRange()[0] == [-10.0, 0.0]
+    assert window.time_plots.tilt.getPlotItem().viewRange()[0] == [-10.0, 0.0]
 
 
 def test_dot_colour_follows_the_target_zone(qtbot: Any, window: Any) -> None:
@@ -193,4 +193,4 @@ def test_target_and_scale_settings_apply(qtbot: Any, window: Any) -> None:
     assert max(x) == 5.0
     window.feedback_panel.scale.setCurrentIndex(window.feedback_panel.scale.findData(15.0))
     assert window.sway.range_deg == 15.0
-    assert window.scroll.tilt.getPlotItem().viewRange()[1] == [-15.0, 15.0]
+    assert window.time_plots.tilt.getPlotItem().viewRange()[1] == [-15.0, 15.0]
