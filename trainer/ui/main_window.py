@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -212,6 +212,13 @@ class MainWindow(QMainWindow):
         act.setShortcut(QKeySequence.StandardKey.Quit)
         act.triggered.connect(self.close)
         menu.addAction(act)
+        # big-key control for someone standing 2 m away with a keyboard or a presenter remote
+        for key, slot in ((Qt.Key.Key_Space, self.space_pressed),
+                          (Qt.Key.Key_Right, lambda: self.jump_event(+1)),
+                          (Qt.Key.Key_Left, lambda: self.jump_event(-1))):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(slot)
         tools = self.menuBar().addMenu("&Tools")
         self.calibrate_action = QAction("&Calibrate sensor…", self)
         self.calibrate_action.triggered.connect(self.open_calibration)
@@ -868,6 +875,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ misc
     def message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    def space_pressed(self) -> None:
+        """Space: play/pause a replay; otherwise start or stop the drill."""
+        if self.source_kind == "replay":
+            self.replay_panel.play_button.click()
+        elif self.drill_panel.start_button.isEnabled():
+            self.drill_panel.start_button.click()
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.history:

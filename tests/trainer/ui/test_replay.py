@@ -100,3 +100,18 @@ def test_truncated_session_replays_as_recovered(qtbot: Any, window: Any, tmp_pat
         fh.write(b"\x01\x02\x03")  # a partial last record
     assert window.open_replay(str(p))
     assert "recovered" in window.statusBar().currentMessage()
+
+
+def test_space_toggles_play_and_arrows_jump(qtbot: Any, window: Any, session_dir: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    window.open_replay(str(session_dir))
+    src = window.live.source
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert src.paused
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not src.paused
+    window.set_playing(False)
+    window.seek(0.5)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert src.position_s == pytest.approx(1.5, abs=0.05)
