@@ -55,6 +55,20 @@ def map_tilt(
     return freq, pan, gain
 
 
+#: Drill cue beeps (trainer.drills ``beep`` events): kind → (frequency Hz, duration s); eyes-closed
+#: drills are guided by ear.
+BEEPS: dict[str, tuple[float, float]] = {
+    "tick": (660.0, 0.08),
+    "start": (990.0, 0.25),
+    "stop": (520.0, 0.35),
+    "rep": (880.0, 0.06),
+    "warning": (300.0, 0.30),
+    "done": (1320.0, 0.45),
+}
+BEEP_GAIN = 0.3
+BEEP_RAMP_S = 0.01  # raised-cosine attack and release: no clicks
+
+
 class Synth:
     """Phase-continuous sine oscillator with one-pole smoothing of frequency, pan and gain.
 
@@ -71,6 +85,33 @@ class Synth:
         self._phase = 0.0
         self._cur = np.array([440.0, 0.0, 0.0])  # freq, pan, gain
         self._target = self._cur.copy()
+        self._beeps: list[list[float]] = []  # [freq, duration in frames, frames done]
+
+    def beep(self, kind: str) -> None:
+        """Queue a short centred tone (see ``BEEPS``), mixed over the sonification."""
+        freq, dur = BEEPS.get(kind, BEEPS["tick"])
+        with self._lock:
+            if len(self._beeps) < 8:
+                self._beeps.append([freq, round(dur * self.sample_rate_hz), 0])
+
+    def _mix_beeps(self, out: NDArray[np.float32], n_frames: int) -> None:
+        with self._lock:
+            beeps = list(self._beeps)
+        fs = self.sample_rate_hz
+        ramp = max(1, round(BEEP_RAMP_S * fs))
+        for b in beeps:
+            freq, total, done = b[0], int(b[1]), int(b[2])
+            k = np.arange(done, min(total, done + n_frames))
+            if k.size == 0:
+                continue
+            env = np.minimum(1.0, np.minimum(k, total - 1 - k) / ramp)
+            env = 0.5 - 0.5 * np.cos(np.pi * np.clip(env, 0.0, 1.0))
+            tone = (BEEP_GAIN * env * np.sin(2.0 * np.pi * freq * k / fs)).astype(np.float32)
+            out[: k.size, 0] += tone
+            out[: k.size, 1] += tone
+            b[2] = done + k.size
+        with self._lock:
+            self._beeps = [b for b in self._beeps if b[2] < b[1]]
 
     def set_target(self, freq_hz: float, pan: float, gain: float) -> None:
         with self._lock:
@@ -107,4 +148,6 @@ class Synth:
         out[:, 1] = wave * np.sin(angle)
         self._phase = float(phase[-1] % (2.0 * np.pi))
         self._cur = params[-1].copy()
+        if self._beeps:
+            self._mix_beeps(out, n_frames)
         return out

@@ -553,6 +553,10 @@ class MainWindow(QMainWindow):
                 self.cue.show_cue(str(ev.data.get("text", "")), colour)
                 if level == "warning":
                     self._loss_flash_until = time.monotonic() + 2.0
+            elif ev.type == "beep":
+                # drill cues by ear (eyes-closed drills); independent of the feedback fading
+                if self.audio is not None and self.audio.playing and self.feedback.audio:
+                    self.audio.synth.beep(str(ev.data.get("kind", "tick")))
             elif ev.type == "balance_loss" and live is not None:
                 live.add_loss(float(ev.t_s))
                 self.message(f"balance loss at {float(ev.t_s):.1f} s")

@@ -54,3 +54,19 @@ def test_synth_frequency_pan_and_silence() -> None:
     s.render(4000)
     assert np.max(np.abs(s.render(1000))) < 1e-6
     assert s.render(0).shape == (0, 2)
+
+
+def test_beeps_are_short_click_free_tones_over_silence() -> None:
+    from trainer.feedback.sonify import BEEPS
+
+    s = Synth(8000)
+    s.beep("start")
+    out = np.concatenate([s.render(256) for _ in range(20)])
+    freq, dur = BEEPS["start"]
+    n = round(dur * 8000)
+    left = out[:, 0]
+    assert np.max(np.abs(left[:n])) > 0.2 and np.all(left[n:] == 0)
+    assert abs(left[0]) < 1e-3 and abs(left[n - 1]) < 0.02  # ramps in and out
+    crossings = np.count_nonzero(np.diff(np.signbit(left[:n])))
+    assert crossings / 2 / dur == pytest.approx(freq, rel=0.03)
+    np.testing.assert_array_equal(out[:, 0], out[:, 1])  # centred

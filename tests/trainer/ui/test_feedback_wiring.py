@@ -61,3 +61,15 @@ def test_fading_reaches_no_live_feedback(qtbot: Any, window: Any) -> None:
     wait_until(qtbot, lambda: window.drill.progress() > 0.7, 5)
     wait_until(qtbot, lambda: window.sway.dot_rgb() is None)  # last third: hidden
     window.stop_drill()
+
+
+def test_drill_cues_beep_when_sound_is_on(qtbot: Any, window: Any) -> None:
+    window.audio = SilentAudio()
+    window.feedback_panel.audio.setEnabled(True)
+    window.feedback_panel.audio.setChecked(True)
+    use_scripted(window, ScriptedSource(amp_deg=0.2))
+    wait_tilt(qtbot, window)
+    window.start_drill(DrillSettings(duration_s=5, record=False, sets=1))
+    wait_until(qtbot, lambda: window.drill_state() == "active")
+    assert window.audio.synth._beeps  # countdown ticks / the start beep are queued
+    window.stop_drill()
