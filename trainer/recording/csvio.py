@@ -54,6 +54,9 @@ GENERIC_SEQ = "seq"
 
 FloatArray = NDArray[np.float64]
 
+#: Largest float32 (``imu.bin`` stores the samples as float32; larger values would become inf).
+F4_MAX = float(np.finfo(np.float32).max)
+
 
 @dataclass
 class ImportedData:
@@ -100,12 +103,21 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _floats(path: Path, lines: Sequence[int], cells: Sequence[str], name: str, *,
-            finite: bool = True) -> FloatArray:
-    """Convert one column to float64, or fail naming the first bad line."""
+            finite: bool = True, f4: bool = False) -> FloatArray:
+    """Convert one column to float64, or fail naming the first bad line. ``f4``: the values are
+    stored as float32, so a magnitude beyond its range is an error (not a silent inf)."""
     try:
         values = np.array(cells, dtype=np.float64)
     except ValueError:
         values = None
+    if values is not None and f4:
+        with np.errstate(over="ignore"):
+            as_f4 = values.astype(np.float32)
+        big = np.flatnonzero(np.isfinite(values) & np.isinf(as_f4))  # inf/NaN: see below
+        if big.size:
+            i = int(big[0])
+            raise SessionError(f"{path}: line {lines[i]}: column {name}: {cells[i].strip()!r} is "
+                               f"out of range (magnitude above {F4_MAX:.3g})")
     if values is None or (finite and not np.all(np.isfinite(values))):
         for line, text in zip(lines, cells, strict=True):
             try:
@@ -140,7 +152,7 @@ def _check_time(path: Path, lines: Sequence[int], t: FloatArray) -> None:
     if back.size:
         i = int(back[0]) + 1
         raise SessionError(f"{path}: line {lines[i]}: time goes backwards "
-                           f"({t[i - 1]!r} then {t[i]!r})")
+                           f"({float(t[i - 1])!r} then {float(t[i])!r})")
 
 
 def estimate_rate_hz(t_s: FloatArray) -> float | None:
@@ -148,7 +160,8 @@ def estimate_rate_hz(t_s: FloatArray) -> float | None:
     if t_s.size < 2:
         return None
     dt = float(np.median(np.diff(t_s)))
-    return 1.0 / dt if dt > 0 else None
+    # rounded: 1/median(dt) of 0.01 s steps is 99.99999999999991, not the nominal 100
+    return round(1.0 / dt, 6) if dt > 0 else None
 
 
 def _seq(path: Path, lines: Sequence[int], cells: Sequence[str], name: str) -> NDArray[np.uint32]:
@@ -167,6 +180,9 @@ def read_generic(path: str | Path) -> ImportedData:
     rows = _read_rows(path)
     header = [h.strip().lower() for h in rows[0][1]]
     index = {name: i for i, name in enumerate(header)}
+    twice = [c for c in (*GENERIC_REQUIRED, GENERIC_SEQ, *GENERIC_MAG) if header.count(c) > 1]
+    if twice:
+        raise SessionError(f"{path}: column {twice[0]} appears more than once in the header")
     missing = [c for c in GENERIC_REQUIRED if c not in index]
     if missing:
         if _looks_numeric(rows[0][1]):
@@ -184,11 +200,13 @@ def read_generic(path: str | Path) -> ImportedData:
         raise SessionError(f"{path}: no samples (only a header)")
     t = _floats(path, lines, cols["t_s"], "t_s")
     _check_time(path, lines, t)
-    acc = np.column_stack([_floats(path, lines, cols[c], c) for c in GENERIC_REQUIRED[1:4]])
-    gyr = np.column_stack([_floats(path, lines, cols[c], c) for c in GENERIC_REQUIRED[4:7]])
+    acc = np.column_stack([_floats(path, lines, cols[c], c, f4=True)
+                           for c in GENERIC_REQUIRED[1:4]])
+    gyr = np.column_stack([_floats(path, lines, cols[c], c, f4=True)
+                           for c in GENERIC_REQUIRED[4:7]])
     mag = None
     if mag_present:
-        mag = np.column_stack([_floats(path, lines, cols[c], c, finite=False)
+        mag = np.column_stack([_floats(path, lines, cols[c], c, finite=False, f4=True)
                                for c in GENERIC_MAG])
     seq = _seq(path, lines, cols[GENERIC_SEQ], GENERIC_SEQ) if GENERIC_SEQ in cols else None
     ignored = [h for h in header if h not in wanted]
@@ -262,7 +280,8 @@ def _metabase_streams(path: Path) -> list[_Stream]:
     streams = []
     for kind in axes:
         xyz = np.column_stack([
-            _floats(path, lines, cols[f"{kind}_{a}"], f"{a}-axis ({units[kind]})") for a in "xyz"
+            _floats(path, lines, cols[f"{kind}_{a}"], f"{a}-axis ({units[kind]})", f4=True)
+            for a in "xyz"
         ])
         if kind == "mag":
             xyz = xyz * _MAG_SCALE_TO_UT[units[kind]]
@@ -397,12 +416,16 @@ def read_movella(path: str | Path) -> ImportedData:
         raise SessionError(f"{path}: line {lines[i]}: time goes backwards (SampleTimeFine "
                            f"{ticks[i - 1]} then {ticks[i]})")
     t = np.concatenate(([0.0], np.cumsum(step, dtype=np.float64))) / 1e6
-    acc = np.column_stack([_floats(path, lines, cols[c], c) for c in MOVELLA_REQUIRED[1:4]])
-    gyr = np.column_stack([_floats(path, lines, cols[c], c) for c in MOVELLA_REQUIRED[4:7]])
+    acc = np.column_stack([_floats(path, lines, cols[c], c, f4=True)
+                           for c in MOVELLA_REQUIRED[1:4]])
+    gyr = np.column_stack([_floats(path, lines, cols[c], c, f4=True)
+                           for c in MOVELLA_REQUIRED[4:7]])
     seq = _seq(path, lines, cols["PacketCounter"], "PacketCounter") if "PacketCounter" in cols \
         else None
     rate = None
-    m = re.match(r"^\s*([0-9.]+)\s*hz\s*$", preamble.get("OutputRate", ""), re.IGNORECASE)
+    # "60Hz"; anything else (e.g. "1.2.3 Hz") is ignored and the rate comes from the time stamps
+    m = re.match(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*hz\s*$", preamble.get("OutputRate", ""),
+                 re.IGNORECASE)
     if m:
         rate = float(m.group(1)) or None
     start = None

@@ -68,6 +68,10 @@ HEADER = "t_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps\n"
         (HEADER + "0,0,0,1,0,0,inf\n", "non-finite"),
         (HEADER.strip() + ",seq\n0,0,0,1,0,0,0,-1\n", "non-negative integer"),
         (HEADER.strip() + ",mag_x_ut\n0,0,0,1,0,0,0,1\n", "magnetometer needs"),
+        # imu.bin holds float32: a bigger value would be stored as inf
+        (HEADER + "0,0,0,1,0,0,0\n0.01,1e39,0,1,0,0,0\n", "line 3: column acc_x_g: '1e39' is out "
+                                                         "of range"),
+        (HEADER.strip() + ",t_s\n0,0,0,1,0,0,0,5\n", "column t_s appears more than once"),
     ],
 )
 def test_generic_malformed_is_one_line(tmp_path: Path, text: str, match: str) -> None:
@@ -243,3 +247,27 @@ def test_movella_backwards_and_orientation_only(tmp_path: Path) -> None:
     p.write_text("PacketCounter,SampleTimeFine,Euler_X,Euler_Y,Euler_Z\n1,0,0,0,0\n")
     with pytest.raises(SessionError, match="missing columns: Acc_X"):
         read_movella(p)
+
+
+def test_backwards_time_message_shows_plain_numbers(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text(HEADER + "0.06,0,0,1,0,0,0\n0.05,0,0,1,0,0,0\n")
+    with pytest.raises(SessionError) as info:
+        read_generic(p)
+    assert str(info.value).endswith("line 3: time goes backwards (0.06 then 0.05)")
+
+
+def test_estimated_rate_is_the_nominal_rate(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text(HEADER + "".join(f"{k * 0.01!r},0,0,1,0,0,0\n" for k in range(50)))
+    assert 1.0 / np.median(np.diff(np.arange(50) * 0.01)) != 100.0  # the raw estimate is not
+    assert read_generic(p).sample_rate_hz == 100.0
+
+
+@pytest.mark.parametrize("rate", ["1.2.3 Hz", ". Hz", "fast"])
+def test_movella_unreadable_output_rate_falls_back_to_the_time_stamps(tmp_path: Path,
+                                                                      rate: str) -> None:
+    p = tmp_path / "dot.csv"
+    text = movella_text(np.arange(5) * 10000, np.ones((5, 3)), np.ones((5, 3)))
+    p.write_text(text.replace("OutputRate:,60Hz", f"OutputRate:,{rate}"))
+    assert read_movella(p).sample_rate_hz == 100.0
