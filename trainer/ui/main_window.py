@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self._device_loss_pct: float | None = None
         self._calibration: Any = None
         self._source_placement = "shank"
+        self._source_side = "left"
+        self._pipeline_override: Callable[[], PipelineLike] | None = None
         self._jumped_to: float | None = None
         self._last_view = 0.0
 
@@ -238,6 +240,8 @@ class MainWindow(QMainWindow):
         self.session = session
         self._calibration = calibration
         self._source_placement = placement
+        self._source_side = side
+        self._pipeline_override = pipeline
         self.sway.set_side(side)
         # pan toward the side the user leans to (ML is + lateral: left for the left leg)
         self.sonify = replace(self.sonify, ml_sign=self.sway.ml_screen_sign)
@@ -497,6 +501,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.message(f"cannot start the drill: {exc}")
             return
+        self._match_drill_leg(settings.side, str(drill.spec.placement))
         self.drill = drill
         drill.target_radius_deg = self.feedback.target_radius_deg
         self.schedule = FadingSchedule(self.feedback.mode, 1.0)
@@ -511,6 +516,23 @@ class MainWindow(QMainWindow):
         self.drill_panel.set_running(True)
         self._drill_events(drill.start(live.latest_t_s or 0.0))
         self._show_drill_view()
+
+    def _match_drill_leg(self, side: str, placement: str) -> None:
+        """A drill on another leg or placement than the stream was set up for (the sensor was
+        moved): restart the pipeline for it — the tilt convention depends on the leg, and the
+        vertical reference is found again during the countdown."""
+        live = self.live
+        if (live is None or self.source_kind == "replay" or self._pipeline_override is not None
+                or (side, placement) == (self._source_side, self._source_placement)):
+            return
+        live.pipeline_factory = pipeline_factory(
+            self._nominal_hz, placement=placement, side=side, calibration=self._calibration,
+            target_radius_deg=self.feedback.target_radius_deg)
+        live.reset_view()
+        self._source_side, self._source_placement = side, placement
+        self.sway.set_side(side)
+        self.sonify = replace(self.sonify, ml_sign=self.sway.ml_screen_sign)
+        self.message(f"tilt now for the {side} {placement}")
 
     def _drill_feed(self, processed: Any) -> None:
         if self.drill is not None and self.drill.phase not in (PAIN, DONE):

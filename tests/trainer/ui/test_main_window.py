@@ -194,3 +194,16 @@ def test_target_and_scale_settings_apply(qtbot: Any, window: Any) -> None:
     window.feedback_panel.scale.setCurrentIndex(window.feedback_panel.scale.findData(15.0))
     assert window.sway.range_deg == 15.0
     assert window.time_plots.tilt.getPlotItem().viewRange()[1] == [-15.0, 15.0]
+
+
+def test_a_drill_on_the_other_leg_restarts_the_pipeline_for_it(qtbot: Any, window: Any) -> None:
+    window.start_simulator(100.0)  # left shank
+    wait_until(qtbot, lambda: window.live.latest_t_s is not None)
+    assert window.live.pipeline.config.side == "left"
+    window.start_drill(DrillSettings(side="right", duration_s=5, record=False, sets=1))
+    assert window.live.pipeline.config.side == "right"
+    assert window.sway.ml_screen_sign == 1.0 and window.sonify.ml_sign == 1.0
+    window.stop_drill()
+    window.rate_pain(0)
+    window.start_drill(DrillSettings(drill_id="calf-raise", side="right", record=False, sets=1))
+    assert window.live.pipeline.config.placement == "foot"
