@@ -213,6 +213,8 @@ def _read_meta(root: Path) -> dict[str, Any]:
         meta = json.loads(mpath.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SessionError(f"{mpath}: not valid JSON (truncated or garbage?): {exc}") from None
+    except OSError as exc:
+        raise SessionError(f"{mpath}: cannot read: {exc.strerror or exc}") from None
     if not isinstance(meta, dict):
         raise SessionError(f"{mpath}: must hold a JSON object")
     version = meta.get("format_version")
@@ -236,6 +238,13 @@ def _read_meta(root: Path) -> dict[str, Any]:
         raise SessionError(f"{mpath}: drill must be an object with an id")
     if not isinstance(meta["device"], dict):
         raise SessionError(f"{mpath}: device must be an object")
+    # the pipeline turns tilt by side and placement: anything else would be silently misread
+    if meta["side"] not in fmt.SIDES:
+        raise SessionError(f"{mpath}: side must be one of {', '.join(fmt.SIDES)}, "
+                           f"got {meta['side']!r}")
+    if meta["placement"] not in fmt.PLACEMENTS:
+        raise SessionError(f"{mpath}: placement must be one of {', '.join(fmt.PLACEMENTS)}, "
+                           f"got {meta['placement']!r}")
     return meta
 
 
@@ -243,14 +252,18 @@ def _map_records(path: Path, dtype: np.dtype[Any], *, tolerate_tail: bool
                  ) -> tuple[NDArray[Any], int]:
     """Memory-map the complete records of ``path``; returns (records, partial tail bytes)."""
     if not path.is_file():
-        raise SessionError(f"{path}: missing")
+        raise SessionError(f"{path}: missing" + (" (a directory, expected a file)"
+                                                 if path.is_dir() else ""))
     size = path.stat().st_size
     n, tail = divmod(size, dtype.itemsize)
     if tail and not tolerate_tail:
         return np.empty(0, dtype), tail  # the caller reports it
     if n == 0:
         return np.empty(0, dtype), tail
-    return np.memmap(path, dtype=dtype, mode="r", shape=(n,)), tail
+    try:
+        return np.memmap(path, dtype=dtype, mode="r", shape=(n,)), tail
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def _check_time(root: Path, t: NDArray[np.float64], *, full: bool | None) -> None:
@@ -293,7 +306,10 @@ def _read_mag(root: Path, n: int) -> NDArray[Any] | None:
 def _read_events(path: Path, *, tolerate_tail: bool) -> tuple[list[dict[str, Any]], int]:
     if not path.exists():
         return [], 0
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # e.g. a directory of that name
+        raise SessionError(f"{path}: cannot read: {exc.strerror or exc}") from None
     lines: Sequence[bytes] = data.split(b"\n")
     dropped = 0
     if lines and lines[-1] == b"":
@@ -311,5 +327,8 @@ def _read_events(path: Path, *, tolerate_tail: bool) -> tuple[list[dict[str, Any
             raise SessionError(f"{path}: line {i} is not valid JSON") from None
         if not isinstance(obj, dict) or "type" not in obj or "t_s" not in obj:
             raise SessionError(f"{path}: line {i} is not an event object with t_s and type")
+        t = obj["t_s"]  # readers compare and subtract it: a string would be silently skipped
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
+            raise SessionError(f"{path}: line {i}: t_s must be a finite number, got {t!r}")
         events.append(obj)
     return events, dropped

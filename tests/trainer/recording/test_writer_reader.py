@@ -205,6 +205,40 @@ def test_garbage_meta_is_one_line_error(tmp_path: Path, name: str, data: bytes |
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"side": "middle"}, "side must be one of left, right, got 'middle'"),
+        ({"side": 3}, "side must be one of"),
+        ({"placement": "knee"}, "placement must be one of shank, foot, got 'knee'"),
+    ],
+)
+def test_side_and_placement_are_checked(tmp_path: Path, change: dict, match: str) -> None:  # type: ignore[type-arg]
+    meta = write_session(tmp_path / "s", make_batch(100))
+    (tmp_path / "s" / "session.json").write_text(json.dumps({**meta, **change}))
+    with pytest.raises(SessionError, match=match):
+        open_session(tmp_path / "s")
+
+
+@pytest.mark.parametrize("t_s", ['"abc"', "null", "true", "NaN", "Infinity", "[1]"])
+def test_event_time_must_be_a_finite_number(tmp_path: Path, t_s: str) -> None:
+    write_session(tmp_path / "s", make_batch(10))
+    (tmp_path / "s" / "events.jsonl").write_text(
+        '{"t_s": 0.5, "type": "set_start"}\n{"t_s": ' + t_s + ', "type": "set_end"}\n')
+    with pytest.raises(SessionError, match="line 2: t_s must be a finite number"):
+        open_session(tmp_path / "s")
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "session.json", "imu.bin"])
+def test_a_directory_in_place_of_a_file_is_one_line_error(tmp_path: Path, name: str) -> None:
+    write_session(tmp_path / "s", make_batch(10))
+    (tmp_path / "s" / name).unlink()
+    (tmp_path / "s" / name).mkdir()
+    with pytest.raises(SessionError) as info:
+        open_session(tmp_path / "s")
+    assert "\n" not in str(info.value)
+
+
 def test_truncated_imu_of_complete_session(tmp_path: Path) -> None:
     write_session(tmp_path / "s", make_batch(100))
     raw = (tmp_path / "s" / "imu.bin").read_bytes()
