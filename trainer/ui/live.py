@@ -184,16 +184,14 @@ class LiveSession:
             self.stop()
             return res
         res.arrival_s = time.perf_counter()
-        if self.recorder is not None:
-            for st in res.statuses:
-                self._record(lambda st=st: self.recorder.status_event(st), res)  # type: ignore[union-attr]
         n = len(batch)
+        if n and self.recorder is not None:
+            self._record(lambda: self.recorder.append(batch), res)  # type: ignore[union-attr]
+        self._record_statuses(res.statuses, res)
         if n == 0:
             return res
         res.n_new = n
         self.link.update(batch, res.arrival_s)
-        if self.recorder is not None:
-            self._record(lambda: self.recorder.append(batch), res)  # type: ignore[union-attr]
         try:
             out = self.pipeline.process(batch)
         except Exception as exc:
@@ -201,6 +199,17 @@ class LiveSession:
             return res
         self._ingest(out, res)
         return res
+
+    def _record_statuses(self, statuses: list[SourceStatus], res: PumpResult) -> None:
+        """Link statuses into events.jsonl, on the session clock: a status without a time before
+        the first recorded sample has no place on it and is not recorded."""
+        rec = self.recorder
+        if rec is None:
+            return
+        known = getattr(rec, "last_t_s", None) is not None
+        for st in statuses:
+            if st.t_s is not None or known:
+                self._record(lambda st=st: rec.status_event(st), res)
 
     def _record(self, call: Callable[[], object], res: PumpResult) -> None:
         try:

@@ -281,12 +281,13 @@ class MainWindow(QMainWindow):
             self.live = None
         self.device_panel.set_state("disconnected")
 
-    def start_simulator(self, rate_hz: float | None = None) -> None:
-        """Stream the simulated sensor doing the drill selected in the drill panel."""
+    def start_simulator(self, rate_hz: float | None = None, *, drill: str | None = None,
+                        side: str | None = None) -> None:
+        """Stream the simulated sensor doing ``drill`` on ``side`` (default: the drill panel's)."""
         from trainer.ui.sources import simulated_source
 
-        side = self.drill_panel.side.currentText()
-        drill = str(self.drill_panel.drill.currentData())
+        side = side or self.drill_panel.side.currentText()
+        drill = drill or str(self.drill_panel.drill.currentData())
         try:
             src = simulated_source(float(rate_hz or 100.0), side=side, scenario=drill)
         except SourceError as exc:
@@ -496,6 +497,12 @@ class MainWindow(QMainWindow):
             return
         if self.drill_active():
             return
+        sim = getattr(self.live.source, "config", None) if self.source_kind == "simulated" else None
+        if sim is not None and (sim.scenario, sim.side) != (settings.drill_id, settings.side):
+            # the simulated person does the drill that was chosen, on that leg
+            self.start_simulator(self._nominal_hz, drill=settings.drill_id, side=settings.side)
+            if self.live is None:
+                return
         try:
             drill = GuidedDrill(settings, self._nominal_hz, countdown_s=self.countdown_s)
         except Exception as exc:

@@ -84,3 +84,22 @@ def test_the_core_pipeline_on_the_simulator_gives_finite_tilt_after_the_referenc
     assert np.nanmax(np.abs(rows[:, AP])) < 8  # quiet single-leg stance: a few degrees
     m = live.update_metrics()
     assert m and 0 < m["ellipse_area"] < 50 and 0 < m["mean_velocity"] < 10
+
+
+def test_statuses_before_the_first_sample_do_not_break_the_session(tmp_path: Path) -> None:
+    from firmware_bridge.source import SourceStatus
+
+    src = ScriptedSource()
+    live = make_live(src)
+    writer = SessionWriter(tmp_path / "s", sample_rate_hz=100.0, device=src.info)
+    live.attach_recorder(writer)
+    src.pending.append(SourceStatus("gap", "3 samples lost"))  # no time, nothing recorded yet
+    src.per_read = 0
+    live.pump()
+    src.per_read = 5
+    src.pending.append(SourceStatus("lost", "link lost"))
+    live.pump()
+    live.close_recorder()
+    s = open_session(tmp_path / "s")  # every event line has a finite time
+    assert [e["type"] for e in s.events] == ["link_lost"]
+    assert s.events[0]["t_s"] == pytest.approx(0.04)
