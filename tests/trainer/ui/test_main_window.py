@@ -207,3 +207,10 @@ def test_a_drill_on_the_other_leg_restarts_the_pipeline_for_it(qtbot: Any, windo
     window.rate_pain(0)
     window.start_drill(DrillSettings(drill_id="calf-raise", side="right", record=False, sets=1))
     assert window.live.pipeline.config.placement == "foot"
+
+
+def test_tools_menu_opens_the_calibration_wizard(qtbot: Any, window: Any) -> None:
+    window.calibrate_action.trigger()
+    wizard = window._wizard
+    assert wizard.isVisible() and wizard.side == "left" and wizard.address is None
+    wizard.close()
