@@ -29,6 +29,8 @@ from trainer.fsutil import replace_atomically
 from trainer.paths import ensure_private_dir, profiles_dir
 
 DEFAULT_MAX_AGE_DAYS = 90.0
+#: Keys every profile file has (contract; ``CalibrationProfile.to_dict`` writes them all).
+PROFILE_VALUE_KEYS = ("gyro_bias_dps", "acc_offset_g", "acc_matrix", "mounting")
 
 
 def _safe_name(address: str) -> str:
@@ -64,6 +66,13 @@ def read_profile_file(path: str | os.PathLike[str]) -> CalibrationProfile:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProfileError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    # a file always holds every value (neutral ones for steps not done); without them any JSON
+    # with format_version 1 (e.g. a session.json) would load as a silently neutral profile
+    missing = [k for k in PROFILE_VALUE_KEYS if k not in data] if isinstance(data, dict) else []
+    if missing:
+        hint = (" (this is a session's session.json; `balance-trainer calibrate --from SESSION "
+                "--out PROFILE.json` makes a profile)" if "session_id" in data else "")
+        raise ProfileError(f"{p}: not a calibration profile: no {', '.join(missing)}{hint}")
     try:
         return CalibrationProfile.from_dict(data)
     except ProfileError as exc:

@@ -110,3 +110,17 @@ def test_profile_file_helpers(tmp_path: Path) -> None:
         store.save(CalibrationProfile.neutral(None))
     with pytest.raises(ProfileError):
         store.profile_path("::")
+
+
+def test_a_session_json_is_not_a_profile_file(tmp_path: Path) -> None:
+    """Any JSON with format_version 1 used to load as a neutral profile (record --calibration
+    SESSION/session.json recorded uncalibrated without a word)."""
+    session_json = {"format_version": 1, "session_id": "x", "status": "complete",
+                    "calibration": calibrated().to_dict()}
+    (tmp_path / "session.json").write_text(json.dumps(session_json))
+    with pytest.raises(ProfileError, match=r"not a calibration profile: no gyro_bias_dps, "
+                                           r"acc_offset_g, acc_matrix, mounting .*session.json"):
+        store.read_profile_file(tmp_path / "session.json")
+    (tmp_path / "p.json").write_text('{"format_version": 1, "gyro_bias_dps": [0, 0, 0]}')
+    with pytest.raises(ProfileError, match=r"no acc_offset_g, acc_matrix, mounting$"):
+        store.read_profile_file(tmp_path / "p.json")
