@@ -316,10 +316,9 @@ def _from_session(args: argparse.Namespace, con: Console) -> tuple[Any, list[str
     t, acc, gyr = batch.t_s, batch.acc_g, batch.gyr_dps
     if len(batch) < 10:
         raise CliError(f"{args.from_session}: too few samples ({len(batch)}) to calibrate")
+    results = []  # printed once every step worked: a bad recording gives one error line only
     try:
         steps = [args.step] if args.step else detect_steps(t, acc, gyr)
-        con.say(f"session {args.from_session}: {len(batch)} samples, "
-                f"{float(t[-1] - t[0]):.1f} s; steps: {', '.join(steps)}")
         for step in steps:
             if step == "gyro":
                 profile, result = gyro_from_recording(profile, t, acc, gyr)
@@ -328,10 +327,14 @@ def _from_session(args: argparse.Namespace, con: Console) -> tuple[Any, list[str
             else:
                 profile, result = mount_from_recording(profile, t, acc, gyr, side=side,
                                                        placement=placement)
-            con.say(f"{step}:")
-            _print_result(con, step, result)
+            results.append((step, result))
     except CalibrationError as exc:
         raise CliError(f"{args.from_session}: {exc}") from None
+    con.say(f"session {args.from_session}: {len(batch)} samples, "
+            f"{float(t[-1] - t[0]):.1f} s; steps: {', '.join(steps)}")
+    for step, result in results:
+        con.say(f"{step}:")
+        _print_result(con, step, result)
     return profile, steps, address
 
 
@@ -392,21 +395,25 @@ def run(args: argparse.Namespace) -> int:
         con.say("note: the stored mounting predates this accelerometer calibration; "
                 "repeat `--step mount` for best accuracy")
     saved = None
+    if not args.no_save and not address and not args.out:
+        raise CliError("the session has no sensor address to store the profile under; "
+                       "give --out PROFILE.json")
+    # --out first: when it cannot be written the stored profile stays as it was
+    if args.out:
+        try:
+            store.write_profile_file(profile, args.out)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     try:
         if not args.no_save:
             if address:
                 saved = store.save(profile)
-            elif not args.out:
-                raise CliError("the session has no sensor address to store the profile under; "
-                               "give --out PROFILE.json")
             else:
                 con.say("note: no sensor address: profile not stored, only written to --out")
-        if args.out:
-            store.write_profile_file(profile, args.out)
     except ProfileError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
-        raise CliError(f"cannot write the profile: {exc.strerror or exc}") from None
+        raise CliError(f"cannot store the profile: {exc.strerror or exc}") from None
     con.say(f"done: {', '.join(profile.steps_done) or 'no step'} calibrated"
             + (f"; still missing: {', '.join(profile.missing)}" if profile.missing else ""))
     if saved:

@@ -187,3 +187,26 @@ def test_moving_session_is_refused_for_the_gyro(tmp_path: Path,
                  str(tmp_path / "p.json")]) == 2
     err = capsys.readouterr().err
     assert "moved" in err and len(err.strip().splitlines()) == 1
+
+
+def test_moving_session_with_json_is_still_one_line(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """With --json the messages go to stderr: the session summary came before the error."""
+    moving = tmp_path / "moving"
+    write_session(moving, "ankle-inversion", 20.0)
+    assert main(["calibrate", "--from", str(moving), "--step", "gyro", "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "moved" in out.err and len(out.err.strip().splitlines()) == 1
+
+
+def test_unwritable_out_leaves_the_stored_profile_alone(tmp_path: Path, home: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    still = tmp_path / "still"
+    write_session(still, "still", 15.0)
+    bad_out = tmp_path / "no-such-dir" / "p.json"
+    assert main(["calibrate", "--from", str(still), "--step", "gyro", "--out",
+                 str(bad_out)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad_out) in err and len(err.strip().splitlines()) == 1
+    assert not (home / "config" / "profiles").exists() or not any(
+        (home / "config" / "profiles").iterdir())
