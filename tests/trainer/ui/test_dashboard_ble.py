@@ -34,3 +34,16 @@ def test_connect_stream_link_drop_and_reconnect(
     wait_until(qtbot, lambda: "streaming" in window.device_panel.state.text(), 10)
     window.disconnect_source()
     assert window.device_panel.state.text() == "disconnected"
+
+
+def test_scan_lists_the_sensor(qtbot: Any, window: Any, mock_bluez: MockBluez) -> None:  # noqa: F811
+    dev = mock_bluez.add_device(ADDR, SPECS["witmotion"]())
+    window.device_panel.scan_button.click()
+    assert not window.device_panel.scan_button.isEnabled()
+    for _ in range(3):
+        qtbot.wait(500)
+        dev.advertise(-61)
+    wait_until(qtbot, lambda: window.device_panel.scan_button.isEnabled(), 20)
+    combo = window.device_panel.address
+    assert combo.count() == 1 and combo.itemData(0) == ADDR
+    assert "-61 dBm" in combo.itemText(0)
