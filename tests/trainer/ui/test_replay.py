@@ -115,3 +115,21 @@ def test_space_toggles_play_and_arrows_jump(qtbot: Any, window: Any, session_dir
     window.seek(0.5)
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert src.position_s == pytest.approx(1.5, abs=0.05)
+
+
+@pytest.mark.parametrize("name", ["single-leg-balance-eyes-open", "calf-raise-set",
+                                  "isometric-eversion-holds"])
+def test_the_shipped_sample_sessions_replay(qtbot: Any, window: Any, name: str) -> None:
+    from tests.conftest import RECORDINGS
+
+    path = RECORDINGS / name
+    if not path.is_dir():
+        pytest.skip(f"{path} not present")
+    assert window.open_replay(str(path))
+    window.set_playing(False)
+    window.seek(window.session.duration_s / 2)
+    rows = window.live.ring.view()
+    assert rows.shape[0] > 100 and np.isfinite(rows[-50:, AP]).all()
+    assert window.drill_panel.drill.currentData() == window.session.drill_id
+    window.redraw()
+    assert window.metrics.text_of("ellipse_area") != "–"
