@@ -32,7 +32,7 @@ from trainer.drills.detectors import (
     fill_nan,
     true_runs,
 )
-from trainer.drills.norms import compare_stance
+from trainer.drills.norms import best_trial_ended_without_loss, compare_stance
 from trainer.drills.results import build_result, signal_for
 
 TREMOR_BAND_HZ = (7.0, 13.0)
@@ -151,7 +151,8 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
         surface = str(run_params.get("surface", "firm"))
         out["norms"] = compare_stance(out.get("best_stance_s"),
                                       float(age) if isinstance(age, int | float) else None,
-                                      eyes, surface, sex if sex in ("female", "male") else None)
+                                      eyes, surface, sex if sex in ("female", "male") else None,
+                                      ended_without_loss=best_trial_ended_without_loss(out))
     return out
 
 

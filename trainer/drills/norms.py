@@ -23,6 +23,7 @@ Our measurement is the IMU-detected time to the first balance loss in each 3-tri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,12 +85,16 @@ def norm_seconds(age: float, eyes: str = "open", sex: str | None = None) -> floa
 
 
 def compare_stance(best_s: float | None, age: float | None, eyes: str = "open",
-                   surface: str = "firm", sex: str | None = None) -> dict[str, Any]:
+                   surface: str = "firm", sex: str | None = None, *,
+                   ended_without_loss: bool = False) -> dict[str, Any]:
     """Compare a best stance time with the age norm; a dict ready for reports and JSON.
 
+    ``ended_without_loss``: the best trial was ended by the drill's hold time, not by a balance
+    loss, so a time below the norm says nothing (a 30 s hold cannot reach a 42 s norm).
+
     ``status`` is ``no_age`` / ``outside_norm_ages`` / ``not_comparable`` (foam: the study used a
-    firm floor) / ``no_measurement`` or one of ``at_or_above_norm`` / ``below_norm`` /
-    ``well_below_norm`` (under half of the mean).
+    firm floor) / ``no_measurement`` / ``hold_too_short`` (ended without a loss below the norm)
+    or one of ``at_or_above_norm`` / ``below_norm`` / ``well_below_norm`` (under half of the mean).
     """
     out: dict[str, Any] = {"protocol": PROTOCOL, "citation": CITATION, "eyes": eyes,
                            "surface": surface, "best_s": best_s, "norm_s": None,
@@ -115,11 +120,27 @@ def compare_stance(best_s: float | None, age: float | None, eyes: str = "open",
     out["ratio"] = None if ratio is None else round(ratio, 3)
     if ratio is None or ratio >= 1.0:
         out["status"] = "at_or_above_norm"
+    elif ended_without_loss:
+        out["status"] = "hold_too_short"
     elif ratio >= 0.5:
         out["status"] = "below_norm"
     else:
         out["status"] = "well_below_norm"
     return out
+
+
+def best_trial_ended_without_loss(result: Mapping[str, Any]) -> bool:
+    """True when a balance result's best trial (``sets`` rows with ``held_s`` and
+    ``balance_losses``) ended without a balance loss, i.e. at the drill's hold time."""
+    best = result.get("best_stance_s")
+    if not isinstance(best, int | float):
+        return False
+    for row in result.get("sets") or []:
+        held = row.get("held_s") if isinstance(row, Mapping) else None
+        if isinstance(held, int | float) and abs(held - best) < 0.01 \
+                and row.get("balance_losses") == 0:
+            return True
+    return False
 
 
 def describe(cmp: dict[str, Any]) -> str:
@@ -133,6 +154,10 @@ def describe(cmp: dict[str, Any]) -> str:
         return "Age norms were measured on a firm floor; this session was on foam."
     if status == "no_measurement":
         return "No stance time was measured."
+    if status == "hold_too_short":
+        return (f"No balance loss in {cmp['best_s']:.0f} s: to compare with the age norm "
+                f"({cmp['norm_s']:.1f} s for ages {cmp['age_group']}, Springer et al. 2007, trials "
+                f"up to {MAX_TRIAL_S:.0f} s) set the hold to {MAX_TRIAL_S:.0f} s.")
     eyes = "eyes open" if cmp["eyes"] == "open" else "eyes closed"
     return (f"Best stance {cmp['best_s']:.1f} s ({eyes}) vs {cmp['norm_s']:.1f} s, the mean "
             f"best of 3 for ages {cmp['age_group']} (Springer et al. 2007): "

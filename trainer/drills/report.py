@@ -18,7 +18,14 @@ import numpy as np
 from trainer.drills import svgplot
 from trainer.drills.catalog import CatalogError, DrillSpec, load_catalog
 from trainer.drills.cues import summary_line
-from trainer.drills.norms import CITATION, PROTOCOL, compare_stance, describe, norm_seconds
+from trainer.drills.norms import (
+    CITATION,
+    PROTOCOL,
+    best_trial_ended_without_loss,
+    compare_stance,
+    describe,
+    norm_seconds,
+)
 
 CSS = """
 body{font-family:sans-serif;margin:24px;color:#222;max-width:980px}
@@ -121,7 +128,8 @@ def _norms_block(result: Mapping[str, Any], age: float | None, sex: str | None) 
         return ""
     params = result.get("params") or {}
     cmp = compare_stance(result.get("best_stance_s"), age, str(params.get("eyes", "open")),
-                         str(params.get("surface", "firm")), sex)
+                         str(params.get("surface", "firm")), sex,
+                         ended_without_loss=best_trial_ended_without_loss(result))
     return (f'<h2>Age norms</h2><p class="note">{_e(describe(cmp))}</p>'
             f'<p class="muted">Protocol: {_e(PROTOCOL)}<br/>Source: {_e(CITATION)}</p>')
 

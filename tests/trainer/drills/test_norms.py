@@ -6,7 +6,14 @@ import itertools
 
 import pytest
 
-from trainer.drills.norms import SPRINGER_2007, age_group, compare_stance, describe, norm_seconds
+from trainer.drills.norms import (
+    SPRINGER_2007,
+    age_group,
+    best_trial_ended_without_loss,
+    compare_stance,
+    describe,
+    norm_seconds,
+)
 
 
 def test_table_covers_18_to_99_contiguously_and_declines_with_age() -> None:
@@ -37,3 +44,23 @@ def test_comparison_statuses_and_label() -> None:
     assert compare_stance(20.0, 30, surface="foam")["status"] == "not_comparable"
     assert compare_stance(20.0, None)["status"] == "no_age"
     assert "Springer" in describe(compare_stance(30.0, 45))
+
+
+def test_a_hold_ended_without_a_loss_is_not_called_below_the_norm() -> None:
+    """A guided 30 s hold without a balance loss cannot reach a 41.9 s norm: not "below"."""
+    c = compare_stance(30.0, 45, "open", ended_without_loss=True)
+    assert c["status"] == "hold_too_short"
+    text = describe(c)
+    assert "below" not in text and "No balance loss in 30 s" in text and "45 s" in text
+    # reaching the norm is still reaching it; a trial ended by a loss is still compared
+    assert compare_stance(44.8, 25, ended_without_loss=True)["status"] == "at_or_above_norm"
+    assert compare_stance(30.0, 45, "open")["status"] == "below_norm"
+
+
+def test_best_trial_ended_without_loss() -> None:
+    no_loss = {"best_stance_s": 30.0, "sets": [{"held_s": 12.5, "balance_losses": 1},
+                                               {"held_s": 30.0, "balance_losses": 0}]}
+    assert best_trial_ended_without_loss(no_loss)
+    lost = {"best_stance_s": 12.5, "sets": [{"held_s": 12.5, "balance_losses": 2}]}
+    assert not best_trial_ended_without_loss(lost)
+    assert not best_trial_ended_without_loss({"best_stance_s": None, "sets": []})
