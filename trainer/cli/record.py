@@ -244,11 +244,14 @@ class LiveAnalysis:
         rating = ask() if ask is not None else None
         if rating is not None:
             self.emit(drill.rate_pain(rating, t_s))
-        elif drill.phase == ds.PAIN:  # skipped: the drill ends without a rating
+        elif drill.phase == ds.PAIN and drill.sets:  # skipped: the drill ends without a rating
             if ask_pain is None:
                 self.progress.say("(pain rating skipped: not a terminal)")
             self.emit([ds.DrillEvent(t_s, "drill_end", {
                 "drill": drill.spec.id, "result": drill.result(), "pain_skipped": True})])
+        elif drill.phase == ds.PAIN:  # stopped in the first countdown: nothing done, nothing shown
+            self._write([], [ds.DrillEvent(t_s, "drill_end", {"drill": drill.spec.id,
+                                                               "result": drill.result()})])
         return dict(drill.result())
 
 

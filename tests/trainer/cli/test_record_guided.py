@@ -262,3 +262,20 @@ def test_real_sensor_results_go_to_the_progression_store(
     _store_result(drill, drill.result(), "sid-1")
     entry = DrillStore().all_progress()["single-leg-balance|left"]
     assert entry["last_session"] == "sid-1"
+
+
+def test_stopped_in_the_first_countdown_says_nothing_about_pain_or_results(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--duration 1 ends the recording in the 3 s countdown: no set, so no pain line and no
+    result line ("no balance loss") on stderr, and drill_end is not marked pain_skipped."""
+    monkeypatch.setenv("BALANCE_TRAINER_HOME", str(tmp_path / "home"))
+    out = tmp_path / "s"
+    assert main(["record", "--simulate", "--sim-speed", "100", "--duration", "1", "--out",
+                 str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "pain" not in err.lower() and "balance loss" not in err
+    s = open_session(out)
+    assert "set_start" not in [e["type"] for e in s.events]
+    (end,) = s.events_of("drill_end")
+    assert "pain_skipped" not in end and end["result"]["sets_done"] == 0
