@@ -67,7 +67,8 @@ def load_session(path: str | Path) -> LoadedSession:
     except SessionError as exc:
         raise SessionLoadError(str(exc)) from None
     if len(batch) < 2:
-        raise SessionLoadError(f"{root}: the session has no samples")
+        raise SessionLoadError(f"{root}: the session has no samples" if not len(batch) else
+                               f"{root}: too few samples ({len(batch)}) to analyse")
     meta = dict(session.meta)
     try:
         config = PipelineConfig(sample_rate_hz=float(session.sample_rate_hz),
