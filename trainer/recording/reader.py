@@ -6,9 +6,12 @@ was killed (status still ``recording``) opens with status ``recovered``: a parti
 (and a partial last event line) is dropped, every complete record is kept.
 
 Tolerated (a crash can cause them): a partial tail in ``imu.bin``/``mag.bin``, a ``mag.bin``
-shorter than ``imu.bin`` (padded with NaN), a partial last line in ``events.jsonl``. Everything
-else — unreadable/garbage JSON, wrong version, missing fields, a complete session whose file
-size does not match ``n_samples``, non-finite or backwards time — is a :class:`SessionError`.
+shorter than ``imu.bin`` (padded with NaN), a partial last line in ``events.jsonl``; events with
+``"t_s": null`` (older writers put link statuses from before the first sample there) are dropped
+and counted in ``dropped_event_lines``. Everything else — unreadable/garbage JSON, wrong version,
+missing fields, a side or placement other than left/right and shank/foot, an event time that is
+not a finite number, a complete session whose file size does not match ``n_samples``,
+non-finite or backwards time — is a :class:`SessionError`.
 
 Time checks (finite, non-decreasing ``t_s``): on open, the whole column of files up to
 :data:`FULL_CHECK_MAX_SAMPLES` records, an even sample of ~4096 values of bigger ones (reading
@@ -328,6 +331,9 @@ def _read_events(path: Path, *, tolerate_tail: bool) -> tuple[list[dict[str, Any
         if not isinstance(obj, dict) or "type" not in obj or "t_s" not in obj:
             raise SessionError(f"{path}: line {i} is not an event object with t_s and type")
         t = obj["t_s"]  # readers compare and subtract it: a string would be silently skipped
+        if t is None:  # older writers: a link status before the first sample (time unknown)
+            dropped += 1
+            continue
         if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
             raise SessionError(f"{path}: line {i}: t_s must be a finite number, got {t!r}")
         events.append(obj)

@@ -125,6 +125,7 @@ class SessionWriter:
         self.dropped_samples = 0
         self._last_t = -math.inf
         self._first_t: float | None = None
+        self._untimed: list[tuple[str, dict[str, Any]]] = []  # events before the first sample
         self._closed = False
         self._dirty = False
         self._lock = threading.Lock()
@@ -179,18 +180,33 @@ class SessionWriter:
         write_all(self._imu_fd, rec.tobytes())
         if self._first_t is None:
             self._first_t = float(batch.t_s[0])
+            self._write_untimed(self._first_t)
         self._last_t = float(batch.t_s[-1])
         self.n_samples += n
         self._dirty = True
         return n
 
     def event(self, t_s: float | None, event_type: str, **fields: Any) -> None:
-        """Append one line to events.jsonl: ``{"t_s": t_s, "type": event_type, **fields}``."""
+        """Append one line to events.jsonl: ``{"t_s": t_s, "type": event_type, **fields}``.
+
+        ``t_s`` None: the time of the latest sample; before the first sample the event waits and
+        gets the first sample's time (every event has a number: readers refuse anything else).
+        """
         if self._closed:
             raise SessionError(f"session {self.path} is closed")
-        obj = {"t_s": None if t_s is None else float(t_s), "type": str(event_type), **fields}
+        if t_s is None:
+            if self._first_t is None:
+                self._untimed.append((str(event_type), fields))
+                return
+            t_s = self._last_t
+        obj = {"t_s": float(t_s), "type": str(event_type), **fields}
         write_all(self._events_fd, json_line(obj))
         self._dirty = True
+
+    def _write_untimed(self, t_s: float) -> None:
+        pending, self._untimed = self._untimed, []
+        for event_type, fields in pending:
+            self.event(t_s, event_type, **fields)
 
     def status_event(self, status: SourceStatus) -> bool:
         """Record a source status change as an event (link lost/restored, gap, …).
@@ -242,6 +258,8 @@ class SessionWriter:
         self._stop.set()
         self._flusher.join()
         try:
+            with contextlib.suppress(OSError):  # no sample ever came: they happened at 0
+                self._write_untimed(0.0)
             self.flush()
         finally:  # the files are closed even when the last fsync fails (then session.json
             # keeps status "recording" and the session opens as recovered)

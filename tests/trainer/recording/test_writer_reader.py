@@ -220,13 +220,39 @@ def test_side_and_placement_are_checked(tmp_path: Path, change: dict, match: str
         open_session(tmp_path / "s")
 
 
-@pytest.mark.parametrize("t_s", ['"abc"', "null", "true", "NaN", "Infinity", "[1]"])
+@pytest.mark.parametrize("t_s", ['"abc"', "true", "NaN", "Infinity", "[1]"])
 def test_event_time_must_be_a_finite_number(tmp_path: Path, t_s: str) -> None:
     write_session(tmp_path / "s", make_batch(10))
     (tmp_path / "s" / "events.jsonl").write_text(
         '{"t_s": 0.5, "type": "set_start"}\n{"t_s": ' + t_s + ', "type": "set_end"}\n')
     with pytest.raises(SessionError, match="line 2: t_s must be a finite number"):
         open_session(tmp_path / "s")
+
+
+def test_null_event_time_of_older_writers_is_dropped_and_counted(tmp_path: Path) -> None:
+    write_session(tmp_path / "s", make_batch(10))
+    (tmp_path / "s" / "events.jsonl").write_text(
+        '{"t_s": null, "type": "battery"}\n{"t_s": 0.5, "type": "marker"}\n')
+    s = open_session(tmp_path / "s")
+    assert [e["type"] for e in s.events] == ["marker"] and s.dropped_event_lines == 1
+
+
+def test_events_without_a_time_get_the_first_then_the_latest_sample_time(tmp_path: Path) -> None:
+    """A link status that arrives before the first sample has no session time yet: it waits for
+    the first sample (it used to be written with "t_s": null)."""
+    with SessionWriter(tmp_path / "s", sample_rate_hz=100.0, device=INFO) as w:
+        w.status_event(SourceStatus("battery", "80%", data={"percent": 80.0}))
+        w.event(None, "marker", label="early")
+        w.append(make_batch(10, t0=5.0))
+        w.event(None, "marker", label="late")
+    s = open_session(tmp_path / "s")
+    assert [(e["type"], e["t_s"]) for e in s.events] == [
+        ("battery", 5.0), ("marker", 5.0), ("marker", pytest.approx(5.09))]
+    assert s.dropped_event_lines == 0
+    with SessionWriter(tmp_path / "empty", sample_rate_hz=100.0, device=INFO) as w:
+        w.status_event(SourceStatus("lost", "link lost"))
+    assert [(e["type"], e["t_s"]) for e in open_session(tmp_path / "empty").events] == [
+        ("link_lost", 0.0)]
 
 
 @pytest.mark.parametrize("name", ["events.jsonl", "session.json", "imu.bin"])
