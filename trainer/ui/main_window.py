@@ -271,6 +271,8 @@ class MainWindow(QMainWindow):
         self.replay_panel.set_playing(is_replay)
         self.drill_panel.setEnabled(not is_replay)
         self.device_panel.set_state("replay" if is_replay else "connecting")
+        self.cue.show_cue("Space: play / pause · ← → : events" if is_replay
+                          else "Press Start (or Space) for a guided drill", theme.MUTED)
         self._dirty = True
 
     def _stop_live(self) -> None:

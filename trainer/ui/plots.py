@@ -87,7 +87,7 @@ class ScrollingPlots:
                                       f"<span style='color:{c}'>{a}</span>"
                                       for c, a in zip(theme.GYR_COLOURS, "xyz", strict=True)))
         self.gyr.getPlotItem().setXLink(self.tilt.getPlotItem())
-        self.gyr.getPlotItem().getAxis("bottom").setLabel("seconds", color=theme.MUTED)
+        self.gyr.getPlotItem().getAxis("bottom").setLabel("seconds (0 = now)", color=theme.MUTED)
         self.tilt_range_deg = tilt_range_deg
         self.gyr_range_dps = gyr_range_dps
         self.band = [
