@@ -142,7 +142,11 @@ def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
 
 def build_report(name: str, session: Session, result: AnalysisResult) -> dict[str, Any]:
     """The contract's JSON object for one analysed session."""
-    sway: dict[str, Any] = {k: _num(v) for k, v in (result.sway or {}).items()}
+    from trainer.core.sway import METRIC_KEYS
+
+    computed = result.sway or {}
+    # every contract key is present; null when the session is too short for sway metrics
+    sway: dict[str, Any] = {k: _num(computed[k]) if k in computed else None for k in METRIC_KEYS}
     sway["units"] = "deg"
     events = result.summary.to_dict()
     events["balance_losses"] = [
