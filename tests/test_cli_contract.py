@@ -359,9 +359,6 @@ def test_analyze_json_has_every_sway_key_even_without_metrics(tmp_path: Path) ->
     assert sway["rms_ap"] is None and sway["units"] == "deg"
 
 
-@pytest.mark.xfail(strict=True, reason="trainer/cli/dashboard.py: a malformed --device address "
-                   "opens the window (error in the status bar, exit 0) instead of one line + "
-                   "exit 2 like record/calibrate")
 def test_dashboard_refuses_a_malformed_address(tmp_path: Path) -> None:
     proc = run_cli(["dashboard", "--device", "zz", "--quit-after", "1"], tmp_path / "home",
                    tmp_path, OFFSCREEN)

@@ -21,12 +21,12 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from firmware_bridge.ble.address import is_ble_address
 from firmware_bridge.ble.errors import explain, is_fatal
 from firmware_bridge.ble.link_stats import LinkStats, LinkStatsTracker
 from firmware_bridge.profiles import (
@@ -41,7 +41,6 @@ from firmware_bridge.source import BatchBuffer, SourceInfo, SourceStatus
 from trainer.core.batch import SampleBatch
 
 log = logging.getLogger(__name__)
-_ADDRESS = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 # statuses the recorder keeps in events.jsonl get the current link statistics attached
 _WITH_LINK = frozenset({"lost", "restored", "gap", "battery"})
 
@@ -63,7 +62,7 @@ def connect_source(
     rate), or :class:`BleConnectError`. Waits up to ``first_data_s`` more for the first samples
     (the start-up rate check), so ``info.sample_rate_hz`` is the stream's real rate. Used by
     ``record --device``."""
-    if not _ADDRESS.match(address):
+    if not is_ble_address(address):
         raise BleConnectError(
             f"not a Bluetooth address: {address!r} (expected AA:BB:CC:DD:EE:FF; "
             "`balance-trainer scan` lists nearby sensors)"

@@ -92,7 +92,8 @@ def _analyze(
     except SessionError as exc:
         raise CliError(str(exc)) from None
     if len(batch) < 2:
-        raise CliError(f"{name}: the session has no samples")
+        what = "has no samples" if len(batch) == 0 else f"has too few samples ({len(batch)})"
+        raise CliError(f"{name}: the session {what}")
     try:
         config = PipelineConfig(
             sample_rate_hz=session.sample_rate_hz,

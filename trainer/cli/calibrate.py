@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from trainer.cli.common import CliError, positive_float
+from trainer.cli.common import CliError, ble_address, positive_float
 
 STEP_CHOICES = ("gyro", "accel", "mount")
 POLL_S = 0.05
@@ -41,7 +41,8 @@ def register(sub: Any) -> None:
                     "applied when it connects.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--device", metavar="ADDRESS", help="calibrate a live BLE sensor")
+    src.add_argument("--device", metavar="ADDRESS", type=ble_address,
+                     help="calibrate a live BLE sensor")
     src.add_argument("--simulate", action="store_true",
                      help="run the guided steps against the simulated sensor")
     src.add_argument("--from", dest="from_session", metavar="SESSION",

@@ -34,6 +34,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def ble_address(text: str) -> str:
+    """argparse type for ``--device``: a Bluetooth address, checked before anything connects."""
+    from firmware_bridge.ble.address import is_ble_address
+
+    if not is_ble_address(text):
+        raise argparse.ArgumentTypeError(
+            f"not a Bluetooth address: {text!r} (expected AA:BB:CC:DD:EE:FF; "
+            "`balance-trainer scan` lists nearby sensors)")
+    return text
+
+
 def add_drill_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     """``--drill/--side/--placement``, shared by record and import."""
     parser.add_argument("--drill", choices=DRILL_IDS, required=required, default=None,

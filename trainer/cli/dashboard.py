@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import fail, positive_float
+from trainer.cli.common import ble_address, fail, positive_float
 
 
 def add_window_options(p: argparse.ArgumentParser) -> None:
@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
                        description="The Qt dashboard. Without a source option it opens idle "
                        "(scan/connect from the window).")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--device", metavar="ADDRESS", help="connect to a BLE sensor")
+    g.add_argument("--device", metavar="ADDRESS", help="connect to a BLE sensor", type=ble_address)
     g.add_argument("--simulate", action="store_true", help="stream the simulated sensor")
     g.add_argument("--replay", metavar="SESSION", help="replay a recorded session directory")
     p.add_argument("--speed", type=positive_float, default=1.0, help="replay speed (0.25–4)")

@@ -12,14 +12,15 @@ import os
 from typing import Any
 
 from firmware_bridge.source import Source
-from trainer.cli.common import CliError, positive_float
+from trainer.cli.common import CliError, ble_address, positive_float
 
 
 def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
                        required: bool = True) -> None:
     """``--device ADDRESS | --simulate [| --replay SESSION]`` plus the simulator's knobs."""
     group = parser.add_mutually_exclusive_group(required=required)
-    group.add_argument("--device", metavar="ADDRESS", help="BLE address of the sensor")
+    group.add_argument("--device", metavar="ADDRESS", type=ble_address,
+                       help="BLE address of the sensor")
     group.add_argument("--simulate", action="store_true", help="use the built-in simulated sensor")
     if replay:
         group.add_argument("--replay", metavar="SESSION", help="play back a recorded session")

@@ -155,7 +155,7 @@ def test_live_step_times_out_with_one_line(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(sources, "open_source", lambda **kw: fake)
     monkeypatch.setattr("trainer.cli.calibrate.time.sleep", lambda s: None)
-    code = main(["calibrate", "--device", "AA:BB", "--step", "gyro", "--yes",
+    code = main(["calibrate", "--device", "AA:BB:CC:DD:EE:FF", "--step", "gyro", "--yes",
                  "--timeout", "0.5"])
     err = capsys.readouterr().err
     assert code == 2 and "did not finish within" in err and len(err.strip().splitlines()) == 1

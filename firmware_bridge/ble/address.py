@@ -1,0 +1,12 @@
+"""Bluetooth device addresses as the command line and BleSource accept them."""
+
+from __future__ import annotations
+
+import re
+
+ADDRESS_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+
+
+def is_ble_address(text: str) -> bool:
+    """True for ``AA:BB:CC:DD:EE:FF`` (any case)."""
+    return bool(ADDRESS_RE.match(text))
