@@ -50,11 +50,19 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 extra=""; [ "$mode" = dev ] && extra="[dev]"
+want="$(sha256sum < pyproject.toml | cut -c1-16)"
+installed() { [ -f ".venv/.installed-$1" ] && [ "$(cat ".venv/.installed-$1")" = "$want" ]; }
 stamp=".venv/.installed-$mode"
-want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# a dev install (scripts/test) includes everything the demo needs
+if ! installed "$mode" && ! { [ "$mode" = runtime ] && installed dev; }; then
   echo "bootstrap: installing Python packages into .venv (first run takes a minute)" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+  log=".venv/install.log"
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+         .venv/bin/python -m pip install --disable-pip-version-check -e ".$extra"; } >"$log" 2>&1
+  then
+    tail -n 30 "$log" >&2
+    echo "bootstrap: pip install failed (full log: $root/$log)" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
