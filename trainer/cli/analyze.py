@@ -153,7 +153,7 @@ def build_report(name: str, session: Session, result: AnalysisResult) -> dict[st
     events["balance_losses"] = [
         {k: _num(v) for k, v in e.items()} for e in result.events if e["type"] == "balance_loss"
     ]
-    return _clean({
+    return _clean_dict({
         "session": name,
         "duration_s": result.duration_s,
         "sample_rate_hz": result.sample_rate_hz,
@@ -224,10 +224,15 @@ def _num(value: Any) -> Any:
     return value
 
 
+def _clean_dict(obj: dict[str, Any]) -> dict[str, Any]:
+    """``_clean`` for a JSON object, typed as one."""
+    return {str(k): _clean(v) for k, v in obj.items()}
+
+
 def _clean(obj: Any) -> Any:
     """JSON-safe: NaN/inf → null, numpy scalars → Python numbers."""
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return _clean_dict(obj)
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy scalars and arrays

@@ -22,9 +22,20 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from trainer.cli.common import CliError, ble_address, positive_float
+
+if TYPE_CHECKING:  # the calibration modules are imported lazily: `--help` stays fast
+    from calibration.accel import AccelFit
+    from calibration.guide import Collector, GuideStatus
+    from calibration.gyro import GyroBiasResult
+    from calibration.mounting import MountResult
+    from calibration.profile import CalibrationProfile
+    from firmware_bridge.source import Source
+    from trainer.core.batch import SampleBatch
+
+    StepResult = GyroBiasResult | AccelFit | MountResult
 
 STEP_CHOICES = ("gyro", "accel", "mount")
 POLL_S = 0.05
@@ -97,7 +108,7 @@ class Console:
         self._end_line()
         self._last_q = -1
 
-    def progress(self, status: Any) -> None:
+    def progress(self, status: GuideStatus) -> None:
         frac = max(0.0, min(1.0, float(status.progress)))
         still = {True: "still", False: "moving", None: "…"}[status.still]
         line = f"  [{'#' * int(frac * 20):<20}] {frac * 100:3.0f}%  {still:<6}  {status.detail}"
@@ -117,14 +128,17 @@ class Console:
         self.stream.flush()
 
 
-def _print_result(con: Console, step: str, result: Any) -> None:
+def _print_result(con: Console, result: StepResult) -> None:
     import numpy as np
 
-    if step == "gyro":
+    from calibration.accel import AccelFit
+    from calibration.gyro import GyroBiasResult
+
+    if isinstance(result, GyroBiasResult):
         b = result.bias_dps
         con.say(f"  gyroscope bias {b[0]:+.3f} {b[1]:+.3f} {b[2]:+.3f} °/s "
                 f"(noise {float(np.max(result.noise_dps)):.3f} °/s, {result.still_s:.1f} s still)")
-    elif step == "accel":
+    elif isinstance(result, AccelFit):
         q = result.quality()
         off = result.offset_g * 1000.0
         verdict = "PASS" if q["pass"] else "FAIL: repeat the step"
@@ -142,18 +156,33 @@ def _print_result(con: Console, step: str, result: Any) -> None:
                 f"swing axis {q['swing_axis_tilt_deg']:.1f}° from horizontal")
 
 
-def _apply(profile: Any, step: str, result: Any) -> Any:
+def _apply(profile: CalibrationProfile, result: StepResult) -> CalibrationProfile:
+    from calibration.accel import AccelFit
+    from calibration.gyro import GyroBiasResult
     from calibration.steps import with_accel, with_gyro, with_mount
 
-    return {"gyro": with_gyro, "accel": with_accel, "mount": with_mount}[step](profile, result)
+    if isinstance(result, GyroBiasResult):
+        return with_gyro(profile, result)
+    if isinstance(result, AccelFit):
+        return with_accel(profile, result)
+    return with_mount(profile, result)
+
+
+def _result(collector: Collector) -> StepResult:
+    """The result of a finished step (``_drive`` has already turned a failed step into an
+    error line)."""
+    from calibration.guide import FaceCollector, GyroCollector, MountCollector
+
+    if isinstance(collector, GyroCollector | FaceCollector | MountCollector) \
+            and collector.result is not None:
+        return collector.result
+    raise CliError(f"the {collector.step} step finished without a result; run it again")
 
 
 # ---------------------------------------------------------------------------------------------
-def _drive(collector: Any, read: Callable[[], Any], con: Console, *, timeout_s: float,
-           live: bool) -> None:
+def _drive(collector: Collector, read: Callable[[], SampleBatch | None], con: Console, *,
+           timeout_s: float, live: bool) -> None:
     """Feed batches from ``read`` (None: the source ended) until the step is done."""
-    from calibration.guide import GuideStatus
-
     prompt = ""
     wall0 = time.monotonic()
     last_data = wall0
@@ -167,7 +196,7 @@ def _drive(collector: Any, read: Callable[[], Any], con: Console, *, timeout_s: 
                 con.say(f"  → {text}")
         elif live:
             time.sleep(POLL_S)
-        status: GuideStatus = collector.status()
+        status = collector.status()
         if status.prompt != prompt and not collector.done:
             prompt = status.prompt
             con.say(f"  {prompt}")
@@ -180,7 +209,7 @@ def _drive(collector: Any, read: Callable[[], Any], con: Console, *, timeout_s: 
         if live and time.monotonic() - last_data > 10.0:
             raise CliError("no data from the sensor for 10 s (out of range or switched off?)")
     con.reset_progress()
-    if getattr(collector, "error", None):
+    if collector.error:
         raise CliError(f"{collector.step}: {collector.error}")
 
 
@@ -200,11 +229,14 @@ def _wait_ready(con: Console, args: argparse.Namespace, *, live: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def _run_simulated_step(step: str, profile: Any, args: argparse.Namespace, con: Console,
-                        side: str, placement: str) -> tuple[Any, dict[str, Any]]:
+def _run_simulated_step(step: str, profile: CalibrationProfile, args: argparse.Namespace,
+                        con: Console, side: str, placement: str
+                        ) -> tuple[StepResult, dict[str, Any]]:
     import numpy as np
 
+    from calibration.accel import AccelFit
     from calibration.guide import make_collector
+    from calibration.gyro import GyroBiasResult
     from calibration.rotation import angle_between_quats_deg
     from calibration.simulated import step_config
     from firmware_bridge.simulator import SensorStream
@@ -220,19 +252,20 @@ def _run_simulated_step(step: str, profile: Any, args: argparse.Namespace, con: 
                                rounds=2, tilted=False)
     biases: list[Any] = []
 
-    def read() -> Any:
+    def read() -> SampleBatch:
         batch, truth = stream.next_with_truth(SIM_CHUNK)
         biases.append(truth.gyro_bias_dps)
         return batch
 
     _drive(collector, read, con, timeout_s=min(args.timeout, 600.0), live=False)
-    result = collector.result  # type: ignore[attr-defined]
-    if step == "gyro":
+    result = _result(collector)
+    check: dict[str, Any]
+    if isinstance(result, GyroBiasResult):
         true_bias = np.concatenate(biases).mean(axis=0)
         err = float(np.max(np.abs(result.bias_dps - true_bias)))
         check = {"bias_error_dps": round(err, 4)}
         con.say(f"  vs simulator truth: bias error {err:.4f} °/s (limit 0.05)")
-    elif step == "accel":
+    elif isinstance(result, AccelFit):
         e = config.acc_error_matrix()
         scale = np.linalg.norm(result.matrix @ e, axis=0) - 1.0
         off = np.abs(result.offset_g - np.asarray(config.acc_offset_g)) * 1000.0
@@ -249,8 +282,9 @@ def _run_simulated_step(step: str, profile: Any, args: argparse.Namespace, con: 
     return result, check
 
 
-def _run_live_step(step: str, profile: Any, source: Any, args: argparse.Namespace,
-                   con: Console, side: str, placement: str) -> Any:
+def _run_live_step(step: str, profile: CalibrationProfile, source: Source,
+                   args: argparse.Namespace, con: Console, side: str, placement: str
+                   ) -> StepResult:
     from calibration.guide import make_collector
 
     collector = make_collector(step, side=side, placement=placement, profile=profile,
@@ -258,7 +292,7 @@ def _run_live_step(step: str, profile: Any, source: Any, args: argparse.Namespac
     _wait_ready(con, args, live=True)
     source.read()  # drop what arrived while the user was getting ready
 
-    def read() -> Any:
+    def read() -> SampleBatch | None:
         for status in source.drain_status():
             if status.kind in ("lost", "error", "reconnecting", "restored"):
                 con.say(f"  sensor: {status.kind} {status.message}".rstrip())
@@ -267,12 +301,12 @@ def _run_live_step(step: str, profile: Any, source: Any, args: argparse.Namespac
         return source.read()
 
     _drive(collector, read, con, timeout_s=args.timeout, live=True)
-    return collector.result
+    return _result(collector)
 
 
 # ---------------------------------------------------------------------------------------------
 def _base_profile(address: str | None, name: str | None, firmware: str | None, con: Console,
-                  fallback: Any = None) -> Any:
+                  fallback: CalibrationProfile | None = None) -> CalibrationProfile:
     """The profile to extend: the stored one for this sensor, else ``fallback``, else neutral."""
     from calibration import store
     from calibration.profile import CalibrationProfile, ProfileError
@@ -293,7 +327,8 @@ def _base_profile(address: str | None, name: str | None, firmware: str | None, c
     return base
 
 
-def _from_session(args: argparse.Namespace, con: Console) -> tuple[Any, list[str], str | None]:
+def _from_session(args: argparse.Namespace, con: Console
+                  ) -> tuple[CalibrationProfile, list[str], str | None]:
     from calibration.errors import CalibrationError
     from calibration.steps import (
         accel_from_recording,
@@ -317,7 +352,9 @@ def _from_session(args: argparse.Namespace, con: Console) -> tuple[Any, list[str
     t, acc, gyr = batch.t_s, batch.acc_g, batch.gyr_dps
     if len(batch) < 10:
         raise CliError(f"{args.from_session}: too few samples ({len(batch)}) to calibrate")
-    results = []  # printed once every step worked: a bad recording gives one error line only
+    # printed once every step worked: a bad recording gives one error line only
+    results: list[StepResult] = []
+    result: StepResult
     try:
         steps = [args.step] if args.step else detect_steps(t, acc, gyr)
         for step in steps:
@@ -328,24 +365,27 @@ def _from_session(args: argparse.Namespace, con: Console) -> tuple[Any, list[str
             else:
                 profile, result = mount_from_recording(profile, t, acc, gyr, side=side,
                                                        placement=placement)
-            results.append((step, result))
+            results.append(result)
     except CalibrationError as exc:
         raise CliError(f"{args.from_session}: {exc}") from None
     con.say(f"session {args.from_session}: {len(batch)} samples, "
             f"{float(t[-1] - t[0]):.1f} s; steps: {', '.join(steps)}")
-    for step, result in results:
+    for step, result in zip(steps, results, strict=True):
         con.say(f"{step}:")
-        _print_result(con, step, result)
+        _print_result(con, result)
     return profile, steps, address
 
 
-def _guided(args: argparse.Namespace, con: Console) -> tuple[Any, list[str], str | None,
-                                                            dict[str, Any]]:
+def _guided(args: argparse.Namespace, con: Console
+            ) -> tuple[CalibrationProfile, list[str], str | None, dict[str, Any]]:
     side = args.side or "left"
     placement = args.placement or "shank"
     steps = [args.step] if args.step else list(STEP_CHOICES)
     checks: dict[str, Any] = {}
-    source = None
+    source: Source | None = None
+    address: str | None
+    name: str | None
+    firmware: str | None
     if args.simulate:
         from calibration import simulated
 
@@ -367,13 +407,14 @@ def _guided(args: argparse.Namespace, con: Console) -> tuple[Any, list[str], str
             con.say(f"Step {k}/{len(steps)}: {STEP_TITLES[step]}")
             if step == "mount" and "accel" not in profile.steps_done:
                 con.say("  note: no accelerometer calibration yet; the vertical uses raw data")
-            if args.simulate:
+            result: StepResult
+            if source is None:
                 result, check = _run_simulated_step(step, profile, args, con, side, placement)
                 checks[step] = check
             else:
                 result = _run_live_step(step, profile, source, args, con, side, placement)
-            _print_result(con, step, result)
-            profile = _apply(profile, step, result)
+            _print_result(con, result)
+            profile = _apply(profile, result)
     finally:
         if source is not None:
             source.stop()

@@ -335,15 +335,16 @@ def progress(entries: Iterable[SessionEntry],
     for drill_id, sides in groups.items():
         out[drill_id] = {}
         for side, items in sides.items():
-            series = []
+            series: list[dict[str, Any]] = []
+            values: list[float] = []
             for e in items:
                 key, unit, value = metric_of(e.result, drill_id)
                 if value is not None:
                     series.append({"start_time": e.start_time.isoformat(timespec="seconds")
                                    if e.start_time else None, "session_id": e.session_id,
                                    "value": value})
+                    values.append(float(value))
             key, unit, _ = metric_of(None, drill_id)
-            values = [float(s["value"]) for s in series]
             pains = [e.pain for e in items if e.pain is not None]
             lv = (levels or {}).get(f"{drill_id}|{side}") or {}
             try:

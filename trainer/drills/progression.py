@@ -107,13 +107,14 @@ def decide(progress: Progress, outcome: Outcome, spec: DrillSpec,
     level = spec.clamp_level(progress.level)
     p = replace(progress, level=level, sessions=progress.sessions + 1)
 
-    def make(action: str, new_level: int, reason: str, **kw: int) -> tuple[Progress, Decision]:
+    def make(action: str, new_level: int, reason: str, *, successes: int,
+             failures: int) -> tuple[Progress, Decision]:
         new_level = max(0, min(new_level, top))
         if action == "advance" and new_level == level:
             action, reason = "stay", reason + "; already at the top level"
         if action == "back_off" and new_level == level:
             action, reason = "stay", reason + "; already at the easiest level"
-        state = replace(p, level=new_level, **kw)
+        state = replace(p, level=new_level, successes=successes, failures=failures)
         return state, Decision(action, level, new_level, reason, spec.level_label(new_level))
 
     if not spec.progression:

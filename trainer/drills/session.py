@@ -246,7 +246,7 @@ class DrillSession:
         """The other leg when the drill is done on both and this was the first one."""
         sides = list(self.params.get("sides") or [])
         if len(sides) == 2 and sides[0] == self.side and not self.stopped:
-            return sides[1]
+            return str(sides[1])
         return None
 
     # ------------------------------------------------------------------ views

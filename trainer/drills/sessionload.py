@@ -28,8 +28,9 @@ class LoadedSession:
 
     @property
     def drill_id(self) -> str:
-        drill = self.meta.get("drill") if isinstance(self.meta.get("drill"), dict) else {}
-        return str(drill.get("id") or "single-leg-balance")
+        drill = self.meta.get("drill")
+        drill_id = drill.get("id") if isinstance(drill, dict) else None
+        return str(drill_id or "single-leg-balance")
 
     @property
     def side(self) -> str:

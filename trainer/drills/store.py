@@ -70,9 +70,9 @@ class DrillStore:
 
     def save_screening(self, screening: Screening) -> None:
         doc = self._safety_doc()
-        hist = doc.get("screenings") if isinstance(doc.get("screenings"), list) else []
-        hist = [*hist, screening.to_dict()][-50:]
-        doc["screenings"] = hist
+        old = doc.get("screenings")
+        hist = old if isinstance(old, list) else []
+        doc["screenings"] = [*hist, screening.to_dict()][-50:]
         _atomic_write_json(self.safety_path, doc)
 
     def record_severe_pain(self, when: datetime | None = None) -> None:

@@ -176,8 +176,8 @@ def time_series(t: ArrayLike, series: dict[str, ArrayLike], *, xlabel: str = "ti
         parts.append(_polyline(f, x, y, PALETTE[i % len(PALETTE)]))
     for tm, color, label in marks:
         if x0 <= tm <= f.x1:
-            x = float(f.px(tm))
-            parts.append(f'<line x1="{x:.1f}" y1="{f.top}" x2="{x:.1f}" '
+            x_mark = float(f.px(tm))
+            parts.append(f'<line x1="{x_mark:.1f}" y1="{f.top}" x2="{x_mark:.1f}" '
                          f'y2="{height - f.bottom}" stroke="{color}" stroke-width="1" '
                          f'stroke-dasharray="3,2"><title>{escape(label)}</title></line>')
     parts += _legend(f, list(series))
@@ -236,8 +236,8 @@ def timeline(items: Sequence[dict[str, Any]], t0: float, t1: float, *, width: in
     base = float(f.py(0.0))
     for b in bars:
         x = float(f.px(b["t"]))
-        y = float(f.py(b["value"]))
-        parts.append(f'<line x1="{x:.1f}" y1="{base:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+        y_top = float(f.py(b["value"]))
+        parts.append(f'<line x1="{x:.1f}" y1="{base:.1f}" x2="{x:.1f}" y2="{y_top:.1f}" '
                      f'stroke="{b.get("color", PALETTE[0])}" stroke-width="3">'
                      f'<title>{escape(str(b.get("label", "")))}</title></line>')
     parts.append("</svg>")
