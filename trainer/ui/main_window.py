@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self._connecting = False
         self._closing = False
         self._device_loss_pct: float | None = None
+        self._markers = 0
         self._calibration: Any = None
         self._source_placement = "shank"
         self._source_side = "left"
@@ -209,6 +210,10 @@ class MainWindow(QMainWindow):
         act = QAction("&Simulated sensor", self)
         act.triggered.connect(self.start_simulator)
         menu.addAction(act)
+        self.marker_action = QAction("Add &marker", self)
+        self.marker_action.setShortcut(QKeySequence(Qt.Key.Key_M))
+        self.marker_action.triggered.connect(self.add_marker)
+        menu.addAction(self.marker_action)
         menu.addSeparator()
         act = QAction("&Quit", self)
         act.setShortcut(QKeySequence.StandardKey.Quit)
@@ -910,6 +915,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ misc
     def message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    def add_marker(self) -> None:
+        """A user marker in the recording (M): 'something happened here' for the replay."""
+        if self.live is None or self.live.recorder is None or self.live.latest_t_s is None:
+            self.message("markers go into a recording: start a drill with recording on")
+            return
+        self._markers += 1
+        self._safe_event("marker", t_s=self.live.latest_t_s, label=f"marker {self._markers}")
+        self.message(f"marker {self._markers} at {self.live.latest_t_s:.1f} s")
 
     def space_pressed(self) -> None:
         """Space: play/pause a replay; otherwise start or stop the drill."""

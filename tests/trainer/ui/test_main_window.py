@@ -214,3 +214,20 @@ def test_tools_menu_opens_the_calibration_wizard(qtbot: Any, window: Any) -> Non
     wizard = window._wizard
     assert wizard.isVisible() and wizard.side == "left" and wizard.address is None
     wizard.close()
+
+
+def test_m_adds_a_marker_to_the_recording(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    window.add_marker()
+    assert "start a drill" in window.statusBar().currentMessage()
+    use_scripted(window, ScriptedSource())
+    window.start_drill(DrillSettings(duration_s=30, sets=1))
+    wait_until(qtbot, lambda: window.live.latest_t_s is not None)
+    path = window.recording_path
+    qtbot.keyClick(window, Qt.Key.Key_M)
+    assert "marker 1" in window.statusBar().currentMessage()
+    window.stop_drill()
+    window.rate_pain(0)
+    markers = [e for e in open_session(path).events if e["type"] == "marker"]
+    assert len(markers) == 1 and markers[0]["label"] == "marker 1"
