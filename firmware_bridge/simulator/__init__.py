@@ -3,7 +3,8 @@ Peterka 2002) and the drills' motions, seen through a sensor model (mounting, no
 int16 quantisation, clock drift, jitter, packet loss), with the truth available to tests.
 
 Use ``simulate(SimConfig(...))`` for a whole recording and its truth, ``SensorStream`` for a
-chunk-invariant endless stream, and ``SimulatedSource`` for a wall-clock paced ``Source``.
+chunk-invariant endless stream, and ``SimulatedSource`` for a wall-clock paced ``Source``;
+``follow_guide(config, drill_session)`` makes the simulated person follow a drill guide's plan.
 """
 
 from firmware_bridge.simulator.config import (
@@ -11,6 +12,12 @@ from firmware_bridge.simulator.config import (
     DEFAULT_PLACEMENT,
     SCENARIOS,
     SimConfig,
+)
+from firmware_bridge.simulator.guide import (
+    GuidedSet,
+    GuideSchedule,
+    follow_guide,
+    schedule_from_plan,
 )
 from firmware_bridge.simulator.source import SimulatedSource
 from firmware_bridge.simulator.stream import (
@@ -28,10 +35,14 @@ __all__ = [
     "DRILL_IDS",
     "PROFILE",
     "SCENARIOS",
+    "GuideSchedule",
+    "GuidedSet",
     "SensorStream",
     "SimConfig",
     "SimulatedRecording",
     "SimulatedSource",
     "Truth",
+    "follow_guide",
+    "schedule_from_plan",
     "simulate",
 ]

@@ -44,6 +44,11 @@ class BalanceMotion:
             else StanceSets(config.hold_s, 20.0 if config.rest_s is None else config.rest_s,
                             config.reps)
         )
+        if config.guide is not None:  # lift the foot after each "Go", put it down after "stop"
+            react = config.guide.reaction_s
+            self.sets = StanceSets(0.0, 0.0, None, windows=tuple(
+                ((go + react) / self.to_session, (stop + react) / self.to_session)
+                for go, stop in config.guide.timed_windows()))
         self._t_last = -1.0
         self.losses = BalanceLossSchedule(
             seed=config.seed,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from firmware_bridge.simulator.guide import GuideSchedule
 from trainer.drills.ids import DRILL_IDS
 
 #: Calibration scenarios: a still sensor, six still faces, standing still then a forward leg swing.
@@ -31,6 +33,8 @@ DEFAULT_PLACEMENT = {
     "six-face": "shank",
     "mount-swing": "shank",
 }
+#: Drills whose guided sets are reps (the others' are timed holds).
+REP_SCENARIOS = ("ankle-inversion", "ankle-eversion", "calf-raise", "warm-up")
 
 Vec3 = tuple[float, float, float]
 
@@ -40,7 +44,10 @@ class SimConfig:
     """Everything that determines a simulated recording (same config → same samples).
 
     Times in ``balance_loss_times_s`` are on the session (device) clock. Drill parameters left at
-    ``None`` take the drill's defaults (see ``firmware_bridge.simulator.drills``).
+    ``None`` take the drill's defaults (see ``firmware_bridge.simulator.drills``). ``guide``: the
+    person follows a drill guide's plan (``firmware_bridge.simulator.guide``; its sets replace
+    ``reps``, ``hold_s`` and ``rest_s``); None (default): the scenario's own endless schedule.
+    A mapping (e.g. read back from JSON) is accepted for ``guide``.
     """
 
     seed: int = 0
@@ -80,6 +87,7 @@ class SimConfig:
     hold_s: float | None = None
     rest_s: float | None = None
     hold_disturbance: bool = False  # one movement during a hold (isometric drills)
+    guide: GuideSchedule | None = None  # follow a drill guide's sets (see guide.py)
     # identity reported in SourceInfo
     name: str = "SimIMU"
     address: str = "SIM:00:00:00:00:01"
@@ -119,6 +127,19 @@ class SimConfig:
         for name in ("tempo_s", "amplitude_deg", "hold_s", "rest_s"):
             val = getattr(self, name)
             check(val is None or (_finite(val) and val > 0), f"{name} must be positive")
+        if isinstance(self.guide, Mapping):
+            try:
+                object.__setattr__(self, "guide", GuideSchedule.from_dict(self.guide))
+            except ValueError as exc:
+                errors.append(str(exc))
+        if isinstance(self.guide, GuideSchedule):
+            errors += self.guide.errors()
+            work = "reps" if self.scenario in REP_SCENARIOS else "hold"
+            check(self.scenario in DRILL_IDS, "a guide needs a drill scenario")
+            check(all(s.work == work for s in self.guide.sets),
+                  f"the guide of {self.scenario} must have {work} sets")
+        else:
+            check(self.guide is None, "guide must be a GuideSchedule (or its dict)")
         if errors:
             raise ValueError("; ".join(errors))
 

@@ -18,6 +18,8 @@ the seated postures use the truth series ``inversion_deg`` / ``plantarflexion_de
 Events (session clock): ``set`` {t_s, t_end_s, index}; ``rep`` {t_s, t_peak_s, t_end_s,
 amplitude_deg, motion, set, index}; ``hold`` {t_s, t_end_s, duration_s, motion, angle_deg?};
 ``disturbance`` {t_s, t_end_s, amplitude_deg}.
+With ``SimConfig.guide`` the sets, reps, holds and rests are a drill guide's (``guide.py``) and
+end with its last set; otherwise they repeat endlessly from ``LEAD_IN_S``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 
 from firmware_bridge.simulator import quat
 from firmware_bridge.simulator.config import SimConfig
+from firmware_bridge.simulator.guide import GuideSchedule
 from firmware_bridge.simulator.motion import (
     FOOT_SENSOR_M,
     SHANK_SENSOR_M,
@@ -90,13 +93,16 @@ class DrillMotion:
         self.lat = config.lateral_sign
         self.foot = config.effective_placement == "foot"
         rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5CED]))
-        self.plan = Plan(self._items(rng), CHANNELS, 1.0 + config.clock_drift_ppm * 1e-6)
+        self.plan_to_session = 1.0 + config.clock_drift_ppm * 1e-6
+        self.plan = Plan(self._items(rng), CHANNELS, self.plan_to_session)
         self.events = self.plan.events
         self.wobble = Wobble(config.true_rate_hz, 2, d.wobble_deg, d.tremor_deg)
 
     # ------------------------------------------------------------------ plans
     def _items(self, rng: np.random.Generator) -> Iterator[PlanItem]:
         sid = self.config.scenario
+        if self.config.guide is not None:
+            return self._guided_plan(rng, self.config.guide)
         if sid in ("ankle-inversion", "ankle-eversion", "calf-raise"):
             return self._rep_plan(rng)
         if sid in ("isometric-inversion", "isometric-eversion", "calf-stretch"):
@@ -104,6 +110,18 @@ class DrillMotion:
         return self._warmup_plan(rng)
 
     def _rep_plan(self, rng: np.random.Generator) -> Iterator[PlanItem]:
+        t = LEAD_IN_S
+        s = 0
+        while self.reps > 0:
+            items, t = self._rep_set(rng, t, self.reps, s)
+            yield from items
+            t += self.rest
+            s += 1
+
+    def _rep_set(self, rng: np.random.Generator, t: float, n: int,
+                 s: int) -> tuple[list[PlanItem], float]:
+        """One set of ``n`` reps from ``t``: its items (set event first) and the time after the
+        last rep's pause."""
         sid = self.config.scenario
         channel, sign, motion = {
             "ankle-inversion": ("inv", 1.0, "inversion"),
@@ -111,53 +129,60 @@ class DrillMotion:
             "calf-raise": ("pitch", 1.0, "plantarflexion"),
         }[sid]
         up_f, top_f, down_f = (0.35, 0.15, 0.5) if sid == "calf-raise" else (0.3, 0.1, 0.5)
-        t = LEAD_IN_S
-        s = 0
-        while self.reps > 0:
-            reps: list[PlanItem] = []
-            t_set = t
-            for i in range(self.reps):
-                tempo = self.tempo * float(rng.uniform(0.8, 1.25))
-                a = self.amp * float(rng.uniform(0.8, 1.1))
-                p = Pulse(t, up_f * tempo, top_f * tempo, down_f * tempo, {channel: sign * a})
-                ev = {"type": "rep", "t_s": t, "t_peak_s": t + p.up + 0.5 * p.top,
-                      "t_end_s": p.t_end, "amplitude_deg": a, "motion": motion, "set": s,
-                      "index": i}
-                reps.append((p, ev))
-                t = p.t_end + 0.1 * tempo + float(rng.uniform(0.1, 0.5))
-            yield None, {"type": "set", "t_s": t_set, "t_end_s": reps[-1][0].t_end,  # type: ignore[union-attr]
-                         "index": s}
-            yield from reps
-            t += self.rest
-            s += 1
+        reps: list[PlanItem] = []
+        t_set = t
+        t_end = t
+        for i in range(n):
+            tempo = self.tempo * float(rng.uniform(0.8, 1.25))
+            a = self.amp * float(rng.uniform(0.8, 1.1))
+            p = Pulse(t, up_f * tempo, top_f * tempo, down_f * tempo, {channel: sign * a})
+            ev = {"type": "rep", "t_s": t, "t_peak_s": t + p.up + 0.5 * p.top,
+                  "t_end_s": p.t_end, "amplitude_deg": a, "motion": motion, "set": s,
+                  "index": i}
+            reps.append((p, ev))
+            t_end = p.t_end
+            t = p.t_end + 0.1 * tempo + float(rng.uniform(0.1, 0.5))
+        head: PlanItem = (None, {"type": "set", "t_s": t_set, "t_end_s": t_end, "index": s})
+        return [head, *reps], t
 
     def _hold_plan(self, rng: np.random.Generator) -> Iterator[PlanItem]:
+        t = LEAD_IN_S
+        i = 0
+        while self.reps > 0:
+            hold = self.hold * float(rng.uniform(0.95, 1.05))
+            items, t_end = self._hold(rng, t, hold, i)
+            yield from items
+            t = t_end + self.rest * float(rng.uniform(0.9, 1.1))
+            i += 1
+
+    def _hold(self, rng: np.random.Generator, t: float, hold: float,
+              i: int) -> tuple[list[PlanItem], float]:
+        """Hold ``i``: rise from ``t``, hold ``hold`` s, release; its items and when it ends."""
         sid = self.config.scenario
         stretch = sid == "calf-stretch"
         sign = -1.0 if sid == "isometric-eversion" else 1.0
         channel = "lean" if stretch else "inv"
         motion = "stretch" if stretch else sid.split("-")[1]
-        up, down = (2.5, 2.0) if stretch else (0.8, 0.5)
-        t = LEAD_IN_S
-        i = 0
-        while self.reps > 0:
-            hold = self.hold * float(rng.uniform(0.95, 1.05))
-            a = self.amp * float(rng.uniform(0.85, 1.1))
-            amps = {channel: sign * a, "effort": 1.0}
-            p = Pulse(t, up, hold, down, amps)
-            ev: dict[str, Any] = {"type": "hold", "t_s": t + up, "t_end_s": t + up + hold,
-                                  "duration_s": hold, "motion": motion, "index": i}
-            if stretch:
-                ev["angle_deg"] = a
-            yield p, ev
-            if self.config.hold_disturbance and not stretch and i % 3 == 1:
-                da = float(rng.uniform(8.0, 12.0))
-                t_d = t + up + 0.5 * hold
-                dp = Pulse(t_d, 0.3, 0.2, 0.4, {"inv": sign * da})
-                yield dp, {"type": "disturbance", "t_s": t_d, "t_end_s": dp.t_end,
-                           "amplitude_deg": da, "index": i}
-            t = p.t_end + self.rest * float(rng.uniform(0.9, 1.1))
-            i += 1
+        up, down = self.hold_ramps()
+        a = self.amp * float(rng.uniform(0.85, 1.1))
+        amps = {channel: sign * a, "effort": 1.0}
+        p = Pulse(t, up, hold, down, amps)
+        ev: dict[str, Any] = {"type": "hold", "t_s": t + up, "t_end_s": t + up + hold,
+                              "duration_s": hold, "motion": motion, "index": i}
+        if stretch:
+            ev["angle_deg"] = a
+        out: list[PlanItem] = [(p, ev)]
+        if self.config.hold_disturbance and not stretch and i % 3 == 1:
+            da = float(rng.uniform(8.0, 12.0))
+            t_d = t + up + 0.5 * hold
+            dp = Pulse(t_d, 0.3, 0.2, 0.4, {"inv": sign * da})
+            out.append((dp, {"type": "disturbance", "t_s": t_d, "t_end_s": dp.t_end,
+                             "amplitude_deg": da, "index": i}))
+        return out, p.t_end
+
+    def hold_ramps(self) -> tuple[float, float]:
+        """(rise, release) of a hold, seconds."""
+        return (2.5, 2.0) if self.config.scenario == "calf-stretch" else (0.8, 0.5)
 
     def _warmup_plan(self, rng: np.random.Generator) -> Iterator[PlanItem]:
         t = LEAD_IN_S
@@ -179,6 +204,55 @@ class DrillMotion:
                 t = circ.t_end + 2.0
             t += self.rest
             s += 1
+
+    def _guided_plan(self, rng: np.random.Generator, guide: GuideSchedule) -> Iterator[PlanItem]:
+        """The sets of a drill guide (session clock → true clock): each set begins
+        ``reaction_s`` after the guide's "Go"; a hold lasts until ``reaction_s`` after its
+        "stop"; after a set of reps the person rests the guide's rest and countdown (the guide
+        ends such a set when it counts the last rep, before the rep is over). Then nothing."""
+        to_true = 1.0 / self.plan_to_session
+        react = guide.reaction_s * to_true
+        timed = guide.timed_windows()
+        t = guide.first_go_s * to_true + react
+        circles = 0
+        for k, gs in enumerate(guide.sets):
+            if gs.work == "hold" and timed:
+                go, stop = timed[k]
+                up, _ = self.hold_ramps()
+                t = go * to_true + react
+                hold = max(stop * to_true + react - t - up, 0.0)
+                items, _ = self._hold(rng, t, hold, k)
+                yield from items
+                continue
+            if gs.motion in ("pump", "circle"):
+                items = self._warmup_block(rng, t, gs.motion, gs.reps or 1, k, circles)
+                circles += gs.motion == "circle"
+            else:
+                items, _ = self._rep_set(rng, t, gs.reps or 1, k)
+            yield from items
+            head = items[0][1]
+            assert head is not None
+            t_end = float(head["t_end_s"])
+            t = t_end + guide.after_rest_s(k) * to_true + react
+
+    def _warmup_block(self, rng: np.random.Generator, t: float, motion: str, n: int, s: int,
+                      circles: int) -> list[PlanItem]:
+        """One guided warm-up block from ``t``: ``n`` pumps or circles (clockwise first, then
+        alternating); the oscillation with its set event, then the cycles' events."""
+        if motion == "pump":
+            f = 1.0 / self.tempo
+            osc = Oscillation(t, n / f, f, {"pitch": (self.amp, 0.0)}, ramp=0.3)
+            head: dict[str, Any] = {"type": "set", "t_s": t, "t_end_s": osc.t_end,
+                                    "index": s, "motion": "pump"}
+        else:
+            direction, ph = ((("clockwise", math.pi / 2), ("counter-clockwise", -math.pi / 2))
+                             [circles % 2])
+            fc = 0.4 * float(rng.uniform(0.9, 1.1))
+            a = 0.8 * self.amp
+            osc = Oscillation(t, n / fc, fc, {"pitch": (a, 0.0), "inv": (a, ph)}, ramp=0.3)
+            head = {"type": "set", "t_s": t, "t_end_s": osc.t_end, "index": s,
+                    "motion": "circle", "direction": direction}
+        return [(osc, head), *self._cycles(osc, motion, s)]
 
     @staticmethod
     def _cycles(osc: Oscillation, motion: str, s: int) -> Iterator[PlanItem]:

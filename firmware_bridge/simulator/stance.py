@@ -23,7 +23,9 @@ state carried between blocks integrates it exactly and fast. The shank follows t
 strategy), so the shank tilt is θ.
 
 Sets (``SimConfig.hold_s``): standing on both legs (sway ×0.35, the shank leaning 3° medially),
-lifting the other foot for ``hold_s``, putting it down (a small jolt), resting ``rest_s``.
+lifting the other foot for ``hold_s``, putting it down (a small jolt), resting ``rest_s``. With
+``SimConfig.guide`` the foot is lifted ``reaction_s`` after each of the guide's "Go" and put down
+``reaction_s`` after its "stop".
 
 Balance losses: a large excursion (7–14°, mostly ML) accelerating over 0.35–0.7 s, an abrupt arrest
 when the lifted foot touches down (an impact: a jolt in acceleration and a ringing rotation), then a
@@ -32,6 +34,7 @@ smooth return over 1.5–3 s while the pendulum sway goes on.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -242,24 +245,45 @@ PLANNED_TOUCHDOWN_G = 0.6
 @dataclass
 class StanceSets:
     """Holds on one leg separated by rests on both (deterministic times: hold ``k`` lifts off at
-    ``lead_in + k·(hold + rest)``); ``reps`` None: endless."""
+    ``lead_in + k·(hold + rest)``); ``reps`` None: endless. ``windows`` (true times of lift-off
+    and touchdown, in order) replace that rhythm with given holds (a guide's sets)."""
 
     hold_s: float
     rest_s: float
     reps: int | None
+    windows: tuple[tuple[float, float], ...] | None = None
 
     def start(self, k: int) -> float:
+        if self.windows is not None:
+            return self.windows[k][0]
         return SET_LEAD_IN_S + k * (self.hold_s + self.rest_s)
 
+    def end(self, k: int) -> float:
+        if self.windows is not None:
+            return self.windows[k][1]
+        return self.start(k) + self.hold_s
+
     def index_at(self, t: float) -> int:
+        """The hold that lifted off last at ``t`` (−1 before the first)."""
+        if self.windows is not None:
+            return bisect.bisect_right([w[0] for w in self.windows], t) - 1
         return math.floor((t - SET_LEAD_IN_S) / (self.hold_s + self.rest_s))
+
+    @property
+    def count(self) -> int | None:
+        return len(self.windows) if self.windows is not None else self.reps
 
     def in_hold(self, t: float, margin_start: float = 0.0, margin_end: float = 0.0) -> bool:
         k = self.index_at(t)
-        if k < 0 or (self.reps is not None and k >= self.reps):
+        if k < 0 or (self.count is not None and k >= self.count):
             return False
-        t0 = self.start(k)
-        return t0 + margin_start <= t <= t0 + self.hold_s - margin_end
+        return self.start(k) + margin_start <= t <= self.end(k) - margin_end
+
+    def _first_near(self, t: float) -> int:
+        """The first hold that may still matter at ``t`` (its touchdown is not long past)."""
+        if self.windows is not None:
+            return max(0, bisect.bisect_left([w[1] for w in self.windows], t - 1.0))
+        return max(0, self.index_at(t - self.hold_s - 1.0))
 
     def single(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
         """(single-leg weight 0..1, planned touchdown jolt in g) for times ``t``."""
@@ -268,13 +292,13 @@ class StanceSets:
         jolt = np.zeros(n)
         if n == 0:
             return w, jolt
-        k_lo = max(0, self.index_at(float(t[0]) - self.hold_s - 1.0))
+        k_lo = self._first_near(float(t[0]))
         k_hi = self.index_at(float(t[-1]) + LIFT_S) + 1
-        if self.reps is not None:
-            k_hi = min(k_hi, self.reps)
+        if self.count is not None:
+            k_hi = min(k_hi, self.count)
         for k in range(k_lo, k_hi):
             t0 = self.start(k)
-            t1 = t0 + self.hold_s
+            t1 = self.end(k)
             rise = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - t0 + LIFT_S / 2) / LIFT_S, 0.0, 1.0))
             fall = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - t1 + LIFT_S / 2) / LIFT_S, 0.0, 1.0))
             w += rise - fall
@@ -284,15 +308,19 @@ class StanceSets:
 
     def events_between(self, t_a: float, t_b: float, to_session: float) -> list[dict[str, Any]]:
         """Hold events whose lift-off is in (t_a, t_b]."""
-        out = []
-        k = max(0, self.index_at(t_a) if t_a >= SET_LEAD_IN_S else 0)
-        while self.reps is None or k < self.reps:
+        out: list[dict[str, Any]] = []
+        if self.count == 0:
+            return out
+        k = max(0, self.index_at(t_a) if t_a >= self.start(0) else 0)
+        while self.count is None or k < self.count:
             t0 = self.start(k)
             if t0 > t_b:
                 break
             if t0 > t_a:
+                t1 = self.end(k)
                 out.append({"type": "hold", "t_s": t0 * to_session,
-                            "t_end_s": (t0 + self.hold_s) * to_session,
-                            "duration_s": self.hold_s, "motion": "single-leg", "index": k})
+                            "t_end_s": t1 * to_session,
+                            "duration_s": self.hold_s if self.windows is None else t1 - t0,
+                            "motion": "single-leg", "index": k})
             k += 1
         return out

@@ -313,7 +313,7 @@ def ask_pain(stdin: TextIO, out: TextIO) -> int | None:
 
 def run(args: argparse.Namespace) -> int:
     from trainer.cli.analyze import BALANCE_DRILLS
-    from trainer.cli.sources import source_from_args
+    from trainer.cli.sources import follow_guide, source_from_args
     from trainer.core.pipeline import Pipeline, PipelineConfig
     from trainer.recording import SessionError, SessionWriter
     from trainer.recording.convert import check_new_dir
@@ -334,6 +334,7 @@ def run(args: argparse.Namespace) -> int:
         fs = float(source.info.sample_rate_hz)
         drill, params = (None, {}) if args.no_guide else _drill_session(drill_id, side, placement,
                                                                          fs)
+        source = follow_guide(source, drill)  # the simulated person does the guide's sets
         pipeline = Pipeline(PipelineConfig(
             sample_rate_hz=fs, placement=placement, side=side, calibration=calibration,
             detect_balance_losses=drill_id in BALANCE_DRILLS))

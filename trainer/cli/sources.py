@@ -1,6 +1,7 @@
 """Source options shared by `record` and `dashboard`, and the factory that opens them.
 
-``--simulate`` → :class:`firmware_bridge.simulator.SimulatedSource`, ``--replay SESSION`` →
+``--simulate`` → :class:`firmware_bridge.simulator.SimulatedSource` (:func:`follow_guide` makes
+its person follow a drill guide), ``--replay SESSION`` →
 :class:`trainer.recording.replay.ReplaySource`, ``--device ADDRESS`` → the BLE source (see the
 marked branch in :func:`open_source`). Errors are :class:`CliError` (one line, exit 2).
 """
@@ -112,6 +113,23 @@ def _simulated(*, rate_hz: float | None, seed: int, drill: str, side: str,
         return SimulatedSource(config, speed=speed)
     except ValueError as exc:
         raise CliError(f"simulator: {exc}") from None
+
+
+def follow_guide(source: Source, guide: Any | None, *, start_s: float = 0.0) -> Source:
+    """The simulated ``source`` (not started yet) again, its person now following ``guide`` (a
+    ``DrillSession`` that starts at session time ``start_s``): lead-in, sets, reps, tempo, holds,
+    rests and countdowns from the guide's plan (``firmware_bridge.simulator.follow_guide``), so
+    live counts, ``analyze`` and the simulator's truth agree. Other sources, or no guide: as is."""
+    from firmware_bridge.simulator import SimulatedSource
+    from firmware_bridge.simulator import follow_guide as guided_config
+
+    if guide is None or not isinstance(source, SimulatedSource):
+        return source
+    try:
+        config = guided_config(source.config, guide, start_s=start_s)
+    except ValueError as exc:
+        raise CliError(f"simulator: {exc}") from None
+    return SimulatedSource(config, speed=source.speed)
 
 
 def source_from_args(args: argparse.Namespace, *, duration_s: float | None = None,

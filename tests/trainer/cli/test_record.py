@@ -42,8 +42,14 @@ def _wait_for_samples(proc: subprocess.Popen[str], imu: Path, n: int, timeout: f
 
 
 def _expected(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    sim = simulate(SimConfig(seed=SEED, sample_rate_hz=100.0, duration_s=60.0, side="right",
-                             placement="shank"))
+    from firmware_bridge.simulator import follow_guide
+    from trainer.drills.catalog import get_drill
+    from trainer.drills.session import DrillSession
+
+    # the simulated person follows the guide (a fresh home: the drill's start level)
+    guide = DrillSession(get_drill("single-leg-balance"), "right", fs_hz=100.0)
+    sim = simulate(follow_guide(SimConfig(seed=SEED, sample_rate_hz=100.0, duration_s=60.0,
+                                          side="right", placement="shank"), guide))
     b = sim.batch.slice(0, n)
     return b.t_s, b.acc_g.astype(np.float32), b.gyr_dps.astype(np.float32)
 

@@ -18,10 +18,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from firmware_bridge.simulator import SimConfig, simulate
+from firmware_bridge.simulator import SensorStream, SimConfig, Truth, follow_guide
+from firmware_bridge.simulator.guide import REACTION_S
 from trainer.cli.common import CliError
 from trainer.cli.main import main
-from trainer.recording import open_session
+from trainer.core.batch import SampleBatch
+from trainer.drills.catalog import get_drill
+from trainer.drills.evaluate import match
+from trainer.drills.session import DrillSession
+from trainer.recording import Session, open_session
 
 ROOT = Path(__file__).resolve().parents[3]
 FAKE_DEVICE = "AA:BB:CC:DD:EE:FF"  # no BlueZ here: only the safety gate can answer first
@@ -36,6 +41,26 @@ def _record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Path
     return out
 
 
+def _guide(s: Session) -> DrillSession:
+    """The guide `record` ran for this session (its drill, side, placement and level)."""
+    level = s.meta["drill"]["parameters"].get("level")
+    return DrillSession(get_drill(s.drill_id), s.side, level=level, fs_hz=s.sample_rate_hz,
+                        placement=s.placement)
+
+
+def _simulation(s: Session, seed: int, **kw: Any) -> tuple[SampleBatch, Truth]:
+    """The (endless) simulation `record --simulate` streamed, with its truth: the person
+    following the session's guide."""
+    config = SimConfig(seed=seed, duration_s=None, scenario=s.drill_id, side=s.side,
+                       placement=s.placement, **kw)
+    batch, truth = SensorStream(follow_guide(config, _guide(s))).next_with_truth(s.n_samples)
+    got = s.batch()  # exactly these samples were recorded
+    np.testing.assert_array_equal(got.t_s, batch.t_s)
+    np.testing.assert_array_equal(got.acc_g, batch.acc_g.astype(np.float32))
+    np.testing.assert_array_equal(got.gyr_dps, batch.gyr_dps.astype(np.float32))
+    return batch, truth
+
+
 def _sets(events: list[dict[str, Any]]) -> list[tuple[float, float]]:
     starts = [e["t_s"] for e in events if e["type"] == "set_start"]
     ends = [e["t_s"] for e in events if e["type"] == "set_end"]
@@ -46,7 +71,7 @@ def _sets(events: list[dict[str, Any]]) -> list[tuple[float, float]]:
 def test_single_leg_balance_records_losses_near_the_true_times_and_the_drill(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = _record(tmp_path, monkeypatch, "--drill", "single-leg-balance", "--side", "right",
-                  "--seed", "3", "--sim-losses", "3")
+                  "--seed", "4", "--sim-losses", "3")
     s = open_session(out)
     assert s.status == "complete"
     types = [e["type"] for e in s.events]
@@ -56,10 +81,12 @@ def test_single_leg_balance_records_losses_near_the_true_times_and_the_drill(
     assert s.meta["drill"]["parameters"]["hold_s"] == 30.0
 
     losses = s.events_of("balance_loss")
-    truth = simulate(SimConfig(seed=3, duration_s=s.n_samples / 100.0, side="right",
-                               placement="shank", balance_loss_rate_per_min=3.0)
-                     ).truth.balance_losses
+    _, sim = _simulation(s, 4, balance_loss_rate_per_min=3.0)
+    truth = sim.balance_losses
     assert len(truth) >= 4
+    # the person stood on one leg from just after each "Go" to just after its "stop"
+    holds = [(h["t_s"], h["t_end_s"]) for h in sim.holds]
+    assert np.allclose(np.array(holds) - np.array(_sets(s.events)), REACTION_S)
     got = np.array([e["t_s"] for e in losses])
     true_t = np.array([e["t_s"] for e in truth])
     assert len(got) == len(true_t)
@@ -89,25 +116,47 @@ def test_single_leg_balance_records_losses_near_the_true_times_and_the_drill(
     assert not (tmp_path / "home" / "data" / "drills" / "progress.json").exists()
 
 
-def test_calf_raise_rep_events_match_the_simulated_reps(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = _record(tmp_path, monkeypatch, "--drill", "calf-raise", "--seed", "3")
+@pytest.mark.parametrize("drill", ["ankle-inversion", "calf-raise", "isometric-eversion"])
+def test_the_simulated_person_follows_the_guide_so_live_analyze_and_truth_agree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        drill: str) -> None:
+    """Reps and holds start after the guide's "Go" and rest through its rest and countdown: the
+    live result (drill_end), `analyze --json` and the simulator's truth count the same sets."""
+    out = _record(tmp_path, monkeypatch, "--drill", drill, "--seed", "3")
     s = open_session(out)
-    reps = s.events_of("rep")
+    assert s.events_of("recording_stop")[0]["reason"] == "drill done"
+    live = s.events_of("drill_end")[0]["result"]
+    capsys.readouterr()
+    assert main(["analyze", "--json", str(out)]) == 0
+    offline = json.loads(capsys.readouterr().out)["drill"]
+    _, truth = _simulation(s, 3)
+    plan = _guide(s).plan
     sets = _sets(s.events)
-    assert len(sets) == 2  # start level: 2 × 10
-    truth = simulate(SimConfig(seed=3, duration_s=s.n_samples / 100.0, scenario="calf-raise",
-                               placement="foot")).truth.reps
-    # the reps done inside the guided sets (begun after "Go", peaking before the set ended)
-    done = [r for r in truth if any(a <= r["t_s"] and r["t_peak_s"] <= b for a, b in sets)]
-    assert len(done) >= 15
-    assert len(reps) == len(done)
-    peaks = np.array([r["t_peak_s"] for r in done])
-    assert np.abs(np.array([e["t_s"] for e in reps]) - peaks).max() < 0.3
-    assert [e["set"] for e in s.events_of("set_end")] == [1, 2]
-    assert sum(e["reps"] for e in s.events_of("set_end")) == len(reps)
-    assert s.events_of("drill_end")[0]["result"]["reps"] == len(reps)
-    assert not s.events_of("balance_loss")  # calf raises are not balance losses
+    assert live["sets_done"] == offline["sets_done"] == len(plan) == len(sets)
+    assert not s.events_of("balance_loss")  # these movements are not balance losses
+    if plan[0].work == "reps":
+        target = [p.target_reps for p in plan]
+        assert live["reps_per_set"] == offline["reps_per_set"] == target
+        assert live["reps"] == offline["reps"] == len(truth.reps) == sum(target)
+        for r in truth.reps:  # every true rep begun after its set's "Go", peaking before its end
+            t0, t1 = sets[r["set"]]
+            assert t0 + REACTION_S <= r["t_s"] + 1e-9 and r["t_peak_s"] < t1
+        # detected peaks one-to-one near the true ones (trainer.drills.evaluate's tolerance)
+        assert match([e["t_s"] for e in s.events_of("rep")], truth.reps) == (sum(target), 0)
+        assert match(offline["rep_times_s"], truth.reps) == (sum(target), 0)
+        assert [e["set"] for e in s.events_of("rep")] == [r["set"] + 1 for r in truth.reps]
+        true_rom = float(np.mean([r["amplitude_deg"] for r in truth.reps]))
+        assert abs(live["rom_deg"] - offline["rom_deg"]) < 0.2
+        assert abs(live["rom_deg"] - true_rom) < 1.0
+    else:
+        hold_s = [p.hold_s for p in plan]
+        assert live["holds_s"] == offline["holds_s"] == hold_s
+        assert live["movement_during_hold"] == offline["movement_during_hold"] == 0
+        assert len(truth.holds) == len(plan)
+        for h, (t0, t1) in zip(truth.holds, sets, strict=True):
+            # pushing from just after "Go" (reaction and effort rise) to just after "stop"
+            assert t0 + REACTION_S < h["t_s"] < t0 + 1.5
+            assert h["t_end_s"] == pytest.approx(t1 + REACTION_S, abs=1e-6)
 
 
 def test_duration_bounds_a_guided_recording_and_no_guide_records_free(
@@ -279,3 +328,19 @@ def test_stopped_in_the_first_countdown_says_nothing_about_pain_or_results(
     assert "set_start" not in [e["type"] for e in s.events]
     (end,) = s.events_of("drill_end")
     assert "pain_skipped" not in end and end["result"]["sets_done"] == 0
+
+
+def test_follow_guide_rebuilds_only_a_simulated_source() -> None:
+    from firmware_bridge.simulator import SimulatedSource
+    from trainer.cli.sources import follow_guide as follow
+
+    sim = SimulatedSource(SimConfig(scenario="calf-raise", duration_s=None), speed=7.0)
+    g = DrillSession(get_drill("calf-raise"), "left")
+    assert follow(sim, None) is sim
+    got = follow(sim, g)
+    assert isinstance(got, SimulatedSource) and got is not sim and got.speed == 7.0
+    assert got.config == follow_guide(sim.config, g) and got.config.guide is not None
+    other = object()  # a replay or BLE source: as it is
+    assert follow(other, g) is other  # type: ignore[arg-type]
+    with pytest.raises(CliError, match=r"simulator: .*reps sets"):  # not this drill's guide
+        follow(sim, DrillSession(get_drill("calf-stretch"), "left"))
