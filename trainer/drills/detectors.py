@@ -41,6 +41,15 @@ class LowPass:
         y, self._zi = signal.sosfilt(self.sos, x, zi=self._zi)
         return np.asarray(y, dtype=np.float64)
 
+    @property
+    def state(self) -> FloatArray | None:
+        """The filter state (None before the first sample), to rewind with ``state = …``."""
+        return None if self._zi is None else self._zi.copy()
+
+    @state.setter
+    def state(self, zi: FloatArray | None) -> None:
+        self._zi = None if zi is None else np.array(zi, dtype=np.float64)
+
 
 BUFFER_S = 60.0  # recent samples kept to time a rep's onset and end
 ONSET_WINDOW_S = 5.0  # a rep's rise is looked for this far back from its peak
@@ -158,7 +167,9 @@ class RepCounter:
     """Counts reps in one direction of an angle (``direction`` +1 / -1; 0 locks on the first rep).
 
     ``update(t_s, angle_deg)`` returns the reps confirmed in that batch; ``reps`` holds all of
-    them (with ``t_end_s`` filled once the following valley is confirmed).
+    them (with ``t_end_s`` filled once the following valley is confirmed). With ``max_reps`` it
+    stops right after the sample that confirms that many new reps; ``consumed`` says how many
+    samples it used (feed the rest again later: the result is the same as one call).
     """
 
     def __init__(self, fs_hz: float, direction: int = 0, min_rom_deg: float = 6.0,
@@ -185,13 +196,18 @@ class RepCounter:
         # recent samples, to time a rep's onset once its amplitude is known
         self._buf_t = np.empty(0)
         self._buf_y = np.empty(0)
+        self.consumed = 0  # samples used by the last update
 
     # ------------------------------------------------------------------ public
-    def update(self, t_s: FloatArray, angle_deg: FloatArray) -> list[Rep]:
+    def update(self, t_s: FloatArray, angle_deg: FloatArray,
+               max_reps: int | None = None) -> list[Rep]:
         t = np.asarray(t_s, dtype=np.float64)
-        y = self.lowpass(np.asarray(angle_deg, dtype=np.float64))
-        if t.size == 0:
+        x = np.asarray(angle_deg, dtype=np.float64)
+        self.consumed = 0
+        if t.size == 0 or (max_reps is not None and max_reps <= 0):
             return []
+        zi0 = self.lowpass.state
+        y = self.lowpass(x)
         new: list[Rep] = []
         i = 0
         if not self._started:
@@ -202,10 +218,16 @@ class RepCounter:
             self._neutral = v0
         self._buf_t = np.concatenate([self._buf_t, t])
         self._buf_y = np.concatenate([self._buf_y, y])
-        while i < t.size:
+        while i < t.size and (max_reps is None or len(new) < max_reps):
             scan = self._scan_undecided if self._mode == 0 else self._scan
             i = scan(t, y, i, new)
-        keep = self._buf_t >= t[-1] - BUFFER_S
+        if i < t.size:  # stopped early: forget the samples after the confirming one
+            self.lowpass.state = zi0
+            self.lowpass(x[:i])
+            cut = self._buf_t.size - (t.size - i)
+            self._buf_t, self._buf_y = self._buf_t[:cut], self._buf_y[:cut]
+        self.consumed = i
+        keep = self._buf_t >= t[i - 1] - BUFFER_S
         self._buf_t, self._buf_y = self._buf_t[keep], self._buf_y[keep]
         return new
 

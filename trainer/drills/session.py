@@ -44,6 +44,7 @@ PERSISTED_TYPES = frozenset({
     "balance_loss", "set_end", "pain_rating", "drill_end", "drill_stopped",
 })
 REP_GRACE_S = 1.0  # a rep peaking this long after a reps set ended still counts for it
+REP_GRACE_CONFIRM_S = 2.0  # … when confirmed this long after the end (and before the next "Go")
 MOVEMENT_CUE_GAP_S = 3.0
 TEMPO_FAST_FRACTION = 0.15  # rising faster than this share of the tempo: 'slower'
 
@@ -129,6 +130,9 @@ class DrillSession:
         self.stopped = False
         self._countdown_left = 0
         self._rep_counter: RepCounter | None = None
+        self._rep_rec: SetRecord | None = None  # the set the rep counter counts for
+        self._rep_fed_s = -np.inf  # last sample time the rep counter has seen
+        self._rep_grace_until_s = np.inf  # the counter's reps confirmed later do not count
         self._rep_sign = 1.0
         self._rep_axis = "ml"
         self._still: StillnessMonitor | None = None
@@ -161,31 +165,41 @@ class DrillSession:
         return self._advance(float(t_s))
 
     def feed(self, processed: Any) -> list[DrillEvent]:
-        """Detection on one ProcessedBatch (t_s, tilt_ap_deg, tilt_ml_deg, gyr_dps, events)."""
+        """Detection on one ProcessedBatch (t_s, tilt_ap_deg, tilt_ml_deg, gyr_dps, events).
+
+        The batch is processed phase by phase: it is split at every phase change (a timer
+        running out, or a set of reps reaching its target) and the rest goes to the next phase,
+        so the result and the persisted events do not depend on how the data is batched.
+        """
         f = _Frames(processed)
-        if f.t_s.size == 0:
+        n = f.t_s.size
+        if n == 0:
             return []
+        # phase-independent per-sample state: once per sample, for the whole batch
+        self._g_ap, self._g_ml = self._angles.update(f.t_s, f.ap, f.ml, f.gyr)
+        pending = self._new_losses(f)
         out: list[DrillEvent] = []
-        # phase changes inside the batch are applied at their exact times: split the batch there
         start = 0
-        while start < f.t_s.size:
+        for _ in range(n + 4 * len(self.plan) + 8):  # each pass ends a phase or the batch
             boundary = self._next_boundary()
-            stop = (f.t_s.size if boundary is None
-                    else int(np.searchsorted(f.t_s, boundary, side="left")))
-            stop = max(stop, start)
+            stop = (n if boundary is None
+                    else max(int(np.searchsorted(f.t_s, boundary, side="left")), start))
             if stop > start:
-                out += self._detect(f, start, stop)
-            if stop >= f.t_s.size:
+                evs, switched = self._detect(f, start, stop)
+                out += evs
+                if switched is not None:  # the set ended inside: the rest is the next phase's
+                    if switched >= n:
+                        break
+                    start = switched
+                    continue
+            if boundary is not None:  # losses detected before a timer's phase change come first
+                out += self._flush_losses(pending, boundary)
+            if stop >= n:
                 break
             out += self._advance(float(f.t_s[stop]))
-            if self._next_boundary() == boundary:  # no progress (phase without a timer)
-                out += self._detect(f, stop, f.t_s.size)
-                break
             start = stop
+        out += self._flush_losses(pending, np.inf)
         out += self._advance(float(f.t_s[-1]))
-        if self.spec.kind == "balance" and f.has_core_events:
-            self._core_losses_seen = True
-            out += self._core_losses(f)
         return out
 
     def skip(self, t_s: float) -> list[DrillEvent]:
@@ -383,7 +397,7 @@ class DrillSession:
             cue = f"{cue}. {self.spec.cues.get('eyes_closed', 'Close your eyes')}"
         out.append(self._cue_ev(t, f"{self.catalog.common_cues.get('go', 'Go')}: {cue}"))
         if plan.work == "reps":
-            self._setup_reps(plan)
+            self._setup_reps(plan, rec)
         elif self.spec.kind == "hold":
             axis, _ = signal_for(self.spec, self.side, plan.motion)
             self._rep_axis = axis
@@ -394,7 +408,7 @@ class DrillSession:
             out.append(DrillEvent(t, "hold_start", {"set": plan.index, "hold_s": plan.hold_s}))
         return out
 
-    def _setup_reps(self, plan: SetPlan) -> None:
+    def _setup_reps(self, plan: SetPlan, rec: SetRecord) -> None:
         axis, sign = signal_for(self.spec, self.side, plan.motion)
         self._rep_axis, self._rep_sign = axis, sign
         det = self.spec.detection
@@ -403,6 +417,9 @@ class DrillSession:
             self.fs_hz, direction=direction, min_rom_deg=float(det.get("min_rom_deg", 6.0)),
             min_interval_s=float(det.get("min_interval_s", 0.7)),
             lowpass_hz=float(det.get("lowpass_hz", 3.0)))
+        self._rep_rec = rec
+        self._rep_fed_s = -np.inf
+        self._rep_grace_until_s = np.inf
 
     def _end_set(self, t: float, go_on: bool = True) -> list[DrillEvent]:
         plan = self.current
@@ -432,7 +449,13 @@ class DrillSession:
                 data.update(held_s=round(iv.duration_s, 3), movements=iv.movements)
         out.append(DrillEvent(t, "set_end", data))
         out.append(DrillEvent(t, "beep", {"kind": "stop"}))
-        self._rep_counter = None if plan.work != "reps" else self._rep_counter
+        if plan.work == "reps":
+            # the counter runs on into a grace period: until the next "Go" at the latest
+            nxt = (plan.rest_after_s + float(self.params.get("countdown_s", 3.0))
+                   if go_on and self.set_i + 1 < len(self.plan) else np.inf)
+            self._rep_grace_until_s = t + min(REP_GRACE_CONFIRM_S, nxt)
+        else:
+            self._rep_counter, self._rep_rec = None, None
         if not go_on:
             return out
         if self.set_i + 1 >= len(self.plan):
@@ -455,25 +478,26 @@ class DrillSession:
                 self._cue_ev(t, self.catalog.common_cues.get("pain_question", "Pain 0-10?"))]
 
     # ------------------------------------------------------------- detection
-    def _detect(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
+    def _detect(self, f: _Frames, a: int, b: int) -> tuple[list[DrillEvent], int | None]:
+        """Detection on samples a..b-1, all in the current phase. Also returns the index after
+        the sample where detection itself ended the phase (a set of reps reached its target),
+        or None: the samples from there on belong to the next phase."""
         out: list[DrillEvent] = []
-        t = f.t_s[a:b]
-        self._g_ap, self._g_ml = self._angles.update(t, f.ap[a:b], f.ml[a:b], f.gyr[a:b])
-        if self.spec.kind == "balance":
-            out += self._detect_balance(f, a, b)
         if self.phase != ACTIVE or not self.sets:
             # keep rep counters warm into the grace period after a reps set
-            if self._rep_counter is not None and self.sets and self.sets[-1].t_end_s is not None:
-                out += self._detect_reps(f, a, b, grace=True)
-            return out
+            if self._rep_counter is not None and self._rep_rec is not None \
+                    and self._rep_rec.t_end_s is not None:
+                evs, _ = self._detect_reps(f, a, b, grace=True)
+                out += evs
+            return out, None
         plan = self.current
         if plan is None:
-            return out
+            return out, None
         if plan.work == "reps":
-            out += self._detect_reps(f, a, b)
-        elif self._still is not None:
-            angle = self._g_ml if self._rep_axis == "ml" else self._g_ap
-            for ev in self._still.update(t, angle, f.gyr[a:b]):
+            return self._detect_reps(f, a, b)
+        if self._still is not None:
+            angle = (self._g_ml if self._rep_axis == "ml" else self._g_ap)[a:b]
+            for ev in self._still.update(f.t_s[a:b], angle, f.gyr[a:b]):
                 ev_t = float(ev["t_s"])
                 self.sets[-1].movements += 1
                 out.append(DrillEvent(ev_t, "movement_during_hold",
@@ -484,72 +508,114 @@ class DrillSession:
                     out.append(DrillEvent(ev_t, "beep", {"kind": "warning"}))
                     out.append(self._cue_ev(ev_t, self.catalog.common_cues.get(
                         "movement_during_hold", "Keep still"), "warning"))
-        return out
+        return out, None
 
-    def _detect_reps(self, f: _Frames, a: int, b: int, grace: bool = False) -> list[DrillEvent]:
-        rc = self._rep_counter
-        if rc is None or not self.sets:
-            return []
-        rec = self.sets[-1]
-        sig = (self._g_ml if self._rep_axis == "ml" else self._g_ap) * self._rep_sign
+    def _detect_reps(self, f: _Frames, a: int, b: int, grace: bool = False
+                     ) -> tuple[list[DrillEvent], int | None]:
+        """Reps on samples a..b-1 (see ``_detect`` for the returned index).
+
+        The counter sees every sample once, from its set's "Go" on: during the set it stops
+        right after the sample that confirms the target rep (the rest of the batch is the next
+        phase's), after the set it runs on only until ``_rep_grace_until_s``. So what it counts
+        does not depend on where the batches end.
+        """
+        rc, rec = self._rep_counter, self._rep_rec
+        if rc is None or rec is None:
+            return [], None
+        t = f.t_s
+        lo = a + int(np.searchsorted(t[a:b], self._rep_fed_s, side="right"))
+        hi = b if not grace else a + int(np.searchsorted(t[a:b], self._rep_grace_until_s,
+                                                         side="left"))
+        sig = (self._g_ml if self._rep_axis == "ml" else self._g_ap)[lo:hi] * self._rep_sign
+        target = rec.plan.target_reps or 0
         out: list[DrillEvent] = []
-        for rep in rc.update(f.t_s[a:b], sig):
-            late = rec.t_end_s is not None and rep.t_peak_s > rec.t_end_s + REP_GRACE_S
-            if rep.t_peak_s < rec.t_start_s or late:
-                continue
-            rec.reps.append(rep)
-            n = len(rec.reps)
-            out.append(DrillEvent(rep.t_peak_s, "rep", {
-                "set": rec.plan.index, "index": n, "t_start_s": round(rep.t_start_s, 4),
-                "amplitude_deg": round(rep.amplitude_deg, 2)}))
-            out.append(DrillEvent(rep.t_confirm_s, "beep", {"kind": "rep"}))
-            target = rec.plan.target_reps or 0
-            out.append(self._cue_ev(rep.t_confirm_s, f"{n}" + (f" / {target}" if target else "")))
-            tempo = float(self.params.get("tempo_s", 0.0))
-            if (tempo > 0 and rec.plan.motion not in ("pump", "circle")
-                    and rep.t_peak_s - rep.t_start_s < TEMPO_FAST_FRACTION * tempo):
-                out.append(self._cue_ev(rep.t_confirm_s,
-                                        f"Slower: about {tempo:.0f} s per rep", "warning"))
-            if not grace and target and n >= target and self.phase == ACTIVE:
-                out += self._end_set(rep.t_confirm_s)
-        if grace and rec.t_end_s is not None and b > a and f.t_s[b - 1] > rec.t_end_s + REP_GRACE_S:
-            self._rep_counter = None
+        i = lo
+        while i < hi:
+            left = (target - len(rec.reps) if target and not grace and rec.t_end_s is None
+                    else None)
+            new = rc.update(t[i:hi], sig[i - lo:], max_reps=left)
+            i += rc.consumed
+            self._rep_fed_s = float(t[i - 1])
+            for rep in new:
+                out += self._count_rep(rec, rep, grace)
+            if rec.t_end_s is not None and not grace:  # the target was reached at t[i - 1]
+                return out, i
+        if rec.t_end_s is not None and b > a and t[b - 1] >= self._rep_grace_until_s:
+            self._rep_counter, self._rep_rec = None, None  # past the grace period
+        return out, None
+
+    def _count_rep(self, rec: SetRecord, rep: Rep, grace: bool) -> list[DrillEvent]:
+        """A rep the counter confirmed: counted for ``rec`` (unless too late), cued, and the
+        set's end when it reaches the target."""
+        if rep.t_peak_s < rec.t_start_s or (rec.t_end_s is not None
+                                            and rep.t_peak_s > rec.t_end_s + REP_GRACE_S):
+            return []
+        rec.reps.append(rep)
+        n = len(rec.reps)
+        out = [DrillEvent(rep.t_peak_s, "rep", {
+                   "set": rec.plan.index, "index": n, "t_start_s": round(rep.t_start_s, 4),
+                   "amplitude_deg": round(rep.amplitude_deg, 2)}),
+               DrillEvent(rep.t_confirm_s, "beep", {"kind": "rep"})]
+        target = rec.plan.target_reps or 0
+        out.append(self._cue_ev(rep.t_confirm_s, f"{n}" + (f" / {target}" if target else "")))
+        tempo = float(self.params.get("tempo_s", 0.0))
+        if (tempo > 0 and rec.plan.motion not in ("pump", "circle")
+                and rep.t_peak_s - rep.t_start_s < TEMPO_FAST_FRACTION * tempo):
+            out.append(self._cue_ev(rep.t_confirm_s,
+                                    f"Slower: about {tempo:.0f} s per rep", "warning"))
+        if not grace and target and n >= target and self.phase == ACTIVE and rec.t_end_s is None:
+            out += self._end_set(rep.t_confirm_s)
         return out
 
-    def _detect_balance(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
-        """Fallback balance-loss detection, for sources without the core's events."""
-        if f.has_core_events or self._core_losses_seen:
+    # -------------------------------------------------------- balance losses
+    def _new_losses(self, f: _Frames) -> list[tuple[float, float, str]]:
+        """Balance losses found in this batch as (detection time, onset, source), in detection
+        order: the core's events, or the fallback detector's for sources without them."""
+        if self.spec.kind != "balance":
             return []
-        times = self._loss.update(f.t_s[a:b], self._g_ap, self._g_ml, f.gyr[a:b])
-        return self._losses_to_sets(times, "drills")
-
-    def _core_losses(self, f: _Frames) -> list[DrillEvent]:
-        """The core's balance_loss events (their onset may lie in an earlier batch)."""
-        times = []
-        for e in f.events:
-            kind, tt = _event_fields(e)
-            if kind == "balance_loss" and tt is not None and float(tt) not in self._losses_seen:
+        found: list[tuple[float, float, str]] = []
+        if f.has_core_events:
+            self._core_losses_seen = True
+            for e in f.events:
+                kind, tt = _event_fields(e)
+                if kind != "balance_loss" or tt is None or float(tt) in self._losses_seen:
+                    continue
                 self._losses_seen.add(float(tt))
-                times.append(float(tt))
-        return self._losses_to_sets(sorted(times), "core")
+                det = (e.get("t_detected_s") if isinstance(e, Mapping)
+                       else getattr(e, "t_detected_s", None))
+                found.append((float(det) if det is not None else float(tt), float(tt), "core"))
+        elif not self._core_losses_seen:
+            times = self._loss.update(f.t_s, self._g_ap, self._g_ml, f.gyr)
+            found = [(tl, tl, "drills") for tl in times]
+        return sorted(found)
 
-    def _losses_to_sets(self, times: list[float], source: str) -> list[DrillEvent]:
-        """Assign losses to the trial they happened in (none during countdowns and rests)."""
+    def _flush_losses(self, pending: list[tuple[float, float, str]], before_s: float
+                      ) -> list[DrillEvent]:
+        """Take the losses detected before ``before_s`` off ``pending`` and record them."""
+        k = 0
+        while k < len(pending) and pending[k][0] < before_s:
+            k += 1
+        take, pending[:] = pending[:k], pending[k:]
         out: list[DrillEvent] = []
-        for tl in times:
-            rec = next((r for r in self.sets if r.t_start_s <= tl
-                        and (r.t_end_s is None or tl <= r.t_end_s)), None)
-            if rec is None:
-                continue
-            first = not rec.losses_t_s
-            rec.losses_t_s.append(tl)
-            out.append(DrillEvent(tl, "balance_loss", {
-                "set": rec.plan.index, "source": source,
-                "since_set_start_s": round(tl - rec.t_start_s, 3)}))
-            out.append(DrillEvent(max(tl, self.t_now_s), "beep", {"kind": "warning"}))
-            if first and rec.t_end_s is None:
-                out.append(self._cue_ev(max(tl, self.t_now_s), self.catalog.common_cues.get(
-                    "balance_loss", "Balance lost"), "warning"))
+        for t_det, tl, source in take:
+            out += self._record_loss(tl, max(tl, t_det), source)
+        return out
+
+    def _record_loss(self, tl: float, t_det: float, source: str) -> list[DrillEvent]:
+        """Assign a loss to the trial it happened in (none during countdowns and rests)."""
+        rec = next((r for r in self.sets if r.t_start_s <= tl
+                    and (r.t_end_s is None or tl <= r.t_end_s)), None)
+        if rec is None:
+            return []
+        first = not rec.losses_t_s
+        rec.losses_t_s.append(tl)
+        out = [DrillEvent(tl, "balance_loss", {
+                   "set": rec.plan.index, "source": source,
+                   "since_set_start_s": round(tl - rec.t_start_s, 3)}),
+               DrillEvent(t_det, "beep", {"kind": "warning"})]
+        if first and rec.t_end_s is None:
+            out.append(self._cue_ev(t_det, self.catalog.common_cues.get(
+                "balance_loss", "Balance lost"), "warning"))
         return out
 
     def _set_dicts(self) -> list[dict[str, Any]]:

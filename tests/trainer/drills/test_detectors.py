@@ -72,6 +72,26 @@ def test_chunking_does_not_change_the_reps() -> None:
         [r.amplitude_deg for r in pieces.reps], abs=1e-9)
 
 
+def test_max_reps_stops_at_the_confirming_sample_and_the_rest_continues() -> None:
+    """Stopping after each rep and feeding the rest again equals one call (the guide stops a
+    set's counter at its target within a batch)."""
+    t, y, _ = rep_trace(10, 3, noise_deg=1.0)
+    whole = count(t, y, direction=1)
+    rc = RepCounter(FS, direction=1)
+    i = 0
+    while i < t.size:
+        new = rc.update(t[i:], y[i:], max_reps=1)
+        assert len(new) <= 1
+        if new:
+            assert t[i + rc.consumed - 1] == new[0].t_confirm_s  # stopped right there
+        i += rc.consumed
+    assert rc.update(t[:0], y[:0], max_reps=1) == [] and rc.consumed == 0
+    assert [(r.t_start_s, r.t_peak_s, r.t_confirm_s, r.t_end_s) for r in rc.reps] == [
+        (r.t_start_s, r.t_peak_s, r.t_confirm_s, r.t_end_s) for r in whole.reps]
+    assert [r.amplitude_deg for r in rc.reps] == pytest.approx(
+        [r.amplitude_deg for r in whole.reps], abs=1e-9)
+
+
 def test_amplitude_and_tempo() -> None:
     t = np.arange(0, 40, 1 / FS)
     y = np.where(t < 2, 0.0, 20.0 * np.sin(np.pi * ((t - 2) % 4) / 4) ** 2)
