@@ -226,6 +226,28 @@ class ClockedAssembler:
         return out
 
 
+class ClockedDecoder(Decoder):
+    """A decoder for a device without sample counters: samples go through a
+    :class:`ClockedAssembler`, which also answers discontinuity, flush, poll and the rate."""
+
+    def __init__(self, rate_hz: float, *, with_mag: bool = False) -> None:
+        super().__init__()
+        self.assembler = ClockedAssembler(rate_hz, self.stats, with_mag=with_mag)
+
+    def mark_discontinuity(self) -> DecodeOutput:
+        return self.assembler.discontinuity()
+
+    def flush(self) -> DecodeOutput:
+        return self.assembler.flush()
+
+    def poll(self, now_s: float) -> DecodeOutput:
+        return self.assembler.poll(now_s)
+
+    @property
+    def rate_hz(self) -> float | None:
+        return self.assembler.clock.rate_hz
+
+
 class DeviceProfile(ABC):
     """One supported device family."""
 

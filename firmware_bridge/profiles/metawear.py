@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from firmware_bridge.profiles.base import (
-    ClockedAssembler,
+    ClockedDecoder,
     DecodeOutput,
     Decoder,
     DeviceProfile,
@@ -70,16 +70,15 @@ def gyr_lsb_per_dps(range_dps: float) -> float:
     return 16.4 * float(2 ** _GYR_RANGE_CODE[range_dps])
 
 
-class MetaWearDecoder(Decoder):
+class MetaWearDecoder(ClockedDecoder):
     """Decodes MetaWear responses; pairs acc and gyro samples in order."""
 
     def __init__(
         self, rate_hz: float, acc_range_g: float = ACC_RANGE_G, gyr_range_dps: float = GYR_RANGE_DPS
     ) -> None:
-        super().__init__()
+        super().__init__(rate_hz)
         self.acc_scale = 1.0 / acc_lsb_per_g(acc_range_g)
         self.gyr_scale = 1.0 / gyr_lsb_per_dps(gyr_range_dps)
-        self.assembler = ClockedAssembler(rate_hz, self.stats)
         self.module_info: dict[int, tuple[int, int] | None] = {}
         self._acc: deque[np.ndarray] = deque()
         self._gyr: deque[np.ndarray] = deque()
@@ -178,17 +177,7 @@ class MetaWearDecoder(Decoder):
 
     def mark_discontinuity(self) -> DecodeOutput:
         self._drop_unpaired()
-        return self.assembler.discontinuity()
-
-    def flush(self) -> DecodeOutput:
-        return self.assembler.flush()
-
-    def poll(self, now_s: float) -> DecodeOutput:
-        return self.assembler.poll(now_s)
-
-    @property
-    def rate_hz(self) -> float | None:
-        return self.assembler.clock.rate_hz
+        return super().mark_discontinuity()
 
 
 class MetaWearProfile(DeviceProfile):

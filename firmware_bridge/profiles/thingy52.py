@@ -19,7 +19,7 @@ import struct
 import numpy as np
 
 from firmware_bridge.profiles.base import (
-    ClockedAssembler,
+    ClockedDecoder,
     DecodeOutput,
     Decoder,
     DeviceProfile,
@@ -56,10 +56,9 @@ def config_bytes(rate_hz: float, current: bytes | None = None) -> bytes:
     return _CONFIG.pack(*fields)
 
 
-class ThingyDecoder(Decoder):
+class ThingyDecoder(ClockedDecoder):
     def __init__(self, rate_hz: float) -> None:
-        super().__init__()
-        self.assembler = ClockedAssembler(rate_hz, self.stats, with_mag=True)
+        super().__init__(rate_hz, with_mag=True)
 
     def feed(self, char_uuid: str, data: bytes, arrival_s: float) -> DecodeOutput:
         st = self.stats
@@ -76,18 +75,6 @@ class ThingyDecoder(Decoder):
         vals[0, 6:9] = raw[6:9] * MAG_SCALE_UT
         return self.assembler.add(vals, arrival_s)
 
-    def mark_discontinuity(self) -> DecodeOutput:
-        return self.assembler.discontinuity()
-
-    def flush(self) -> DecodeOutput:
-        return self.assembler.flush()
-
-    def poll(self, now_s: float) -> DecodeOutput:
-        return self.assembler.poll(now_s)
-
-    @property
-    def rate_hz(self) -> float | None:
-        return self.assembler.clock.rate_hz
 
 
 class Thingy52Profile(DeviceProfile):

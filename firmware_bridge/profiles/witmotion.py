@@ -21,7 +21,7 @@ import numpy as np
 
 from firmware_bridge.ble.framing import FixedFrameBuffer
 from firmware_bridge.profiles.base import (
-    ClockedAssembler,
+    ClockedDecoder,
     DecodeOutput,
     Decoder,
     DeviceProfile,
@@ -93,11 +93,10 @@ def register_reply(register: int, values: tuple[int, ...]) -> bytes:
     return bytes([HEADER, FLAG_REGISTER, register & 0xFF, register >> 8]) + regs.tobytes()
 
 
-class WitMotionDecoder(Decoder):
+class WitMotionDecoder(ClockedDecoder):
     def __init__(self, rate_hz: float) -> None:
-        super().__init__()
+        super().__init__(rate_hz)
         self.framer = FixedFrameBuffer(FRAME_LEN, HEADER, frozenset({FLAG_DATA, FLAG_REGISTER}))
-        self.assembler = ClockedAssembler(rate_hz, self.stats)
         self.last_angles_deg: np.ndarray | None = None
         self.registers: dict[int, int] = {}
 
@@ -143,17 +142,7 @@ class WitMotionDecoder(Decoder):
     def mark_discontinuity(self) -> DecodeOutput:
         self.framer.reset()
         self._sync_framing_stats()
-        return self.assembler.discontinuity()
-
-    def flush(self) -> DecodeOutput:
-        return self.assembler.flush()
-
-    def poll(self, now_s: float) -> DecodeOutput:
-        return self.assembler.poll(now_s)
-
-    @property
-    def rate_hz(self) -> float | None:
-        return self.assembler.clock.rate_hz
+        return super().mark_discontinuity()
 
 
 class WitMotionProfile(DeviceProfile):
