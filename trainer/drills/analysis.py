@@ -33,7 +33,7 @@ from trainer.drills.detectors import (
     true_runs,
 )
 from trainer.drills.norms import best_trial_ended_without_loss, compare_stance
-from trainer.drills.results import build_result, signal_for
+from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 TREMOR_BAND_HZ = (7.0, 13.0)
 MERGE_GAP_S = 1.5
@@ -266,10 +266,12 @@ def _rep_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs
 
 def _hold_from_window(k: int, t: FloatArray, angle: FloatArray, gyr: FloatArray, fs: float,
                       spec: DrillSpec, t0: float, t1: float, held_from: tuple[float, float]
-                      | None = None) -> dict[str, Any]:
-    """A hold over [t0, t1]: movements (stillness monitor) and the mean angle."""
+                      | None = None, entry_deg: float = 0.0) -> dict[str, Any]:
+    """A hold over [t0, t1]: movements (stillness monitor) and the mean angle held.
+    ``entry_deg``: the window starts at "Go", before the person moved into the position."""
     det = spec.detection
-    mon = StillnessMonitor(fs, float(det.get("still_dps", 12.0)), float(det.get("move_deg", 4.0)))
+    mon = StillnessMonitor(fs, float(det.get("still_dps", 12.0)), float(det.get("move_deg", 4.0)),
+                           entry_deg=entry_deg)
     a = int(np.searchsorted(t, t0))
     b = int(np.searchsorted(t, t1, side="right"))
     mon.begin(t0)
@@ -331,8 +333,9 @@ def isometric_holds(t: FloatArray, gyr: FloatArray, fs: float, min_hold_s: float
 
 def _stretch_sets(t: FloatArray, ap: FloatArray, gyr: FloatArray, fs: float, spec: DrillSpec,
                   windows: list[tuple[int, float, float]]) -> list[dict[str, Any]]:
-    if windows:
-        return [_hold_from_window(k, t, ap, gyr, fs, spec, t0, t1) for k, t0, t1 in windows]
+    if windows:  # the guide's sets, from "Go": the lean into the stretch comes first
+        return [_hold_from_window(k, t, ap, gyr, fs, spec, t0, t1,
+                                  entry_deg=hold_entry_deg(spec)) for k, t0, t1 in windows]
     spans = stretch_holds(t, ap, fs, float(spec.detection.get("min_angle_deg", 5.0)),
                           float(spec.detection.get("min_hold_s", 3.0)))
     return [_hold_from_window(i + 1, t, ap, gyr, fs, spec, t0, t1)

@@ -390,25 +390,40 @@ class HoldInterval:
 class StillnessMonitor:
     """Flags movement while a hold is active: angular rate or a drift of the held angle.
 
-    ``begin(t)`` starts a hold (the reference angle is taken over its first ``settle_s``),
-    ``update(...)`` returns movement events (rising edges of "moving", at most one per
-    ``refractory_s``), ``end(t)`` closes the hold and returns its interval.
+    ``begin(t)`` starts a hold. The person first gets into position (leans into a stretch,
+    builds up a push), so nothing is flagged until the hold has *settled*: the first
+    ``settle_s`` window inside the hold in which the (low-passed) angle stays within
+    ``settle_band_deg`` (default 0.4 · ``move_deg``), the rate under ``still_dps`` and, for
+    holds entered by a movement (a stretch: ``entry_deg`` > 0), the angle at least
+    ``entry_deg`` away from where it was at ``begin`` (standing still before leaning in is not
+    the held position); at the latest ``max_settle_s`` after ``begin``. The reference angle is
+    that window's mean;
+    from then on ``update(...)`` returns movement events (rising edges of "moving": rate above
+    ``still_dps`` or the angle more than ``move_deg`` from the reference; at most one per
+    ``refractory_s``). ``end(t)`` closes the hold and returns its interval (``angle_deg``: the
+    mean angle since it settled). Chunk-invariant: the same events however the data is batched.
     """
 
     def __init__(self, fs_hz: float, still_dps: float = 12.0, move_deg: float = 4.0,
-                 settle_s: float = 0.5, refractory_s: float = 1.5, lowpass_hz: float = 4.0
-                 ) -> None:
+                 settle_s: float = 1.0, refractory_s: float = 1.5, lowpass_hz: float = 4.0,
+                 settle_band_deg: float | None = None, max_settle_s: float = 8.0,
+                 entry_deg: float = 0.0) -> None:
         self.still_dps = float(still_dps)
         self.move_deg = float(move_deg)
         self.settle_s = float(settle_s)
+        self.settle_band_deg = (0.4 * self.move_deg if settle_band_deg is None
+                                else float(settle_band_deg))
+        self.max_settle_s = float(max_settle_s)
+        self.entry_deg = float(entry_deg)
         self.refractory_s = float(refractory_s)
+        self._settle_n = max(1, round(self.settle_s * float(fs_hz)))
         self._rate_lp = LowPass(fs_hz, lowpass_hz)
         self._ang_lp = LowPass(fs_hz, lowpass_hz)
         self._active = False
         self._t0 = 0.0
         self._ref: float | None = None
-        self._ref_sum = 0.0
-        self._ref_n = 0
+        self._t_settled: float | None = None
+        self._pre = np.empty((3, 0))  # t, angle, rate of the hold before it settled
         self._moving = False
         self._last_event_t = -np.inf
         self._movements = 0
@@ -420,10 +435,21 @@ class StillnessMonitor:
     def active(self) -> bool:
         return self._active
 
+    @property
+    def reference_deg(self) -> float | None:
+        """The held angle movements are measured from (None until the hold has settled)."""
+        return self._ref
+
+    @property
+    def t_settled_s(self) -> float | None:
+        """When the hold settled (checking starts after this sample), or None."""
+        return self._t_settled
+
     def begin(self, t_s: float) -> None:
         self._active = True
         self._t0 = float(t_s)
-        self._ref, self._ref_sum, self._ref_n = None, 0.0, 0
+        self._ref, self._t_settled = None, None
+        self._pre = np.empty((3, 0))
         self._moving = False
         self._movements = 0
         self._ang_sum, self._ang_n = 0.0, 0
@@ -432,7 +458,10 @@ class StillnessMonitor:
         if not self._active:
             return None
         self._active = False
-        angle = self._ang_sum / self._ang_n if self._ang_n else 0.0
+        if self._ang_n:
+            angle = self._ang_sum / self._ang_n
+        else:  # never settled: the mean over the whole hold
+            angle = float(np.mean(self._pre[1])) if self._pre.shape[1] else 0.0
         iv = HoldInterval(self._t0, float(t_s), angle, self._movements)
         self.intervals.append(iv)
         return iv
@@ -449,32 +478,63 @@ class StillnessMonitor:
         if not np.any(in_hold):
             return []
         t, rate, ang = t[in_hold], rate[in_hold], ang[in_hold]
+        if self._ref is None:
+            k = self._settle(t, ang, rate)
+            if k is None:
+                return []
+            t, rate, ang = t[k:], rate[k:], ang[k:]
         self._ang_sum += float(np.sum(ang))
         self._ang_n += int(ang.size)
-        if self._ref is None:
-            settle = t < self._t0 + self.settle_s
-            self._ref_sum += float(np.sum(ang[settle]))
-            self._ref_n += int(np.count_nonzero(settle))
-            if np.all(settle):
-                return []
-            self._ref = self._ref_sum / max(self._ref_n, 1) if self._ref_n else float(ang[0])
-            keep = ~settle
-            t, rate, ang = t[keep], rate[keep], ang[keep]
-        moving = (rate > self.still_dps) | (np.abs(ang - self._ref) > self.move_deg)
+        if t.size == 0:
+            return []
+        ref = self._ref
+        assert ref is not None
+        moving = (rate > self.still_dps) | (np.abs(ang - ref) > self.move_deg)
         prev = np.concatenate(([self._moving], moving[:-1]))
         edges = np.flatnonzero(moving & ~prev)
         self._moving = bool(moving[-1])
         events: list[dict[str, Any]] = []
-        for k in edges:
-            tk = float(t[k])
+        for e in edges.tolist():
+            tk = float(t[e])
             if tk - self._last_event_t < self.refractory_s:
                 continue
             self._last_event_t = tk
             self._movements += 1
             events.append({"t_s": round(tk, 4), "type": "movement_during_hold",
-                           "rate_dps": round(float(rate[k]), 1),
-                           "drift_deg": round(float(ang[k] - self._ref), 2)})
+                           "rate_dps": round(float(rate[e]), 1),
+                           "drift_deg": round(float(ang[e] - ref), 2)})
         return events
+
+    def _settle(self, t: FloatArray, ang: FloatArray, rate: FloatArray) -> int | None:
+        """Look for the settled window among windows ending at these (new) samples; sets the
+        reference and returns the index of the first sample to check, or None (not yet)."""
+        m = t.size
+        self._pre = np.concatenate([self._pre, np.stack([t, ang, rate])], axis=1)
+        n_all, w = self._pre.shape[1], self._settle_n
+        first_end = max(n_all - m, w - 1)  # windows ending at earlier samples were judged then
+        hit: int | None = None  # index into _pre of the settling window's last sample
+        if first_end < n_all:
+            from numpy.lib.stride_tricks import sliding_window_view
+
+            a = self._pre[1, first_end - w + 1:]
+            r = self._pre[2, first_end - w + 1:]
+            aw, rw = sliding_window_view(a, w), sliding_window_view(r, w)
+            ok = ((aw.max(axis=1) - aw.min(axis=1) <= self.settle_band_deg)
+                  & (rw.max(axis=1) <= self.still_dps))
+            if self.entry_deg > 0:  # in the held position: away from the angle at the start
+                ok &= np.abs(aw.mean(axis=1) - self._pre[1, 0]) >= self.entry_deg
+            if ok.any():
+                hit = first_end + int(np.argmax(ok))
+        late = np.flatnonzero(t >= self._t0 + self.max_settle_s)
+        if late.size and (hit is None or n_all - m + int(late[0]) < hit):
+            hit = n_all - m + int(late[0])  # not settled in time: start checking anyway
+        if hit is None:
+            return None
+        window = self._pre[1, max(0, hit - w + 1):hit + 1]
+        self._ref = float(np.mean(window))
+        self._t_settled = float(self._pre[0, hit])
+        self._pre = self._pre[:, :hit + 1]
+        return hit + 1 - (n_all - m)
 
 
 def still_segments(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float, still_dps: float,

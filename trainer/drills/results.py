@@ -64,6 +64,15 @@ def signal_for(spec: DrillSpec, side: str, motion: str | None = None,
     return "ap", 1.0
 
 
+def hold_entry_deg(spec: DrillSpec) -> float:
+    """How far the angle moves to get into a hold's position after "Go": a stretch's
+    ``min_angle_deg`` (leaning into it), 0 for isometric holds (the foot stays put). The
+    stillness check starts once the position is reached (``StillnessMonitor(entry_deg=…)``)."""
+    if spec.kind != "hold":
+        return 0.0
+    return float(spec.detection.get("min_angle_deg", 0.0))
+
+
 def _r(x: float | None, nd: int = 3) -> float | None:
     if x is None or not math.isfinite(float(x)):
         return None

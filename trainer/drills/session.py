@@ -35,7 +35,7 @@ from trainer.drills.detectors import (
     RepCounter,
     StillnessMonitor,
 )
-from trainer.drills.results import build_result, signal_for
+from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE = "ready", "countdown", "active", "rest", "pain", "done"
 PHASES = (READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE)
@@ -403,7 +403,8 @@ class DrillSession:
             self._rep_axis = axis
             self._still = StillnessMonitor(
                 self.fs_hz, float(self.spec.detection.get("still_dps", 12.0)),
-                float(self.spec.detection.get("move_deg", 4.0)))
+                float(self.spec.detection.get("move_deg", 4.0)),
+                entry_deg=hold_entry_deg(self.spec))
             self._still.begin(t)
             out.append(DrillEvent(t, "hold_start", {"set": plan.index, "hold_s": plan.hold_s}))
         return out

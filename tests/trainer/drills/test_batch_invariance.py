@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from firmware_bridge.simulator import SimConfig, follow_guide, simulate
+from firmware_bridge.simulator import SimConfig, SimulatedRecording, follow_guide, simulate
 from trainer.core.pipeline import Pipeline, PipelineConfig, ProcessedBatch
 from trainer.drills import get_drill
+from trainer.drills.analysis import analyze_drill
 from trainer.drills.session import PAIN, DrillSession, persisted
 
 CASES: dict[str, dict[str, Any]] = {
@@ -34,6 +35,12 @@ def _session(drill: str, cfg: SimConfig) -> DrillSession:
 @cache
 def guided(drill: str) -> tuple[SimConfig, ProcessedBatch]:
     """The recording of a simulated person following the guide, processed by the core."""
+    cfg, pb, _ = guided_recording(drill)
+    return cfg, pb
+
+
+@cache
+def guided_recording(drill: str) -> tuple[SimConfig, ProcessedBatch, SimulatedRecording]:
     kw = CASES[drill]
     base = SimConfig(seed=4, scenario=drill, side="left", **kw)
     cfg = follow_guide(base, _session(drill, base), start_s=0.0)
@@ -41,7 +48,7 @@ def guided(drill: str) -> tuple[SimConfig, ProcessedBatch]:
     pipe = Pipeline(PipelineConfig(sample_rate_hz=cfg.sample_rate_hz,
                                    placement=cfg.effective_placement, side=cfg.side,
                                    detect_balance_losses=get_drill(drill).kind == "balance"))
-    return cfg, pipe.process(rec.batch)
+    return cfg, pipe.process(rec.batch), rec
 
 
 def feed(drill: str, sizes: list[int], core_events: bool = True
@@ -138,3 +145,21 @@ def test_fallback_balance_losses_do_not_depend_on_batch_size() -> None:
         s, events = feed("single-leg-balance", sizes, core_events=False)
         assert s.result() == ref.result()
         assert events == ref_events
+
+
+def test_guided_calf_stretch_has_no_movement_cue_live_or_offline() -> None:
+    """The simulated person leans into each stretch 0.5 s after "Go" (2.5 s ramp) and holds
+    still: no movement during the holds (was one per set), and the angle held is the truth's."""
+    cfg, pb, rec = guided_recording("calf-stretch")
+    s, events = feed("calf-stretch", [10])
+    live = s.result()
+    truth = float(np.mean([h["angle_deg"] for h in rec.truth.holds]))
+    assert live["movement_during_hold"] == 0
+    assert not [e for e in events if e["type"] == "movement_during_hold"]
+    assert live["angle_held_deg"] == pytest.approx(truth, abs=0.5)
+    series = {"t_s": pb.t_s, "gyr_dps": pb.gyr_dps, "tilt_ap_deg": pb.tilt_ap_deg,
+              "tilt_ml_deg": pb.tilt_ml_deg, "sample_rate_hz": cfg.sample_rate_hz}
+    offline = analyze_drill("calf-stretch", series, {"side": cfg.side, "events": events})
+    assert offline["movement_during_hold"] == 0
+    assert offline["holds_s"] == pytest.approx(live["holds_s"])
+    assert offline["angle_held_deg"] == pytest.approx(live["angle_held_deg"], abs=0.2)

@@ -146,6 +146,67 @@ def test_still_hold_gives_no_movement_event() -> None:
     assert mon.update(t, ang, gyr) == []
 
 
+def _lean_trace(bob_at: float | None = None, reaction_s: float = 0.5,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stretch from begin at 1 s: still for ``reaction_s``, lean 14° in over 2.5 s, hold."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 30, 1 / FS)
+    x = np.clip((t - 1.0 - reaction_s) / 2.5, 0, 1)
+    clean = 14.0 * x * x * (3 - 2 * x)
+    if bob_at is not None:
+        m = (t > bob_at) & (t < bob_at + 1.0)
+        clean[m] -= 7.0 * np.sin(np.pi * (t[m] - bob_at) / 1.0) ** 2
+    gyr = np.zeros((t.size, 3))
+    gyr[:, 1] = np.gradient(clean, t) + rng.normal(0, 0.5, t.size)
+    return t, clean + rng.normal(0, 0.2, t.size), gyr
+
+
+def _monitor_events(t: np.ndarray, ang: np.ndarray, gyr: np.ndarray, sizes: list[int],
+                    **kw: float) -> tuple[list[dict[str, object]], StillnessMonitor]:
+    mon = StillnessMonitor(FS, still_dps=15.0, move_deg=5.0, **kw)
+    mon.begin(1.0)
+    events: list[dict[str, object]] = []
+    a, i = 0, 0
+    while a < t.size:
+        b = a + sizes[i % len(sizes)]
+        events += mon.update(t[a:b], ang[a:b], gyr[a:b])
+        a, i = b, i + 1
+    return events, mon
+
+
+def test_stillness_settles_once_the_stretch_position_is_reached() -> None:
+    t, ang, gyr = _lean_trace(reaction_s=1.5)
+    old_style, _ = _monitor_events(t, ang, gyr, [t.size])  # no entry movement expected
+    assert len(old_style) == 1  # the still pause before leaning in looks like the position
+    events, mon = _monitor_events(t, ang, gyr, [t.size], entry_deg=5.0)
+    assert events == []
+    assert mon.reference_deg == pytest.approx(14.0, abs=1.0)
+    assert mon.t_settled_s is not None and 4.5 <= mon.t_settled_s <= 7.0
+    iv = mon.end(30.0)
+    assert iv is not None and iv.angle_deg == pytest.approx(14.0, abs=0.3)
+
+
+def test_stillness_after_settling_flags_a_bob_whatever_the_batches() -> None:
+    t, ang, gyr = _lean_trace(bob_at=15.0)
+    ref, mon = _monitor_events(t, ang, gyr, [t.size], entry_deg=5.0)
+    assert len(ref) == 1 and 15.0 <= float(ref[0]["t_s"]) <= 15.6  # type: ignore[arg-type]
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        sizes = [int(x) for x in np.exp(rng.uniform(0, np.log(t.size), 50)).round()]
+        events, other = _monitor_events(t, ang, gyr, sizes, entry_deg=5.0)
+        assert events == ref and other.t_settled_s == mon.t_settled_s
+        assert other.reference_deg == pytest.approx(mon.reference_deg, abs=1e-9)
+
+
+def test_stillness_checks_anyway_when_the_hold_never_settles() -> None:
+    t, ang, gyr = _still_trace(None)
+    events, mon = _monitor_events(t, ang, gyr, [t.size], entry_deg=5.0, max_settle_s=3.0)
+    assert events == [] and mon.t_settled_s == pytest.approx(4.0, abs=0.02)
+    t, ang, gyr = _still_trace(6.0)
+    events, _ = _monitor_events(t, ang, gyr, [37], entry_deg=5.0, max_settle_s=3.0)
+    assert len(events) == 1  # the movement at 6 s is still cued
+
+
 def test_still_segments() -> None:
     t, _, gyr = _still_trace(6.0)
     segs = still_segments(t, gyr, FS, still_dps=12.0, min_s=2.0)

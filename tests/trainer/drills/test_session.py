@@ -211,3 +211,55 @@ def test_done_on_the_first_side_suggests_the_other() -> None:
     assert any(e.type == "cue" and "right" in e.data["text"] for e in evs)
     r = DrillSession(get_drill("calf-stretch"), "right", fs_hz=FS)
     assert r.next_side is None
+
+
+def stretch_signal(ramp_s: float = 2.5, reaction_s: float = 0.5, depth_deg: float = 14.0,
+                   bob_at: float | None = None) -> Any:
+    """Calf stretch (3 × 30 s, rest 15 s: "Go" at 3, 51, 99 s): stand still ``reaction_s``
+    after "Go", lean in over ``ramp_s`` to ``depth_deg``, hold, come out after "stop"; body
+    sway on top; optionally a quick 8° bob out of the stretch at ``bob_at``."""
+    gos = np.array([3.0, 51.0, 99.0])
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        x = np.clip(x, 0.0, 1.0)
+        return x * x * (3 - 2 * x)
+
+    def angles(tt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ap = 0.4 * np.sin(2 * np.pi * 0.3 * tt) + 0.2 * np.sin(2 * np.pi * 1.1 * tt + 1.0)
+        for go in gos:
+            lean_in = smooth((tt - go - reaction_s) / ramp_s)
+            come_out = smooth((tt - go - 30.5) / 2.0)
+            ap = ap + depth_deg * lean_in * (1 - come_out)
+        if bob_at is not None:
+            m = (tt > bob_at) & (tt < bob_at + 0.8)
+            ap = ap - np.where(m, 8.0 * np.sin(np.pi * (tt - bob_at) / 0.8) ** 2, 0.0)
+        return ap, np.zeros(tt.size)
+    return from_angles(angles)
+
+
+@pytest.mark.parametrize(("ramp_s", "reaction_s", "chunk"),
+                         [(2.5, 0.5, 0.1), (6.0, 0.5, 0.1), (2.5, 1.5, 7.3), (1.0, 0.3, 0.02)])
+def test_calf_stretch_leaning_in_after_go_is_not_movement(ramp_s: float, reaction_s: float,
+                                                          chunk: float) -> None:
+    """Leaning into the stretch after "Go" (slow or fast, after a pause) is getting into the
+    position, not movement during the hold; the angle held is the stretch's."""
+    s = DrillSession(get_drill("calf-stretch"), "left", level=0, fs_hz=FS)
+    evs = s.start(0.0) + drive(s, stretch_signal(ramp_s, reaction_s), 200, chunk=chunk)
+    assert s.phase == PAIN
+    r = s.result()
+    assert r["holds_s"] == pytest.approx([30.0] * 3)
+    assert r["movement_during_hold"] == 0
+    assert not [e for e in evs if e.type == "movement_during_hold"]
+    assert not any(e.type == "cue" and e.data["level"] == "warning" for e in evs)
+    assert r["angle_held_deg"] == pytest.approx(14.0, abs=0.5)
+
+
+@pytest.mark.parametrize("chunk", [0.1, 3.7])
+def test_calf_stretch_bobbing_during_the_hold_is_cued_once(chunk: float) -> None:
+    s = DrillSession(get_drill("calf-stretch"), "left", level=0, fs_hz=FS)
+    evs = s.start(0.0) + drive(s, stretch_signal(bob_at=66.0), 200, chunk=chunk)
+    mv = [e for e in evs if e.type == "movement_during_hold"]
+    assert len(mv) == 1 and mv[0].data["set"] == 2 and 66.0 <= mv[0].t_s <= 66.6
+    assert mv[0].data["rate_dps"] > 15.0 or mv[0].data["drift_deg"] < -5.0
+    assert s.result()["movement_during_hold"] == 1
+    assert any(e.type == "cue" and "still" in e.data["text"] for e in evs)
