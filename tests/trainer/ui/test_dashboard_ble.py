@@ -21,6 +21,9 @@ def test_connect_stream_link_drop_and_reconnect(
     assert "connecting" in window.device_panel.state.text()
     wait_until(qtbot, lambda: window.source_kind == "device", 40)
     assert "witmotion" in window.source_label.text().lower()
+    config = spec.services[0]["chars"][1]["uuid"]  # WitMotion write characteristic
+    n_config = 4  # unlock, rate, save, battery request
+    wait_until(qtbot, lambda: len(dev.writes(config)) >= n_config, 20)  # configured: notifying
     dev.emit(spec.data_uuid, make_stream("witmotion", 1500, seed=3).packets, 0.002)
     wait_until(qtbot, lambda: window.live.ring.total >= 1500, 30)
     wait_until(qtbot, lambda: "streaming" in window.device_panel.state.text(), 10)
@@ -28,8 +31,9 @@ def test_connect_stream_link_drop_and_reconnect(
     wait_until(qtbot, lambda: any(s in window.device_panel.state.text()
                                   for s in ("lost", "reconnecting")), 20)
     wait_until(qtbot, lambda: dev.state()["connects"] == 2 and dev.state()["connected"], 30)
+    wait_until(qtbot, lambda: len(dev.writes(config)) >= 2 * n_config, 20)  # configured again
     before = window.live.ring.total
-    dev.emit(spec.data_uuid, make_stream("witmotion", 300, seed=4).packets, 0.002)
+    dev.emit(spec.data_uuid, make_stream("witmotion", 300, seed=4, seq0=1500).packets, 0.002)
     wait_until(qtbot, lambda: window.live.ring.total >= before + 300, 30)
     wait_until(qtbot, lambda: "streaming" in window.device_panel.state.text(), 10)
     window.disconnect_source()
