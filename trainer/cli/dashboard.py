@@ -35,16 +35,25 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def check_display(command: str) -> None:
+def check_display(command: str, args: argparse.Namespace | None = None) -> None:
+    import shlex
+
     from trainer.ui.display import no_display_reason
 
-    reason = no_display_reason(command)
+    options = []
+    for flag in ("device", "replay"):
+        value = getattr(args, flag, None)
+        if value:
+            options.append(f"--{flag} {shlex.quote(str(value))}")
+    if getattr(args, "simulate", False):
+        options.append("--simulate")
+    reason = no_display_reason(command, " ".join(options))
     if reason:
         fail(reason)
 
 
 def launch(args: argparse.Namespace, command: str) -> int:
-    check_display(command)
+    check_display(command, args)
     if args.rate > 2000 or args.rate < 10:
         fail("--rate must be within 10..2000 Hz")
     speed = getattr(args, "speed", 1.0)

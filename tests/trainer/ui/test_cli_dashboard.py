@@ -41,6 +41,9 @@ def test_display_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     if sys.platform.startswith("linux"):
         assert "scripts/demo" in (no_display_reason("demo") or "")
         assert "balance-trainer dashboard" in (no_display_reason("dashboard") or "")
+        replay = no_display_reason("dashboard", "--replay my-session") or ""
+        assert "`xvfb-run -a balance-trainer dashboard --replay my-session`" in replay
+        assert replay.count("xvfb-run") == 1
     monkeypatch.setenv("DISPLAY", ":99")
     assert no_display_reason("demo") is None
     monkeypatch.delenv("DISPLAY")
