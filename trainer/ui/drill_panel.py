@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.cli.common import DRILL_IDS
+from trainer.drills.ids import DRILL_IDS
 from trainer.ui.settings import DrillSettings
 
 
@@ -170,8 +170,8 @@ class DrillPanel(QGroupBox):
         for w in (self.drill, self.side, self.record):
             w.setEnabled(not running)
         if running:
-            for w in (self.eyes, self.surface, self.sets, self.duration):
-                w.setEnabled(False)
+            for field in (self.eyes, self.surface, self.sets, self.duration):
+                field.setEnabled(False)
         else:
             self._drill_changed()
             self.progress.setValue(0)

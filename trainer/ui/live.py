@@ -9,6 +9,7 @@ each), the source/recorder that failed is stopped/closed and the recording keeps
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from collections import deque
@@ -209,7 +210,7 @@ class LiveSession:
         known = getattr(rec, "last_t_s", None) is not None
         for st in statuses:
             if st.t_s is not None or known:
-                self._record(lambda st=st: rec.status_event(st), res)
+                self._record(functools.partial(rec.status_event, st), res)
 
     def _record(self, call: Callable[[], object], res: PumpResult) -> None:
         try:
@@ -242,8 +243,8 @@ class LiveSession:
             if self.recorder is not None and self.record_pipeline_events:
                 fields = {k: v for k, v in d.items() if k not in ("t_s", "type")}
                 self._record(
-                    lambda d=d, f=fields: self.recorder.event(  # type: ignore[union-attr]
-                        d.get("t_s"), str(d.get("type", "event")), **f),
+                    functools.partial(self.recorder.event, d.get("t_s"),
+                                      str(d.get("type", "event")), **fields),
                     res,
                 )
         if self.on_processed is not None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QBrush, QPaintEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from trainer.feedback import ZONE_COLOURS, Zone
@@ -23,7 +23,7 @@ from trainer.ui.live import AP, GX, GY, GZ, ML, T
 DOT_PX = 34
 
 
-class FastPlotWidget(pg.PlotWidget):
+class FastPlotWidget(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     """A PlotWidget with fixed ranges, no mouse interaction and an optional post-paint hook."""
 
     def __init__(self, xrange: tuple[float, float], yrange: tuple[float, float],
@@ -170,7 +170,7 @@ class SwayPlot(FastPlotWidget):
         self.addItem(self.dot)
         self.zone: Zone = Zone.INSIDE
         self.ml_screen_sign = -1.0  # left leg
-        self.dot_brush: object = None
+        self.dot_brush: QBrush | None = None
         self._brushes = {z: pg.mkBrush(*rgb) for z, rgb in ZONE_COLOURS.items()}
         self._neutral = pg.mkBrush(150, 150, 150)
         self.set_target(target_radius_deg)

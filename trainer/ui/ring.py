@@ -55,4 +55,5 @@ class RingBuffer:
         """The newest row, or None when empty."""
         if self.count == 0:
             return None
-        return self._buf[self._pos + self.capacity - 1]
+        row: NDArray[np.float64] = self._buf[self._pos + self.capacity - 1]
+        return row
