@@ -79,7 +79,8 @@ def _round(x: Any, nd: int = 3) -> float | None:
     return round(f, nd) if math.isfinite(f) else None
 
 
-def _parse_time(text: Any) -> datetime | None:
+def parse_time(text: Any) -> datetime | None:
+    """An ISO-8601 time (``Z`` accepted) as an aware datetime; None when missing or malformed."""
     if not isinstance(text, str):
         return None
     try:
@@ -125,7 +126,7 @@ def read_entry(path: Path) -> SessionEntry | None:
         duration = None
     entry = SessionEntry(
         path=path, session_id=str(meta.get("session_id") or path.name),
-        start_time=_parse_time(meta.get("start_time")), drill_id=drill_id,
+        start_time=parse_time(meta.get("start_time")), drill_id=drill_id,
         side=str(meta.get("side") or "left"), placement=str(meta.get("placement") or ""),
         duration_s=duration, status=str(meta.get("status") or "unknown"),
         simulated=bool(meta.get("simulated") or device.get("simulated")),

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from trainer.drills.history import parse_time, read_events
 
 
 @dataclass(frozen=True)
@@ -46,32 +48,6 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def _events(path: Path) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    try:
-        with (path / "events.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(obj, dict):
-                    out.append(obj)
-    except OSError:
-        pass
-    return out
-
-
 def summarise(path: Path) -> SessionSummary | None:
     """The summary of one session directory, or None when it is not a readable session."""
     try:
@@ -80,13 +56,13 @@ def summarise(path: Path) -> SessionSummary | None:
         return None
     if not isinstance(meta, dict):
         return None
-    start = _parse_time(meta.get("start_time"))
+    start = parse_time(meta.get("start_time"))
     if start is None:
         return None
     raw_summary, raw_drill = meta.get("summary"), meta.get("drill")
     summary: dict[str, Any] = raw_summary if isinstance(raw_summary, dict) else {}
     drill: dict[str, Any] = raw_drill if isinstance(raw_drill, dict) else {}
-    events = _events(path)
+    events = read_events(path)
     losses_t = [float(e["t_s"]) for e in events
                 if e.get("type") == "balance_loss" and _num(e.get("t_s")) is not None]
     starts = [float(e["t_s"]) for e in events
