@@ -28,8 +28,6 @@ UNITS = {
     "centroid_frequency": "Hz", "frequency_dispersion": "",
 }
 SERIES_HEADER = "t_s,q_w,q_x,q_y,q_z,tilt_ap_deg,tilt_ml_deg"
-#: Drills during which a balance loss can happen (others move on purpose: no loss detection).
-BALANCE_DRILLS = ("single-leg-balance", None)
 
 
 def register(sub: Any) -> None:
@@ -95,14 +93,10 @@ def _analyze(
         what = "has no samples" if len(batch) == 0 else f"has too few samples ({len(batch)})"
         raise CliError(f"{name}: the session {what}")
     try:
-        config = PipelineConfig(
-            sample_rate_hz=session.sample_rate_hz,
-            placement=session.placement if session.placement in ("shank", "foot") else "shank",
-            side=session.side if session.side in ("left", "right") else "left",
-            calibration=session.calibration,
-            target_radius_deg=target_radius,
-            detect_balance_losses=_drill_id(session) in BALANCE_DRILLS,
-        )
+        config = PipelineConfig.for_session(
+            sample_rate_hz=session.sample_rate_hz, drill_id=_drill_id(session),
+            placement=session.placement, side=session.side, calibration=session.calibration,
+            target_radius_deg=target_radius)
         return analyze(batch, config, offline=offline)
     except ValueError as exc:
         raise CliError(f"{name}: cannot analyse: {exc}") from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -80,12 +79,6 @@ def resolve_drill_options(args: argparse.Namespace) -> tuple[str, str, str, Path
 
 def new_session_dir(drill: str, side: str) -> Path:
     """A fresh ``<UTC time>-<drill>-<side>`` folder path in the sessions folder (not created)."""
-    from trainer.paths import ensure_private_dir, sessions_dir
+    from trainer.training.session import new_session_dir as fresh
 
-    root = ensure_private_dir(sessions_dir())
-    stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{drill}-{side}"
-    out, k = root / stem, 1
-    while out.exists():
-        k += 1
-        out = root / f"{stem}-{k}"
-    return out
+    return fresh(drill, side)

@@ -1,9 +1,10 @@
 """`balance-trainer record`: a guided, analysed recording headless, with a progress line on stderr.
 
-Every recorded batch also runs through the core pipeline (``trainer.core.pipeline``: the session's
-calibration, placement and side), so balance losses are in ``events.jsonl`` as ``analyze`` reports
-them, and drives the drill guide (``trainer.drills.session.DrillSession`` at the user's level from
-the progression store): countdown, sets, rests and cues printed on stderr as plain lines (the
+This module is argument parsing and printing: the session itself (pipeline configured from the
+drill, drill guide at the user's level, event merge, float32 round trip, summary, progression) is
+``trainer.training.session.TrainingSession``, the same one the dashboard drives. Every recorded
+batch runs through the core pipeline, so balance losses (balance drills only) are in
+``events.jsonl`` as ``analyze`` reports them, and drives the drill guide: countdown, sets, rests and cues printed on stderr as plain lines (the
 terminal bell for start/stop/warnings on a TTY), the drill events (``drill_start`` … ``drill_end``
 with the result) in ``events.jsonl``. The guide ends the recording when the drill is done;
 ``--duration`` bounds it; ``--no-guide`` records free (until Ctrl-C or the duration) with the
@@ -23,7 +24,6 @@ folder (``trainer.paths.sessions_dir()``), named ``<UTC time>-<drill>-<side>``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
 import threading
@@ -130,65 +130,15 @@ class Progress:
             self._text = ""
 
 
-class LiveAnalysis:
-    """What runs on every recorded batch: the core pipeline (balance losses as ``analyze``
-    reports them) and the drill guide; their events go to the session's ``events.jsonl`` and
-    the cues to ``progress``. A failure here stops the live analysis, never the recording."""
+class Cues:
+    """How the session's drill events look on a terminal: cue lines above the progress line, the
+    bell for start/stop/warnings, and a short drill state for the progress line."""
 
-    def __init__(self, writer: Any, pipeline: Any, drill: Any | None, progress: Progress) -> None:
-        from trainer.drills import session  # here, not at import: `--help` stays fast
-
-        self._ds = session
-        self.writer = writer
-        self.pipeline = pipeline
-        self.drill = drill
+    def __init__(self, session: Any, progress: Progress) -> None:
+        self.session = session
         self.progress = progress
-        self.failed: str | None = None
 
-    @property
-    def drill_finished(self) -> bool:
-        """The drill's sets are over (the pain rating is asked after the recording)."""
-        return self.drill is not None and self.drill.phase in (self._ds.PAIN, self._ds.DONE)
-
-    def feed(self, batch: Any) -> None:
-        if self.failed or not len(batch):
-            return
-        try:
-            processed = self.pipeline.process(as_stored(batch))
-            drill_events: list[Any] = []
-            if self.drill is not None:
-                if self.drill.phase == self._ds.READY:
-                    drill_events += self.drill.start(float(batch.t_s[0]))
-                drill_events += self.drill.feed(processed)
-        except Exception as exc:  # the data matter more than the live analysis
-            self.failed = f"{type(exc).__name__}: {exc}"
-            self.progress.say(f"live analysis stopped (recording goes on): {self.failed}")
-            return
-        self._write(processed.events, drill_events)
-        self._show(drill_events)
-
-    def _write(self, core_events: list[dict[str, Any]], drill_events: list[Any]) -> None:
-        """One ``balance_loss`` line per loss: the core's fields (kind, t_detected_s,
-        peak_tilt_deg, direction_deg) plus the drill's (set, since_set_start_s) when the loss
-        fell inside a set; every other persisted drill event as it is."""
-        lines: list[tuple[float, str, dict[str, Any]]] = []
-        drill_losses: dict[float, dict[str, Any]] = {}
-        for ev in drill_events:
-            if not ev.persist:
-                continue
-            if ev.type == "balance_loss":
-                drill_losses[float(ev.t_s)] = dict(ev.data)
-            else:
-                lines.append((float(ev.t_s), ev.type, dict(ev.data)))
-        for e in core_events:
-            t = float(e["t_s"])
-            fields = {k: v for k, v in e.items() if k not in ("t_s", "type")}
-            lines.append((t, str(e["type"]), {**fields, **drill_losses.pop(t, {})}))
-        lines += [(t, "balance_loss", data) for t, data in drill_losses.items()]
-        for t, kind, data in sorted(lines, key=lambda x: x[0]):
-            self.writer.event(t, kind, **data)
-
-    def _show(self, drill_events: list[Any]) -> None:
+    def show(self, drill_events: list[Any]) -> None:
         from trainer.drills.cues import render_text
 
         for ev in drill_events:
@@ -200,16 +150,12 @@ class LiveAnalysis:
             if text:
                 self.progress.say(text)
 
-    def emit(self, drill_events: list[Any]) -> None:
-        """Drill events produced after the last batch (stop, pain rating, drill end)."""
-        self._write([], drill_events)
-        self._show(drill_events)
-
     def status(self) -> str:
         """Short drill state for the progress line."""
-        if self.drill is None:
+        drill = self.session.drill
+        if drill is None:
             return ""
-        v = self.drill.view()
+        v = drill.view()
         phase = v["phase"]
         left = v.get("remaining_s")
         if phase == "countdown":
@@ -224,47 +170,6 @@ class LiveAnalysis:
         if phase == "rest":
             return f"rest {left or 0:.0f} s"
         return "done" if phase in ("pain", "done") else "starting"
-
-    def finish(self, t_s: float,
-               ask_pain: Callable[[], int | None] | None) -> dict[str, Any] | None:
-        """Stop the drill if it is not over, take the pain rating (None: skipped) and write
-        ``drill_end`` with the result. None when the drill never started."""
-        ds = self._ds
-        drill = self.drill
-        if drill is None or drill.phase == ds.READY or self.failed:
-            return None
-        if drill.phase not in (ds.PAIN, ds.DONE):
-            stopped = drill.stop(t_s)
-            self._write([], stopped)
-            if drill.sets:  # else the pain question would not be asked: do not show it
-                self._show(stopped)
-        self.progress.done()
-        # no set begun (stopped in the first countdown): nothing to rate
-        ask = ask_pain if drill.phase == ds.PAIN and drill.sets else None
-        rating = ask() if ask is not None else None
-        if rating is not None:
-            self.emit(drill.rate_pain(rating, t_s))
-        elif drill.phase == ds.PAIN and drill.sets:  # skipped: the drill ends without a rating
-            if ask_pain is None:
-                self.progress.say("(pain rating skipped: not a terminal)")
-            self.emit([ds.DrillEvent(t_s, "drill_end", {
-                "drill": drill.spec.id, "result": drill.result(), "pain_skipped": True})])
-        elif drill.phase == ds.PAIN:  # stopped in the first countdown: nothing done, nothing shown
-            self._write([], [ds.DrillEvent(t_s, "drill_end", {"drill": drill.spec.id,
-                                                               "result": drill.result()})])
-        return dict(drill.result())
-
-
-def as_stored(batch: Any) -> Any:
-    """The batch with the values ``imu.bin`` keeps (float32), so the live events are exactly
-    what ``analyze`` finds in the session later."""
-    import numpy as np
-
-    from trainer.vocab.batch import SampleBatch
-
-    f4 = np.float32
-    return SampleBatch(batch.t_s, batch.acc_g.astype(f4).astype(np.float64),
-                       batch.gyr_dps.astype(f4).astype(np.float64), batch.seq, batch.mag_ut)
 
 
 def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str) -> Any:
@@ -312,32 +217,33 @@ def ask_pain(stdin: TextIO, out: TextIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trainer.cli.analyze import BALANCE_DRILLS
     from trainer.cli.sources import follow_guide, source_from_args
-    from trainer.core.pipeline import Pipeline, PipelineConfig
-    from trainer.recording import SessionError, SessionWriter
+    from trainer.recording import SessionError
     from trainer.recording.convert import check_new_dir
+    from trainer.training.session import TrainingError, TrainingPlan, TrainingSession, drill_guide
 
     drill_id, side, placement, out = resolve_drill_options(args)
     try:
         check_new_dir(out)
     except SessionError as exc:
         raise CliError(str(exc)) from None
-    if getattr(args, "device", None):  # a real sensor: a person is about to train
-        from trainer.cli.safety import require_cleared
-
-        require_cleared(interactive=interactive())
+    plan = TrainingPlan(drill_id=drill_id, side=side, placement=placement,
+                        choices={"eyes": getattr(args, "eyes", None),
+                                 "surface": getattr(args, "surface", None)},
+                        guided=not args.no_guide, out=out,
+                        recorded_with="balance-trainer record", duration_s=args.duration)
+    settle_checks(plan, real_sensor=bool(getattr(args, "device", None)))
     source = source_from_args(args, duration_s=args.duration, drill=drill_id, side=side,
                               placement=placement)
     try:
         calibration = _calibration(args, source.info, side, placement)
         fs = float(source.info.sample_rate_hz)
-        drill, params = (None, {}) if args.no_guide else _drill_session(drill_id, side, placement,
-                                                                         fs)
-        source = follow_guide(source, drill)  # the simulated person does the guide's sets
-        pipeline = Pipeline(PipelineConfig(
-            sample_rate_hz=fs, placement=placement, side=side, calibration=calibration,
-            detect_balance_losses=drill_id in BALANCE_DRILLS))
+        guide = None if args.no_guide else drill_guide(plan, fs)
+        source = follow_guide(source, guide)  # the simulated person does the guide's sets
+        session = TrainingSession(source, plan, calibration=calibration, guide=guide)
+    except TrainingError as exc:
+        source.stop()
+        raise CliError(str(exc)) from None
     except BaseException:
         source.stop()
         raise
@@ -352,160 +258,106 @@ def run(args: argparse.Namespace) -> int:
     # from here on a signal only sets ``stop``: a half-written record is impossible
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        writer = SessionWriter(
-            out,
-            sample_rate_hz=source.info.sample_rate_hz,
-            device=source.info,
-            drill_id=drill_id,
-            drill_parameters=params,
-            side=side,
-            placement=placement,
-            calibration=calibration,
-            extra={"recorded_with": "balance-trainer record"},
-        )
-    except (SessionError, OSError) as exc:
+        session.open_recording()
+    except TrainingError as exc:
         _restore(old)
         source.stop()
-        raise CliError(f"cannot create {out}: {exc}") from None
+        raise CliError(str(exc)) from None
     progress = Progress(sys.stderr, args.duration, quiet=args.quiet, bell=not args.no_bell)
-    live = LiveAnalysis(writer, pipeline, drill, progress)
+    cues = Cues(session, progress)
     wall0 = time.monotonic()
     reason = "error"
-    result: dict[str, Any] | None = None
+    outcome = None
     try:
-        source.start()
-        reason = _loop(source, writer, live, progress, stop, args.duration,
+        session.start()
+        reason = _loop(session, cues, progress, stop, args.duration,
                        float(getattr(args, "sim_speed", 1.0) or 1.0), wall0)
-    except OSError as exc:
-        raise CliError(f"writing {out} failed: {exc.strerror or exc}") from None
     finally:
-        source.stop()
         try:
-            _stop_events(writer, source, reason)
-            progress.update(writer.n_samples, _span(writer), time.monotonic() - wall0,
-                            force=True, status=live.status)
+            progress.update(session.n_samples, _span(session), time.monotonic() - wall0,
+                            force=True, status=cues.status)
             progress.done()
-            if reason != "error":
-                result = _finish_drill(live, writer, prompting)
-            meta = _close(writer)
+            ask = _pain_question(prompting) if reason != "error" and interactive() else None
+            drill = session.drill
+
+            def show_end(events: list[Any]) -> None:
+                if drill is not None and drill.sets:  # nothing begun: nothing to show
+                    cues.show(events)
+
+            outcome = session.finish(reason, ask_pain=ask, show=show_end)
         finally:
             _restore(old)
     if reason == "interrupted":
         print("stopped; the data so far is kept", file=sys.stderr)
-    if result is not None and drill is not None and drill.sets:
-        if source.info.simulated:
-            if not args.quiet:
-                print("simulated sensor: your progression is not changed", file=sys.stderr)
-        else:
-            _store_result(drill, result, str(meta.get("session_id", "")))
-    print(f"{out}  ({meta['n_samples']} samples, {_span(writer):.1f} s, status {meta['status']})")
+    if drill is not None and drill.sets and ask is None and outcome.result is not None \
+            and "pain" not in outcome.result and not args.quiet:
+        print("(pain rating skipped: not a terminal)", file=sys.stderr)
+    for err in outcome.errors:
+        print(f"balance-trainer record: warning: {err}", file=sys.stderr)
+    if outcome.meta is None:
+        raise CliError(outcome.errors[0] if outcome.errors else f"{out}: not recorded")
+    if outcome.progress_note and not (args.quiet and source.info.simulated):
+        print(outcome.progress_note, file=sys.stderr)
+    meta = outcome.meta
+    print(f"{out}  ({meta['n_samples']} samples, {_span(session):.1f} s, status {meta['status']})")
     return 0
 
 
-def _drill_session(drill_id: str, side: str, placement: str,
-                   fs: float) -> tuple[Any, dict[str, Any]]:
-    """The guide at the user's level for this drill and side, and the parameters it runs."""
-    from trainer.drills.catalog import CatalogError, get_drill
-    from trainer.drills.session import DrillSession
-    from trainer.drills.store import DrillStore
+def settle_checks(plan: Any, *, real_sensor: bool) -> None:
+    """The pre-start checks (``trainer.training.checks``) on a terminal: the red-flag questions
+    are asked, a yes/no question too; not on a terminal the session is refused with the reason."""
+    from trainer.training.checks import SCREENING, pre_start_checks
 
+    for check in pre_start_checks(plan, real_sensor=real_sensor):
+        if check.kind == SCREENING:
+            from trainer.cli.safety import require_cleared
+
+            require_cleared(interactive=interactive())
+        elif not interactive() or not _confirm(check.message):
+            raise CliError(f"not started: {check.message}")
+
+
+def _confirm(question: str) -> bool:
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
     try:
-        spec = get_drill(drill_id)
-        level = DrillStore().level_for(spec, side)
-        session = DrillSession(spec, side, level=level, fs_hz=fs, placement=placement)
-    except (CatalogError, ValueError) as exc:
-        raise CliError(f"drill {drill_id}: {exc}") from None
-    params = {k: v for k, v in session.params.items() if k != "sides"}
-    if session.level is not None:
-        params["level"] = session.level
-    return session, params
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+    except (KeyboardInterrupt, EOFError):
+        return False
 
 
-def _loop(source: Any, writer: Any, live: LiveAnalysis, progress: Progress,
-          stop: threading.Event, duration_s: float | None, speed: float, wall0: float) -> str:
-    """Pull from the source into the writer and the live analysis until the drill is done, the
-    duration, Ctrl-C or the source ends."""
-    t_end = None
+def _pain_question(prompting: threading.Event) -> Callable[[], int | None]:
+    def ask() -> int | None:
+        prompting.set()
+        try:
+            return ask_pain(sys.stdin, sys.stderr)
+        finally:
+            prompting.clear()
+    return ask
+
+
+def _loop(session: Any, cues: Cues, progress: Progress, stop: threading.Event,
+          duration_s: float | None, speed: float, wall0: float) -> str:
+    """Pump the session until the drill is done, the duration, Ctrl-C or the source ends."""
     while True:
-        batch = source.read()
-        done = None
-        if len(batch):
-            if t_end is None and duration_s:
-                t_end = float(batch.t_s[0]) + duration_s
-            if t_end is not None and batch.t_s[-1] >= t_end:
-                batch = batch.slice(0, int((batch.t_s < t_end).sum()))
-                done = "duration"
-            writer.append(batch)
-            live.feed(batch)
-            if live.drill_finished:
-                done = "drill done"
-        for status in source.drain_status():
-            writer.status_event(status)
+        step = session.pump()
+        for err in step.errors:
+            progress.say(err)
+        cues.show(step.drill_events)
         wall = time.monotonic() - wall0
-        progress.update(writer.n_samples, _span(writer), wall, status=live.status)
-        if done:
-            return done
+        progress.update(session.n_samples, _span(session), wall, status=cues.status)
+        if session.recording_failed:
+            raise CliError(f"writing {session.plan.out} failed: "
+                           f"{session.recording_failed.split(': ', 1)[-1]}")
+        if step.done:
+            if step.done == "source failed":
+                raise CliError(step.errors[0] if step.errors else "the sensor stream failed")
+            return str(step.done)
         if stop.is_set():
             return "interrupted"
-        if source.finished:
-            return "duration" if duration_s else "source finished"
         if duration_s and wall > duration_s / speed + 10.0:  # e.g. the link is gone for good
             return "timeout (no data)"
         stop.wait(POLL_S)
-
-
-def _stop_events(writer: Any, source: Any, reason: str) -> None:
-    """Last statuses and a ``recording_stop`` event."""
-    with contextlib.suppress(OSError):  # e.g. disk full: closing matters more than these
-        for status in source.drain_status():
-            writer.status_event(status)
-        if writer.last_t_s is not None:
-            writer.event(writer.last_t_s, "recording_stop", reason=reason)
-
-
-def _finish_drill(live: LiveAnalysis, writer: Any,
-                  prompting: threading.Event) -> dict[str, Any] | None:
-    """End the guided drill: stop it, ask the pain rating on a terminal, write drill_end."""
-    if live.drill is None or writer.last_t_s is None:
-        return None
-    ask: Callable[[], int | None] | None = None
-    if interactive():
-        def ask() -> int | None:
-            prompting.set()
-            try:
-                return ask_pain(sys.stdin, sys.stderr)
-            finally:
-                prompting.clear()
-    try:
-        return live.finish(float(writer.last_t_s), ask)
-    except OSError as exc:  # closing the session matters more
-        print(f"balance-trainer record: warning: drill events not written: "
-              f"{exc.strerror or exc}", file=sys.stderr)
-        return None
-
-
-def _close(writer: Any) -> dict[str, Any]:
-    """Close the session (status ``complete``)."""
-    try:
-        meta: dict[str, Any] = writer.close()
-    except OSError as exc:
-        raise CliError(f"finishing {writer.path} failed: {exc.strerror or exc} (the samples "
-                       "written so far are kept; the session opens as recovered)") from None
-    return meta
-
-
-def _store_result(drill: Any, result: dict[str, Any], session_id: str) -> None:
-    """Real sensor only: the progression store learns the result (next level, strong pain)."""
-    from trainer.drills.store import DrillStore
-
-    try:
-        decision = DrillStore().record_result(drill.spec, drill.side, dict(drill.params),
-                                              result, session_id=session_id or None)
-    except (OSError, ValueError) as exc:
-        print(f"balance-trainer record: warning: progress not stored: {exc}", file=sys.stderr)
-        return
-    print(f"next time: {decision.label} ({decision.action}: {decision.reason})",
-          file=sys.stderr)
 
 
 def _restore(handlers: dict[Any, Any]) -> None:
@@ -513,8 +365,8 @@ def _restore(handlers: dict[Any, Any]) -> None:
         signal.signal(sig, handler)
 
 
-def _span(writer: Any) -> float:
-    first, last = writer.first_t_s, writer.last_t_s
+def _span(session: Any) -> float:
+    first, last = session.first_t_s, session.last_t_s
     if first is None or last is None:
         return 0.0
-    return float(last - first) + 1.0 / float(writer.meta["sample_rate_hz"])
+    return float(last - first) + 1.0 / float(session.fs_hz)

@@ -116,20 +116,14 @@ def _simulated(*, rate_hz: float | None, seed: int, drill: str, side: str,
 
 
 def follow_guide(source: Source, guide: Any | None, *, start_s: float = 0.0) -> Source:
-    """The simulated ``source`` (not started yet) again, its person now following ``guide`` (a
-    ``DrillSession`` that starts at session time ``start_s``): lead-in, sets, reps, tempo, holds,
-    rests and countdowns from the guide's plan (``firmware_bridge.simulator.follow_guide``), so
-    live counts, ``analyze`` and the simulator's truth agree. Other sources, or no guide: as is."""
-    from firmware_bridge.simulator import SimulatedSource
-    from firmware_bridge.simulator import follow_guide as guided_config
+    """``trainer.training.session.follow_guide`` with a one-line CliError."""
+    from trainer.training.session import TrainingError
+    from trainer.training.session import follow_guide as follow
 
-    if guide is None or not isinstance(source, SimulatedSource):
-        return source
     try:
-        config = guided_config(source.config, guide, start_s=start_s)
-    except ValueError as exc:
-        raise CliError(f"simulator: {exc}") from None
-    return SimulatedSource(config, speed=source.speed)
+        return follow(source, guide, start_s=start_s)
+    except TrainingError as exc:
+        raise CliError(str(exc)) from None
 
 
 def source_from_args(args: argparse.Namespace, *, duration_s: float | None = None,

@@ -30,6 +30,7 @@ from trainer.core.sway import MIN_SAMPLES, sway_metrics
 from trainer.core.tilt import TiltEstimator, strapping_text
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
+from trainer.vocab.ids import PLACEMENTS, SIDES, detects_balance_losses
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -79,6 +80,20 @@ class PipelineConfig:
     def strapping_text(self) -> str:
         """How the sensor is assumed to be strapped when there is no mounting calibration."""
         return strapping_text(self.placement, self.strapping)
+
+    @classmethod
+    def for_session(cls, *, sample_rate_hz: float, drill_id: str | None, placement: str | None,
+                    side: str | None, calibration: CalibrationProfile | None = None,
+                    **options: Any) -> PipelineConfig:
+        """The one mapping from a session (recorded or live: its rate, drill, placement, side and
+        calibration) to its pipeline configuration. Balance losses are detected only in balance
+        drills (``trainer.vocab.ids.detects_balance_losses``); an unknown placement or side (an
+        imported file) falls back to the shank of the left leg. ``options``: other fields."""
+        options.setdefault("detect_balance_losses", detects_balance_losses(drill_id))
+        return cls(sample_rate_hz=float(sample_rate_hz),
+                   placement=placement if placement in PLACEMENTS else "shank",
+                   side=side if side in SIDES else "left",
+                   calibration=calibration, **options)
 
 
 @dataclass(frozen=True)

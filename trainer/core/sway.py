@@ -113,6 +113,13 @@ def _validate(ap: ArrayLike, ml: ArrayLike, fs: float) -> tuple[NDArray[np.float
     return a, m
 
 
+def prediction_scale(n: int) -> float:
+    """k with ellipse area = π·k·√det(S): F₀.₉₅(2, n−2)·2(n−1)(n+1)/(n(n−2)), the 95 % prediction
+    ellipse of n points (Chew 1966) — the one definition the metrics, the live ellipse and the
+    drill summary share."""
+    return f_quantile_2(PREDICTION_LEVEL, n - 2) * 2.0 * (n - 1) * (n + 1) / (n * (n - 2))
+
+
 def sway_metrics(ap: ArrayLike, ml: ArrayLike, fs: float) -> dict[str, float]:
     """Every contract sway metric of an AP/ML trace sampled at ``fs`` Hz, in the input's unit.
 
@@ -138,7 +145,7 @@ def sway_metrics(ap: ArrayLike, ml: ArrayLike, fs: float) -> dict[str, float]:
     s_mm = float(sq[1].sum())
     s_am = float(np.sum(a * m))
     det = max((s_aa * s_mm - s_am * s_am) / ((n - 1) * (n - 1)), 0.0)
-    k = f_quantile_2(PREDICTION_LEVEL, n - 2) * 2.0 * (n - 1) * (n + 1) / (n * (n - 2))
+    k = prediction_scale(n)
     ellipse = math.pi * k * math.sqrt(det)
     area_rate = float(np.abs(a[1:] * m[:-1] - a[:-1] * m[1:]).sum()) / (2.0 * duration_s)
 

@@ -72,9 +72,9 @@ def load_session(path: str | Path) -> LoadedSession:
                                f"{root}: too few samples ({len(batch)}) to analyse")
     meta = dict(session.meta)
     try:
-        config = PipelineConfig(sample_rate_hz=float(session.sample_rate_hz),
-                                placement=session.placement, side=session.side,
-                                calibration=session.calibration)
+        config = PipelineConfig.for_session(
+            sample_rate_hz=session.sample_rate_hz, drill_id=session.drill_id,
+            placement=session.placement, side=session.side, calibration=session.calibration)
         result = analyze(batch, config, offline=True)
     except ValueError as exc:
         raise SessionLoadError(f"{root}: cannot analyse: {exc}") from None

@@ -23,13 +23,10 @@ TiltFn = Callable[[SampleBatch], Mapping[str, np.ndarray]]
 def tilt_columns(session: Session) -> TiltFn | None:
     """Per-batch tilt for ``session``, or None when the pipeline refuses its settings."""
     try:
-        pipeline = Pipeline(PipelineConfig(
-            sample_rate_hz=session.sample_rate_hz,
-            placement=session.placement if session.placement in ("shank", "foot") else "shank",
-            side=session.side if session.side in ("left", "right") else "left",
-            calibration=session.calibration,
-            detect_balance_losses=False,
-        ))
+        pipeline = Pipeline(PipelineConfig.for_session(
+            sample_rate_hz=session.sample_rate_hz, drill_id=session.drill_id,
+            placement=session.placement, side=session.side, calibration=session.calibration,
+            detect_balance_losses=False))
     except ValueError:
         return None
 

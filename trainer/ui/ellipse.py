@@ -16,9 +16,9 @@ from numpy.typing import NDArray
 
 @lru_cache(maxsize=4096)
 def _k2(n: int) -> float:
-    from scipy.stats import f
+    from trainer.core.sway import prediction_scale
 
-    return float(f.ppf(0.95, 2, n - 2) * 2 * (n - 1) * (n + 1) / (n * (n - 2)))
+    return prediction_scale(n)
 
 
 @dataclass(frozen=True)

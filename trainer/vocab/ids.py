@@ -20,3 +20,12 @@ Placement = Literal["shank", "foot"]
 
 SIDES: Final[tuple[Side, ...]] = ("left", "right")
 PLACEMENTS: Final[tuple[Placement, ...]] = ("shank", "foot")
+
+#: Drills during which a balance loss means something (the others move on purpose: a calf raise
+#: or an inversion is not a loss). ``None``: a free recording, assumed to be balance.
+BALANCE_DRILL_IDS: Final[tuple[str, ...]] = ("single-leg-balance",)
+
+
+def detects_balance_losses(drill_id: str | None) -> bool:
+    """The one rule for where balance losses are detected (live, `record`, `analyze`)."""
+    return drill_id is None or drill_id in BALANCE_DRILL_IDS

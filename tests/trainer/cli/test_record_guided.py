@@ -296,10 +296,10 @@ def test_safety_json_and_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_real_sensor_results_go_to_the_progression_store(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from trainer.cli.record import _store_result
     from trainer.drills.catalog import get_drill
     from trainer.drills.session import DrillSession
     from trainer.drills.store import DrillStore
+    from trainer.training.session import store_result
 
     monkeypatch.setenv("BALANCE_TRAINER_HOME", str(tmp_path / "home"))
     spec = get_drill("single-leg-balance")
@@ -308,7 +308,7 @@ def test_real_sensor_results_go_to_the_progression_store(
     drill.tick(10.0)  # into the first hold
     drill.stop(10.0)
     drill.rate_pain(2, 10.0)
-    _store_result(drill, drill.result(), "sid-1")
+    assert store_result(drill, drill.result(), "sid-1").startswith("next time:")
     entry = DrillStore().all_progress()["single-leg-balance|left"]
     assert entry["last_session"] == "sid-1"
 

@@ -1,0 +1,608 @@
+"""TrainingSession: one live drill, without Qt, driven the same way by `record` and the dashboard.
+
+    source → (float32 as stored) → calibration + pipeline → drill guide → recorder → level store
+
+Everything that decides *what happens* in a drill lives here, once:
+
+- the plan: drill, side, placement, the user's choices (eyes, surface, sets, hold) over the level
+  the progression store gives for this drill and side (:func:`drill_guide`);
+- the pipeline configuration from the drill (``PipelineConfig.for_session``: balance losses are
+  detected only in balance drills);
+- samples go through the pipeline as ``imu.bin`` keeps them (float32), so live events are what
+  ``analyze`` finds later;
+- the event merge: one ``balance_loss`` line per loss with the core's and the drill's fields;
+- the end: ``recording_stop``, the drill's stop, the pain rating (or its skip), ``drill_end``,
+  ``session.json`` closed ``complete`` with the session summary, and for a real sensor the result
+  in the progression store (simulated sessions never change the user's level);
+- the pre-start checks (``trainer.training.checks``) and user events (:meth:`user_event`).
+
+A front end loops: ``start()``, then ``pump()`` (record: every 50 ms; the dashboard: every frame)
+until ``Step.done`` or the user stops (``stop_drill``), the pain rating (``rate_pain`` or
+``skip_pain``) and ``finish(reason)``. Nothing here blocks or sleeps; a failing pipeline or drill
+guide stops the live analysis (the recording goes on), a failing recorder stops the recording (what
+was written is kept) — both become one-line ``Step.errors``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer.core.pipeline import Pipeline, PipelineConfig, ProcessedBatch
+from trainer.drills.catalog import CatalogError, DrillSpec, get_drill
+from trainer.drills.session import DONE, PAIN, READY, DrillEvent, DrillSession
+from trainer.drills.store import DrillStore
+from trainer.training.summary import SwayAccumulator
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile
+from trainer.vocab.source import Source, SourceStatus
+
+#: What the user may choose on top of the level's parameters (only those the drill has).
+CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s")
+#: Events a person makes (DESIGN.md): a marker (M in the dashboard); ``user_touchdown`` (the
+#: lifted foot touched down, issue 12: the drill guide ends the trial there).
+USER_EVENT_TYPES = ("marker", "user_touchdown")
+
+
+class TrainingError(Exception):
+    """A session that cannot start (unknown drill, bad choice, recording not creatable)."""
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What to train and how. ``choices``: the user's eyes/surface/sets/hold_s/countdown_s (a value
+    equal to the level's is no override). ``out``: the new session directory (None: not
+    recorded). ``guided``: run the drill guide (False: a free recording / live view, the
+    pipeline's events only). ``duration_s``: at most this much data."""
+
+    drill_id: str = "single-leg-balance"
+    side: str = "left"
+    placement: str | None = None  # None: where the drill wants the sensor
+    choices: Mapping[str, Any] = field(default_factory=dict)
+    guided: bool = True
+    out: Path | None = None
+    recorded_with: str = "balance-trainer"
+    duration_s: float | None = None
+    target_radius_deg: float = 3.0
+
+
+@dataclass
+class Step:
+    """What one :meth:`TrainingSession.pump` did (for the front end to show)."""
+
+    batch: SampleBatch = field(default_factory=SampleBatch.empty)
+    processed: ProcessedBatch | None = None
+    statuses: list[SourceStatus] = field(default_factory=list)
+    core_events: list[dict[str, Any]] = field(default_factory=list)
+    drill_events: list[DrillEvent] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    done: str | None = None  # why the session is over: drill done, duration, source finished
+
+    @property
+    def n_new(self) -> int:
+        return len(self.batch)
+
+
+@dataclass
+class Outcome:
+    """How the session ended: the recording, the drill result, the progression's answer."""
+
+    path: Path | None
+    meta: dict[str, Any] | None
+    result: dict[str, Any] | None
+    summary: dict[str, Any]
+    progress_note: str | None = None  # "next time: …", or why the level did not change
+    errors: list[str] = field(default_factory=list)
+
+
+def as_stored(batch: SampleBatch) -> SampleBatch:
+    """The batch with the values ``imu.bin`` keeps (float32), so the live events are exactly
+    what ``analyze`` finds in the session later."""
+    f4 = np.float32
+    return SampleBatch(batch.t_s, batch.acc_g.astype(f4).astype(np.float64),
+                       batch.gyr_dps.astype(f4).astype(np.float64), batch.seq, batch.mag_ut)
+
+
+def drill_spec(drill_id: str) -> DrillSpec:
+    try:
+        return get_drill(drill_id)
+    except CatalogError as exc:
+        raise TrainingError(f"drill {drill_id}: {exc}") from None
+
+
+def drill_guide(plan: TrainingPlan, fs_hz: float, store: DrillStore | None = None
+                ) -> DrillSession:
+    """The guide at the user's level for this drill and side (from the progression store), with
+    the user's choices where they differ from the level's."""
+    spec = drill_spec(plan.drill_id)
+    try:
+        level = (store or DrillStore()).level_for(spec, plan.side)
+    except (OSError, ValueError):
+        level = None  # an unreadable progress file: the drill's start level
+    try:
+        base = spec.params(level if spec.progression else None)
+        overrides = {k: v for k, v in plan.choices.items()
+                     if k in CHOICES and k in base and v is not None and v != base[k]}
+        return DrillSession(spec, plan.side, level=level, params=overrides or None, fs_hz=fs_hz,
+                            placement=plan.placement)
+    except (CatalogError, ValueError) as exc:
+        raise TrainingError(f"drill {plan.drill_id}: {exc}") from None
+
+
+def recorded_parameters(guide: DrillSession | None, plan: TrainingPlan) -> dict[str, Any]:
+    """``session.json``'s ``drill.parameters``: what the guide runs (level included)."""
+    if guide is None:
+        return {k: v for k, v in plan.choices.items() if k in CHOICES and v is not None}
+    params = {k: v for k, v in guide.params.items() if k != "sides"}
+    if guide.level is not None:
+        params["level"] = guide.level
+    return params
+
+
+class TrainingSession:
+    """One source through calibration, pipeline, drill guide and recorder; see the module doc.
+
+    ``source``: not started yet (``start`` starts it) unless ``source_started`` (the dashboard
+    hands over a connected sensor). ``guide``: a prepared :func:`drill_guide` (the simulator must
+    follow it before it starts), else built from the plan. ``store``: the progression store
+    (level lookup, result); ``update_progress`` None: only for real sensors. ``writer_factory``:
+    how the recording is opened (tests; default ``SessionWriter``).
+    """
+
+    def __init__(self, source: Source, plan: TrainingPlan, *,
+                 calibration: CalibrationProfile | None = None,
+                 guide: DrillSession | None = None, store: DrillStore | None = None,
+                 update_progress: bool | None = None, source_started: bool = False,
+                 writer_factory: Callable[..., Any] | None = None) -> None:
+        self.source = source
+        self.plan = plan
+        self.spec = drill_spec(plan.drill_id)
+        self.placement = plan.placement or self.spec.placement
+        self.calibration = calibration
+        self.fs_hz = float(source.info.sample_rate_hz or 100.0)
+        self.store = store
+        self.drill: DrillSession | None = guide
+        if plan.guided and guide is None:
+            self.drill = drill_guide(plan, self.fs_hz, store)
+        self.parameters = recorded_parameters(self.drill, plan)
+        self.update_progress = (not source.info.simulated if update_progress is None
+                                else update_progress)
+        self.config = PipelineConfig.for_session(
+            sample_rate_hz=self.fs_hz, drill_id=plan.drill_id, placement=self.placement,
+            side=plan.side, calibration=calibration, target_radius_deg=plan.target_radius_deg)
+        self.pipeline = Pipeline(self.config)
+        self._source_started = source_started
+        self._writer_factory = writer_factory
+        self.writer: Any = None
+        self.sway = SwayAccumulator()
+        self.losses_t_s: list[float] = []
+        self.first_active_t_s: float | None = None
+        self.first_t_s: float | None = None
+        self.last_t_s: float | None = None
+        self.n_samples = 0
+        self.analysis_failed: str | None = None
+        self.recording_failed: str | None = None
+        self.recording_stopped = False  # the drill's sets are over: no more samples recorded
+        self.outcome: Outcome | None = None
+        self._t_end: float | None = None
+        self._active_from: float | None = None
+        self._stop_written = False
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def recording(self) -> bool:
+        return self.writer is not None
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.writer is None else Path(self.writer.path)
+
+    @property
+    def phase(self) -> str:
+        """The drill guide's phase (``free`` without a guide, ``closed`` once finished)."""
+        if self.outcome is not None:
+            return "closed"
+        return "free" if self.drill is None else str(self.drill.phase)
+
+    @property
+    def drill_over(self) -> bool:
+        """The sets are over (pain rating next, or done)."""
+        return self.drill is not None and self.drill.phase in (PAIN, DONE)
+
+    def open_recording(self) -> None:
+        """Create the session directory (TrainingError with a one-line reason)."""
+        if self.plan.out is None or self.writer is not None:
+            return
+        from trainer.recording import SessionError, SessionWriter
+
+        factory = self._writer_factory or SessionWriter
+        info = self.source.info
+        try:
+            self.writer = factory(
+                self.plan.out, sample_rate_hz=info.sample_rate_hz, device=info,
+                drill_id=self.plan.drill_id, drill_parameters=self.parameters,
+                side=self.plan.side, placement=self.placement, calibration=self.calibration,
+                simulated=info.simulated, extra={"recorded_with": self.plan.recorded_with})
+        except (SessionError, OSError, ValueError) as exc:
+            raise TrainingError(f"cannot create {self.plan.out}: {exc}") from None
+
+    def start(self) -> None:
+        """Open the recording and start the source (when this session owns it)."""
+        self.open_recording()
+        if not self._source_started:
+            try:
+                self.source.start()
+            except BaseException:
+                self._abandon_recording()
+                raise
+            self._source_started = True
+
+    def _abandon_recording(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+
+    # ------------------------------------------------------------------ the hot path
+    def pump(self) -> Step:
+        """Take what arrived, record it, analyse it, guide the drill. Never raises."""
+        step = Step()
+        if self.outcome is not None:
+            return step
+        try:
+            batch = self.source.read()
+            step.statuses = self.source.drain_status()
+        except Exception as exc:
+            step.errors.append(f"the sensor stream failed: {type(exc).__name__}: {exc}")
+            step.done = "source failed"
+            return step
+        if self.recording_stopped:  # the sets are over: the pain question is on
+            return step
+        if len(batch):
+            if self._t_end is None and self.plan.duration_s:
+                self._t_end = float(batch.t_s[0]) + self.plan.duration_s
+            if self._t_end is not None and batch.t_s[-1] >= self._t_end:
+                batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
+                step.done = "duration"
+        if len(batch):
+            self._analyse(batch, step)
+            if self.drill_over and step.done is None:
+                step.done = "drill done"
+            if step.done == "drill done":  # record up to the end of the sets, not the batch
+                self.recording_stopped = True
+                t_over = self._t_sets_over(step.drill_events)
+                if t_over is not None:
+                    batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
+        step.batch = batch
+        if len(batch):
+            self._record(lambda: self.writer.append(batch), step)
+            if self.first_t_s is None:
+                self.first_t_s = float(batch.t_s[0])
+            self.last_t_s = float(batch.t_s[-1])
+            self.n_samples += len(batch)
+        self._write(step.core_events, step.drill_events, step)
+        for status in step.statuses:
+            self._record(lambda s=status: self.writer.status_event(s), step)  # type: ignore[misc]
+        if step.done is None and self.source.finished:
+            step.done = "duration" if self.plan.duration_s else "source finished"
+        return step
+
+    @staticmethod
+    def _t_sets_over(events: list[DrillEvent]) -> float | None:
+        for ev in events:
+            if ev.type == "phase" and ev.data.get("phase") in (PAIN, DONE):
+                return float(ev.t_s)
+        return None
+
+    def tick(self, t_s: float | None = None) -> list[DrillEvent]:
+        """Advance the guide's timers without data (to the last sample time by default)."""
+        t = self.last_t_s if t_s is None else t_s
+        drill = self.drill
+        if (drill is None or t is None or drill.phase in (READY, PAIN, DONE)
+                or self.analysis_failed):
+            return []
+        events = self._guarded(lambda: drill.tick(float(t)))
+        self._write([], events)
+        return events
+
+    def _analyse(self, batch: SampleBatch, step: Step) -> None:
+        if self.analysis_failed:
+            return
+        try:
+            processed = self.pipeline.process(as_stored(batch))
+            drill_events: list[DrillEvent] = []
+            drill = self.drill
+            if drill is not None:
+                if drill.phase == READY:
+                    drill_events += drill.start(float(batch.t_s[0]))
+                if drill.phase not in (PAIN, DONE):
+                    drill_events += drill.feed(processed)
+                self._accumulate(processed, drill_events)
+        except Exception as exc:  # the data matter more than the live analysis
+            self.analysis_failed = f"{type(exc).__name__}: {exc}"
+            step.errors.append(f"live analysis stopped (recording goes on): "
+                               f"{self.analysis_failed}")
+            return
+        step.processed = processed
+        step.core_events = list(processed.events)
+        step.drill_events = drill_events
+        self._note(processed.events, drill_events)
+
+    def _accumulate(self, processed: ProcessedBatch, drill_events: list[DrillEvent]) -> None:
+        """Whole-drill sway over the samples inside sets (``set_start`` ≤ t < ``set_end``):
+        exact running sums, the same however the data is batched."""
+        t = np.asarray(processed.t_s, dtype=np.float64)
+        ap = np.asarray(processed.tilt_ap_deg, dtype=np.float64)
+        ml = np.asarray(processed.tilt_ml_deg, dtype=np.float64)
+        for ev in [e for e in drill_events if e.type in ("set_start", "set_end")] + [None]:
+            if ev is not None and ev.type == "set_start":
+                self._active_from = float(ev.t_s)
+                continue
+            if self._active_from is None:
+                continue
+            end = np.inf if ev is None else float(ev.t_s)
+            sel = (t >= self._active_from) & (t < end)
+            if sel.any():
+                self.sway.add(ap[sel], ml[sel],
+                              np.hypot(ap[sel], ml[sel]) <= self.plan.target_radius_deg)
+            if ev is None:
+                self._active_from = float(np.nextafter(t[-1], np.inf)) if t.size else None
+            else:
+                self._active_from = None
+
+    def _note(self, core_events: list[dict[str, Any]], drill_events: list[DrillEvent]) -> None:
+        for ev in drill_events:
+            if ev.type == "set_start" and self.first_active_t_s is None:
+                self.first_active_t_s = float(ev.t_s)
+        if self.drill is not None:
+            self.losses_t_s += [float(ev.t_s) for ev in drill_events if ev.type == "balance_loss"]
+        else:
+            self.losses_t_s += [float(e["t_s"]) for e in core_events
+                                if e.get("type") == "balance_loss"]
+
+    def _guarded(self, call: Callable[[], list[DrillEvent]]) -> list[DrillEvent]:
+        try:
+            return call()
+        except Exception as exc:
+            self.analysis_failed = f"{type(exc).__name__}: {exc}"
+            return []
+
+    # ------------------------------------------------------------------ events
+    def _write(self, core_events: list[dict[str, Any]], drill_events: list[DrillEvent],
+               step: Step | None = None) -> None:
+        """One ``balance_loss`` line per loss: the core's fields (kind, t_detected_s,
+        peak_tilt_deg, direction_deg) plus the drill's (set, since_set_start_s) when the loss
+        fell inside a set; every other persisted drill event as it is; in time order."""
+        if self.writer is None:
+            return
+        lines: list[tuple[float, str, dict[str, Any]]] = []
+        drill_losses: dict[float, dict[str, Any]] = {}
+        for ev in drill_events:
+            if not ev.persist:
+                continue
+            if ev.type == "balance_loss":
+                drill_losses[float(ev.t_s)] = dict(ev.data)
+            else:
+                lines.append((float(ev.t_s), ev.type, dict(ev.data)))
+        for e in core_events:
+            t = float(e["t_s"])
+            fields = {k: v for k, v in e.items() if k not in ("t_s", "type")}
+            lines.append((t, str(e["type"]), {**fields, **drill_losses.pop(t, {})}))
+        lines += [(t, "balance_loss", data) for t, data in drill_losses.items()]
+        for t, kind, data in sorted(lines, key=lambda x: x[0]):
+            self._record(lambda t=t, kind=kind, data=data:  # type: ignore[misc]
+                         self.writer.event(t, kind, **data), step)
+
+    def _record(self, call: Callable[[], object], step: Step | None) -> None:
+        """A recorder call; on failure the recording is closed (kept) and the session goes on."""
+        if self.writer is None:
+            return
+        try:
+            call()
+        except Exception as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.recording_failed = f"recording stopped (data so far kept): {reason}"
+            if step is not None:
+                step.errors.append(self.recording_failed)
+            writer, self.writer = self.writer, None
+            with contextlib.suppress(Exception):
+                writer.close(error=reason)
+
+    def user_event(self, event_type: str, t_s: float | None = None, **fields: Any) -> float | None:
+        """An event the person makes (``USER_EVENT_TYPES``), at ``t_s`` or the last sample: into
+        the recording, and to the drill guide when it handles it (issue 12: ``user_touchdown``
+        ends the trial). Returns its time (None: no data yet)."""
+        if event_type not in USER_EVENT_TYPES:
+            raise ValueError(f"unknown user event {event_type!r}")
+        t = self.last_t_s if t_s is None else float(t_s)
+        if t is None:
+            return None
+        handler = getattr(self.drill, "user_event", None)
+        drill_events = self._guarded(lambda: handler(event_type, t, **fields)) if handler else []
+        self._record(lambda: self.writer.event(t, event_type, **fields), None)
+        self._write([], drill_events)
+        return t
+
+    # ------------------------------------------------------------------ the end
+    def stop_drill(self, t_s: float | None = None) -> list[DrillEvent]:
+        """The user stops early (or the session ends): the sets end, the pain question is next."""
+        drill = self.drill
+        t = self.last_t_s if t_s is None else t_s
+        if drill is None or drill.phase in (READY, PAIN, DONE) or t is None:
+            return []
+        events = self._guarded(lambda: drill.stop(float(t)))
+        self._write([], events)
+        self.recording_stopped = True
+        return events
+
+    @property
+    def asks_pain(self) -> bool:
+        """The drill waits for the 0-10 pain rating (a set was begun)."""
+        return self.drill is not None and self.drill.phase == PAIN and bool(self.drill.sets)
+
+    def rate_pain(self, rating: int) -> list[DrillEvent]:
+        """The pain rating, stamped at the recording's last sample: ``pain_rating``,
+        ``drill_end``."""
+        drill = self.drill
+        if drill is None or drill.phase != PAIN or self.last_t_s is None:
+            return []
+        events = self._guarded(lambda: drill.rate_pain(int(rating), float(self.last_t_s or 0)))
+        self._write([], events)
+        return events
+
+    def skip_pain(self) -> list[DrillEvent]:
+        """No rating (not asked on a non-terminal, window closed, Skip): ``drill_end`` without
+        one (``pain_skipped`` when a set was begun)."""
+        drill = self.drill
+        if drill is None or drill.phase != PAIN or self.last_t_s is None:
+            return []
+        data: dict[str, Any] = {"drill": drill.spec.id, "result": self._result()}
+        if drill.sets:
+            data["pain_skipped"] = True
+        drill.phase = DONE
+        events = [DrillEvent(float(self.last_t_s), "drill_end", data)]
+        self._write([], events)
+        return events
+
+    def _result(self) -> dict[str, Any] | None:
+        if self.drill is None or self.drill.t_start_s is None:
+            return None
+        try:
+            return dict(self.drill.result())
+        except Exception as exc:
+            self.analysis_failed = self.analysis_failed or f"{type(exc).__name__}: {exc}"
+            return None
+
+    def stop_recording(self, reason: str) -> None:
+        """Last source statuses and ``recording_stop``; no more samples are recorded."""
+        self.recording_stopped = True
+        if self.writer is None:
+            return
+        with contextlib.suppress(Exception):
+            for status in self.source.drain_status():
+                self._record(lambda s=status: self.writer.status_event(s), None)  # type: ignore[misc]
+        if self.writer is not None and self.writer.last_t_s is not None \
+                and not self._stop_written:
+            self._stop_written = True
+            self._record(lambda: self.writer.event(self.writer.last_t_s, "recording_stop",
+                                                   reason=reason), None)
+
+    def finish(self, reason: str = "stopped", *,
+               ask_pain: Callable[[], int | None] | None = None,
+               show: Callable[[list[DrillEvent]], None] | None = None) -> Outcome:
+        """End everything, in this order: ``recording_stop``; the drill stopped (if it was not
+        over); the pain rating (``ask_pain`` when given and a set was begun; else skipped);
+        ``drill_end``; the recording closed ``complete`` with the summary; the level updated
+        (real sensors). ``show`` sees the drill events of each step (cues, advice) as they
+        happen. Idempotent; never raises (problems are in ``Outcome.errors``)."""
+        if self.outcome is not None:
+            return self.outcome
+        errors: list[str] = []
+        self.stop_recording(reason)
+        drill = self.drill
+        result: dict[str, Any] | None = None
+        if drill is not None and drill.phase != READY and not self.analysis_failed:
+            def shown(events: list[DrillEvent]) -> None:
+                if show is not None and events:
+                    show(events)
+
+            if drill.phase not in (PAIN, DONE):
+                shown(self.stop_drill())
+            if drill.phase == PAIN:
+                rating = ask_pain() if ask_pain is not None and self.asks_pain else None
+                shown(self.rate_pain(rating) if rating is not None else self.skip_pain())
+            result = self._result()
+        summary = self.summary(result)
+        meta = None
+        if self.writer is not None:
+            try:
+                meta = dict(self.writer.close("complete", summary=summary))
+            except OSError as exc:
+                errors.append(f"finishing {self.writer.path} failed: {exc.strerror or exc} (the "
+                              "samples written so far are kept; the session opens as recovered)")
+        elif self.recording_failed:
+            errors.append(self.recording_failed)
+        if self.analysis_failed:
+            errors.append(f"live analysis stopped: {self.analysis_failed}")
+        with contextlib.suppress(Exception):
+            self.source.stop()
+        note = None
+        if result is not None and drill is not None and drill.sets and drill.phase == DONE:
+            note = self._store_result(drill, result, str((meta or {}).get("session_id") or ""))
+        self.outcome = Outcome(self.path if meta is not None else None, meta, result, summary,
+                               note, errors)
+        return self.outcome
+
+    def _store_result(self, drill: DrillSession, result: dict[str, Any],
+                      session_id: str) -> str:
+        if not self.update_progress:
+            return "simulated sensor: your progression is not changed"
+        return store_result(drill, result, session_id, self.store)
+
+    def summary(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What ``session.json`` keeps under ``summary`` (the History tab reads it)."""
+        out: dict[str, Any] = {"drill": self.plan.drill_id, "side": self.plan.side,
+                               "losses": len(self.losses_t_s),
+                               "losses_t_s": [round(t, 3) for t in self.losses_t_s]}
+        area = self.sway.ellipse_area()
+        if area is not None:
+            out["ellipse_area"] = area
+        pct = self.sway.in_target_pct()
+        if pct is not None:
+            out["time_in_target_pct"] = pct
+        if self.losses_t_s and self.first_active_t_s is not None:
+            out["time_to_first_loss_s"] = max(0.0, self.losses_t_s[0] - self.first_active_t_s)
+        if self.sway.n:
+            out["active_samples"] = self.sway.n
+        if result is not None:
+            out["result"] = result
+        return out
+
+
+def store_result(drill: DrillSession, result: dict[str, Any], session_id: str,
+                 store: DrillStore | None = None) -> str:
+    """The progression store learns the result (next level, strong pain); the line to show."""
+    try:
+        decision = (store or DrillStore()).record_result(
+            drill.spec, drill.side, dict(drill.params), result, session_id=session_id or None)
+    except (OSError, ValueError) as exc:
+        return f"warning: progress not stored: {exc}"
+    return f"next time: {decision.label} ({decision.action}: {decision.reason})"
+
+
+def follow_guide(source: Source, guide: DrillSession | None, *, start_s: float = 0.0) -> Source:
+    """The simulated ``source`` (not started yet) again, its person now following ``guide``:
+    lead-in, sets, reps, tempo, holds, rests and countdowns from the guide's plan, so live
+    counts, ``analyze`` and the simulator's truth agree. Other sources, or no guide: as is."""
+    from firmware_bridge.simulator import SimulatedSource
+    from firmware_bridge.simulator import follow_guide as guided_config
+
+    if guide is None or not isinstance(source, SimulatedSource):
+        return source
+    try:
+        config = guided_config(source.config, guide, start_s=start_s)
+    except ValueError as exc:
+        raise TrainingError(f"simulator: {exc}") from None
+    return SimulatedSource(config, speed=source.speed)
+
+
+def new_session_dir(drill_id: str, side: str, root: str | os.PathLike[str] | None = None
+                    ) -> Path:
+    """A fresh ``<UTC time>-<drill>-<side>`` folder path (not created) in ``root`` (default: the
+    user's sessions folder)."""
+    from datetime import UTC, datetime
+
+    from trainer.paths import ensure_private_dir, sessions_dir
+
+    base = Path(root) if root is not None else ensure_private_dir(sessions_dir())
+    stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{drill_id}-{side}"
+    out, k = base / stem, 1
+    while out.exists():
+        k += 1
+        out = base / f"{stem}-{k}"
+    return out
