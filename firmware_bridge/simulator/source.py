@@ -45,6 +45,7 @@ class SimulatedSource:
         self._status: list[SourceStatus] = []
         self._last_seq: int | None = None
         self._next_battery_s = 0.0
+        self._t_first: float | None = None
         self.last_truth: Truth | None = None
         self._t_delivered = -np.inf
 
@@ -102,7 +103,11 @@ class SimulatedSource:
                 )
             self._last_seq = int(seq[-1])
             self._t_delivered = float(batch.t_s[-1])
+            if self._t_first is None:
+                self._t_first = float(batch.t_s[0])
         while elapsed_s >= self._next_battery_s:
             pct = max(0.0, 100.0 - BATTERY_DRAIN_PCT_PER_H * self._next_battery_s / 3600.0)
-            self._status.append(SourceStatus("battery", f"{pct:.0f}%", None, {"percent": pct}))
+            # on the session clock (a report every 30 s of data), whatever the polling rate
+            t = None if self._t_first is None else self._t_first + self._next_battery_s
+            self._status.append(SourceStatus("battery", f"{pct:.0f}%", t, {"percent": pct}))
             self._next_battery_s += BATTERY_REPORT_S

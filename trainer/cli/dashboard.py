@@ -1,4 +1,11 @@
-"""`balance-trainer dashboard`: the dashboard (live sensor, simulation or replay)."""
+"""`balance-trainer dashboard`: the dashboard (live sensor, simulation or replay).
+
+``--drill/--side/--placement/--eyes/--surface`` choose the drill as in `record`;
+``--start-drill`` starts it right away (``dashboard --simulate --drill calf-raise --start-drill``).
+``--device`` asks the red-flag questions (a dialog) before the sensor's samples are used. Ctrl-C,
+SIGTERM or closing the window during a drill finish the recording (``complete``, with its
+summary) and exit with status 0.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.cli.common import ble_address, fail, positive_float
+from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
 
 def add_window_options(p: argparse.ArgumentParser) -> None:
@@ -31,8 +39,22 @@ def register(sub: Any) -> None:
     g.add_argument("--simulate", action="store_true", help="stream the simulated sensor")
     g.add_argument("--replay", metavar="SESSION", help="replay a recorded session directory")
     p.add_argument("--speed", type=positive_float, default=1.0, help="replay speed (0.25–4)")
+    drill = p.add_argument_group("drill (as in record; --start-drill starts it)")
+    drill.add_argument("--drill", choices=DRILL_IDS, default=None,
+                       help="drill id (default: single-leg-balance)")
+    drill.add_argument("--side", choices=SIDES, default=None,
+                       help="leg the sensor is on (default: left)")
+    drill.add_argument("--placement", choices=PLACEMENTS, default=None,
+                       help="where the sensor is strapped (default: the drill's placement)")
+    drill.add_argument("--eyes", choices=("open", "closed"), default=None,
+                       help="balance drills: eyes open or closed (default: the level's)")
+    drill.add_argument("--surface", choices=("firm", "foam"), default=None,
+                       help="balance drills: firm floor or foam pad (default: the level's)")
     add_window_options(p)
     p.set_defaults(func=run)
+
+
+DRILL_FLAGS = ("drill", "side", "placement", "eyes", "surface")
 
 
 def check_display(command: str, args: argparse.Namespace | None = None) -> None:
@@ -60,6 +82,10 @@ def launch(args: argparse.Namespace, command: str) -> int:
     if not 0.25 <= speed <= 4:
         fail("--speed must be within 0.25..4")
     replay = getattr(args, "replay", None)
+    chosen = {k: getattr(args, k, None) for k in DRILL_FLAGS if getattr(args, k, None)}
+    if replay is not None and (chosen or args.start_drill):
+        given = ", ".join(f"--{k}" for k in chosen) or "--start-drill"
+        fail(f"{given}: a replay shows the drill as it was recorded (its own conditions)")
     if replay is not None:
         # open it before the window appears: a bad path is a one-line error, exit 2
         from trainer.ui.sources import SourceError, replay_source
@@ -72,6 +98,8 @@ def launch(args: argparse.Namespace, command: str) -> int:
     from trainer.ui.app import LaunchOptions, run_dashboard
 
     def setup(window: Any) -> None:
+        if chosen:
+            window.choose_drill(**chosen)
         if command == "demo" or getattr(args, "simulate", False):
             window.start_simulator(args.rate)
         elif replay is not None:

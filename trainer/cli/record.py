@@ -4,8 +4,9 @@ This module is argument parsing and printing: the session itself (pipeline confi
 drill, drill guide at the user's level, event merge, float32 round trip, summary, progression) is
 ``trainer.training.session.TrainingSession``, the same one the dashboard drives. Every recorded
 batch runs through the core pipeline, so balance losses (balance drills only) are in
-``events.jsonl`` as ``analyze`` reports them, and drives the drill guide: countdown, sets, rests and cues printed on stderr as plain lines (the
-terminal bell for start/stop/warnings on a TTY), the drill events (``drill_start`` … ``drill_end``
+``events.jsonl`` as ``analyze`` reports them, and drives the drill guide: countdown, sets, rests
+and cues printed on stderr as plain lines (the terminal bell for start/stop/warnings on a TTY),
+the drill events (``drill_start`` … ``drill_end``
 with the result) in ``events.jsonl``. The guide ends the recording when the drill is done;
 ``--duration`` bounds it; ``--no-guide`` records free (until Ctrl-C or the duration) with the
 pipeline's events only. After the drill: the 0-10 pain rating (asked on a terminal; skipped
@@ -175,6 +176,7 @@ class Cues:
 def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str) -> Any:
     """The profile given with --calibration, else the stored profile of this sensor (if usable)."""
     from calibration import store
+    from trainer.training.session import stored_calibration
     from trainer.vocab.calibration import ProfileError
 
     if args.calibration is not None:
@@ -183,13 +185,13 @@ def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str)
         except ProfileError as exc:
             raise CliError(f"--calibration {exc}") from None
     try:
-        choice = store.profile_for_source(info, side=side, placement=placement,
-                                          accept_flagged=args.accept_calibration)
+        profile, note = stored_calibration(info, side=side, placement=placement,
+                                           accept_flagged=args.accept_calibration)
     except ProfileError as exc:
         raise CliError(f"stored calibration for {info.address}: {exc}") from None
-    if choice.stored is not None or not info.simulated:
-        print(choice.summary(), file=sys.stderr)
-    return choice.profile
+    if note:
+        print(note, file=sys.stderr)
+    return profile
 
 
 def interactive() -> bool:

@@ -95,24 +95,17 @@ def open_source(
 def _simulated(*, rate_hz: float | None, seed: int, drill: str, side: str,
                placement: str | None, eyes: str, surface: str, duration_s: float | None,
                losses: float, packet_loss: float, speed: float) -> Source:
-    from firmware_bridge.simulator import SimConfig, SimulatedSource
+    from trainer.training.session import TrainingError
+    from trainer.training.sources import SimSettings, simulated_source
 
     try:
-        config = SimConfig(
-            seed=seed,
-            sample_rate_hz=rate_hz or 100.0,
-            duration_s=duration_s,
-            scenario=drill,
-            eyes=eyes,
-            surface=surface,
-            side=side,
-            placement=placement,
-            balance_loss_rate_per_min=losses,
-            packet_loss=packet_loss,
-        )
-        return SimulatedSource(config, speed=speed)
-    except ValueError as exc:
-        raise CliError(f"simulator: {exc}") from None
+        return simulated_source(
+            rate_hz=rate_hz, drill_id=drill, side=side, placement=placement, eyes=eyes,
+            surface=surface, duration_s=duration_s,
+            sim=SimSettings(seed=seed, losses_per_min=losses, packet_loss=packet_loss,
+                            speed=speed))
+    except TrainingError as exc:
+        raise CliError(str(exc)) from None
 
 
 def follow_guide(source: Source, guide: Any | None, *, start_s: float = 0.0) -> Source:

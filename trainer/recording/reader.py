@@ -98,6 +98,14 @@ class Session:
     def side(self) -> str:
         return str(self.meta["side"])
 
+    def conditions(self) -> dict[str, Any]:
+        """What the session was: drill id, side, placement and the drill's recorded parameters
+        (eyes, surface, sets, hold_s, level, … as the recorder kept them)."""
+        drill = self.meta.get("drill") or {}
+        params = drill.get("parameters") if isinstance(drill, dict) else None
+        return {"drill": self.drill_id, "side": self.side, "placement": self.placement,
+                **(dict(params) if isinstance(params, dict) else {})}
+
     @property
     def placement(self) -> str:
         return str(self.meta["placement"])

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,14 +152,16 @@ class TrainingSession:
     hands over a connected sensor). ``guide``: a prepared :func:`drill_guide` (the simulator must
     follow it before it starts), else built from the plan. ``store``: the progression store
     (level lookup, result); ``update_progress`` None: only for real sensors. ``writer_factory``:
-    how the recording is opened (tests; default ``SessionWriter``).
+    how the recording is opened (tests; default ``SessionWriter``); ``pipeline_factory``: a
+    pipeline replacing the core one (tests drive the dashboard with exact tilt).
     """
 
     def __init__(self, source: Source, plan: TrainingPlan, *,
                  calibration: CalibrationProfile | None = None,
                  guide: DrillSession | None = None, store: DrillStore | None = None,
                  update_progress: bool | None = None, source_started: bool = False,
-                 writer_factory: Callable[..., Any] | None = None) -> None:
+                 writer_factory: Callable[..., Any] | None = None,
+                 pipeline_factory: Callable[[], Any] | None = None) -> None:
         self.source = source
         self.plan = plan
         self.spec = drill_spec(plan.drill_id)
@@ -176,8 +178,10 @@ class TrainingSession:
         self.config = PipelineConfig.for_session(
             sample_rate_hz=self.fs_hz, drill_id=plan.drill_id, placement=self.placement,
             side=plan.side, calibration=calibration, target_radius_deg=plan.target_radius_deg)
-        self.pipeline = Pipeline(self.config)
+        self._pipeline_factory = pipeline_factory
+        self.pipeline: Any = self.new_pipeline()
         self._source_started = source_started
+        self._owns_source = not source_started
         self._writer_factory = writer_factory
         self.writer: Any = None
         self.sway = SwayAccumulator()
@@ -194,6 +198,14 @@ class TrainingSession:
         self._active_from: float | None = None
         self._stop_written = False
 
+    def new_pipeline(self) -> Any:
+        """A fresh pipeline for this session (``pipeline_factory``: a test double)."""
+        return self._pipeline_factory() if self._pipeline_factory else Pipeline(self.config)
+
+    def reset_pipeline(self) -> None:
+        """Start the analysis again (a replay seek re-runs it from the start)."""
+        self.pipeline = self.new_pipeline()
+
     # ------------------------------------------------------------------ lifecycle
     @property
     def recording(self) -> bool:
@@ -205,9 +217,7 @@ class TrainingSession:
 
     @property
     def phase(self) -> str:
-        """The drill guide's phase (``free`` without a guide, ``closed`` once finished)."""
-        if self.outcome is not None:
-            return "closed"
+        """The drill guide's phase (``free`` without a guide)."""
         return "free" if self.drill is None else str(self.drill.phase)
 
     @property
@@ -285,12 +295,26 @@ class TrainingSession:
                 self.first_t_s = float(batch.t_s[0])
             self.last_t_s = float(batch.t_s[-1])
             self.n_samples += len(batch)
-        self._write(step.core_events, step.drill_events, step)
-        for status in step.statuses:
-            self._record(lambda s=status: self.writer.status_event(s), step)  # type: ignore[misc]
+        self._write(step.core_events, step.drill_events, step,
+                    statuses=self._timed_statuses(step.statuses, step.batch))
         if step.done is None and self.source.finished:
             step.done = "duration" if self.plan.duration_s else "source finished"
         return step
+
+    def _timed_statuses(self, statuses: list[SourceStatus], batch: SampleBatch | None
+                        ) -> list[SourceStatus]:
+        """Statuses on the session clock. One without its own time is placed at the first
+        sample read with it, else at the last recorded sample; before any sample it has no
+        place on the clock and is not recorded."""
+        out = []
+        last = self.writer.last_t_s if self.writer is not None else None
+        for st in statuses:
+            t = st.t_s
+            if t is None:
+                t = float(batch.t_s[0]) if batch is not None and len(batch) else last
+            if t is not None:
+                out.append(replace(st, t_s=float(t)))
+        return out
 
     @staticmethod
     def _t_sets_over(events: list[DrillEvent]) -> float | None:
@@ -374,13 +398,15 @@ class TrainingSession:
 
     # ------------------------------------------------------------------ events
     def _write(self, core_events: list[dict[str, Any]], drill_events: list[DrillEvent],
-               step: Step | None = None) -> None:
+               step: Step | None = None, statuses: list[SourceStatus] = ()  # type: ignore[assignment]
+               ) -> None:
         """One ``balance_loss`` line per loss: the core's fields (kind, t_detected_s,
         peak_tilt_deg, direction_deg) plus the drill's (set, since_set_start_s) when the loss
-        fell inside a set; every other persisted drill event as it is; in time order."""
+        fell inside a set; every other persisted drill event as it is; the (timed) source
+        statuses; all in time order."""
         if self.writer is None:
             return
-        lines: list[tuple[float, str, dict[str, Any]]] = []
+        lines: list[tuple[float, str, Any]] = []
         drill_losses: dict[float, dict[str, Any]] = {}
         for ev in drill_events:
             if not ev.persist:
@@ -394,9 +420,13 @@ class TrainingSession:
             fields = {k: v for k, v in e.items() if k not in ("t_s", "type")}
             lines.append((t, str(e["type"]), {**fields, **drill_losses.pop(t, {})}))
         lines += [(t, "balance_loss", data) for t, data in drill_losses.items()]
+        lines += [(float(st.t_s or 0.0), "", st) for st in statuses]
         for t, kind, data in sorted(lines, key=lambda x: x[0]):
-            self._record(lambda t=t, kind=kind, data=data:  # type: ignore[misc]
-                         self.writer.event(t, kind, **data), step)
+            if not kind:  # a source status (its own event type: link_lost, gap, battery, …)
+                self._record(lambda st=data: self.writer.status_event(st), step)  # type: ignore[misc]
+            else:
+                self._record(lambda t=t, kind=kind, data=data:  # type: ignore[misc]
+                             self.writer.event(t, kind, **data), step)
 
     def _record(self, call: Callable[[], object], step: Step | None) -> None:
         """A recorder call; on failure the recording is closed (kept) and the session goes on."""
@@ -484,8 +514,7 @@ class TrainingSession:
         if self.writer is None:
             return
         with contextlib.suppress(Exception):
-            for status in self.source.drain_status():
-                self._record(lambda s=status: self.writer.status_event(s), None)  # type: ignore[misc]
+            self._write([], [], statuses=self._timed_statuses(self.source.drain_status(), None))
         if self.writer is not None and self.writer.last_t_s is not None \
                 and not self._stop_written:
             self._stop_written = True
@@ -494,12 +523,15 @@ class TrainingSession:
 
     def finish(self, reason: str = "stopped", *,
                ask_pain: Callable[[], int | None] | None = None,
-               show: Callable[[list[DrillEvent]], None] | None = None) -> Outcome:
+               show: Callable[[list[DrillEvent]], None] | None = None,
+               stop_source: bool | None = None) -> Outcome:
         """End everything, in this order: ``recording_stop``; the drill stopped (if it was not
         over); the pain rating (``ask_pain`` when given and a set was begun; else skipped);
         ``drill_end``; the recording closed ``complete`` with the summary; the level updated
         (real sensors). ``show`` sees the drill events of each step (cues, advice) as they
-        happen. Idempotent; never raises (problems are in ``Outcome.errors``)."""
+        happen. ``stop_source`` None: stop the source when this session started it (the
+        dashboard keeps streaming after a drill). Idempotent; never raises (problems are in
+        ``Outcome.errors``)."""
         if self.outcome is not None:
             return self.outcome
         errors: list[str] = []
@@ -529,8 +561,9 @@ class TrainingSession:
             errors.append(self.recording_failed)
         if self.analysis_failed:
             errors.append(f"live analysis stopped: {self.analysis_failed}")
-        with contextlib.suppress(Exception):
-            self.source.stop()
+        if stop_source if stop_source is not None else self._owns_source:
+            with contextlib.suppress(Exception):
+                self.source.stop()
         note = None
         if result is not None and drill is not None and drill.sets and drill.phase == DONE:
             note = self._store_result(drill, result, str((meta or {}).get("session_id") or ""))
@@ -562,6 +595,19 @@ class TrainingSession:
         if result is not None:
             out["result"] = result
         return out
+
+
+def stored_calibration(info: Any, *, side: str, placement: str,
+                       accept_flagged: bool = False) -> tuple[CalibrationProfile, str]:
+    """The sensor's stored calibration profile when it is usable (else a neutral one) and the
+    line that says which (``calibration.store.profile_for_source``); the one lookup `record`
+    and the dashboard share. ``ProfileError`` for an unreadable stored profile."""
+    from calibration import store
+
+    choice = store.profile_for_source(info, side=side, placement=placement,
+                                      accept_flagged=accept_flagged)
+    return choice.profile, choice.summary() if choice.stored is not None or not info.simulated \
+        else ""
 
 
 def store_result(drill: DrillSession, result: dict[str, Any], session_id: str,

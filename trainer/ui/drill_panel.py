@@ -46,19 +46,28 @@ def drill_names() -> list[tuple[str, str]]:
     return [(d, d.replace("-", " ").capitalize()) for d in DRILL_IDS]
 
 
-def drill_defaults(drill_id: str) -> dict[str, Any]:
-    try:
-        from trainer.drills import get_drill
+def drill_defaults(drill_id: str, side: str = "left") -> dict[str, Any]:
+    """The parameters the drill runs at the user's level on this side (what `record` runs),
+    {} for an unknown drill."""
+    from trainer.drills import CatalogError, get_drill
+    from trainer.drills.store import DrillStore
 
-        return dict(get_drill(drill_id).params(None))
-    except Exception:
+    try:
+        spec = get_drill(drill_id)
+    except CatalogError:
         return {}
+    try:
+        level = DrillStore().level_for(spec, side) if spec.progression else None
+    except (OSError, ValueError):  # an unreadable progress file: the drill's start level
+        level = spec.start_level if spec.progression else None
+    return dict(spec.params(level))
 
 
 class PainRating(QWidget):
     """'How much pain?' with eleven big buttons 0–10 (shown only when the drill asks)."""
 
     rated = Signal(int)
+    skipped = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +82,11 @@ class PainRating(QWidget):
             b.clicked.connect(lambda _c=False, n=n: self.rated.emit(n))
             grid.addWidget(b, n // 6, n % 6)
             self.buttons.append(b)
+        self.skip_button = QPushButton("Skip")
+        self.skip_button.setToolTip("end the drill without a pain rating")
+        self.skip_button.setMinimumHeight(34)
+        self.skip_button.clicked.connect(self.skipped.emit)
+        grid.addWidget(self.skip_button, 1, 5)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.question)
@@ -83,6 +97,7 @@ class DrillPanel(QGroupBox):
     start_requested = Signal(object)  # DrillSettings
     stop_requested = Signal()
     pain_rated = Signal(int)
+    pain_skipped = Signal()
 
     def __init__(self) -> None:
         super().__init__("Drill")
@@ -128,11 +143,63 @@ class DrillPanel(QGroupBox):
         self.running = False
         self.start_button.clicked.connect(self._clicked)
         self.pain.rated.connect(self.pain_rated.emit)
+        self.pain.skipped.connect(self.pain_skipped.emit)
+        self.replay_note = QLabel("")
+        self.replay_note.setWordWrap(True)
+        self.replay_note.setVisible(False)
+        lay.insertWidget(0, self.replay_note)
+        self.replaying = False
         self.drill.currentIndexChanged.connect(self._drill_changed)
+        self.side.currentIndexChanged.connect(self._drill_changed)  # levels are per side
         self._drill_changed()
 
+    def set_replay(self, conditions: dict[str, Any] | None) -> None:
+        """Show a replayed session's own conditions, read-only (None: back to choosing)."""
+        self.replaying = conditions is not None
+        if conditions is None:
+            self.replay_note.setVisible(False)
+            self.sets.setSpecialValueText("")
+            self.sets.setRange(1, 20)
+            self.duration.setSpecialValueText("")
+            self.duration.setRange(2, 3600)
+            for w in (self.drill, self.side, self.record, self.start_button):
+                w.setEnabled(True)
+            self._drill_changed()
+            return
+        i = self.drill.findData(conditions.get("drill"))
+        if i >= 0:
+            self.drill.blockSignals(True)
+            self.drill.setCurrentIndex(i)
+            self.drill.blockSignals(False)
+        self.side.setCurrentText(str(conditions.get("side") or "left"))
+        for key, combo in (("eyes", self.eyes), ("surface", self.surface)):
+            combo.setCurrentText(str(conditions.get(key) or "–"))
+            if combo.currentText() != str(conditions.get(key) or "–"):  # not recorded
+                combo.setCurrentIndex(-1)
+        # not recorded (or not this drill's): "–" (the spin boxes' special value at 0)
+        self.sets.setRange(0, 20)
+        self.sets.setSpecialValueText("–")
+        self.sets.setValue(int(conditions.get("sets") or 0))
+        self.duration.setRange(0, 3600)
+        self.duration.setSpecialValueText("–")
+        hold = conditions.get("hold_s", conditions.get("duration_s"))
+        self.duration.setValue(float(hold or 0))
+        widgets: tuple[QWidget, ...] = (self.drill, self.side, self.eyes, self.surface,
+                                         self.sets, self.duration, self.record,
+                                         self.start_button)
+        for widget in widgets:
+            widget.setEnabled(False)
+        placement = conditions.get("placement") or "?"
+        level = conditions.get("level")
+        self.replay_note.setText(f"Replaying — recorded on the {conditions.get('side')} "
+                                 f"{placement}" + (f", level {level}" if level is not None
+                                                   else "") + " (read-only)")
+        self.replay_note.setVisible(True)
+
     def _drill_changed(self) -> None:
-        d = drill_defaults(str(self.drill.currentData()))
+        if self.replaying:
+            return
+        d = drill_defaults(str(self.drill.currentData()), self.side.currentText())
         if "sets" in d:
             self.sets.setValue(int(d["sets"]))
         self.sets.setEnabled("sets" in d or not d)
@@ -143,6 +210,20 @@ class DrillPanel(QGroupBox):
             combo.setEnabled(key in d or not d)
             if key in d:
                 combo.setCurrentText(str(d[key]))
+
+    def choose(self, *, drill: str | None = None, side: str | None = None,
+               eyes: str | None = None, surface: str | None = None) -> None:
+        """Preset the choices (the command line's --drill/--side/--eyes/--surface)."""
+        if drill is not None:
+            i = self.drill.findData(drill)
+            if i >= 0:
+                self.drill.setCurrentIndex(i)
+        if side is not None:
+            self.side.setCurrentText(side)
+        if eyes is not None and self.eyes.isEnabled():
+            self.eyes.setCurrentText(eyes)
+        if surface is not None and self.surface.isEnabled():
+            self.surface.setCurrentText(surface)
 
     def settings(self) -> DrillSettings:
         return DrillSettings(

@@ -1,15 +1,18 @@
-"""The live data path, without Qt: pull from a source, process, record, fill the plot buffers.
+"""What the dashboard shows of a training session, without Qt: plot buffers, link statistics,
+loss markers, live metrics.
 
-The GUI calls :meth:`LiveSession.pump` from its 60 Hz timer; everything here is vectorised per
-batch, so the cost per frame does not depend on the sample rate's burstiness. Errors from the
-source, the pipeline or the recorder never propagate: they become ``PumpResult.errors`` (one line
-each), the source/recorder that failed is stopped/closed and the recording keeps what it has.
+The model is ``trainer.training.session.TrainingSession`` (source → pipeline → drill guide →
+recorder → levels), the same one `record` drives. The GUI calls :meth:`LiveSession.pump` from its
+60 Hz timer: the training session takes what arrived, and this view files it into ring buffers
+(vectorised per batch). Errors never propagate: they become ``PumpResult.errors`` (one line
+each); a failed source is stopped, a failed recorder closed (the recording keeps what it has).
+A drill swaps in its own training session (:meth:`LiveSession.begin`): a fresh pipeline and
+recording from its first sample, as in `record`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import time
 from collections import deque
@@ -19,8 +22,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from trainer.training.session import Step, TrainingPlan, TrainingSession
 from trainer.ui.ring import RingBuffer
 from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile
 from trainer.vocab.source import Source, SourceStatus
 
 # ring buffer columns
@@ -33,16 +38,6 @@ class PipelineLike(Protocol):
     def process(self, batch: SampleBatch) -> Any: ...
 
     def live_metrics(self) -> dict[str, float] | None: ...
-
-
-class RecorderLike(Protocol):
-    def append(self, batch: SampleBatch) -> int: ...
-
-    def event(self, t_s: float | None, event_type: str, **fields: Any) -> None: ...
-
-    def status_event(self, status: SourceStatus) -> bool: ...
-
-    def close(self, status: str = ..., **meta: Any) -> dict[str, Any]: ...
 
 
 def event_fields(event: Any) -> dict[str, Any]:
@@ -99,27 +94,44 @@ class LinkStats:
 class PumpResult:
     n_new: int = 0
     statuses: list[SourceStatus] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # the pipeline's (losses)
+    drill_events: list[Any] = field(default_factory=list)  # the guide's (cues, phases, …)
     errors: list[str] = field(default_factory=list)
+    done: str | None = None  # the training session is over: drill done, source finished, …
     arrival_s: float = 0.0  # perf_counter when the batch was taken from the source
 
 
+def free_session(source: Source, *, drill_id: str = "single-leg-balance", side: str = "left",
+                 placement: str | None = None, calibration: CalibrationProfile | None = None,
+                 pipeline_factory: Callable[[], PipelineLike] | None = None,
+                 target_radius_deg: float = 3.0, source_started: bool = False
+                 ) -> TrainingSession:
+    """A training session without guide or recording: the live view before a drill, a replay."""
+    plan = TrainingPlan(drill_id=drill_id, side=side, placement=placement, guided=False,
+                        target_radius_deg=target_radius_deg)
+    return TrainingSession(source, plan, calibration=calibration, update_progress=False,
+                           source_started=source_started, pipeline_factory=pipeline_factory)
+
+
 class LiveSession:
-    """One source → pipeline → (recorder) → ring buffers, pumped by the GUI timer."""
+    """The dashboard's view of one :class:`TrainingSession`, pumped by the GUI timer.
+
+    Built from a training session, or (tests, replay) from a source and a pipeline factory: a
+    free session then."""
 
     def __init__(
         self,
-        source: Source,
-        pipeline_factory: Callable[[], PipelineLike],
+        source: Source | TrainingSession,
+        pipeline_factory: Callable[[], PipelineLike] | None = None,
         *,
         window_s: float = 10.0,
         sample_rate_hz: float | None = None,
         trace_s: float = 5.0,
     ) -> None:
-        self.source = source
-        self.pipeline_factory = pipeline_factory
-        self.pipeline = pipeline_factory()
-        rate = float(sample_rate_hz or source.info.sample_rate_hz or 100.0)
+        session = (source if isinstance(source, TrainingSession)
+                   else free_session(source, pipeline_factory=pipeline_factory))
+        self.session = session
+        rate = float(sample_rate_hz or session.source.info.sample_rate_hz or 100.0)
         self.sample_rate_hz = rate
         self.window_s = window_s
         self.trace_s = trace_s
@@ -127,21 +139,46 @@ class LiveSession:
         self.losses_t_s: deque[float] = deque(maxlen=500)
         self.events: deque[dict[str, Any]] = deque(maxlen=2000)
         self.link = LinkStats()
-        self.recorder: RecorderLike | None = None
         self.running = False
         self.failed: str | None = None
         self.metrics: dict[str, float] = {}
         self.in_target_count = 0
         self.in_target_total = 0
         self.target_radius_deg = 3.0
-        # called with each processed batch (the guided drill feeds on it)
-        self.on_processed: Callable[[Any], None] | None = None
-        # a guided drill records its own (deduplicated) events; then the pipeline's are not
-        self.record_pipeline_events = True
+
+    # -- the model -----------------------------------------------------------------------------
+    @property
+    def source(self) -> Source:
+        return self.session.source
+
+    @property
+    def pipeline(self) -> Any:
+        return self.session.pipeline
+
+    @property
+    def recorder(self) -> Any:
+        return self.session.writer
+
+    def attach_recorder(self, recorder: Any) -> None:
+        """Record into ``recorder`` from now on (a SessionWriter; tests)."""
+        self.session.writer = recorder
+
+    def begin(self, session: TrainingSession, *, keep_view: bool = False) -> None:
+        """Show ``session`` from now on (a drill starts: its own pipeline and recording; after
+        it the stream goes on in a free session, ``keep_view``: the plots keep their data)."""
+        self.session = session
+        self.failed = None
+        self.running = True
+        if keep_view:
+            return
+        self.ring.clear()
+        self.losses_t_s.clear()
+        self.metrics = {}
+        self.in_target_count = self.in_target_total = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        self.source.start()
+        self.session.start()
         self.running = True
 
     def stop(self) -> None:
@@ -151,17 +188,14 @@ class LiveSession:
 
     def reset_view(self) -> None:
         """Forget plotted data and restart the pipeline (after a replay seek)."""
-        self.pipeline = self.pipeline_factory()
+        self.session.reset_pipeline()
         self.ring.clear()
         self.losses_t_s.clear()
         self.metrics = {}
 
-    def attach_recorder(self, recorder: RecorderLike | None) -> None:
-        self.recorder = recorder
-
     def close_recorder(self, status: str = "complete", **meta: Any) -> str | None:
         """Close the recorder (keeps everything written); returns an error line or None."""
-        rec, self.recorder = self.recorder, None
+        rec, self.session.writer = self.session.writer, None
         if rec is None:
             return None
         try:
@@ -172,54 +206,32 @@ class LiveSession:
 
     # -- the hot path --------------------------------------------------------------------------
     def pump(self) -> PumpResult:
-        """Take what arrived, process it, record it, update the buffers. Never raises."""
+        """Take what arrived (through the training session), update the buffers. Never raises."""
         res = PumpResult()
         if not self.running:
             return res
-        try:
-            batch = self.source.read()
-            res.statuses = self.source.drain_status()
-        except Exception as exc:
-            self.failed = f"the sensor stream failed: {type(exc).__name__}: {exc}"
-            res.errors.append(self.failed)
+        step: Step = self.session.pump()
+        res.arrival_s = time.perf_counter()
+        res.statuses = step.statuses
+        res.errors = list(step.errors)
+        res.drill_events = step.drill_events
+        res.done = step.done
+        if step.done == "source failed":
+            self.failed = step.errors[0] if step.errors else "the sensor stream failed"
             self.stop()
             return res
-        res.arrival_s = time.perf_counter()
-        n = len(batch)
-        if n and self.recorder is not None:
-            self._record(lambda: self.recorder.append(batch), res)  # type: ignore[union-attr]
-        self._record_statuses(res.statuses, res)
-        if n == 0:
-            return res
-        res.n_new = n
-        self.link.update(batch, res.arrival_s)
-        try:
-            out = self.pipeline.process(batch)
-        except Exception as exc:
-            res.errors.append(f"processing failed, batch skipped: {type(exc).__name__}: {exc}")
-            return res
-        self._ingest(out, res)
+        res.n_new = step.n_new
+        if step.n_new:
+            self.link.update(step.batch, res.arrival_s)
+        if step.processed is not None:
+            self.ingest(step.processed, res)
+        for ev in step.drill_events:
+            if ev.type == "balance_loss":
+                self.add_loss(float(ev.t_s))
         return res
 
-    def _record_statuses(self, statuses: list[SourceStatus], res: PumpResult) -> None:
-        """Link statuses into events.jsonl, on the session clock: a status without a time before
-        the first recorded sample has no place on it and is not recorded."""
-        rec = self.recorder
-        if rec is None:
-            return
-        known = getattr(rec, "last_t_s", None) is not None
-        for st in statuses:
-            if st.t_s is not None or known:
-                self._record(functools.partial(rec.status_event, st), res)
-
-    def _record(self, call: Callable[[], object], res: PumpResult) -> None:
-        try:
-            call()
-        except Exception as exc:
-            res.errors.append(f"recording stopped (data so far kept): {exc}")
-            self.close_recorder("complete", error=str(exc))
-
-    def _ingest(self, out: Any, res: PumpResult) -> None:
+    def ingest(self, out: Any, res: PumpResult | None = None) -> None:
+        """A processed batch into the plot buffers, the in-target count and the loss markers."""
         t = np.asarray(out.t_s, dtype=np.float64)
         n = t.shape[0]
         if n == 0:
@@ -236,22 +248,11 @@ class LiveSession:
         self.in_target_total += int(arr.size)
         for ev in getattr(out, "events", ()) or ():
             d = event_fields(ev)
-            res.events.append(d)
+            if res is not None:
+                res.events.append(d)
             self.events.append(d)
             if str(d.get("type", "")) in LOSS_TYPES and d.get("t_s") is not None:
                 self.add_loss(float(d["t_s"]))
-            if self.recorder is not None and self.record_pipeline_events:
-                fields = {k: v for k, v in d.items() if k not in ("t_s", "type")}
-                self._record(
-                    functools.partial(self.recorder.event, d.get("t_s"),
-                                      str(d.get("type", "event")), **fields),
-                    res,
-                )
-        if self.on_processed is not None:
-            try:
-                self.on_processed(out)
-            except Exception as exc:
-                res.errors.append(f"drill guidance failed: {type(exc).__name__}: {exc}")
 
     def add_loss(self, t_s: float, merge_s: float = 0.5) -> bool:
         """Note a balance loss for the markers; one already within ``merge_s`` is the same loss
@@ -265,7 +266,7 @@ class LiveSession:
         """Sliding-window metrics from the pipeline (called at a few Hz, not per frame)."""
         try:
             self.metrics = dict(self.pipeline.live_metrics() or {})
-        except Exception:
+        except Exception:  # a test double or a pipeline without enough data: no numbers yet
             self.metrics = {}
         return self.metrics
 

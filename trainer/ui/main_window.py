@@ -8,6 +8,7 @@ thread, scanning runs in a worker thread, session files are memory-mapped.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -32,21 +34,32 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.feedback import FadingSchedule, SonificationParams, Zone, map_tilt, zone_of
+from trainer.feedback.policy import FeedbackNow, feedback_now
+from trainer.training.session import TrainingPlan, TrainingSession, new_session_dir
+from trainer.training.sources import SimSettings
 from trainer.ui import theme
 from trainer.ui.audio import AudioFeedback
 from trainer.ui.device_panel import DevicePanel
 from trainer.ui.drill_panel import DrillPanel
 from trainer.ui.ellipse import prediction_ellipse
 from trainer.ui.feedback_panel import FeedbackPanel
-from trainer.ui.guided import ACTIVE, DONE, PAIN, GuidedDrill
+from trainer.ui.guided import ACTIVE, DONE, PAIN, plan_for, progress
 from trainer.ui.history_panel import HistoryPanel
-from trainer.ui.live import AP, ML, LiveSession, PipelineLike, PumpResult, T
+from trainer.ui.live import AP, ML, LiveSession, PipelineLike, T, free_session
+from trainer.ui.logs import log_hint
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
-from trainer.ui.pipeline_factory import pipeline_factory
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.replay_panel import ReplayPanel
 from trainer.ui.settings import DrillSettings, FeedbackSettings
-from trainer.ui.sources import SourceError, device_source, replay_source, scan_devices
+from trainer.ui.sources import (
+    DEMO_SIM,
+    SourceError,
+    device_source,
+    replay_source,
+    scan_devices,
+    simulated_source,
+)
+from trainer.ui.status_view import present
 from trainer.vocab.source import Source, SourceStatus
 
 FRAME_MS = 16  # ~60 Hz
@@ -54,6 +67,8 @@ METRICS_EVERY_S = 0.25
 LINK_EVERY_S = 0.5
 MAX_RECENT = 10
 EVENT_PRE_ROLL_S = 1.0  # a jump to an event lands this much before it, like a video chapter
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -64,7 +79,12 @@ class MainWindow(QMainWindow):
     connect_finished = Signal(object)  # (address, Source) or an error string
 
     def __init__(self, *, window_s: float = 10.0, trace_s: float = 5.0, audio: bool = True,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, sim: SimSettings = DEMO_SIM,
+                 ask_screening: Callable[[Any], bool] | None = None,
+                 ask_confirm: Callable[[Any], bool] | None = None) -> None:
+        """Collaborators: ``sim`` — the simulated person and link (seed, losses, speed);
+        ``ask_screening`` / ``ask_confirm`` — how a pre-start check is asked (default: dialogs;
+        tests answer them). Sources are plugged in with :meth:`set_source`."""
         super().__init__()
         theme.configure_pyqtgraph()
         self.setWindowTitle("Ankle balance trainer")
@@ -75,7 +95,12 @@ class MainWindow(QMainWindow):
         self.live: LiveSession | None = None
         self.source_kind = ""  # simulated | device | replay
         self.session: Any = None  # the replayed Session
-        self.drill: GuidedDrill | None = None
+        self.drill: TrainingSession | None = None  # the current (or last) drill's session
+        self.sim = sim
+        self.ask_screening: Callable[[Any], bool] = ask_screening or self._ask_screening
+        self.ask_confirm: Callable[[Any], bool] = ask_confirm or self._ask_confirm
+        self._real_sensor = False  # streaming a sensor connected here (the red flags were asked)
+        self.placement_choice: str | None = None  # None: where each drill wants the sensor
         self.recording_path: Path | None = None
         self._recording_t0 = 0.0
         self.feedback = FeedbackSettings()
@@ -190,6 +215,7 @@ class MainWindow(QMainWindow):
         self.drill_panel.start_requested.connect(self.start_drill)
         self.drill_panel.stop_requested.connect(self.stop_drill)
         self.drill_panel.pain_rated.connect(self.rate_pain)
+        self.drill_panel.pain_skipped.connect(self.skip_pain)
         self.feedback_panel.changed.connect(self.apply_feedback_settings)
         rp = self.replay_panel
         rp.open_requested.connect(self._open_requested)
@@ -235,10 +261,14 @@ class MainWindow(QMainWindow):
     def set_source(self, source: Source, kind: str, *, label: str = "",
                    session: Any = None, calibration: Any = None,
                    placement: str = "shank", side: str = "left",
-                   pipeline: Callable[[], PipelineLike] | None = None) -> None:
-        """Stop the current source (finishing any recording) and stream from ``source``.
+                   pipeline: Callable[[], PipelineLike] | None = None,
+                   drill_id: str | None = None) -> None:
+        """Stop the current source (finishing any recording) and stream from ``source`` in a
+        free training session (no guide, not recorded) until a drill starts.
 
         ``pipeline``: a factory replacing the core pipeline (tests drive the UI with exact tilt).
+        ``drill_id``: the drill the stream is (replay: the recorded one; default: the drill
+        panel's), which decides e.g. whether balance losses are detected.
         """
         self._stop_live()
         self.source_kind = kind
@@ -252,10 +282,11 @@ class MainWindow(QMainWindow):
         self.sonify = replace(self.sonify, ml_sign=self.sway.ml_screen_sign)
         rate = float(source.info.sample_rate_hz or 100.0)
         self._nominal_hz = rate
-        factory = pipeline or pipeline_factory(
-            rate, placement=placement, side=side, calibration=calibration,
-            target_radius_deg=self.feedback.target_radius_deg)
-        self.live = LiveSession(source, factory, window_s=self.window_s, sample_rate_hz=rate,
+        model = free_session(source, drill_id=drill_id or str(self.drill_panel.drill.currentData()),
+                             side=side, placement=placement, calibration=calibration,
+                             pipeline_factory=pipeline,
+                             target_radius_deg=self.feedback.target_radius_deg)
+        self.live = LiveSession(model, window_s=self.window_s, sample_rate_hz=rate,
                                 trace_s=self.trace_s)
         self.live.target_radius_deg = self.feedback.target_radius_deg
         self._device_loss_pct = None
@@ -263,6 +294,7 @@ class MainWindow(QMainWindow):
         try:
             self.live.start()
         except Exception as exc:
+            log.exception("could not start %s", label or kind)
             self.message(f"could not start {label or kind}: {exc}")
             self.live = None
             self.device_panel.set_state("error")
@@ -274,15 +306,15 @@ class MainWindow(QMainWindow):
         is_replay = kind == "replay"
         self.replay_panel.set_enabled_controls(is_replay)
         self.replay_panel.set_playing(is_replay)
-        self.drill_panel.setEnabled(not is_replay)
+        self.drill_panel.set_replay(session.conditions() if is_replay and session is not None
+                                    and hasattr(session, "conditions") else None)
         self.device_panel.set_state("replay" if is_replay else "connecting")
         self.cue.show_cue("Space: play / pause · ← → : events" if is_replay
                           else "Press Start (or Space) for a guided drill", theme.MUTED)
         self._dirty = True
 
-    def _stop_live(self) -> None:
-        self.abort_drill()
-        self._finish_recording()
+    def _stop_live(self, reason: str = "source changed") -> None:
+        self.abort_drill(reason)
         if self.live is not None:
             self.live.stop()
             self.live = None
@@ -291,25 +323,31 @@ class MainWindow(QMainWindow):
     def start_simulator(self, rate_hz: float | None = None, *, drill: str | None = None,
                         side: str | None = None) -> None:
         """Stream the simulated sensor doing ``drill`` on ``side`` (default: the drill panel's)."""
-        from trainer.ui.sources import simulated_source
-
         side = side or self.drill_panel.side.currentText()
         drill = drill or str(self.drill_panel.drill.currentData())
         try:
-            src = simulated_source(float(rate_hz or 100.0), side=side, scenario=drill)
+            src = simulated_source(float(rate_hz or 100.0), drill_id=drill, side=side,
+                                   eyes=self.drill_panel.eyes.currentText(),
+                                   surface=self.drill_panel.surface.currentText(), sim=self.sim)
         except SourceError as exc:
             self.message(str(exc))
             return
         placement = getattr(getattr(src, "config", None), "effective_placement", "shank")
+        self._real_sensor = False
         self.set_source(src, "simulated",
                         label=f"Simulated sensor · {src.info.sample_rate_hz:g} Hz",
-                        side=side, placement=placement)
+                        side=side, placement=placement, drill_id=drill)
         self.message(f"streaming the simulated sensor ({drill}, {side} {placement})")
 
     def connect_device(self, address: str) -> None:
         """Connect in a worker thread (the BLE source has its own thread and loop; the first
         connection can take seconds), then stream. The window stays responsive meanwhile."""
         if self._connecting:
+            return
+        # a person is about to train on a real sensor: the red-flag questions first, before
+        # any sample is used (as `record --device`)
+        if not self.settle_checks(None, real_sensor=True):
+            self.device_panel.set_state("disconnected")
             return
         self._connecting = True
         self.device_panel.set_state("connecting", address)
@@ -321,6 +359,7 @@ class MainWindow(QMainWindow):
             except SourceError as exc:
                 result = str(exc)
             except Exception as exc:  # never let a worker thread die silently
+                log.exception("connecting to %s failed", address)
                 result = f"cannot connect to {address}: {exc}"
             self.connect_finished.emit(result)
 
@@ -340,14 +379,13 @@ class MainWindow(QMainWindow):
         placement = self._placement()
         calibration, note = None, ""
         try:
-            from calibration import store
+            from trainer.training.session import stored_calibration
 
-            choice = store.profile_for_sensor(address, name=src.info.name, side=side,
-                                              placement=placement,
-                                              firmware=src.info.firmware)
-            calibration, note = choice.profile, choice.summary()
+            calibration, note = stored_calibration(src.info, side=side, placement=placement)
         except Exception as exc:  # a bad profile file must not stop a sensor from connecting
+            log.exception("calibration for %s not loaded", address)
             note = f"calibration not loaded: {exc}"
+        self._real_sensor = True
         self.set_source(src, "device", label=f"Sensor {src.info.name} ({address}) · "
                         f"{src.info.profile} · {src.info.sample_rate_hz:g} Hz",
                         calibration=calibration, side=side, placement=placement)
@@ -355,11 +393,11 @@ class MainWindow(QMainWindow):
 
     def _placement(self) -> str:
         """Where the selected drill wants the sensor (shank or foot)."""
-        try:
-            from trainer.drills import get_drill
+        from trainer.drills import CatalogError, get_drill
 
+        try:
             return str(get_drill(str(self.drill_panel.drill.currentData())).placement)
-        except Exception:
+        except CatalogError:
             return "shank"
 
     def disconnect_source(self) -> None:
@@ -375,6 +413,7 @@ class MainWindow(QMainWindow):
             except SourceError as exc:
                 result = str(exc)
             except Exception as exc:  # never let a worker thread die silently
+                log.exception("scan failed")
                 result = f"scan failed: {exc}"
             self.scan_finished.emit(result)
 
@@ -409,16 +448,13 @@ class MainWindow(QMainWindow):
             return False
         meta = session.meta
         drill = (meta.get("drill") or {}).get("id", "?")
+        self._real_sensor = False
         self.set_source(src, "replay", label=f"Replay · {Path(path).name} · {drill} "
                         f"({session.side})", session=session, calibration=session.calibration,
-                        placement=session.placement, side=session.side)
+                        placement=session.placement, side=session.side,
+                        drill_id=session.drill_id)
         self.replay_panel.set_position(0.0, session.duration_s)
         self.replay_panel.set_speed(speed)
-        dp = self.drill_panel  # show what was recorded (the panel is disabled during replay)
-        i = dp.drill.findData(drill)
-        if i >= 0:
-            dp.drill.setCurrentIndex(i)
-        dp.side.setCurrentText(session.side)
         self._remember_recent(str(Path(path).resolve()))
         note = " (recovered after a crash)" if session.status == "recovered" else ""
         self.message(f"replaying {Path(path).name}{note}")
@@ -450,12 +486,12 @@ class MainWindow(QMainWindow):
             t_abs = self.session.start_t_s + position_s
             pre = self.session.batch(None, t_abs)
             if len(pre):
-                out = self.live.pipeline.process(pre)
-                self.live._ingest(out, PumpResult())
+                self.live.ingest(self.live.pipeline.process(pre))
             for e in self.session.events_of("balance_loss"):
                 if e.get("t_s") is not None and float(e["t_s"]) <= t_abs:
                     self.live.add_loss(float(e["t_s"]))
         except Exception as exc:
+            log.exception("seek to %.2f s failed", position_s)
             self.message(f"seek failed: {exc}")
             return
         self.replay_panel.set_position(position_s, self.session.duration_s)
@@ -495,93 +531,158 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------ drills
     def drill_active(self) -> bool:
-        return self.drill is not None and self.drill.phase not in (DONE,)
+        return self.drill is not None and self.drill.outcome is None
 
     def start_drill(self, settings: DrillSettings) -> None:
-        """Run a guided drill (trainer.drills.DrillSession) on the live stream, recording it."""
+        """Run a guided drill in its own training session (``trainer.training``, as `record`):
+        a fresh pipeline configured from the drill, the guide at the user's level, the
+        recording from its first sample. The simulated person does the chosen drill."""
         if self.live is None:
             self.message("connect a sensor or start the simulator first")
             return
         if self.drill_active():
             return
-        sim = getattr(self.live.source, "config", None) if self.source_kind == "simulated" else None
-        if sim is not None and (sim.scenario, sim.side) != (settings.drill_id, settings.side):
-            # the simulated person does the drill that was chosen, on that leg
-            self.start_simulator(self._nominal_hz, drill=settings.drill_id, side=settings.side)
-            if self.live is None:
-                return
+        if self.source_kind == "replay":
+            self.message("a replay is read-only: its drill is the recorded one")
+            return
+        from trainer.training.session import TrainingError
+
         try:
-            drill = GuidedDrill(settings, self._nominal_hz, countdown_s=self.countdown_s)
-        except Exception as exc:
+            out = new_session_dir(settings.drill_id, settings.side) if settings.record else None
+            plan = plan_for(settings, out=out, target_radius_deg=self.feedback.target_radius_deg,
+                            countdown_s=self.countdown_s, placement=self.placement_choice)
+            if not self.settle_checks(plan, real_sensor=self._real_sensor):
+                return
+            session = self._drill_session(plan)
+        except (TrainingError, SourceError, OSError) as exc:
             self.message(f"cannot start the drill: {exc}")
             return
-        self._match_drill_leg(settings.side, str(drill.spec.placement))
-        self.drill = drill
-        drill.target_radius_deg = self.feedback.target_radius_deg
+        self.drill = session
         self.schedule = FadingSchedule(self.feedback.mode, 1.0)
-        live = self.live
-        live.losses_t_s.clear()
-        live.in_target_count = live.in_target_total = 0
         self._summary = {}
-        if settings.record and self.source_kind != "replay":
-            self._start_recording(settings)
-        live.record_pipeline_events = False  # the drill session records the (deduped) events
-        live.on_processed = self._drill_feed
+        self._follow_leg(plan.side, session.placement)
         self.drill_panel.set_running(True)
-        self._drill_events(drill.start(live.latest_t_s or 0.0))
+        if session.recording:
+            self.recording_path = session.path
+            self._recording_t0 = time.monotonic()
+            self.rec.set_recording(True, 0.0, str(session.path))
+            self.status_rec.setText(f"recording to {session.path}")
         self._show_drill_view()
 
-    def _match_drill_leg(self, side: str, placement: str) -> None:
-        """A drill on another leg or placement than the stream was set up for (the sensor was
-        moved): restart the pipeline for it — the tilt convention depends on the leg, and the
-        vertical reference is found again during the countdown."""
+    def choose_drill(self, *, drill: str | None = None, side: str | None = None,
+                     placement: str | None = None, eyes: str | None = None,
+                     surface: str | None = None) -> None:
+        """Preset the drill panel (``dashboard --drill … --side …``); ``placement`` overrides the
+        drill's own for the next drills."""
+        self.drill_panel.choose(drill=drill, side=side, eyes=eyes, surface=surface)
+        if placement is not None:
+            self.placement_choice = placement
+
+    def _drill_session(self, plan: TrainingPlan) -> TrainingSession:
+        """The drill's training session, started and shown. A simulated sensor is restarted for
+        the drill (its person follows the guide, as in `record --simulate`); a sensor goes on
+        streaming into the new session."""
+        from trainer.training.session import (
+            TrainingSession,
+            drill_guide,
+            follow_guide,
+            stored_calibration,
+        )
+
         live = self.live
-        if (live is None or self.source_kind == "replay" or self._pipeline_override is not None
-                or (side, placement) == (self._source_side, self._source_placement)):
+        assert live is not None
+        if self.source_kind == "simulated":
+            guide = drill_guide(plan, self._nominal_hz)
+            src = follow_guide(simulated_source(
+                self._nominal_hz, drill_id=plan.drill_id, side=plan.side,
+                placement=plan.placement, eyes=str(plan.choices.get("eyes") or "open"),
+                surface=str(plan.choices.get("surface") or "firm"), sim=self.sim), guide)
+            calibration, _ = stored_calibration(src.info, side=plan.side,
+                                                placement=plan.placement or guide.placement)
+            session = TrainingSession(src, plan, guide=guide, calibration=calibration,
+                                      pipeline_factory=self._pipeline_override)
+            session.start()  # may raise: the preview keeps streaming then
+            live.source.stop()  # the preview's simulated person
+        else:
+            session = TrainingSession(live.source, plan, calibration=self._calibration,
+                                      source_started=True, update_progress=self._real_sensor
+                                      or None, pipeline_factory=self._pipeline_override)
+            session.start()
+        live.begin(session)
+        return session
+
+    def _follow_leg(self, side: str, placement: str) -> None:
+        """Plots and sound follow the drill's leg (the tilt convention depends on it)."""
+        if (side, placement) == (self._source_side, self._source_placement):
             return
-        live.pipeline_factory = pipeline_factory(
-            self._nominal_hz, placement=placement, side=side, calibration=self._calibration,
-            target_radius_deg=self.feedback.target_radius_deg)
-        live.reset_view()
         self._source_side, self._source_placement = side, placement
         self.sway.set_side(side)
         self.sonify = replace(self.sonify, ml_sign=self.sway.ml_screen_sign)
         self.message(f"tilt now for the {side} {placement}")
 
-    def _drill_feed(self, processed: Any) -> None:
-        if self.drill is not None and self.drill.phase not in (PAIN, DONE):
-            self._drill_events(self.drill.feed(processed))
+    def settle_checks(self, plan: TrainingPlan | None, *, real_sensor: bool) -> bool:
+        """The pre-start checks (``trainer.training.checks``), asked in dialogs; False: do not
+        start (the reason is on the status bar)."""
+        from trainer.training.checks import SCREENING, pre_start_checks
+
+        try:
+            checks = pre_start_checks(plan, real_sensor=real_sensor)
+        except (OSError, ValueError) as exc:
+            log.exception("pre-start checks failed")
+            self.message(f"not started: the safety answers cannot be read: {exc}")
+            return False
+        for check in checks:
+            ok = (self.ask_screening(check) if check.kind == SCREENING
+                  else self.ask_confirm(check))
+            if not ok:
+                self.message(f"not started: {check.message}", 20000)
+                return False
+        return True
+
+    def _ask_screening(self, check: Any) -> bool:
+        from trainer.ui.safety_dialog import ask_screening
+
+        return ask_screening(self, check.message)
+
+    def _ask_confirm(self, check: Any) -> bool:
+        answer = QMessageBox.question(self, "Before you start", check.message)
+        return answer == QMessageBox.StandardButton.Yes
 
     def stop_drill(self) -> None:
-        """The user stops early: the drill still asks for the pain rating."""
-        if self.drill is None or self.drill.phase in (PAIN, DONE):
+        """The user stops early: the recording stops, the drill asks for the pain rating."""
+        session = self.drill
+        if session is None or not self.drill_active() or session.drill_over:
             return
-        self._drill_events(self.drill.stop(self._now_t_s()))
+        if session.phase == "ready":  # not a sample yet: nothing began, nothing to rate
+            self._drill_done(aborted=True, reason="stopped")
+            return
+        session.stop_recording("stopped")
+        self._drill_events(session.stop_drill())
 
     def rate_pain(self, rating: int) -> None:
-        if self.drill is None or self.drill.phase != PAIN:
+        session = self.drill
+        if session is None or not self.drill_active() or session.phase != PAIN:
             return
-        self._drill_events(self.drill.rate_pain(int(rating), self._now_t_s()))
+        self._drill_events(session.rate_pain(int(rating)))
 
-    def abort_drill(self) -> None:
-        """Source switched or window closed mid-drill: stop and keep what was recorded."""
-        if self.drill is None or self.drill.phase == DONE:
+    def skip_pain(self) -> None:
+        session = self.drill
+        if session is None or not self.drill_active() or session.phase != PAIN:
             return
-        if self.drill.phase != PAIN:
-            self._drill_events(self.drill.stop(self._now_t_s()), finishing=True)
-        self._drill_done(aborted=True)
+        self._drill_events(session.skip_pain())
 
-    def _now_t_s(self) -> float:
-        t = self.live.latest_t_s if self.live is not None else None
-        return float(t) if t is not None else (self.drill.session.t_now_s if self.drill else 0.0)
+    def abort_drill(self, reason: str = "stopped") -> None:
+        """Source switched or window closed mid-drill: the session ends as `record` ends on
+        Ctrl-C (pain skipped), the recording is complete with its summary."""
+        if not self.drill_active():
+            return
+        self._drill_done(aborted=True, reason=reason)
 
     def _drill_events(self, events: list[Any], finishing: bool = False) -> None:
         live = self.live
         done = False
         cues: list[str] = []
         for ev in events:
-            if ev.persist and live is not None and live.recorder is not None:
-                self._safe_event(ev.type, t_s=ev.t_s, **ev.data)
             if ev.type == "cue":
                 cues.append(str(ev.data.get("text", "")))
                 level = ev.data.get("level", "info")
@@ -599,23 +700,36 @@ class MainWindow(QMainWindow):
             elif ev.type == "phase" and not finishing:
                 phase = ev.data.get("phase")
                 if phase == PAIN:
-                    view = self.drill.view() if self.drill else {}
-                    q = (view.get("pain_scale") or {}).get("question") if view else None
-                    self.drill_panel.show_pain(True, q)
-                    self.cue.show_cue("How much pain? Tap 0–10", theme.ML_COLOUR)
+                    self._ask_pain()
                 elif phase == DONE:
                     done = True
         if done:
             self._drill_done()  # the summary replaces the last cue on the banner
-            if cues:
-                self.message(" ".join(cues), 20000)  # e.g. the advice for the pain rating
+            if cues:  # e.g. the advice for the pain rating, then what it means for the level
+                note = self.drill.outcome.progress_note if self.drill and self.drill.outcome \
+                    else None
+                self.message(" ".join(cues) + (f" — {note}" if note else ""), 20000)
         self._dirty = True
+
+    def _ask_pain(self) -> None:
+        session = self.drill
+        if session is None or session.drill is None:
+            return
+        session.stop_recording("drill done" if not session.drill.stopped else "stopped")
+        if not session.asks_pain:  # stopped before a set began: nothing to rate
+            self._drill_events(session.skip_pain())
+            return
+        view = session.drill.view()
+        q = (view.get("pain_scale") or {}).get("question")
+        self.drill_panel.show_pain(True, q)
+        self.cue.show_cue("How much pain? Tap 0–10", theme.ML_COLOUR)
 
     def _show_drill_view(self) -> None:
         """Cue banner and progress from the drill session's view (a few times a second)."""
-        if self.drill is None or self.drill.phase == DONE:
+        if self.drill is None or not self.drill_active() or self.drill.drill is None:
             return
-        v = self.drill.view()
+        guide = self.drill.drill
+        v = guide.view()
         phase = v.get("phase")
         n_sets = v.get("n_sets") or 1
         k = v.get("set") or 0
@@ -625,10 +739,10 @@ class MainWindow(QMainWindow):
             text += f" · {left:.0f} s left"
         if v.get("reps") is not None:
             text += f" · {v['reps']}/{v.get('target_reps') or '?'} reps"
-        self.drill_panel.set_progress(self.drill.progress(), text)
+        self.drill_panel.set_progress(progress(guide), text)
         if time.monotonic() < self._loss_flash_until or phase == PAIN:
             return
-        if phase == "countdown":
+        if phase in ("countdown", "ready"):  # ready: until the drill's first sample arrives
             self.cue.show_cue(f"Get ready… {v.get('countdown') or ''}", theme.ML_COLOUR)
         elif phase == "rest":
             self.cue.show_cue(f"Rest — next set in {left or 0:.0f} s", theme.AP_COLOUR)
@@ -638,33 +752,47 @@ class MainWindow(QMainWindow):
                 cue = f"{cue} — {v['reps']}/{v.get('target_reps') or '?'}"
             self.cue.show_cue(cue)
 
-    def _drill_done(self, aborted: bool = False) -> None:
-        drill = self.drill
-        if drill is None:
+    def _drill_done(self, aborted: bool = False, reason: str = "drill done") -> None:
+        session = self.drill
+        if session is None or session.outcome is not None:
             return
-        summary = drill.summary()
+        outcome = session.finish(reason, stop_source=False)
+        summary = outcome.summary
         self._summary = summary
-        if self.live is not None:
-            self.live.on_processed = None
-            self.live.record_pipeline_events = True
-        self._finish_recording(summary=summary)
+        for err in outcome.errors:
+            log.error("drill session: %s", err)
+            self.message(err)
+        live = self.live
+        if live is not None and live.session is session:
+            # the stream goes on (preview) in a free session on the same source
+            live.begin(free_session(session.source, drill_id=session.plan.drill_id,
+                                    side=session.plan.side, placement=session.placement,
+                                    calibration=session.calibration,
+                                    pipeline_factory=self._pipeline_override,
+                                    source_started=True), keep_view=True)
         self.drill_panel.set_running(False)
-        parts = ["Stopped" if aborted or drill.session.stopped else "Done!"]
+        if self.rec.recording:
+            self.rec.set_recording(False)
+            self.status_rec.setText("")
+        guide = session.drill
+        parts = ["Stopped" if aborted or (guide is not None and guide.stopped) else "Done!"]
         area = summary.get("ellipse_area")
         pct = summary.get("time_in_target_pct")
         if area is not None:
             parts.append(f"area {area:.1f} °²")
         if pct is not None:
             parts.append(f"in target {pct:.0f} %")
-        if drill.spec.kind == "balance":
+        if session.spec.kind == "balance":
             parts.append(f"losses {summary.get('losses', 0)}")
         result = summary.get("result") or {}
         if result.get("reps") is not None:
             parts.append(f"reps {result['reps']}")
         self.cue.show_cue(" · ".join(parts), theme.TARGET_COLOUR)
-        self.message("drill finished" + (f", saved to {self.recording_path}"
-                                         if self.recording_path else ""))
-        self.drill = None if aborted else drill
+        note = f" {outcome.progress_note}" if outcome.progress_note else ""
+        self.message("drill finished" + (f", saved to {outcome.path}" if outcome.path else "")
+                     + ("." + note if note else ""), 20000)
+        if aborted:
+            self.drill = None
         self.history.request_reload()
 
     # ------------------------------------------------------------------------------ recording
@@ -673,50 +801,6 @@ class MainWindow(QMainWindow):
 
         return sessions_dir()
 
-    def _start_recording(self, settings: DrillSettings) -> None:
-        assert self.live is not None
-        try:
-            from trainer.paths import ensure_private_dir
-            from trainer.recording import SessionWriter
-            from trainer.recording.writer import new_session_id
-
-            root = ensure_private_dir(self._sessions_dir())
-            path = root / new_session_id()
-            info = self.live.source.info
-            writer = SessionWriter(
-                path, sample_rate_hz=self._nominal_hz, device=info, drill_id=settings.drill_id,
-                drill_parameters=settings.parameters(), side=settings.side,
-                placement=self._source_placement, calibration=self._calibration,
-                simulated=info.simulated)
-        except Exception as exc:
-            self.message(f"cannot record: {exc}")
-            return
-        self.live.attach_recorder(writer)
-        self.recording_path = path
-        self._recording_t0 = time.monotonic()
-        self.rec.set_recording(True, 0.0, str(path))
-        self.status_rec.setText(f"recording to {path}")
-
-    def _safe_event(self, event_type: str, /, t_s: float | None = None, **fields: Any) -> None:
-        if self.live is None or self.live.recorder is None:
-            return
-        try:
-            t = self.live.latest_t_s if t_s is None else t_s
-            self.live.recorder.event(t, event_type, **fields)
-        except Exception as exc:
-            self.message(f"recording stopped (data so far kept): {exc}")
-            self.live.close_recorder()
-
-    def _finish_recording(self, summary: dict[str, Any] | None = None) -> None:
-        if self.live is not None and self.live.recorder is not None:
-            meta = {"summary": summary} if summary else {}
-            err = self.live.close_recorder("complete", **meta)
-            if err:
-                self.message(err)
-        if self.rec.recording:
-            self.rec.set_recording(False)
-            self.status_rec.setText("")
-
     # ------------------------------------------------------------------------------ feedback
     def apply_feedback_settings(self, fb: FeedbackSettings) -> None:
         old = self.feedback
@@ -724,14 +808,12 @@ class MainWindow(QMainWindow):
         if fb.target_radius_deg != old.target_radius_deg:
             if self.live is not None:
                 self.live.target_radius_deg = fb.target_radius_deg
-            if self.drill is not None:
-                self.drill.target_radius_deg = fb.target_radius_deg
             self.sway.set_target(fb.target_radius_deg)
             self.time_plots.set_target(fb.target_radius_deg)
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
             self.time_plots.set_tilt_range(fb.range_deg)
-        if self.drill is None or self.drill.phase != ACTIVE:
+        if not self._drill_in_set():
             self.schedule = FadingSchedule(fb.mode, 1.0)
         if self.audio is not None:
             if fb.audio and not self.audio.start():
@@ -741,23 +823,24 @@ class MainWindow(QMainWindow):
                 self.audio.stop()
         self._dirty = True
 
-    def _feedback_visible(self, zone: Zone) -> bool:
-        if self.drill is None or self.drill.phase != ACTIVE:
-            return True
-        return self.schedule.show(self.drill.progress(), zone)
+    def _drill_in_set(self) -> bool:
+        return self.drill_active() and self.drill is not None and self.drill.phase == ACTIVE
 
-    def _summary_phase(self) -> bool:
-        """Fading has reached 'no live feedback' (the summary comes at the end)."""
-        return (self.drill is not None and self.drill.phase == ACTIVE
-                and self.schedule.phase_at(self.drill.progress()) == "summary")
+    def _feedback_now(self, zone: Zone) -> FeedbackNow:
+        guide = self.drill.drill if self.drill is not None else None
+        active = self._drill_in_set() and guide is not None
+        return feedback_now(self.schedule, zone, drill_active=active,
+                            progress=progress(guide) if active else 0.0)
 
     # ------------------------------------------------------------------------------ the frame
     def tick(self) -> None:
         """One frame: pump, react to status/events, advance the drill, redraw. Never raises."""
         try:
             self._tick()
-        except Exception as exc:  # a bug must not freeze or kill the dashboard
-            self.message(f"internal error (kept running): {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug must not freeze or kill the dashboard: logged, shown
+            log.exception("internal error in the frame (kept running)")
+            self.message(f"internal error (kept running, see {log_hint()}): "
+                         f"{type(exc).__name__}: {exc}")
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -771,13 +854,18 @@ class MainWindow(QMainWindow):
                 self.status_received.emit(st)
             for ev in res.events:
                 self._on_pipeline_event(ev, now)
+            if res.drill_events:
+                self._drill_events(res.drill_events)
             if res.n_new:
                 self._dirty = True
             if live.running and live.source.finished and self.source_kind == "replay":
                 self.replay_panel.set_playing(False)
-        if (self.drill is not None and live is not None and res.n_new == 0
-                and self.drill.phase not in (PAIN, DONE) and live.latest_t_s is not None):
-            self._drill_events(self.drill.tick(live.latest_t_s))  # timers, no data
+            session = self.drill
+            if (session is not None and self.drill_active() and res.n_new == 0
+                    and live.session is session):
+                self._drill_events(session.tick())  # timers, no data
+            if res.done in ("duration", "source finished") and self.drill_active():
+                self._drill_done(reason=res.done)
         if self.drill is not None and now - self._last_view >= 0.1:
             self._last_view = now
             self._show_drill_view()
@@ -813,13 +901,12 @@ class MainWindow(QMainWindow):
         self.sway.update_trace(trace[:, AP], trace[:, ML])
         ap, ml = float(rows[-1, AP]), float(rows[-1, ML])
         zone = zone_of(ap, ml, self.feedback.target_radius_deg)
-        show = self._feedback_visible(zone)
-        summary_phase = self._summary_phase()
-        if summary_phase:
+        fb = self._feedback_now(zone)
+        if fb.summary_only:
             self.sway.update_dot(None, None, zone, False)
         else:
-            self.sway.update_dot(ap, ml, zone, show and self.feedback.visual)
-        self._update_audio(ap, ml, show and not summary_phase)
+            self.sway.update_dot(ap, ml, zone, fb.show and self.feedback.visual)
+        self._update_audio(ap, ml, fb.show)
         if now - self._last_metrics >= METRICS_EVERY_S:
             self._last_metrics = now
             self._update_metrics(trace, rows, now)
@@ -845,7 +932,7 @@ class MainWindow(QMainWindow):
         if live.in_target_total:
             out["time_in_target_pct"] = 100.0 * live.in_target_count / live.in_target_total
         out["losses"] = float(len(live.losses_t_s))
-        if self.drill is not None and self.drill.phase != DONE:
+        if self.drill is not None and self.drill_active():
             pct = self.drill.sway.in_target_pct()
             if pct is not None:
                 out["time_in_target_pct"] = pct
@@ -854,7 +941,8 @@ class MainWindow(QMainWindow):
     def _update_metrics(self, trace: Any, rows: Any, now: float) -> None:
         assert self.live is not None
         values: dict[str, Any] = dict(self._current_metrics())
-        view = self.drill.view() if self.drill is not None and self.drill.phase != DONE else {}
+        guide = self.drill.drill if self.drill is not None and self.drill_active() else None
+        view = guide.view() if guide is not None else {}
         values["time_left_s"] = view.get("remaining_s")
         self.metrics.set_values(values)
         ell = prediction_ellipse(self.sway.ml_screen_sign * trace[:, ML], trace[:, AP])
@@ -879,38 +967,18 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------ status
     def _on_status(self, st: SourceStatus) -> None:
-        kind = st.kind
+        view = present(st, self.source_kind)
         dp = self.device_panel
-        if kind == "battery":
-            pct = st.data.get("percent", st.data.get("battery_pct"))
-            dp.set_battery(None if pct is None else float(pct))
-        elif kind == "rssi":
-            val = st.data.get("rssi_dbm", st.data.get("rssi"))
-            dp.set_rssi(None if val is None else float(val))
-        elif kind == "link":  # the BLE source's own link statistics
-            d = st.data
-            if d.get("rssi_dbm") is not None:
-                dp.set_rssi(float(d["rssi_dbm"]))
-            if d.get("battery_pct") is not None:
-                dp.set_battery(float(d["battery_pct"]))
-            if d.get("loss_pct") is not None:
-                self._device_loss_pct = float(d["loss_pct"])
-        elif kind in ("connecting", "connected", "streaming", "reconnecting", "lost", "error"):
-            state = kind
-            if kind == "streaming" and self.source_kind == "simulated":
-                state = "simulated"
-            if self.source_kind == "replay" and kind in ("connecting", "connected", "streaming"):
-                state = "replay"
-            dp.set_state(state)
-            if kind in ("lost", "reconnecting", "error"):
-                self.message(f"sensor {kind}" + (f": {st.message}" if st.message else ""))
-        elif kind == "restored":
-            dp.set_state("streaming")
-            self.message("sensor link restored" + (f": {st.message}" if st.message else ""))
-        elif kind == "stopped":
-            dp.set_state("finished" if self.source_kind == "replay" else "stopped")
-        elif kind == "gap":
-            self.statusBar().showMessage(f"link gap: {st.message}", 3000)
+        if view.battery_given:
+            dp.set_battery(view.battery_pct)
+        if view.rssi_given:
+            dp.set_rssi(view.rssi_dbm)
+        if view.loss_pct is not None:
+            self._device_loss_pct = view.loss_pct
+        if view.state is not None:
+            dp.set_state(view.state)
+        if view.message:
+            self.message(view.message, view.message_ms)
 
     # ------------------------------------------------------------------------------ misc
     def message(self, text: str, timeout_ms: int = 8000) -> None:
@@ -922,7 +990,13 @@ class MainWindow(QMainWindow):
             self.message("markers go into a recording: start a drill with recording on")
             return
         self._markers += 1
-        self._safe_event("marker", t_s=self.live.latest_t_s, label=f"marker {self._markers}")
+        session = self.live.session
+        try:
+            session.user_event("marker", t_s=self.live.latest_t_s, label=f"marker {self._markers}")
+        except Exception as exc:
+            log.exception("marker not recorded")
+            self.message(f"marker not recorded: {exc}")
+            return
         self.message(f"marker {self._markers} at {self.live.latest_t_s:.1f} s")
 
     def space_pressed(self) -> None:
@@ -985,7 +1059,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self.timer.stop()
-        self._stop_live()
+        self._stop_live("window closed")
         if self.audio is not None:
             self.audio.stop()
         self.history.shutdown()

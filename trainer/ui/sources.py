@@ -7,26 +7,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from trainer.training.sources import SimSettings
 from trainer.vocab.source import Source
+
+#: The dashboard's simulated person: occasional balance losses (1.5 a minute) to see them.
+DEMO_SIM = SimSettings(seed=1, losses_per_min=1.5)
 
 
 class SourceError(Exception):
     """A source that cannot be opened (one line for the status bar)."""
 
 
-def simulated_source(rate_hz: float = 100.0, *, seed: int = 1, side: str = "left",
-                     scenario: str = "single-leg-balance", loss_rate_per_min: float = 1.5,
-                     packet_loss: float = 0.0, duration_s: float | None = None) -> Source:
-    """An endless simulated drill (default: single-leg stance with occasional balance losses)."""
-    from firmware_bridge.simulator import SimConfig, SimulatedSource
+def simulated_source(rate_hz: float = 100.0, *, drill_id: str = "single-leg-balance",
+                     side: str = "left", placement: str | None = None, eyes: str = "open",
+                     surface: str = "firm", duration_s: float | None = None,
+                     sim: SimSettings = DEMO_SIM) -> Source:
+    """An endless simulated drill (``trainer.training.sources``, as `record --simulate`; the
+    dashboard's default person loses balance now and then)."""
+    from trainer.training.session import TrainingError
+    from trainer.training.sources import simulated_source as simulated
 
     try:
-        cfg = SimConfig(seed=seed, sample_rate_hz=rate_hz, duration_s=duration_s, side=side,
-                        scenario=scenario, balance_loss_rate_per_min=loss_rate_per_min,
-                        packet_loss=packet_loss)
-    except ValueError as exc:
+        return simulated(rate_hz=rate_hz, drill_id=drill_id, side=side, placement=placement,
+                         eyes=eyes, surface=surface, duration_s=duration_s, sim=sim)
+    except TrainingError as exc:
         raise SourceError(f"bad simulator settings: {exc}") from None
-    return SimulatedSource(cfg)
 
 
 def device_source(address: str, timeout_s: float = 30.0) -> Source:

@@ -123,7 +123,9 @@ def wait_until(qtbot: Any, cond: Any, timeout_s: float = 5.0) -> None:
 def window(qtbot: Any) -> Iterator[Any]:
     from trainer.ui.main_window import MainWindow
 
-    w = MainWindow(audio=False)
+    # the pre-start checks (red-flag dialog) answered "go"; tests of the gate pass their own
+    w = MainWindow(audio=False, ask_screening=lambda check: True,
+                   ask_confirm=lambda check: True)
     w.countdown_s = 0.2
     qtbot.addWidget(w)
     w.resize(1400, 900)

@@ -9,6 +9,7 @@ import pytest
 from tests.trainer.ui.conftest import ScriptedSource, use_scripted, wait_until
 from tests.trainer.ui.test_main_window import wait_tilt
 from trainer.feedback import SonificationParams, Synth
+from trainer.ui.guided import progress
 from trainer.ui.settings import DrillSettings
 
 
@@ -58,7 +59,7 @@ def test_fading_reaches_no_live_feedback(qtbot: Any, window: Any) -> None:
     window.start_drill(DrillSettings(duration_s=1.5, record=False, sets=1))
     wait_until(qtbot, lambda: window.drill_state() == "active")
     wait_until(qtbot, lambda: window.sway.dot_rgb() is not None)  # first third: shown
-    wait_until(qtbot, lambda: window.drill.progress() > 0.7, 5)
+    wait_until(qtbot, lambda: progress(window.drill.drill) > 0.7, 5)
     wait_until(qtbot, lambda: window.sway.dot_rgb() is None)  # last third: hidden
     window.stop_drill()
 

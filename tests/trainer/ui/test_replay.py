@@ -18,7 +18,7 @@ def test_open_play_pause_speed_and_seek(qtbot: Any, window: Any, session_dir: Pa
     rp = window.replay_panel
     assert rp.play_button.isEnabled() and rp.play_button.isChecked()
     assert "Replay" in window.source_label.text()
-    assert not window.drill_panel.isEnabled()  # no drills/recording over a replay
+    assert not window.drill_panel.start_button.isEnabled()  # no drills/recording over a replay
     wait_until(qtbot, lambda: window.live.ring.count > 20)
     src = window.live.source
     rp.play_button.click()  # pause
