@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from trainer.cli.common import CliError, ble_address, positive_float
 
 if TYPE_CHECKING:  # numpy comes with it: `--help` must not pay for it
-    from firmware_bridge.source import Source
+    from trainer.vocab.source import Source
 
 
 def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS
 
 if TYPE_CHECKING:
     from trainer.drills.catalog import CatalogError, DrillSpec, get_drill, load_catalog
