@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 from trainer.drills.detectors import FloatArray, GyroAngles
 
@@ -136,6 +135,8 @@ def vertical_velocity(t_s: FloatArray, acc_vertical_g: FloatArray, fs_hz: float,
     """Band-limited vertical velocity (m/s) from the Earth-frame vertical acceleration (g,
     gravity removed): the leaky integral of the high-passed acceleration. Only its sign pattern
     and shape matter (rep direction); offline rise heights come from ``rise_between``."""
+    from scipy import signal  # here, not at import: start-up time
+
     a = np.nan_to_num(np.asarray(acc_vertical_g, dtype=np.float64)) * 9.80665
     if a.size == 0:
         return a
