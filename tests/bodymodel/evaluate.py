@@ -6,8 +6,8 @@
 Each set is written as generic CSV, imported with ``import --format generic --drill D --side S
 --placement P`` and analysed with ``analyze --json``, in process (the same code path as the
 console script). Detected reps are matched one-to-one to the true *full* reps by peak time
-(within half the rep's duration, at least 0.3 s: the simulator evaluation's rule); a detection matching nothing is an extra
-(double count or a partial rep counted).
+(within half the rep's duration, at least 0.3 s: the simulator evaluation's rule); a detection
+matching nothing is an extra (double count or a partial rep counted).
 """
 
 from __future__ import annotations
