@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from calibration.profile import CalibrationProfile, ProfileError
 from trainer import safeio
 from trainer.fsutil import replace_atomically
 from trainer.paths import ensure_private_dir, profiles_dir
+from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
 DEFAULT_MAX_AGE_DAYS = 90.0
 #: A profile is ~1 kB; anything this large is not one.

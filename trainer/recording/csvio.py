@@ -44,8 +44,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trainer import safeio
-from trainer.core.batch import SampleBatch
 from trainer.recording.errors import SessionError
+from trainer.vocab.batch import SampleBatch
 
 FORMATS = ("generic", "metabase", "movella")
 STANDARD_GRAVITY = 9.80665  # m/s² per g

@@ -21,6 +21,9 @@ from typing import Any, Final
 
 import numpy as np
 
+from trainer.vocab.ids import PLACEMENTS as PLACEMENTS
+from trainer.vocab.ids import SIDES as SIDES
+
 FORMAT_VERSION: Final = 1
 
 META_FILE: Final = "session.json"
@@ -60,8 +63,6 @@ MAX_EVENT_T_S: Final = 86_400.0 * 7
 START_YEAR_MIN: Final = 1970
 START_YEAR_MAX: Final = 2200
 
-PLACEMENTS: Final = ("shank", "foot")
-SIDES: Final = ("left", "right")
 
 #: Keys every ``session.json`` must have (the contract).
 REQUIRED_META: Final = (
