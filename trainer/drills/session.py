@@ -318,9 +318,11 @@ class DrillSession:
 
     def result(self) -> dict[str, Any]:
         """The drill result so far (the ``analyze_drill`` shape, ``source`` "live")."""
-        return build_result(self.spec, self.side, self.params, self.level,
-                            self._set_dicts(), pain=self.pain, source="live",
-                            stopped=self.stopped)
+        out = build_result(self.spec, self.side, self.params, self.level,
+                           self._set_dicts(), pain=self.pain, source="live",
+                           stopped=self.stopped, placement=self.placement)
+        out.update(self.placement_check.result_fields())
+        return out
 
     # --------------------------------------------------------------- internals
     def _json_params(self) -> dict[str, Any]:
