@@ -184,7 +184,7 @@ def sway_report(session: Session, result: AnalysisResult) -> dict[str, Any]:
         tr = recording_trials(
             session.events, result.summary.balance_losses_t_s, t_s=result.block_t_s,
             tilt_ap_deg=result.block_tilt_ap_deg, tilt_ml_deg=result.block_tilt_ml_deg,
-            fs_hz=result.tilt_rate_hz, gyr_t_s=result.t_s, gyr_dps=result.gyr_dps,
+            fs_hz=result.tilt_rate_hz, quat_wxyz=result.block_quat_wxyz,
             target_radius_deg=result.summary.target_radius_deg)
         mean: dict[str, Any] = tr["mean"]
         trials: list[dict[str, Any]] = tr["trials"]

@@ -11,7 +11,8 @@ Per trial this module computes, on the anatomical tilt:
 
 * the Prieto et al. 1996 sway set (``trainer.core.sway.sway_metrics``);
 * IMU-native measures the sensor gives directly: the RMS angular rate of the segment
-  (``rms_angular_rate_dps``, per-axis mean removed so a residual gyro bias does not count), the
+  (``rms_angular_rate_dps``, from successive orientation quaternions, i.e. the gyro rate with
+  VQF's bias estimate removed; per-axis mean removed so a residual bias does not count), the
   RMS jerk of the tilt (``tilt_jerk_rms_deg_s3``: third derivative of the tilt low-passed at
   ``JERK_LOWPASS_HZ``; smooth control has little jerk, corrective bursts a lot — cf. Mancini
   et al. 2012 "ISway", which uses the jerk of trunk acceleration) and the share of the
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from trainer.core.quat import conjugate, multiply
 from trainer.core.sway import METRIC_KEYS, MIN_SAMPLES, sway_metrics
 
 FloatArray = NDArray[np.float64]
@@ -147,14 +149,14 @@ def trial_windows(sets: Sequence[tuple[int, float, float]], losses_t_s: Sequence
 
 
 def trial_measures(window: TrialWindow, t_s: FloatArray, tilt_ap_deg: FloatArray,
-                   tilt_ml_deg: FloatArray, fs_hz: float, gyr_t_s: FloatArray | None = None,
-                   gyr_dps: FloatArray | None = None, target_radius_deg: float = 3.0,
+                   tilt_ml_deg: FloatArray, fs_hz: float, quat_wxyz: FloatArray | None = None,
+                   target_radius_deg: float = 3.0,
                    target_center_deg: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
     """Sway and IMU-native measures of one trial's steady state.
 
-    ``t_s``/``tilt_*`` at rate ``fs_hz`` (NaN where the tilt is unknown: dropped);
-    ``gyr_t_s``/``gyr_dps`` the angular rate (n×3, any rate; default none). Every metric key is
-    present; None when the steady state is shorter than ``MIN_STEADY_S`` or too sparse.
+    ``t_s``/``tilt_*``/``quat_wxyz`` (n×4, sensor → Earth; optional) at rate ``fs_hz`` (NaN
+    where the tilt is unknown: dropped). Every metric key is present; None when the steady
+    state is shorter than ``MIN_STEADY_S`` or too sparse.
     """
     a = int(np.searchsorted(t_s, window.t_from_s, side="left"))
     b = int(np.searchsorted(t_s, window.t_to_s, side="right"))
@@ -177,14 +179,13 @@ def trial_measures(window: TrialWindow, t_s: FloatArray, tilt_ap_deg: FloatArray
         inside = (apv - cx) ** 2 + (mlv - cy) ** 2 <= target_radius_deg**2
         imu["time_in_target_pct"] = 100.0 * float(inside.mean())
         imu["tilt_jerk_rms_deg_s3"] = _jerk_rms(apv, mlv, fs_hz)
-        if gyr_t_s is not None and gyr_dps is not None:
-            ga = int(np.searchsorted(gyr_t_s, window.t_from_s, side="left"))
-            gb = int(np.searchsorted(gyr_t_s, window.t_to_s, side="right"))
-            g = np.asarray(gyr_dps[ga:gb], dtype=np.float64).reshape(-1, 3)
-            g = g[np.isfinite(g).all(axis=1)]
-            if g.shape[0] >= MIN_SAMPLES:
-                g = g - g.mean(axis=0)
-                imu["rms_angular_rate_dps"] = float(np.sqrt(np.mean(np.sum(g * g, axis=1))))
+        if quat_wxyz is not None:
+            rate = angular_rate_dps(np.asarray(quat_wxyz[a:b], dtype=np.float64), fs_hz)
+            rate = rate[np.isfinite(rate).all(axis=1)]
+            if rate.shape[0] >= MIN_SAMPLES:
+                rate = rate - rate.mean(axis=0)
+                imu["rms_angular_rate_dps"] = float(np.sqrt(np.mean(np.sum(rate * rate,
+                                                                            axis=1))))
     out.update(metrics)
     out.update(imu)
     for k in MEAN_KEYS:  # JSON-safe: a measure that cannot be computed is None, not NaN
@@ -194,21 +195,37 @@ def trial_measures(window: TrialWindow, t_s: FloatArray, tilt_ap_deg: FloatArray
     return out
 
 
-def _jerk_rms(ap: FloatArray, ml: FloatArray, fs: float) -> float | None:
-    """RMS of the third time derivative of the planar tilt (°/s³), low-passed first."""
-    if ap.shape[0] < 16:
-        return None
-    from scipy import signal
+def angular_rate_dps(quat_wxyz: FloatArray, fs_hz: float) -> FloatArray:
+    """Body-frame angular rate (°/s, (n−1)×3) between successive orientations:
+    2·vec(q̄ₖ ⊗ qₖ₊₁)·fs, sign-fixed so the shorter rotation is taken."""
+    if quat_wxyz.shape[0] < 2:
+        return np.empty((0, 3))
+    d = multiply(conjugate(quat_wxyz[:-1]), quat_wxyz[1:])
+    d = d * np.where(d[:, :1] < 0, -1.0, 1.0)
+    half = np.arctan2(np.linalg.norm(d[:, 1:], axis=1), d[:, 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(half > 1e-12, 2.0 * half / np.sin(half), 2.0)
+    out: FloatArray = np.degrees(d[:, 1:] * scale[:, None] * fs_hz)
+    return out
 
-    wn = min(JERK_LOWPASS_HZ, 0.45 * fs)
-    sos = signal.butter(2, wn, fs=fs, output="sos")
-    pad = min(ap.shape[0] - 1, int(fs))
-    xy = signal.sosfiltfilt(sos, np.vstack((ap, ml)), axis=1, padlen=pad)
-    dt = 1.0 / fs
-    j = np.diff(xy, n=3, axis=1) / dt**3
-    if j.shape[1] == 0:
+
+def _jerk_rms(ap: FloatArray, ml: FloatArray, fs: float) -> float | None:
+    """RMS of the third time derivative of the planar tilt (°/s³), smoothed first: the tilt is
+    convolved with the third derivative of a Gaussian whose −3 dB point is ``JERK_LOWPASS_HZ``
+    (numpy only; edges where the kernel does not fit are left out)."""
+    sigma = math.sqrt(math.log(2.0)) / (2.0 * math.pi * min(JERK_LOWPASS_HZ, 0.45 * fs))
+    half = math.ceil(4.0 * sigma * fs)
+    if ap.shape[0] < 2 * half + 16:
         return None
-    return float(np.sqrt(np.mean(np.sum(j * j, axis=0))))
+    tk = np.arange(-half, half + 1) / fs
+    g = np.exp(-0.5 * (tk / sigma) ** 2)
+    g /= g.sum()
+    k3 = g * (3.0 * tk / sigma**4 - tk**3 / sigma**6)
+    k3 -= tk * float(np.sum(tk * k3)) / float(np.sum(tk * tk))  # no response to a ramp
+    k3 *= -6.0 / float(np.sum(tk**3 * k3))  # exact third derivative of a cubic after sampling
+    j_ap = np.convolve(ap, k3, mode="valid")
+    j_ml = np.convolve(ml, k3, mode="valid")
+    return float(np.sqrt(np.mean(j_ap * j_ap + j_ml * j_ml)))
 
 
 def summarize(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -225,8 +242,8 @@ def summarize(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 def recording_trials(events: Iterable[Mapping[str, Any]], losses_t_s: Sequence[float], *,
                      t_s: FloatArray, tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray,
-                     fs_hz: float, gyr_t_s: FloatArray | None = None,
-                     gyr_dps: FloatArray | None = None, target_radius_deg: float = 3.0,
+                     fs_hz: float, quat_wxyz: FloatArray | None = None,
+                     target_radius_deg: float = 3.0,
                      target_center_deg: tuple[float, float] = (0.0, 0.0),
                      settle_s: float = SETTLE_S) -> dict[str, Any]:
     """Trials of one recording and their summary: ``{"trials": [...], "mean": {...},
@@ -239,7 +256,7 @@ def recording_trials(events: Iterable[Mapping[str, Any]], losses_t_s: Sequence[f
         return {"trials": [], **summarize([]), "settle_s": settle_s}
     windows = trial_windows(set_windows(evs), losses_t_s, user_touchdowns(evs), float(t[0]),
                             float(t[-1]), settle_s)
-    trials = [trial_measures(w, t, tilt_ap_deg, tilt_ml_deg, fs_hz, gyr_t_s, gyr_dps,
+    trials = [trial_measures(w, t, tilt_ap_deg, tilt_ml_deg, fs_hz, quat_wxyz,
                              target_radius_deg, target_center_deg) for w in windows]
     for w, tr in zip(windows, trials, strict=True):
         tr["t_user_touchdown_s"] = w.t_user_touchdown_s
@@ -252,7 +269,7 @@ class LiveTrials:
     when it ends, runs ``trial_windows`` + ``trial_measures`` on them — the numbers
     ``analyze`` gives offline for the same tilt.
 
-    ``begin(index, t_go)`` at "Go", ``feed(t, ap, ml, gyr)`` with every batch while a trial is
+    ``begin(index, t_go)`` at "Go", ``feed(t, ap, ml, quat)`` with every batch while a trial is
     open, ``end(t_end, losses_t_s, touchdowns_t_s)`` at its end (returns the trial's measures,
     also kept in ``trials``). Memory: one trial (≤ a few minutes) at a time.
     """
@@ -275,12 +292,12 @@ class LiveTrials:
         self._chunks = []
 
     def feed(self, t_s: FloatArray, tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray,
-             gyr_dps: FloatArray | None = None) -> None:
+             quat_wxyz: FloatArray | None = None) -> None:
         if self._open is None or len(t_s) == 0:
             return
         t = np.asarray(t_s, dtype=np.float64)
-        g = (np.full((t.size, 3), np.nan) if gyr_dps is None
-             else np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3))
+        g = (np.full((t.size, 4), np.nan) if quat_wxyz is None
+             else np.asarray(quat_wxyz, dtype=np.float64).reshape(-1, 4))
         self._chunks.append((t, np.asarray(tilt_ap_deg, dtype=np.float64),
                              np.asarray(tilt_ml_deg, dtype=np.float64), g))
 
@@ -293,11 +310,11 @@ class LiveTrials:
         if self._chunks:
             t, ap, ml, g = (np.concatenate(c) for c in zip(*self._chunks, strict=True))
         else:
-            t, ap, ml, g = np.empty(0), np.empty(0), np.empty(0), np.empty((0, 3))
+            t, ap, ml, g = np.empty(0), np.empty(0), np.empty(0), np.empty((0, 4))
         self._chunks = []
         w = trial_windows([(k, t_go, float(t_end_s))], losses_t_s, touchdowns_t_s,
                           t_go, float(t_end_s), self.settle_s)[0]
-        tr = trial_measures(w, t, ap, ml, self.fs_hz, t, g, self.target_radius_deg)
+        tr = trial_measures(w, t, ap, ml, self.fs_hz, g, self.target_radius_deg)
         self.trials.append(tr)
         return tr
 

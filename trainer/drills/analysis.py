@@ -46,6 +46,10 @@ TREMOR_BAND_HZ = (7.0, 13.0)
 MERGE_GAP_S = 1.5
 
 
+#: (t_s, tilt AP, tilt ML, rate, quaternions or None) at the core's processing rate.
+Block = tuple[FloatArray, FloatArray, FloatArray, float, FloatArray | None]
+
+
 class DrillAnalysisError(ValueError):
     """The analysis result lacks what drill analysis needs (one line)."""
 
@@ -108,11 +112,13 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
     ml = arr("tilt_ml_deg")
     fs = _get(result, "sample_rate_hz")
     block = None
-    bt, bap, bml, brate = (_get(result, k) for k in (
-        "block_t_s", "block_tilt_ap_deg", "block_tilt_ml_deg", "tilt_rate_hz"))
+    bt, bap, bml, brate, bq = (_get(result, k) for k in (
+        "block_t_s", "block_tilt_ap_deg", "block_tilt_ml_deg", "tilt_rate_hz",
+        "block_quat_wxyz"))
     if bt is not None and bap is not None and bml is not None and brate:
         block = (np.asarray(bt, np.float64), np.asarray(bap, np.float64),
-                 np.asarray(bml, np.float64), float(brate))
+                 np.asarray(bml, np.float64), float(brate),
+                 None if bq is None else np.asarray(bq, np.float64))
     return analyze_drill_arrays(
         spec, t_s=t_s, gyr_dps=gyr, tilt_ap_deg=ap, tilt_ml_deg=ml,
         side=str(p.pop("side", None) or _get(result, "side") or "left"),
@@ -128,7 +134,7 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
                          events: Sequence[Mapping[str, Any]] | None = None,
                          balance_losses_t_s: Sequence[float] | None = None,
                          fs_hz: float | None = None,
-                         block: tuple[FloatArray, FloatArray, FloatArray, float] | None = None,
+                         block: Block | None = None,
                          ) -> dict[str, Any]:
     """Drill result from per-sample arrays (segment-frame gyro, anatomical tilts); ``block``:
     (t_s, tilt AP, tilt ML, rate) at the core's processing rate, for the sway metrics."""
@@ -200,7 +206,7 @@ def _set(index: int, work: str, t0: float, t1: float, **kw: Any) -> dict[str, An
 def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
                   spec: DrillSpec, windows: list[tuple[int, float, float]],
                   losses: Sequence[float] | None, events: Sequence[Mapping[str, Any]] = (),
-                  block: tuple[FloatArray, FloatArray, FloatArray, float] | None = None
+                  block: Block | None = None
                   ) -> list[dict[str, Any]]:
     """One row per trial: losses inside it, the stance time (to the first loss, the person's
     ``user_touchdown`` mark or the trial end) and the trial's steady-state sway
@@ -210,14 +216,15 @@ def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray
                                   float(spec.detection.get("loss_rate_dps", 30.0)))
         losses = det.update(t, ap, ml, gyr)
     tw = trial_windows(windows, losses, user_touchdowns(events), float(t[0]), float(t[-1]))
-    bt, bap, bml, bfs = block if block is not None else (t, ap, ml, fs)
+    bt, bap, bml, bfs, bq = (block if block is not None
+                             else (t, ap, ml, fs, None))
     out = []
     for w in tw:
         inside = sorted(x for x in losses if w.t_go_s <= x <= w.t_end_s)
         mark = w.t_user_touchdown_s
         if mark is not None:  # the person's mark is the loss; automatic ones before it yield
             inside = [mark, *(x for x in inside if x > mark)]
-        sway = trial_measures(w, bt, bap, bml, bfs, t, gyr)
+        sway = trial_measures(w, bt, bap, bml, bfs, bq)
         sway = {k: v for k, v in sway.items() if k in MEAN_KEYS or k in ("trial", "steady_s")}
         out.append(_set(w.index, "hold", w.t_go_s, w.t_end_s, losses_t_s=inside,
                         held_s=w.stance_s, hold_target_s=w.t_end_s - w.t_go_s, sway=sway,

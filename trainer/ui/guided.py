@@ -107,7 +107,7 @@ class GuidedDrill:
             self.sway.add(ap, ml, np.hypot(ap, ml) <= self.target_radius_deg)
         if self.trials.active:
             self.trials.feed(processed.t_s, processed.tilt_ap_deg, processed.tilt_ml_deg,
-                             getattr(processed, "gyr_dps", None))
+                             getattr(processed, "quat_wxyz", None))
         events = self.session.feed(processed)
         self._note(events)
         return events

@@ -97,15 +97,20 @@ def test_short_steady_state_has_no_metrics_and_is_left_out_of_the_mean() -> None
     assert summarize([])["mean"]["ellipse_area"] is None
 
 
+def _rot_x(angle_deg: np.ndarray) -> np.ndarray:
+    h = np.radians(angle_deg) / 2
+    return np.column_stack((np.cos(h), np.sin(h), np.zeros_like(h), np.zeros_like(h)))
+
+
 def test_imu_measures_have_analytic_values() -> None:
     t = np.arange(int(30 * FS)) / FS
     amp, f = 2.0, 1.0
     ap = amp * np.sin(2 * np.pi * f * t)
     ml = np.zeros_like(t)
-    rate = np.column_stack((amp * 2 * np.pi * f * np.cos(2 * np.pi * f * t), np.zeros_like(t),
-                            np.full_like(t, 0.7)))  # a constant rate (bias) does not count
+    # the segment rocks about x like the tilt, plus a steady turn (bias-like) that does not count
+    quat = _rot_x(ap + 0.7 * t)
     w = trial_windows([], [], [], 0.0, float(t[-1]))[0]
-    m = trial_measures(w, t, ap, ml, FS, t, rate, target_radius_deg=1.0)
+    m = trial_measures(w, t, ap, ml, FS, quat, target_radius_deg=1.0)
     assert m["rms_angular_rate_dps"] == pytest.approx(amp * 2 * np.pi * f / math.sqrt(2), rel=0.01)
     assert m["tilt_jerk_rms_deg_s3"] == pytest.approx(amp * (2 * np.pi * f) ** 3 / math.sqrt(2),
                                                       rel=0.03)
@@ -115,10 +120,10 @@ def test_imu_measures_have_analytic_values() -> None:
 
 def test_live_trials_give_the_offline_numbers_for_any_batching() -> None:
     t, ap, ml = _signal(70.0, seed=3)
-    gyr = np.column_stack((np.gradient(ap, t), np.gradient(ml, t), np.zeros_like(t)))
+    gyr = _rot_x(ap)
     ev = _sets_events([(5.0, 30.0), (40.0, 65.0)])
     offline = recording_trials(ev, [22.0], t_s=t, tilt_ap_deg=ap, tilt_ml_deg=ml, fs_hz=FS,
-                               gyr_t_s=t, gyr_dps=gyr)
+                               quat_wxyz=gyr)
     live = LiveTrials(FS)
     rng = np.random.default_rng(1)
     i = 0
@@ -165,6 +170,7 @@ def test_sample_with_a_loss_measures_sway_before_the_loss_only() -> None:
     assert sway["ellipse_area"] == pytest.approx(trials[0]["ellipse_area"])
     # the whole recording (loss and what follows included) gives ~61 deg²: not what we report
     assert 25.0 < sway["ellipse_area"] < 45.0
+    assert sway["rms_angular_rate_dps"] > 0 and sway["tilt_jerk_rms_deg_s3"] > 0
 
 
 def test_rep_drill_has_no_sway_metrics() -> None:

@@ -99,7 +99,7 @@ def test_guided_session_events_define_the_sets() -> None:
     areas = [r["sway"]["ellipse_area"] for r in rows]
     assert d["sway"]["ellipse_area"] == pytest.approx(np.mean(areas), rel=1e-3)
     assert d["sway_best_trial"] == 1 + int(np.argmin(areas))
-    assert d["sway"]["rms_angular_rate_dps"] > 0 and d["sway"]["time_in_target_pct"] is not None
+    assert d["sway"]["time_in_target_pct"] is not None
 
 
 def test_user_touchdown_is_the_trial_end() -> None:
