@@ -26,6 +26,7 @@ UNITS = {
     "range_ml": "deg", "path_length": "deg", "mean_velocity": "deg/s", "ellipse_area": "deg²",
     "sway_area_rate": "deg²/s", "mean_frequency": "Hz", "f50": "Hz", "f95": "Hz",
     "centroid_frequency": "Hz", "frequency_dispersion": "",
+    "rms_angular_rate_dps": "deg/s", "tilt_jerk_rms_deg_s3": "deg/s³", "time_in_target_pct": "%",
 }
 SERIES_HEADER = "t_s,q_w,q_x,q_y,q_z,tilt_ap_deg,tilt_ml_deg"
 
@@ -85,19 +86,19 @@ def _analyze(
     from trainer.core.pipeline import PipelineConfig, analyze
     from trainer.recording.errors import SessionError
 
-    try:
-        batch = session.batch()
-    except SessionError as exc:
-        raise CliError(str(exc)) from None
-    if len(batch) < 2:
-        what = "has no samples" if len(batch) == 0 else f"has too few samples ({len(batch)})"
+    n = session.n_samples
+    if n < 2:
+        what = "has no samples" if n == 0 else f"has too few samples ({n})"
         raise CliError(f"{name}: the session {what}")
     try:
         config = PipelineConfig.for_session(
             sample_rate_hz=session.sample_rate_hz, drill_id=_drill_id(session),
             placement=session.placement, side=session.side, calibration=session.calibration,
             target_radius_deg=target_radius)
-        return analyze(batch, config, offline=offline)
+        # the session itself, read in chunks: memory stays bounded whatever its length
+        return analyze(session, config, offline=offline)
+    except SessionError as exc:
+        raise CliError(str(exc)) from None
     except ValueError as exc:
         raise CliError(f"{name}: cannot analyse: {exc}") from None
 
@@ -137,12 +138,7 @@ def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
 
 def build_report(name: str, session: Session, result: AnalysisResult) -> dict[str, Any]:
     """The contract's JSON object for one analysed session."""
-    from trainer.core.sway import METRIC_KEYS
-
-    computed = result.sway or {}
-    # every contract key is present; null when the session is too short for sway metrics
-    sway: dict[str, Any] = {k: _num(computed[k]) if k in computed else None for k in METRIC_KEYS}
-    sway["units"] = "deg"
+    sway = sway_report(session, result)
     events = result.summary.to_dict()
     events["balance_losses"] = [
         {k: _num(v) for k, v in e.items()} for e in result.events if e["type"] == "balance_loss"
@@ -157,12 +153,49 @@ def build_report(name: str, session: Session, result: AnalysisResult) -> dict[st
             "offline": result.offline,
             "tilt_frame": "calibrated mounting" if result.calibrated_mounting
             else "strapping convention",
-            "valid_tilt_pct": 100.0 * float(result.valid.mean()) if len(result.t_s) else 0.0,
+            "valid_tilt_pct": 100.0 * result.valid_fraction,
         },
         "sway": sway,
         "events": events,
         "drill": _drill_result(session, result),
     })
+
+
+def sway_report(session: Session, result: AnalysisResult) -> dict[str, Any]:
+    """The ``"sway"`` object: single-leg stance per trial, steady state (DESIGN.md).
+
+    Contract keys at the top are the mean over trials (each from ``SETTLE_S`` after "Go" to the
+    trial end, the first balance loss or the person's ``user_touchdown``; a recording without
+    sets: from its start to the first loss); every key is present, null when no trial has
+    enough steady stance. ``sway_trials`` holds each trial, ``best`` the steadiest (smallest
+    ellipse area). Drills that are not single-leg stance (reps, holds, stretches) have no sway.
+    """
+    from trainer.core.sway import METRIC_KEYS
+    from trainer.core.trials import IMU_KEYS, recording_trials
+    from trainer.vocab.ids import detects_balance_losses
+
+    is_balance = detects_balance_losses(_drill_id(session))
+    if is_balance:
+        tr = recording_trials(
+            session.events, result.summary.balance_losses_t_s, t_s=result.block_t_s,
+            tilt_ap_deg=result.block_tilt_ap_deg, tilt_ml_deg=result.block_tilt_ml_deg,
+            fs_hz=result.tilt_rate_hz, quat_wxyz=result.block_quat_wxyz,
+            target_radius_deg=result.summary.target_radius_deg)
+        mean: dict[str, Any] = tr["mean"]
+        trials: list[dict[str, Any]] = tr["trials"]
+    else:
+        mean, trials, tr = {}, [], {"n_trials": 0, "best": None, "settle_s": None}
+    sway: dict[str, Any] = {k: _num(mean.get(k)) for k in METRIC_KEYS}
+    sway["units"] = "deg"
+    sway.update({k: _num(mean.get(k)) for k in IMU_KEYS})
+    sway["n_trials"] = tr["n_trials"]
+    sway["settle_s"] = tr["settle_s"]
+    sway["scope"] = ("mean over trials, steady state (settle after Go to trial end, first "
+                     "balance loss or user touchdown)" if is_balance
+                     else "none: not a single-leg stance drill")
+    sway["best"] = tr["best"]
+    sway["sway_trials"] = trials
+    return sway
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -175,12 +208,25 @@ def format_table(report: dict[str, Any]) -> str:
         f"{report['duration_s']:.1f} s at {report['sample_rate_hz']:g} Hz · "
         f"{'offline' if an['offline'] else 'online'} orientation · tilt from {an['tilt_frame']}"
     )
-    sway = {k: v for k, v in report["sway"].items() if k != "units"}
-    lines.append("  Sway of the tilt")
-    if not sway:
-        lines.append("    (too little valid tilt for sway metrics)")
-    for key, value in sway.items():
-        lines.append(f"    {key:<22}{_fmt(value):>10}  {UNITS.get(key, '')}")
+    sw = report["sway"]
+    trials = sw.get("sway_trials") or []
+    sway = {k: v for k, v in sw.items() if k in UNITS}
+    if not trials:
+        lines.append("  Sway of the tilt: none (not a single-leg stance drill)")
+    else:
+        lines.append(f"  Sway of the tilt (mean of {sw.get('n_trials', 0)} of {len(trials)} "
+                     "trial(s), steady state)")
+        if not sw.get("n_trials"):
+            lines.append("    (no trial with enough steady stance for sway metrics)")
+        for key, value in sway.items():
+            lines.append(f"    {key:<22}{_fmt(value):>10}  {UNITS.get(key, '')}")
+        for tr in trials:
+            lines.append(
+                f"    trial {tr['trial']}: {_fmt(tr['t_from_s'])}-{_fmt(tr['t_to_s'])} s "
+                f"(ended by {tr['ended_by'].replace('_', ' ')}) · area "
+                f"{_fmt(tr.get('ellipse_area'))} deg² · velocity {_fmt(tr.get('mean_velocity'))}"
+                f" deg/s · angular rate {_fmt(tr.get('rms_angular_rate_dps'))} deg/s · "
+                f"in target {_fmt(tr.get('time_in_target_pct'))} %")
     ev = report["events"]
     losses = ev["balance_losses_t_s"]
     lines.append("  Balance")
@@ -247,28 +293,31 @@ def _series_paths(series: str | None, sessions: list[Session]) -> list[Path]:
                  for s in sessions]
         if len(set(paths)) != len(paths):
             raise CliError("--series: sessions share a directory name; analyse them one by one")
-    for p in paths:
-        if not p.parent.is_dir():
-            raise CliError(f"--series: directory {p.parent} does not exist")
+    from trainer.outputs import OutputError, check_output_file
+
+    try:
+        for p in paths:
+            check_output_file(p, option="--series", kind="csv", inputs=[s.path for s in sessions])
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
     return paths
 
 
 def _write_series(path: Path, result: AnalysisResult) -> None:
-    """Per-sample CSV, written to a temporary name and renamed when complete."""
+    """Per-sample CSV, owner-only, written to a temporary name and renamed when complete."""
     import numpy as np
+
+    from trainer.fsutil import replace_atomically
 
     cols = np.column_stack((result.t_s, result.quat_wxyz, result.tilt_ap_deg,
                             result.tilt_ml_deg))
-    tmp = path.with_name(path.name + ".part")
     fmt = "%.6f,%.9f,%.9f,%.9f,%.9f,%.4f,%.4f"
     try:
-        with tmp.open("w", encoding="ascii", newline="\n") as fh:
+        with replace_atomically(path) as fh:
             fh.write(SERIES_HEADER + "\n")
             for start in range(0, cols.shape[0], 65536):
                 chunk = cols[start : start + 65536]
                 fh.write("\n".join([fmt] * chunk.shape[0]) % tuple(chunk.ravel()) + "\n"
                          if chunk.shape[0] else "")
-        tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from trainer.cli.common import (
     CliError,
     add_drill_options,
-    positive_float,
+    duration_s,
     resolve_drill_options,
 )
 from trainer.cli.sources import add_source_options
@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
     )
     add_source_options(p)
     add_drill_options(p)
-    p.add_argument("--duration", type=positive_float, default=None, metavar="S",
+    p.add_argument("--duration", type=duration_s, default=None, metavar="S",
                    help="at most this many seconds (default: until the drill is done, or "
                         "Ctrl-C with --no-guide)")
     p.add_argument("--out", metavar="DIR", default=None,
@@ -68,6 +68,9 @@ def register(sub: Any) -> None:
                    help="no drill guide: record free (balance losses are still detected)")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
+    p.add_argument("--continue-unmeasured", action="store_true",
+                   help="record a drill the sensor cannot measure where it is strapped (e.g. "
+                        "band inversion with the sensor on the shank) without asking")
     p.set_defaults(func=run)
 
 
@@ -234,7 +237,10 @@ def run(args: argparse.Namespace) -> int:
                                  "surface": getattr(args, "surface", None)},
                         guided=not args.no_guide, out=out,
                         recorded_with="balance-trainer record", duration_s=args.duration)
-    settle_checks(plan, real_sensor=bool(getattr(args, "device", None)))
+    if not settle_checks(plan, real_sensor=bool(getattr(args, "device", None)),
+                         yes=args.continue_unmeasured):
+        print("not started", file=sys.stderr)
+        return 0
     source = source_from_args(args, duration_s=args.duration, drill=drill_id, side=side,
                               placement=placement)
     try:
@@ -305,9 +311,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def settle_checks(plan: Any, *, real_sensor: bool) -> None:
-    """The pre-start checks (``trainer.training.checks``) on a terminal: the red-flag questions
-    are asked, a yes/no question too; not on a terminal the session is refused with the reason."""
+def settle_checks(plan: Any, *, real_sensor: bool, yes: bool = False) -> bool:
+    """The pre-start checks (``trainer.training.checks``) on a terminal. The red-flag questions
+    are asked (not on a terminal: refused with the reason, CliError). A yes/no question is
+    printed and asked; ``yes`` (--continue-unmeasured) or no terminal take its default. False:
+    the person said no."""
     from trainer.training.checks import SCREENING, pre_start_checks
 
     for check in pre_start_checks(plan, real_sensor=real_sensor):
@@ -315,14 +323,21 @@ def settle_checks(plan: Any, *, real_sensor: bool) -> None:
             from trainer.cli.safety import require_cleared
 
             require_cleared(interactive=interactive())
-        elif not interactive() or not _confirm(check.message):
-            raise CliError(f"not started: {check.message}")
+            continue
+        print(check.message, file=sys.stderr)
+        if yes or not interactive():
+            if not check.default_yes:
+                raise CliError(f"not started: {check.message}")
+            continue
+        if not _confirm(check.question or "Continue?"):
+            return False
+    return True
 
 
 def _confirm(question: str) -> bool:
-    sys.stderr.write(f"{question} [y/N] ")
-    sys.stderr.flush()
     try:
+        sys.stderr.write(f"{question} [y/N] ")
+        sys.stderr.flush()
         return sys.stdin.readline().strip().lower() in ("y", "yes")
     except (KeyboardInterrupt, EOFError):
         return False

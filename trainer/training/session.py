@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from trainer.core.pipeline import Pipeline, PipelineConfig, ProcessedBatch
+from trainer.core.trials import LiveTrials
 from trainer.drills.catalog import CatalogError, DrillSpec, get_drill
 from trainer.drills.session import DONE, PAIN, READY, DrillEvent, DrillSession
 from trainer.drills.store import DrillStore
@@ -43,6 +44,8 @@ from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
 from trainer.vocab.source import Source, SourceStatus
 
+#: The guide and the pipeline see at most this much data at a time (see ``_analyse``).
+ANALYSIS_CHUNK_S = 0.5
 #: What the user may choose on top of the level's parameters (only those the drill has).
 CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s")
 #: Events a person makes (DESIGN.md): a marker (M in the dashboard); ``user_touchdown`` (the
@@ -107,6 +110,19 @@ def as_stored(batch: SampleBatch) -> SampleBatch:
     f4 = np.float32
     return SampleBatch(batch.t_s, batch.acc_g.astype(f4).astype(np.float64),
                        batch.gyr_dps.astype(f4).astype(np.float64), batch.seq, batch.mag_ut)
+
+
+def concat_processed(outs: list[ProcessedBatch]) -> ProcessedBatch:
+    """Processed pieces of one batch as one (for the front end's plots)."""
+    return ProcessedBatch(
+        t_s=np.concatenate([o.t_s for o in outs]),
+        quat_wxyz=np.concatenate([o.quat_wxyz for o in outs]),
+        tilt_ap_deg=np.concatenate([o.tilt_ap_deg for o in outs]),
+        tilt_ml_deg=np.concatenate([o.tilt_ml_deg for o in outs]),
+        gyr_dps=np.concatenate([o.gyr_dps for o in outs]),
+        acc_g=np.concatenate([o.acc_g for o in outs]),
+        in_target=np.concatenate([o.in_target for o in outs]),
+        events=[e for o in outs for e in o.events])
 
 
 def drill_spec(drill_id: str) -> DrillSpec:
@@ -185,6 +201,9 @@ class TrainingSession:
         self._writer_factory = writer_factory
         self.writer: Any = None
         self.sway = SwayAccumulator()
+        # single-leg stance: each trial's steady-state sway, the numbers `analyze` gives
+        self.trials = LiveTrials(self.fs_hz, plan.target_radius_deg)
+        self.touchdowns_t_s: list[float] = []
         self.losses_t_s: list[float] = []
         self.first_active_t_s: float | None = None
         self.first_t_s: float | None = None
@@ -335,27 +354,39 @@ class TrainingSession:
         return events
 
     def _analyse(self, batch: SampleBatch, step: Step) -> None:
+        """The batch through the pipeline and the guide, in pieces of at most
+        ``ANALYSIS_CHUNK_S`` (a front end that polls slowly, or catches up after a stall, hands
+        over seconds at once; the guide sees the same small steps whatever the polling)."""
         if self.analysis_failed:
             return
+        size = max(1, int(self.fs_hz * ANALYSIS_CHUNK_S))
+        parts = [batch] if len(batch) <= size else batch.split([size] * (len(batch) // size))
+        outs: list[ProcessedBatch] = []
+        drill_events: list[DrillEvent] = []
         try:
-            processed = self.pipeline.process(as_stored(batch))
-            drill_events: list[DrillEvent] = []
-            drill = self.drill
-            if drill is not None:
-                if drill.phase == READY:
-                    drill_events += drill.start(float(batch.t_s[0]))
-                if drill.phase not in (PAIN, DONE):
-                    drill_events += drill.feed(processed)
-                self._accumulate(processed, drill_events)
+            for part in parts:
+                processed = self.pipeline.process(as_stored(part))
+                outs.append(processed)
+                events: list[DrillEvent] = []
+                drill = self.drill
+                if drill is not None:
+                    if drill.phase == READY:
+                        events += drill.start(float(part.t_s[0]))
+                    if drill.phase not in (PAIN, DONE):
+                        events += drill.feed(processed)
+                    self._accumulate(processed, events)
+                    if self.spec.kind == "balance":
+                        self._feed_trials(processed, events)
+                self._note(processed.events, events)
+                drill_events += events
         except Exception as exc:  # the data matter more than the live analysis
             self.analysis_failed = f"{type(exc).__name__}: {exc}"
             step.errors.append(f"live analysis stopped (recording goes on): "
                                f"{self.analysis_failed}")
             return
-        step.processed = processed
-        step.core_events = list(processed.events)
+        step.processed = outs[0] if len(outs) == 1 else concat_processed(outs)
+        step.core_events = [e for out in outs for e in out.events]
         step.drill_events = drill_events
-        self._note(processed.events, drill_events)
 
     def _accumulate(self, processed: ProcessedBatch, drill_events: list[DrillEvent]) -> None:
         """Whole-drill sway over the samples inside sets (``set_start`` ≤ t < ``set_end``):
@@ -378,6 +409,25 @@ class TrainingSession:
                 self._active_from = float(np.nextafter(t[-1], np.inf)) if t.size else None
             else:
                 self._active_from = None
+
+    def _feed_trials(self, processed: ProcessedBatch, drill_events: list[DrillEvent]) -> None:
+        """Per-trial sway: each trial's samples from "Go" to its end (the window from the settle
+        time to the end, first loss or touchdown is cut by time, so batching does not matter)."""
+        quat = getattr(processed, "quat_wxyz", None)
+
+        def feed() -> None:
+            self.trials.feed(processed.t_s, processed.tilt_ap_deg, processed.tilt_ml_deg, quat)
+
+        if self.trials.active:
+            feed()
+        losses = self.losses_t_s + [float(e.t_s) for e in drill_events
+                                    if e.type == "balance_loss"]
+        for ev in drill_events:
+            if ev.type == "set_start":
+                self.trials.begin(int(ev.data.get("set", 0)), float(ev.t_s))
+                feed()
+            elif ev.type == "set_end" and self.trials.active:
+                self.trials.end(float(ev.t_s), losses, self.touchdowns_t_s)
 
     def _note(self, core_events: list[dict[str, Any]], drill_events: list[DrillEvent]) -> None:
         for ev in drill_events:
@@ -452,6 +502,8 @@ class TrainingSession:
         t = self.last_t_s if t_s is None else float(t_s)
         if t is None:
             return None
+        if event_type == "user_touchdown":  # ends the trial's steady state (per-trial sway)
+            self.touchdowns_t_s.append(t)
         handler = getattr(self.drill, "user_event", None)
         drill_events = self._guarded(lambda: handler(event_type, t, **fields)) if handler else []
         self._record(lambda: self.writer.event(t, event_type, **fields), None)
@@ -582,9 +634,14 @@ class TrainingSession:
         out: dict[str, Any] = {"drill": self.plan.drill_id, "side": self.plan.side,
                                "losses": len(self.losses_t_s),
                                "losses_t_s": [round(t, 3) for t in self.losses_t_s]}
-        area = self.sway.ellipse_area()
-        if area is not None:
-            out["ellipse_area"] = area
+        if self.spec.kind == "balance":  # the mean over trials of the steady-state sway
+            summ = self.trials.summary()
+            mean = summ["mean"]
+            for k in ("ellipse_area", "rms", "mean_velocity"):
+                if mean.get(k) is not None:
+                    out[k] = mean[k]
+            out["sway_trials"] = self.trials.trials
+        # reps, holds and stretches: no sway metrics
         pct = self.sway.in_target_pct()
         if pct is not None:
             out["time_in_target_pct"] = pct

@@ -2,7 +2,8 @@
 the 0–10 pain rating the guided drill asks for at the end.
 
 The drills package (``trainer.drills``) owns what a drill is: its defaults fill the panel when a
-drill is chosen, and ``trainer.ui.guided.GuidedDrill`` runs it.
+drill is chosen (at the user's level on the chosen side), and
+``trainer.training.session.TrainingSession`` runs it.
 """
 
 from __future__ import annotations

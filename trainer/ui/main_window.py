@@ -547,11 +547,15 @@ class MainWindow(QMainWindow):
             return
         from trainer.training.session import TrainingError
 
+        placement = self.placement_choice or self._drill_placement(settings.drill_id)
+        if placement is None:
+            return
         try:
             out = new_session_dir(settings.drill_id, settings.side) if settings.record else None
             plan = plan_for(settings, out=out, target_radius_deg=self.feedback.target_radius_deg,
-                            countdown_s=self.countdown_s, placement=self.placement_choice)
-            if not self.settle_checks(plan, real_sensor=self._real_sensor):
+                            countdown_s=self.countdown_s, placement=placement)
+            # the placement was settled just above (with a third answer: "moved")
+            if not self.settle_checks(plan, real_sensor=self._real_sensor, skip=("placement",)):
                 return
             session = self._drill_session(plan)
         except (TrainingError, SourceError, OSError) as exc:
@@ -611,6 +615,35 @@ class MainWindow(QMainWindow):
         live.begin(session)
         return session
 
+    def _drill_placement(self, drill_id: str) -> str | None:
+        """Where the drill is measured: where the sensor is when it can measure the drill there
+        (one strap on the shank serves balance, calf raises and the stretch), else the drill's
+        own placement once the person has moved the sensor; None: cancelled. Asks before the
+        drill starts (``trainer.drills.placement``)."""
+        from trainer.drills import get_drill
+        from trainer.drills.placement import placement_check
+
+        spec = get_drill(drill_id)
+        here = self._source_placement
+        if self.source_kind == "simulated" or placement_check(spec, here).measurable:
+            return here if self.source_kind != "simulated" else str(spec.placement)
+        answer = self.ask_placement(placement_check(spec, here).message, spec.placement)
+        if answer == "moved":
+            return str(spec.placement)
+        return here if answer == "continue" else None
+
+    def ask_placement(self, message: str, needed: str) -> str:
+        """The pre-start dialog: "moved" (the sensor is now on ``needed``), "continue" (train
+        unmeasured) or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Sensor placement", message,
+                          parent=self)
+        moved = box.addButton(f"Sensor is on the {needed} now", QMessageBox.ButtonRole.AcceptRole)
+        go_on = box.addButton("Continue without measurement", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "moved" if clicked is moved else "continue" if clicked is go_on else "cancel"
+
     def _follow_leg(self, side: str, placement: str) -> None:
         """Plots and sound follow the drill's leg (the tilt convention depends on it)."""
         if (side, placement) == (self._source_side, self._source_placement):
@@ -620,13 +653,15 @@ class MainWindow(QMainWindow):
         self.sonify = replace(self.sonify, ml_sign=self.sway.ml_screen_sign)
         self.message(f"tilt now for the {side} {placement}")
 
-    def settle_checks(self, plan: TrainingPlan | None, *, real_sensor: bool) -> bool:
+    def settle_checks(self, plan: TrainingPlan | None, *, real_sensor: bool,
+                      skip: tuple[str, ...] = ()) -> bool:
         """The pre-start checks (``trainer.training.checks``), asked in dialogs; False: do not
         start (the reason is on the status bar)."""
         from trainer.training.checks import SCREENING, pre_start_checks
 
         try:
-            checks = pre_start_checks(plan, real_sensor=real_sensor)
+            checks = [c for c in pre_start_checks(plan, real_sensor=real_sensor)
+                      if c.id not in skip]
         except (OSError, ValueError) as exc:
             log.exception("pre-start checks failed")
             self.message(f"not started: the safety answers cannot be read: {exc}")

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from tests.trainer.ui.conftest import DirectTiltPipeline, ScriptedSource
+from trainer.core.pipeline import Pipeline, PipelineConfig
 from trainer.recording import SessionWriter, open_session
 from trainer.ui.live import AP, LinkStats, LiveSession, T
-from trainer.ui.pipeline_factory import pipeline_factory
 
 
 def make_live(src: ScriptedSource) -> LiveSession:
@@ -75,7 +75,7 @@ def test_the_core_pipeline_on_the_simulator_gives_finite_tilt_after_the_referenc
             return stream.next(10)
 
     src = Src()
-    live = LiveSession(src, pipeline_factory(100.0), window_s=5.0)
+    live = LiveSession(src, lambda: Pipeline(PipelineConfig(100.0)), window_s=5.0)
     live.start()
     for _ in range(300):  # 30 s of samples
         live.pump()

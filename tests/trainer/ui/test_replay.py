@@ -45,12 +45,13 @@ def test_open_play_pause_speed_and_seek(qtbot: Any, window: Any, session_dir: Pa
 
 def test_seek_gives_the_same_tilt_as_an_uninterrupted_replay(qtbot: Any, window: Any,
                                                              session_dir: Path) -> None:
+    from trainer.core.pipeline import Pipeline, PipelineConfig
     from trainer.recording import open_session
-    from trainer.ui.pipeline_factory import pipeline_factory
 
     s = open_session(session_dir)
-    ref = pipeline_factory(s.sample_rate_hz, placement=s.placement, side=s.side,
-                           calibration=s.calibration)().process(s.batch())
+    ref = Pipeline(PipelineConfig.for_session(
+        sample_rate_hz=s.sample_rate_hz, drill_id=s.drill_id, placement=s.placement,
+        side=s.side, calibration=s.calibration)).process(s.batch())
     window.open_replay(str(session_dir))
     window.set_playing(False)
     window.seek(3.0)
