@@ -44,8 +44,9 @@ from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
 from trainer.vocab.source import Source, SourceStatus
 
-#: The guide and the pipeline see at most this much data at a time (see ``_analyse``).
-ANALYSIS_CHUNK_S = 0.5
+#: Samples go through the pipeline, the guide and the recorder in steps of this much data,
+#: counted from the first sample (see ``pump``): 0.1 s, well under a frame of feedback lag.
+ANALYSIS_CHUNK_S = 0.1
 #: What the user may choose on top of the level's parameters (only those the drill has).
 CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s")
 #: Events a person makes (DESIGN.md): a marker (M in the dashboard); ``user_touchdown`` (the
@@ -214,6 +215,9 @@ class TrainingSession:
         self.recording_stopped = False  # the drill's sets are over: no more samples recorded
         self.outcome: Outcome | None = None
         self._t_end: float | None = None
+        self._pending: list[SampleBatch] = []
+        self._statuses: list[SourceStatus] = []  # timed, waiting for their samples
+        self._chunk = max(1, round(self.fs_hz * ANALYSIS_CHUNK_S))
         self._active_from: float | None = None
         self._stop_written = False
 
@@ -279,13 +283,19 @@ class TrainingSession:
 
     # ------------------------------------------------------------------ the hot path
     def pump(self) -> Step:
-        """Take what arrived, record it, analyse it, guide the drill. Never raises."""
+        """Take what arrived, record it, analyse it, guide the drill. Never raises.
+
+        The samples go on in whole steps of ``ANALYSIS_CHUNK_S`` counted from the first sample
+        (the rest waits for the next call, or the end): what is analysed and recorded, and
+        when, depends on the data only, never on how often the front end polls — so `record`
+        and the dashboard write the same session from the same input."""
         step = Step()
         if self.outcome is not None:
             return step
         try:
             batch = self.source.read()
             step.statuses = self.source.drain_status()
+            finished = self.source.finished
         except Exception as exc:
             step.errors.append(f"the sensor stream failed: {type(exc).__name__}: {exc}")
             step.done = "source failed"
@@ -298,12 +308,35 @@ class TrainingSession:
             if self._t_end is not None and batch.t_s[-1] >= self._t_end:
                 batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
                 step.done = "duration"
+        self._pending.append(batch)
+        # placed by the batch read with them; written once the samples up to them are
+        self._statuses += self._timed_statuses(step.statuses, batch)
+        self._process(self._take(final=step.done is not None or finished), step)
+        if step.done is None and finished:
+            step.done = "duration" if self.plan.duration_s else "source finished"
+        return step
+
+    def _take(self, final: bool) -> SampleBatch:
+        """The pending samples in whole analysis steps (all of them when ``final``)."""
+        pending = [b for b in self._pending if len(b)]
+        self._pending = []
+        if not pending:
+            return SampleBatch.empty()
+        batch = pending[0] if len(pending) == 1 else SampleBatch.concat(pending)
+        size = self._chunk
+        n = len(batch) if final else len(batch) // size * size
+        if n < len(batch):
+            self._pending = [batch.slice(n)]
+        return batch.slice(0, n)
+
+    def _process(self, batch: SampleBatch, step: Step, *, final: bool = False) -> None:
         if len(batch):
             self._analyse(batch, step)
             if self.drill_over and step.done is None:
                 step.done = "drill done"
             if step.done == "drill done":  # record up to the end of the sets, not the batch
                 self.recording_stopped = True
+                self._pending = []
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
@@ -314,11 +347,11 @@ class TrainingSession:
                 self.first_t_s = float(batch.t_s[0])
             self.last_t_s = float(batch.t_s[-1])
             self.n_samples += len(batch)
-        self._write(step.core_events, step.drill_events, step,
-                    statuses=self._timed_statuses(step.statuses, step.batch))
-        if step.done is None and self.source.finished:
-            step.done = "duration" if self.plan.duration_s else "source finished"
-        return step
+        last = self.last_t_s
+        due = [st for st in self._statuses
+               if final or (last is not None and float(st.t_s or 0.0) <= last)]
+        self._statuses = [st for st in self._statuses if st not in due]
+        self._write(step.core_events, step.drill_events, step, statuses=due)
 
     def _timed_statuses(self, statuses: list[SourceStatus], batch: SampleBatch | None
                         ) -> list[SourceStatus]:
@@ -354,12 +387,11 @@ class TrainingSession:
         return events
 
     def _analyse(self, batch: SampleBatch, step: Step) -> None:
-        """The batch through the pipeline and the guide, in pieces of at most
-        ``ANALYSIS_CHUNK_S`` (a front end that polls slowly, or catches up after a stall, hands
-        over seconds at once; the guide sees the same small steps whatever the polling)."""
+        """The batch through the pipeline and the guide, one analysis step at a time (the guide
+        sees the same steps whatever the polling)."""
         if self.analysis_failed:
             return
-        size = max(1, int(self.fs_hz * ANALYSIS_CHUNK_S))
+        size = self._chunk
         parts = [batch] if len(batch) <= size else batch.split([size] * (len(batch) // size))
         outs: list[ProcessedBatch] = []
         drill_events: list[DrillEvent] = []
@@ -560,8 +592,16 @@ class TrainingSession:
             self.analysis_failed = self.analysis_failed or f"{type(exc).__name__}: {exc}"
             return None
 
+    def flush(self) -> None:
+        """Process and record the samples and statuses still waiting for a whole step."""
+        if not self.recording_stopped and (self._pending or self._statuses):
+            with contextlib.suppress(Exception):
+                self._process(self._take(final=True), Step(), final=True)
+
     def stop_recording(self, reason: str) -> None:
-        """Last source statuses and ``recording_stop``; no more samples are recorded."""
+        """The samples still waiting for a whole analysis step, the last source statuses and
+        ``recording_stop``; no more samples are recorded."""
+        self.flush()
         self.recording_stopped = True
         if self.writer is None:
             return

@@ -195,6 +195,7 @@ class LiveSession:
 
     def close_recorder(self, status: str = "complete", **meta: Any) -> str | None:
         """Close the recorder (keeps everything written); returns an error line or None."""
+        self.session.flush()
         rec, self.session.writer = self.session.writer, None
         if rec is None:
             return None

@@ -47,10 +47,11 @@ def test_recorder_gets_samples_and_keeps_them_when_it_fails(
         live.pump()
     # the disk "fails": the writer raises from now on
     writer.close()
-    res = live.pump()
-    assert any("recording stopped" in e for e in res.errors)
+    # samples go on in whole 0.1 s steps: the next full step meets the closed writer
+    errors = [e for _ in range(2) for e in live.pump().errors]
+    assert any("recording stopped" in e for e in errors)
     assert live.recorder is None
-    assert live.pump().n_new == 5  # streaming goes on
+    assert sum(live.pump().n_new for _ in range(2)) == 10  # streaming goes on
     s = open_session(tmp_path / "s")
     assert s.n_samples == 50 and s.status == "complete"
 
@@ -102,4 +103,4 @@ def test_statuses_before_the_first_sample_do_not_break_the_session(tmp_path: Pat
     live.close_recorder()
     s = open_session(tmp_path / "s")  # every event line has a finite time
     assert [e["type"] for e in s.events] == ["link_lost"]
-    assert s.events[0]["t_s"] == pytest.approx(0.04)
+    assert s.events[0]["t_s"] == pytest.approx(0.0)  # the first sample read with it
