@@ -71,7 +71,8 @@ def check_output_file(out: str | os.PathLike[str], *, option: str, kind: str,
         raise OutputError(f"{option}: folder {path.parent} does not exist")
     hit = _same_or_inside(target, [Path(p) for p in inputs])
     if hit is not None:
-        raise OutputError(f"{option} {path}: would overwrite the input {hit}")
+        what = "overwrite" if _resolved(hit) == target else "write into"
+        raise OutputError(f"{option} {path}: would {what} the input {hit}")
     inside = session_dir_of(parent)
     if inside is not None:
         raise OutputError(f"{option} {path}: is inside the session directory {inside} "

@@ -52,6 +52,19 @@ def check_display(command: str, args: argparse.Namespace | None = None) -> None:
         fail(reason)
 
 
+def check_screenshot(path: Path | None, replay: str | None) -> None:
+    """``--screenshot``: an existing folder, not a session, not over another kind of file."""
+    from trainer.outputs import OutputError, check_output_file
+
+    if path is None:
+        return
+    try:
+        check_output_file(path, option="--screenshot", kind="png",
+                          inputs=[replay] if replay else [])
+    except OutputError as exc:
+        fail(str(exc))
+
+
 def launch(args: argparse.Namespace, command: str) -> int:
     check_display(command, args)
     if args.rate > 2000 or args.rate < 10:
@@ -60,6 +73,7 @@ def launch(args: argparse.Namespace, command: str) -> int:
     if not 0.25 <= speed <= 4:
         fail("--speed must be within 0.25..4")
     replay = getattr(args, "replay", None)
+    check_screenshot(args.screenshot, replay)
     if replay is not None:
         # open it before the window appears: a bad path is a one-line error, exit 2
         from trainer.ui.sources import SourceError, replay_source
