@@ -25,6 +25,7 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "png": (b"\x89PNG\r\n\x1a\n",),
     "html": (b"<!DOCTYPE html", b"<!doctype html", b"<html"),
     "csv": (b"t_s,",),
+    "json": (b"{",),
 }
 SESSION_MARKER = "session.json"
 

@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import ble_address, fail, positive_float
+from trainer.cli.common import ble_address, duration_s, fail, positive_float
 
 
 def add_window_options(p: argparse.ArgumentParser) -> None:
     """Options shared by `demo` and `dashboard` (tests, screenshots, benchmarks)."""
-    p.add_argument("--quit-after", type=positive_float, metavar="S", default=None,
+    p.add_argument("--quit-after", type=duration_s, metavar="S", default=None,
                    help="close the window after S seconds")
     p.add_argument("--screenshot", type=Path, metavar="FILE", default=None,
                    help="save a PNG of the window when closing (with --quit-after) or after 5 s")
