@@ -69,7 +69,7 @@ def check_output_file(out: str | os.PathLike[str], *, option: str, kind: str,
     target = _resolved(path)
     parent = target.parent
     if not parent.is_dir():
-        raise OutputError(f"{option}: folder {path.parent} does not exist")
+        raise OutputError(f"{option} {path}: the folder {path.parent} does not exist")
     hit = _same_or_inside(target, [Path(p) for p in inputs])
     if hit is not None:
         what = "overwrite" if _resolved(hit) == target else "write into"
