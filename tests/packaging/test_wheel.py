@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -33,8 +34,15 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None,
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # build from a copy: setuptools leaves a build/ folder in the tree it builds
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(PROJECT_ROOT / name, src / name)
+    for name in ("trainer", "firmware_bridge", "calibration", "recordings"):
+        shutil.copytree(PROJECT_ROOT / name, src / name, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                 str(PROJECT_ROOT)], cwd=out)
+                 str(src)], cwd=out)
     if built.returncode != 0:
         if "Could not find a version" in built.stderr or "NewConnectionError" in built.stderr:
             pytest.skip("cannot fetch the build backend (offline)")

@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from trainer.core.batch import SampleBatch
-from trainer.recording.csvio import STANDARD_GRAVITY, ImportedData
+from trainer.recording.csvio import F4_MAX, STANDARD_GRAVITY, ImportedData
 from trainer.recording.errors import SessionError
+from trainer.vocab.batch import SampleBatch
 
 FORMAT = "witmotion"
 #: The return-rate settings of WitMotion sensors (register RRATE), Hz.
@@ -312,6 +312,11 @@ def _convert(path: Path, cols: _Columns, dev: WitMotionDevice, info: dict[str, o
                 ok = bool(np.all(np.isfinite(out[:, j])))
             except ValueError:
                 ok = False
+            big = np.flatnonzero(np.abs(out[:, j]) * scale > F4_MAX) if ok else np.empty(0)
+            if big.size:  # imu.bin holds float32: a larger value would turn into inf
+                k = int(big[0])
+                raise SessionError(f"{path}: line {lines[k]}: column {label} {axis.upper()}: "
+                                   f"{cells[k].strip()!r} is out of range")
             if not ok:  # name the first bad cell
                 for k, cell in enumerate(cells):
                     _number(path, lines[k], cell, f"{label} {axis.upper()}")
