@@ -312,14 +312,14 @@ def _convert(path: Path, cols: _Columns, dev: WitMotionDevice, info: dict[str, o
                 ok = bool(np.all(np.isfinite(out[:, j])))
             except ValueError:
                 ok = False
-            big = np.flatnonzero(np.abs(out[:, j]) * scale > F4_MAX) if ok else np.empty(0)
+            if not ok:  # cell by cell: names the first bad one
+                for k, cell in enumerate(cells):
+                    out[k, j] = _number(path, lines[k], cell, f"{label} {axis.upper()}")
+            big = np.flatnonzero(np.abs(out[:, j]) * scale > F4_MAX)
             if big.size:  # imu.bin holds float32: a larger value would turn into inf
                 k = int(big[0])
                 raise SessionError(f"{path}: line {lines[k]}: column {label} {axis.upper()}: "
                                    f"{cells[k].strip()!r} is out of range")
-            if not ok:  # name the first bad cell
-                for k, cell in enumerate(cells):
-                    _number(path, lines[k], cell, f"{label} {axis.upper()}")
         return out * scale
 
     acc = vector("acc", _acc_scale(path, cols.units["acc"]), "Acceleration")
