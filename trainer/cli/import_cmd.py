@@ -12,7 +12,7 @@ from typing import Any
 from trainer.cli.common import (
     CliError,
     add_drill_options,
-    positive_float,
+    rate_hz,
     resolve_drill_options,
 )
 
@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
                    help="witmotion: import only this sensor (its Device name / address, or a "
                    "unique part of it)")
     add_drill_options(p)
-    p.add_argument("--rate", type=positive_float, default=None, metavar="HZ",
+    p.add_argument("--rate", type=rate_hz, default=None, metavar="HZ",
                    help="nominal sample rate (default: the file's, or from the time stamps)")
     p.set_defaults(func=run)
 
