@@ -29,6 +29,9 @@ COMMANDS = (
     "history",
     "report",
     "safety",
+    "doctor",
+    "install_desktop",
+    "samples",
 )
 
 
