@@ -156,8 +156,10 @@ class DrillPanel(QGroupBox):
 
     def set_replay(self, conditions: dict[str, Any] | None) -> None:
         """Show a replayed session's own conditions, read-only (None: back to choosing)."""
-        self.replaying = conditions is not None
+        was_replaying, self.replaying = self.replaying, conditions is not None
         if conditions is None:
+            if not was_replaying:  # the user's choices stay as they are
+                return
             self.replay_note.setVisible(False)
             self.sets.setSpecialValueText("")
             self.sets.setRange(1, 20)

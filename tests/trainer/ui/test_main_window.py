@@ -103,7 +103,8 @@ def test_guided_drill_countdown_recording_pain_and_summary(qtbot: Any, window: A
 def test_drill_panel_takes_the_drill_defaults(qtbot: Any, window: Any) -> None:
     dp = window.drill_panel
     dp.drill.setCurrentIndex(dp.drill.findData("calf-raise"))
-    assert not dp.duration.isEnabled() and not dp.eyes.isEnabled() and dp.sets.value() == 3
+    # the user's level (a fresh home: calf raise level 0, 2 sets), as `record` runs it
+    assert not dp.duration.isEnabled() and not dp.eyes.isEnabled() and dp.sets.value() == 2
     dp.drill.setCurrentIndex(dp.drill.findData("single-leg-balance"))
     assert dp.duration.isEnabled() and dp.eyes.isEnabled() and dp.duration.value() == 30
     assert dp.settings().sets == 3
