@@ -133,6 +133,12 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     evs = [e for e in (events or []) if isinstance(e, Mapping)]
     windows = _set_windows(evs)
     pain = _last_pain(evs)
+    if spec.kind in ("position-sense", "lunge"):
+        from trainer.drills.proprio import analyze_proprio
+
+        return analyze_proprio(spec, t, gyr, ap, ml, fs_hz, side, placement, run_params,
+                               level if isinstance(level, int) else None, evs,
+                               windows, pain)
     if t.size < 2:
         sets: list[dict[str, Any]] = []
     elif spec.kind == "balance":

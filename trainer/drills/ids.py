@@ -10,4 +10,6 @@ DRILL_IDS: tuple[str, ...] = (
     "calf-raise",
     "calf-stretch",
     "warm-up",
+    "joint-position-sense",
+    "lunge-test",
 )
