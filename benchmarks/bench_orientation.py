@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trainer.core.batch import SampleBatch
 from trainer.core.orientation import DEG2RAD, G_MS2, OnlineOrientation, offline_orientation
 from trainer.core.pipeline import PipelineConfig, analyze
 from trainer.core.quat import conjugate, inclination_deg, multiply
+from trainer.vocab.batch import SampleBatch
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "broad"
 

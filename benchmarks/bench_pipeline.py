@@ -138,7 +138,7 @@ def time_vqf_full_rate(acc_g: np.ndarray, gyr_dps: np.ndarray, rate: float) -> T
 def time_live(acc_g: np.ndarray, gyr_dps: np.ndarray, rate: float, seconds: float = 120.0
               ) -> tuple[list[float], list[float]]:
     """Per-step wall and CPU (thread) times in seconds."""
-    from trainer.core.batch import SampleBatch
+    from trainer.vocab.batch import SampleBatch
 
     n = int(seconds * rate)
     batch = SampleBatch.from_arrays(np.arange(n) / rate, acc_g[:n], gyr_dps[:n])

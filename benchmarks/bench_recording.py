@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trainer.core.batch import SampleBatch
 from trainer.recording import SessionWriter, open_session
 from trainer.recording.convert import export_csv, import_csv
+from trainer.vocab.batch import SampleBatch
 
 FS = 400.0
 

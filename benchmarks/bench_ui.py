@@ -51,7 +51,7 @@ class NotifyingSource:
 
     def __init__(self, rate_hz: float, notify_hz: float) -> None:
         from firmware_bridge.simulator import SensorStream, SimConfig
-        from firmware_bridge.source import BatchBuffer
+        from trainer.vocab.source import BatchBuffer
 
         cfg = SimConfig(seed=7, sample_rate_hz=rate_hz, duration_s=None,
                         balance_loss_rate_per_min=2.0)

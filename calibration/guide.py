@@ -34,9 +34,9 @@ from calibration.mounting import (
     check_side_placement,
     mounting_from_vectors,
 )
-from calibration.profile import CalibrationProfile
 from calibration.rotation import quat_from_matrix
 from calibration.stillness import STANDING, TABLE, StillnessThresholds, is_still
+from trainer.vocab.calibration import CalibrationProfile
 
 FloatArray = NDArray[np.float64]
 
@@ -141,7 +141,7 @@ class Collector:
         self.gyr_dps = self._gyr_buf[:self._n]
 
     def feed_batch(self, batch: Any) -> list[str]:
-        """Feed a :class:`~trainer.core.batch.SampleBatch`."""
+        """Feed a :class:`~trainer.vocab.batch.SampleBatch`."""
         return self.feed(batch.t_s, batch.acc_g, batch.gyr_dps)
 
     def _say(self, text: str) -> None:

@@ -23,11 +23,10 @@ from numpy.typing import NDArray
 from calibration.errors import CalibrationError
 from calibration.rotation import quat_from_matrix
 from calibration.stillness import STANDING, Segment, sample_rate_hz, segments_of, still_mask
+from trainer.vocab.ids import PLACEMENTS, SIDES
 
 FloatArray = NDArray[np.float64]
 
-PLACEMENTS = ("shank", "foot")
-SIDES = ("left", "right")
 SWING_RATE_DPS = 30.0     # a swing reaches at least this angular rate
 MIN_SWING_DEG = 12.0      # and sweeps at least this angle
 MAX_AXIS_TILT_DEG = 35.0  # swing axis this far from horizontal: not a forward swing

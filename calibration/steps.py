@@ -16,7 +16,7 @@ from calibration.accel import AccelFit, find_poses, fit_accel
 from calibration.errors import CalibrationError
 from calibration.gyro import GyroBiasResult, estimate_gyro_bias
 from calibration.mounting import SWING_RATE_DPS, MountResult, estimate_mounting
-from calibration.profile import STEPS, CalibrationProfile
+from trainer.vocab.calibration import STEPS, CalibrationProfile
 
 FloatArray = NDArray[np.float64]
 

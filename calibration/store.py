@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from calibration.profile import CalibrationProfile, ProfileError
 from trainer.fsutil import replace_atomically
 from trainer.paths import ensure_private_dir, profiles_dir
+from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
 DEFAULT_MAX_AGE_DAYS = 90.0
 #: Keys every profile file has (contract; ``CalibrationProfile.to_dict`` writes them all).

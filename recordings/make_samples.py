@@ -26,10 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from calibration.profile import CalibrationProfile  # noqa: E402
 from firmware_bridge.simulator import SimConfig, SimulatedSource  # noqa: E402
 from firmware_bridge.simulator.quat import from_axis_angle, multiply  # noqa: E402
 from trainer.recording import SessionWriter  # noqa: E402
+from trainer.vocab.calibration import CalibrationProfile  # noqa: E402
 
 STEP_S = 0.05  # simulated poll interval (like the recorder's loop)
 

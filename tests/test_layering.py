@@ -28,3 +28,18 @@ def test_import_linter_contract_is_configured() -> None:
     assert 'source_modules = ["trainer.core"]' in text
     for mod in ("PySide6", "pyqtgraph", "bleak"):
         assert f'"{mod}"' in text
+
+
+def test_one_layers_contract_with_the_vocabulary_at_the_bottom() -> None:
+    import tomllib
+
+    data = tomllib.loads((CORE.parent.parent / "pyproject.toml").read_text())
+    contracts = data["tool"]["importlinter"]["contracts"]
+    layers = [c for c in contracts if c["type"] == "layers"]
+    assert len(layers) == 1
+    order = layers[0]["layers"]
+    assert order[0] == "trainer.cli" and order[-1] == "trainer.vocab"
+    assert order.index("trainer.drills") < order.index("firmware_bridge")  # no sources → drills
+    qt = [c for c in contracts if "Qt" in c["name"] and c["type"] == "forbidden"
+          and "trainer.core" in c["source_modules"] and "PySide6" in c["forbidden_modules"]]
+    assert any("trainer.cli" in c["source_modules"] for c in qt)

@@ -1,6 +1,6 @@
 """BLE bridge: bleak in its own thread + event loop, reconnect, link statistics, scan.
 
-Main interface: ``BleSource`` (a :class:`~firmware_bridge.source.Source`), ``connect_source``
+Main interface: ``BleSource`` (a :class:`~trainer.vocab.source.Source`), ``connect_source``
 (start + wait for the first connection, one-line ``BleConnectError``), ``scan()`` →
 ``ScanResult`` list, ``LinkStats``. They are loaded lazily: importing this package does not import
 bleak, so the pure parts (``clock``, ``framing``, ``link_stats``) serve the device profiles and

@@ -1,9 +1,9 @@
-"""BleSource: a BLE IMU as a :class:`~firmware_bridge.source.Source`.
+"""BleSource: a BLE IMU as a :class:`~trainer.vocab.source.Source`.
 
 One worker thread runs its own asyncio loop with bleak (never the GUI's loop: QtAsyncio cannot
 run bleak's D-Bus backend and qasync would tie BLE timing to the GUI). The thread scans for the
 address, connects (``bleak-retry-connector``), runs the profile's start script, and decodes every
-notification in the callback into a thread-safe :class:`~firmware_bridge.source.BatchBuffer`;
+notification in the callback into a thread-safe :class:`~trainer.vocab.source.BatchBuffer`;
 consumers ``read()`` from any thread.
 
 On link loss it keeps going: status ``lost``, reconnect with exponential backoff (0.5 s … 5 s),
@@ -37,8 +37,8 @@ from firmware_bridge.profiles import (
     match_profile,
 )
 from firmware_bridge.profiles.base import DecodeOutput, Decoder
-from firmware_bridge.source import BatchBuffer, SourceInfo, SourceStatus
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import BatchBuffer, SourceInfo, SourceStatus
 
 log = logging.getLogger(__name__)
 # statuses the recorder keeps in events.jsonl get the current link statistics attached

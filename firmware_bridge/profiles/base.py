@@ -3,7 +3,7 @@
 A profile is data (UUIDs, advertised names, rates) + a decoder + an async ``start`` script that
 configures the device through a small :class:`GattIO` facade (so the same script runs against a
 real BlueZ link, the mock BlueZ in tests, or a fake in unit tests). Decoders are pure: bytes and
-arrival times in, :class:`~trainer.core.batch.SampleBatch` es and status events out; they never
+arrival times in, :class:`~trainer.vocab.batch.SampleBatch` es and status events out; they never
 raise on bad bytes — they skip and count.
 """
 
@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from firmware_bridge.ble.clock import NominalRateClock, Release
-from firmware_bridge.source import SourceStatus
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceStatus
 
 BLE_BASE = "-0000-1000-8000-00805f9b34fb"
 BATTERY_SERVICE_UUID = "0000180f" + BLE_BASE

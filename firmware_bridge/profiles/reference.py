@@ -20,8 +20,8 @@ from firmware_bridge.profiles.base import (
     GattIO,
     ProfileError,
 )
-from firmware_bridge.source import SourceStatus
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceStatus
 
 _BASE = "-a6ec-4ed4-baa3-1d0cd009a6cc"
 SERVICE_UUID = "1542c001" + _BASE

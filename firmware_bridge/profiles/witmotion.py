@@ -29,7 +29,7 @@ from firmware_bridge.profiles.base import (
     ProfileError,
     battery_event,
 )
-from firmware_bridge.source import SourceStatus
+from trainer.vocab.source import SourceStatus
 
 _BASE = "-0000-1000-8000-00805f9a34fb"
 SERVICE_UUID = "0000ffe5" + _BASE

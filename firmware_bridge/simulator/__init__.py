@@ -27,7 +27,7 @@ from firmware_bridge.simulator.stream import (
     Truth,
     simulate,
 )
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS
 
 __all__ = [
     "CALIBRATION_SCENARIOS",

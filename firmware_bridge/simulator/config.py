@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from firmware_bridge.simulator.guide import GuideSchedule
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS
 
 #: Calibration scenarios: a still sensor, six still faces, standing still then a forward leg swing.
 CALIBRATION_SCENARIOS = ("still", "six-face", "mount-swing")

@@ -1,4 +1,4 @@
-"""SimulatedSource: the simulator behind the ``firmware_bridge.source.Source`` protocol, paced by
+"""SimulatedSource: the simulator behind the ``trainer.vocab.source.Source`` protocol, paced by
 the wall clock (no thread: ``read()`` computes what is due from ``time.monotonic``)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 
 from firmware_bridge.simulator.config import SimConfig
 from firmware_bridge.simulator.stream import SensorStream, Truth
-from firmware_bridge.source import SourceInfo, SourceStatus
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 #: Simulated battery: full at start, this many percent per hour of (simulated) streaming.
 BATTERY_DRAIN_PCT_PER_H = 8.0

@@ -17,8 +17,8 @@ from firmware_bridge.simulator import quat
 from firmware_bridge.simulator.config import SimConfig
 from firmware_bridge.simulator.motion import FloatArray, Motion
 from firmware_bridge.simulator.sensor import SensorModel
-from firmware_bridge.source import SourceInfo
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceInfo
 
 BLOCK = 1024
 PROFILE = "simulated"

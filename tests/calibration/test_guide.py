@@ -130,7 +130,7 @@ def test_tilted_poses_pin_the_cross_axis_terms_on_an_uneven_table() -> None:
 def test_mount_step_within_one_degree_and_asks_again_for_a_small_swing() -> None:
     rng = np.random.default_rng(4)
     err = SensorErrors.random(rng)
-    from calibration.profile import CalibrationProfile
+    from trainer.vocab.calibration import CalibrationProfile
 
     profile = CalibrationProfile.neutral("AA")
     profile.gyro_bias_dps = err.gyro_bias_dps.copy()

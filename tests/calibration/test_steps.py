@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 
-from calibration.profile import CalibrationProfile
 from calibration.rotation import angle_between_quats_deg, quat_from_matrix
 from calibration.steps import (
     accel_from_recording,
@@ -20,6 +19,7 @@ from tests.calibration.synth import (
     stand_and_swing,
     through_sensor,
 )
+from trainer.vocab.calibration import CalibrationProfile
 
 
 def test_three_steps_build_a_profile_that_round_trips() -> None:

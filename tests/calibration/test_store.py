@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from calibration import store
-from calibration.profile import CalibrationProfile, ProfileError
+from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +46,7 @@ def test_save_and_load_round_trip_private_and_atomic(home: Path) -> None:
 
 def test_fresh_profile_is_applied() -> None:
     store.save(calibrated())
-    from firmware_bridge.source import SourceInfo
+    from trainer.vocab.source import SourceInfo
 
     info = SourceInfo(name="WT901", address="AA:BB:CC:DD:EE:01", profile="witmotion",
                       sample_rate_hz=100.0, firmware="3.1")

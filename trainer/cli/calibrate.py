@@ -1,7 +1,7 @@
 """`balance-trainer calibrate`: guided sensor calibration (gyro bias, six faces, mounting).
 
-Three ways to get data, one result: a :class:`~calibration.profile.CalibrationProfile` stored for
-the sensor (``calibration.store``) and, with ``--out``, written to a file.
+Three ways to get data, one result: a :class:`~trainer.vocab.calibration.CalibrationProfile`
+stored for the sensor (``calibration.store``) and, with ``--out``, written to a file.
 
 * ``--device ADDRESS`` — live, step by step: a prompt, Enter when ready (``--yes`` or a non-TTY
   stdin: a short countdown instead), then a progress line with live stillness until the step has
@@ -31,9 +31,9 @@ if TYPE_CHECKING:  # the calibration modules are imported lazily: `--help` stays
     from calibration.guide import Collector, GuideStatus
     from calibration.gyro import GyroBiasResult
     from calibration.mounting import MountResult
-    from calibration.profile import CalibrationProfile
-    from firmware_bridge.source import Source
-    from trainer.core.batch import SampleBatch
+    from trainer.vocab.batch import SampleBatch
+    from trainer.vocab.calibration import CalibrationProfile
+    from trainer.vocab.source import Source
 
     StepResult = GyroBiasResult | AccelFit | MountResult
 
@@ -309,7 +309,7 @@ def _base_profile(address: str | None, name: str | None, firmware: str | None, c
                   fallback: CalibrationProfile | None = None) -> CalibrationProfile:
     """The profile to extend: the stored one for this sensor, else ``fallback``, else neutral."""
     from calibration import store
-    from calibration.profile import CalibrationProfile, ProfileError
+    from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
     base = None
     if address:
@@ -423,7 +423,7 @@ def _guided(args: argparse.Namespace, con: Console
 
 def run(args: argparse.Namespace) -> int:
     from calibration import store
-    from calibration.profile import ProfileError
+    from trainer.vocab.calibration import ProfileError
 
     con = Console(sys.stderr if args.json else sys.stdout)
     if args.no_save and not args.out:

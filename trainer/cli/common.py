@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS
 
 EXIT_USAGE = 2
 

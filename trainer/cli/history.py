@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.cli.common import fail
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS
 
 
 def register(sub: Any) -> None:

@@ -260,7 +260,7 @@ def as_stored(batch: Any) -> Any:
     what ``analyze`` finds in the session later."""
     import numpy as np
 
-    from trainer.core.batch import SampleBatch
+    from trainer.vocab.batch import SampleBatch
 
     f4 = np.float32
     return SampleBatch(batch.t_s, batch.acc_g.astype(f4).astype(np.float64),
@@ -270,7 +270,7 @@ def as_stored(batch: Any) -> Any:
 def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str) -> Any:
     """The profile given with --calibration, else the stored profile of this sensor (if usable)."""
     from calibration import store
-    from calibration.profile import ProfileError
+    from trainer.vocab.calibration import ProfileError
 
     if args.calibration is not None:
         try:

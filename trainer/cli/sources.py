@@ -12,8 +12,8 @@ import argparse
 import os
 from typing import Any
 
-from firmware_bridge.source import Source
 from trainer.cli.common import CliError, ble_address, positive_float
+from trainer.vocab.source import Source
 
 
 def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,

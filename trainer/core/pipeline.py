@@ -17,8 +17,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from calibration.profile import CalibrationProfile
-from trainer.core.batch import SampleBatch
 from trainer.core.events import (
     BalanceLossDetector,
     EventConfig,
@@ -30,6 +28,8 @@ from trainer.core.orientation import DEG2RAD, OnlineOrientation, offline_orienta
 from trainer.core.quat import multiply, rotate_rows, row_norm2
 from trainer.core.sway import MIN_SAMPLES, sway_metrics
 from trainer.core.tilt import TiltEstimator, strapping_text
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

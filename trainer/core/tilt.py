@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from trainer.core.quat import rotate_rows, row_norm2, to_matrix, up_in_body
+from trainer.vocab.ids import PLACEMENTS, SIDES
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -42,8 +43,6 @@ REF_QUIET_S = 1.0
 REF_TIMEOUT_S = 5.0
 QUIET_GYR_DPS = 20.0
 QUIET_ACC_G = 0.08
-PLACEMENTS = ("shank", "foot")
-SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)

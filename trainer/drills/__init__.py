@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from trainer.drills.catalog import CatalogError, DrillSpec, get_drill, load_catalog
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS
 
 __all__ = ["DRILLS", "DRILL_IDS", "CatalogError", "DrillSpec", "get_drill", "load_catalog"]
 

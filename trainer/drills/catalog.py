@@ -17,11 +17,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from trainer.drills.ids import DRILL_IDS
+from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
 KINDS = ("balance", "reps", "hold", "warmup", "position-sense", "lunge")
-PLACEMENTS = ("shank", "foot")
-SIDES = ("left", "right")
 DETECTORS = ("balance", "reps", "hold", "warmup", "position-sense", "lunge")
 MOTIONS = ("inversion", "eversion", "plantarflexion", "dorsiflexion", "pump", "circle")
 

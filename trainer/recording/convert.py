@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from trainer.core.batch import SampleBatch
 from trainer.fsutil import fsync_dir, replace_atomically
 from trainer.recording import csvio
 from trainer.recording.errors import SessionError
 from trainer.recording.reader import Session, open_session
 from trainer.recording.writer import SessionWriter
+from trainer.vocab.batch import SampleBatch
 
 CHUNK = 100_000  # samples per write/format step (bounded memory for long sessions)
 

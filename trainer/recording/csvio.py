@@ -42,8 +42,8 @@ from typing import Any, TextIO
 import numpy as np
 from numpy.typing import NDArray
 
-from trainer.core.batch import SampleBatch
 from trainer.recording.errors import SessionError
+from trainer.vocab.batch import SampleBatch
 
 FORMATS = ("generic", "metabase", "movella")
 STANDARD_GRAVITY = 9.80665  # m/s² per g

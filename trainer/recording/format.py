@@ -21,6 +21,9 @@ from typing import Any, Final
 
 import numpy as np
 
+from trainer.vocab.ids import PLACEMENTS as PLACEMENTS
+from trainer.vocab.ids import SIDES as SIDES
+
 FORMAT_VERSION: Final = 1
 
 META_FILE: Final = "session.json"
@@ -49,8 +52,6 @@ STATUS_COMPLETE: Final = "complete"
 STATUS_RECOVERED: Final = "recovered"
 STATUSES: Final = (STATUS_RECORDING, STATUS_COMPLETE, STATUS_RECOVERED)
 
-PLACEMENTS: Final = ("shank", "foot")
-SIDES: Final = ("left", "right")
 
 #: Keys every ``session.json`` must have (the contract).
 REQUIRED_META: Final = (

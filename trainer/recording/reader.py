@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from calibration.profile import CalibrationProfile, ProfileError
-from trainer.core.batch import SampleBatch
 from trainer.fsutil import write_json_atomic
 from trainer.recording import format as fmt
 from trainer.recording.errors import SessionError
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
 #: Up to this many records (~17 min at 400 Hz, ~3 ms) ``open_session`` checks every ``t_s``.
 FULL_CHECK_MAX_SAMPLES = 400_000

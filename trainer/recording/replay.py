@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from firmware_bridge.source import SourceInfo, SourceStatus
-from trainer.core.batch import SampleBatch
 from trainer.recording import format as fmt
 from trainer.recording.reader import Session, open_session
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 MIN_SPEED = 0.25
 MAX_SPEED = 4.0

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from trainer.core.batch import SampleBatch
 from trainer.core.pipeline import Pipeline, PipelineConfig
 from trainer.recording.reader import Session
+from trainer.vocab.batch import SampleBatch
 
 TiltFn = Callable[[SampleBatch], Mapping[str, np.ndarray]]
 

@@ -21,9 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from calibration.profile import CalibrationProfile
-from firmware_bridge.source import SourceInfo, SourceStatus
-from trainer.core.batch import SampleBatch
 from trainer.fsutil import (
     fsync_dir,
     json_line,
@@ -34,6 +31,9 @@ from trainer.fsutil import (
 )
 from trainer.recording import format as fmt
 from trainer.recording.errors import SessionError
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 
 def utc_iso(moment: datetime | None = None) -> str:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from calibration.guide import STEP_TITLES, Collector, make_collector
-from calibration.profile import STEPS, CalibrationProfile
+from trainer.vocab.calibration import STEPS, CalibrationProfile
 
 TICK_MS = 50
 STILL_STYLE = "background: #2e7d32; color: white; padding: 4px 10px; border-radius: 4px;"

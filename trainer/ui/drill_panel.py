@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.drills.ids import DRILL_IDS
 from trainer.ui.settings import DrillSettings
+from trainer.vocab.ids import DRILL_IDS
 
 
 def drill_names() -> list[tuple[str, str]]:

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from firmware_bridge.source import Source, SourceStatus
-from trainer.core.batch import SampleBatch
 from trainer.ui.ring import RingBuffer
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import Source, SourceStatus
 
 # ring buffer columns
 T, AP, ML, GX, GY, GZ = range(6)

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from firmware_bridge.source import Source, SourceStatus
 from trainer.feedback import FadingSchedule, SonificationParams, Zone, map_tilt, zone_of
 from trainer.ui import theme
 from trainer.ui.audio import AudioFeedback
@@ -48,6 +47,7 @@ from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.replay_panel import ReplayPanel
 from trainer.ui.settings import DrillSettings, FeedbackSettings
 from trainer.ui.sources import SourceError, device_source, replay_source, scan_devices
+from trainer.vocab.source import Source, SourceStatus
 
 FRAME_MS = 16  # ~60 Hz
 METRICS_EVERY_S = 0.25

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from calibration.profile import CalibrationProfile
 from trainer.core.pipeline import Pipeline, PipelineConfig
 from trainer.ui.live import PipelineLike
+from trainer.vocab.calibration import CalibrationProfile
 
 
 def pipeline_factory(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmware_bridge.source import Source
+from trainer.vocab.source import Source
 
 
 class SourceError(Exception):

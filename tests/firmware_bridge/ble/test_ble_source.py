@@ -11,10 +11,10 @@ import pytest
 
 from firmware_bridge.ble.source import BleSource
 from firmware_bridge.profiles import metawear, reference, thingy52, witmotion
-from firmware_bridge.source import SourceStatus
 from tests.firmware_bridge.ble.conftest import resources
 from tests.mockbluez import SPECS, MockBluez, MockDevice, make_stream, wait_until
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceStatus
 
 ADDR = "F1:E2:D3:C4:B5:A6"
 # samples per stream giving >= 2000 notifications: 2.5 WitMotion frames, 2 MetaWear messages per

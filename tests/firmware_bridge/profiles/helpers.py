@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from firmware_bridge.profiles.base import DecodeOutput
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
 
 
 class FakeIO:

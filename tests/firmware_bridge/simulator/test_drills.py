@@ -8,7 +8,7 @@ import pytest
 from firmware_bridge.simulator import DRILL_IDS, SensorStream, SimConfig, simulate
 from firmware_bridge.simulator.drills import DEFAULTS
 from tests.firmware_bridge.simulator.conftest import assert_batches_equal
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
 
 
 def at(times: np.ndarray, t: float) -> int:

@@ -135,7 +135,7 @@ def test_a_guided_stream_is_chunk_invariant_and_its_config_survives_json() -> No
     whole = SensorStream(cfg).next(6000)
     s = SensorStream(cfg)
     parts = [s.next(n) for n in (1, 777, 3000, 2222)]
-    from trainer.core.batch import SampleBatch
+    from trainer.vocab.batch import SampleBatch
 
     assert_batches_equal(whole, SampleBatch.concat(parts))
     back = SimConfig(**{k: tuple(v) if isinstance(v, list) else v

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from firmware_bridge.simulator import SimConfig, SimulatedSource, simulate
-from firmware_bridge.source import Source
 from tests.firmware_bridge.simulator.conftest import assert_batches_equal
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import Source
 
 
 class FakeClock:

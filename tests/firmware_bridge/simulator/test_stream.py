@@ -11,7 +11,7 @@ from firmware_bridge.simulator import SensorStream, SimConfig, simulate
 from firmware_bridge.simulator.stream import BLOCK
 from tests.firmware_bridge.simulator.conftest import assert_batches_equal
 from trainer.cli.common import DRILL_IDS as CLI_DRILL_IDS
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
 
 CFG = SimConfig(seed=7, duration_s=25.0, sample_rate_hz=100.0)
 REFERENCE = simulate(CFG)

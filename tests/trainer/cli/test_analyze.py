@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.profile import CalibrationProfile
 from firmware_bridge.simulator import SimConfig, simulate
 from trainer.cli.main import main
 from trainer.core.sway import METRIC_KEYS
 from trainer.recording.writer import SessionWriter
+from trainer.vocab.calibration import CalibrationProfile
 
 
 def _write(path: Path, *, drill: str = "single-leg-balance", losses: tuple[float, ...] = (),

@@ -13,10 +13,10 @@ import pytest
 from calibration import store
 from calibration.rotation import angle_between_quats_deg
 from firmware_bridge.simulator import SensorStream, SimConfig, simulate
-from firmware_bridge.source import SourceInfo, SourceStatus
 from trainer.cli.main import main
-from trainer.core.batch import SampleBatch
 from trainer.recording import SessionWriter
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 
 @pytest.fixture(autouse=True)

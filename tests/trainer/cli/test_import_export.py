@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trainer.cli.main import main
-from trainer.core.batch import SampleBatch
 from trainer.recording import open_session
 from trainer.recording.csvio import write_generic
+from trainer.vocab.batch import SampleBatch
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -22,11 +22,11 @@ from firmware_bridge.simulator import SensorStream, SimConfig, Truth, follow_gui
 from firmware_bridge.simulator.guide import REACTION_S
 from trainer.cli.common import CliError
 from trainer.cli.main import main
-from trainer.core.batch import SampleBatch
 from trainer.drills.catalog import get_drill
 from trainer.drills.evaluate import match
 from trainer.drills.session import DrillSession
 from trainer.recording import Session, open_session
+from trainer.vocab.batch import SampleBatch
 
 ROOT = Path(__file__).resolve().parents[3]
 FAKE_DEVICE = "AA:BB:CC:DD:EE:FF"  # no BlueZ here: only the safety gate can answer first

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calibration.profile import CalibrationProfile
 from firmware_bridge.simulator import SimConfig, simulate
-from trainer.core.batch import SampleBatch
 from trainer.core.pipeline import Pipeline, PipelineConfig, analyze
 from trainer.core.sway import METRIC_KEYS, sway_metrics
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calibration.profile import CalibrationProfile
 from firmware_bridge.simulator import SimConfig, simulate
 from trainer.core.pipeline import PipelineConfig, analyze
 from trainer.core.quat import from_matrix, normalize, to_matrix
@@ -16,6 +15,7 @@ from trainer.core.tilt import (
     strapping_text,
     tilt_from_up,
 )
+from trainer.vocab.calibration import CalibrationProfile
 
 MOUNTS = [
     (1.0, 0.0, 0.0, 0.0),

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trainer.core.batch import SampleBatch
 from trainer.drills.sessionload import SessionLoadError, load_session
 from trainer.recording import SessionWriter
+from trainer.vocab.batch import SampleBatch
 
 
 def _session(path: Path, n: int) -> Path:

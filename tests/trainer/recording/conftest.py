@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
 
 
 def make_batch(n: int = 1000, fs: float = 100.0, seed: int = 0, t0: float = 0.0,

@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.source import Source
 from tests.trainer.recording.conftest import make_batch
-from trainer.core.batch import SampleBatch
 from trainer.recording import SessionWriter, open_session
 from trainer.recording.replay import ReplaySource
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import Source
 
 
 class Clock:

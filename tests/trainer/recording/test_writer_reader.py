@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calibration.profile import CalibrationProfile
-from firmware_bridge.source import SourceInfo, SourceStatus
 from tests.trainer.recording.conftest import make_batch
-from trainer.core.batch import SampleBatch
 from trainer.recording import SessionError, SessionWriter, open_session, recover_session
 from trainer.recording import format as fmt
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.calibration import CalibrationProfile
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 INFO = SourceInfo("WT901", "AA:BB:CC:DD:EE:FF", "witmotion", 100.0, firmware="1.2")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware_bridge.source import SourceStatus
-from trainer.core.batch import SampleBatch
 from trainer.recording import SessionWriter
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceStatus
 
 
 def test_link_statistics_snapshots_are_recorded(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from firmware_bridge.source import SourceInfo, SourceStatus
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from calibration import store
 from calibration.rotation import angle_between_quats_deg
 from calibration.simulated import sensor_errors, step_config
 from firmware_bridge.simulator import SensorStream
-from firmware_bridge.source import SourceInfo, SourceStatus
-from trainer.core.batch import SampleBatch
 from trainer.ui.calibration_wizard import CalibrationWizard
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import SourceInfo, SourceStatus
 
 
 def run_page(qtbot: Any, wizard: CalibrationWizard, step: str) -> None:

@@ -87,7 +87,7 @@ def test_the_core_pipeline_on_the_simulator_gives_finite_tilt_after_the_referenc
 
 
 def test_statuses_before_the_first_sample_do_not_break_the_session(tmp_path: Path) -> None:
-    from firmware_bridge.source import SourceStatus
+    from trainer.vocab.source import SourceStatus
 
     src = ScriptedSource()
     live = make_live(src)

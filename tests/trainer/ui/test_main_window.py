@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from firmware_bridge.source import SourceStatus
 from tests.trainer.ui.conftest import ScriptedSource, use_scripted, wait_until
 from trainer.feedback import ZONE_COLOURS, Zone
 from trainer.recording import open_session
 from trainer.ui.live import AP
 from trainer.ui.settings import DrillSettings
+from trainer.vocab.source import SourceStatus
 
 
 def wait_tilt(qtbot: Any, window: Any) -> None:

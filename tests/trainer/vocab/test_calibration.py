@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from calibration.profile import CalibrationProfile, ProfileError
+from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
 
 def test_neutral_profile_is_identity_and_lists_missing_steps() -> None:

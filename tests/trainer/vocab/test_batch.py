@@ -5,8 +5,8 @@ import threading
 import numpy as np
 import pytest
 
-from firmware_bridge.source import BatchBuffer
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.source import BatchBuffer
 
 
 def make(n: int, start: int = 0) -> SampleBatch:

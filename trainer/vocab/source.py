@@ -1,6 +1,6 @@
 """The interface every sample source implements, and a thread-safe buffer between threads.
 
-A source produces :class:`~trainer.core.batch.SampleBatch` es. Consumers (GUI timer, recorder,
+A source produces :class:`~trainer.vocab.batch.SampleBatch` es. Consumers (GUI timer, recorder,
 CLI loop) *pull*: ``read()`` never blocks and returns what has arrived since the last call.
 Low-rate status (connected, lost, battery, …) is drained with ``drain_status()``.
 """
@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from trainer.core.batch import SampleBatch
+from trainer.vocab.batch import SampleBatch
 
 
 @dataclass(frozen=True, slots=True)

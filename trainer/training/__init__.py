@@ -1,0 +1,1 @@
+"""The training session: one Qt-free model of a live drill that every front end drives."""
