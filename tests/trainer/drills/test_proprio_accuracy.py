@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from calibration.profile import CalibrationProfile
 from tests.trainer.drills import proprio_model
+from trainer.vocab.calibration import CalibrationProfile
 
 ROOT = Path(__file__).resolve().parents[3]
 
