@@ -87,12 +87,9 @@ def _analyze(
     from trainer.core.pipeline import PipelineConfig, analyze
     from trainer.recording.errors import SessionError
 
-    try:
-        batch = session.batch()
-    except SessionError as exc:
-        raise CliError(str(exc)) from None
-    if len(batch) < 2:
-        what = "has no samples" if len(batch) == 0 else f"has too few samples ({len(batch)})"
+    n = session.n_samples
+    if n < 2:
+        what = "has no samples" if n == 0 else f"has too few samples ({n})"
         raise CliError(f"{name}: the session {what}")
     try:
         config = PipelineConfig(
@@ -103,7 +100,10 @@ def _analyze(
             target_radius_deg=target_radius,
             detect_balance_losses=_drill_id(session) in BALANCE_DRILLS,
         )
-        return analyze(batch, config, offline=offline)
+        # the session itself, read in chunks: memory stays bounded whatever its length
+        return analyze(session, config, offline=offline)
+    except SessionError as exc:
+        raise CliError(str(exc)) from None
     except ValueError as exc:
         raise CliError(f"{name}: cannot analyse: {exc}") from None
 
@@ -163,7 +163,7 @@ def build_report(name: str, session: Session, result: AnalysisResult) -> dict[st
             "offline": result.offline,
             "tilt_frame": "calibrated mounting" if result.calibrated_mounting
             else "strapping convention",
-            "valid_tilt_pct": 100.0 * float(result.valid.mean()) if len(result.t_s) else 0.0,
+            "valid_tilt_pct": 100.0 * result.valid_fraction,
         },
         "sway": sway,
         "events": events,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.cli.common import CliError, ble_address, positive_float
-from trainer.vocab.source import Source
+
+if TYPE_CHECKING:  # numpy comes with it: `--help` must not pay for it
+    from trainer.vocab.source import Source
 
 
 def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,

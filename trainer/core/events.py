@@ -329,9 +329,18 @@ def summarize(
     valid: NDArray[np.bool_], target_radius_deg: float,
 ) -> LossSummary:
     """Losses (onset times), time from ``t0_s`` to the first, share of valid samples in target."""
+    return summarize_counts(events, t0_s, int((in_target & valid).sum()), int(valid.sum()),
+                            target_radius_deg)
+
+
+def summarize_counts(
+    events: list[dict[str, Any]], t0_s: float, n_in_target: int, n_valid: int,
+    target_radius_deg: float,
+) -> LossSummary:
+    """``summarize`` from counts: ``n_in_target`` of the ``n_valid`` samples with a tilt were
+    inside the target zone."""
     times = [float(e["t_s"]) for e in events if e.get("type") == "balance_loss"]
-    n_valid = int(valid.sum())
-    pct = 100.0 * float((in_target & valid).sum()) / n_valid if n_valid else 0.0
+    pct = 100.0 * float(n_in_target) / n_valid if n_valid else 0.0
     return LossSummary(
         balance_losses_t_s=times,
         time_to_first_loss_s=(times[0] - t0_s) if times else None,

@@ -10,9 +10,10 @@ zone → balance-loss events, and keeps a sliding window for ``live_metrics()``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +23,7 @@ from trainer.core.events import (
     EventConfig,
     LossSummary,
     acc_features,
-    summarize,
+    summarize_counts,
 )
 from trainer.core.orientation import DEG2RAD, OnlineOrientation, offline_orientation
 from trainer.core.quat import multiply, rotate_rows, row_norm2
@@ -384,23 +385,51 @@ class Pipeline:
         return self._window.view()
 
 
-@dataclass(frozen=True)
+class SampleChunks(Protocol):
+    """A recording that can be read in pieces (``trainer.recording.Session`` is one): ``analyze``
+    makes one pass over ``chunks`` and keeps nothing per sample but the time, so its memory is
+    bounded by a chunk plus the processing-rate outputs; ``batch()`` is read again only when a
+    per-sample output other than the time or tilt is asked for (``AnalysisResult.gyr_dps``…)."""
+
+    @property
+    def n_samples(self) -> int: ...
+
+    def chunks(self, size: int) -> Iterable[SampleBatch]: ...
+
+    def batch(self) -> SampleBatch: ...
+
+
+class _InMemory:
+    """A batch already in memory as :class:`SampleChunks` (chunks are views)."""
+
+    def __init__(self, batch: SampleBatch) -> None:
+        self._batch = batch
+
+    @property
+    def n_samples(self) -> int:
+        return len(self._batch)
+
+    def chunks(self, size: int) -> Iterator[SampleBatch]:
+        for i in range(0, len(self._batch), size):
+            yield self._batch.slice(i, i + size)
+
+    def batch(self) -> SampleBatch:
+        return self._batch
+
+
+@dataclass(frozen=True, eq=False)
 class AnalysisResult:
     """A whole recording analysed: per-sample series, sway metrics, events and their summary.
 
     Per sample (n rows, like ``ProcessedBatch``): ``t_s``, ``tilt_ap_deg``, ``tilt_ml_deg``,
-    ``gyr_dps``, ``acc_g``, ``in_target`` and ``quat_wxyz`` (expanded from the processing-rate
-    blocks on first use). At the processing rate ``tilt_rate_hz``: ``block_t_s``,
-    ``block_quat_wxyz``, ``block_tilt_ap_deg``, ``block_tilt_ml_deg`` — the series the sway
-    metrics are computed on.
+    ``in_target``, ``valid``, ``gyr_dps``, ``acc_g`` and ``quat_wxyz`` — all but ``t_s``
+    expanded from the processing-rate blocks (or re-read from the recording: ``gyr_dps``,
+    ``acc_g``, ``quat_wxyz``) on first use, so a summary of a long recording never holds them.
+    At the processing rate ``tilt_rate_hz``: ``block_t_s``, ``block_quat_wxyz``,
+    ``block_tilt_ap_deg``, ``block_tilt_ml_deg`` — the series the sway metrics are computed on.
     """
 
     t_s: FloatArray
-    tilt_ap_deg: FloatArray
-    tilt_ml_deg: FloatArray
-    gyr_dps: FloatArray
-    acc_g: FloatArray
-    in_target: BoolArray
     events: list[dict[str, Any]]
     sway: dict[str, float] | None  # None: too little valid tilt
     summary: LossSummary
@@ -415,7 +444,52 @@ class AnalysisResult:
     block_tilt_ap_deg: FloatArray
     block_tilt_ml_deg: FloatArray
     block_counts: NDArray[np.int64]  # samples per [no block yet, block 0, block 1, …]
-    sensor_gyr_dps: FloatArray  # calibrated, sensor frame (for the per-sample quaternions)
+    block_in_target: BoolArray
+    valid_fraction: float  # share of samples with a tilt
+    _samples: Callable[[], tuple[FloatArray, FloatArray, FloatArray]] = field(repr=False)
+
+    def _per_sample(self, blocks: NDArray[Any], before: Any) -> NDArray[Any]:
+        """A block series as samples: each sample the latest block completed at or before it."""
+        if self.block_counts.shape[0] == 0:  # one block per sample
+            return blocks
+        return np.repeat(np.concatenate(([before], blocks)), self.block_counts)
+
+    @cached_property
+    def tilt_ap_deg(self) -> FloatArray:
+        return self._per_sample(self.block_tilt_ap_deg, np.nan)
+
+    @cached_property
+    def tilt_ml_deg(self) -> FloatArray:
+        return self._per_sample(self.block_tilt_ml_deg, np.nan)
+
+    @cached_property
+    def in_target(self) -> BoolArray:
+        return self._per_sample(self.block_in_target, False)
+
+    @property
+    def valid(self) -> BoolArray:
+        out: BoolArray = np.isfinite(self.tilt_ap_deg) & np.isfinite(self.tilt_ml_deg)
+        return out
+
+    @cached_property
+    def _calibrated(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(acc_g, gyr_dps) per sample in the segment frame, and the sensor-frame gyro rates
+        (gap-weighted) the per-sample quaternions turn on: the recording read once more."""
+        return self._samples()
+
+    @property
+    def acc_g(self) -> FloatArray:
+        """Calibrated accelerometer per sample (segment frame when the mounting is known)."""
+        return self._calibrated[0]
+
+    @property
+    def gyr_dps(self) -> FloatArray:
+        """Calibrated gyroscope per sample (segment frame when the mounting is known)."""
+        return self._calibrated[1]
+
+    @property
+    def sensor_gyr_dps(self) -> FloatArray:
+        return self._calibrated[2]
 
     @cached_property
     def quat_wxyz(self) -> FloatArray:
@@ -432,11 +506,6 @@ class AnalysisResult:
                                1.0 / self.sample_rate_hz, np.zeros(3))
         return q
 
-    @property
-    def valid(self) -> BoolArray:
-        out: BoolArray = np.isfinite(self.tilt_ap_deg) & np.isfinite(self.tilt_ml_deg)
-        return out
-
 
 def _counts(n: int, nb: int, d: int, first: int) -> NDArray[np.int64]:
     """Run lengths for np.repeat: ``first`` samples before block 0, then d per block, the rest
@@ -448,74 +517,166 @@ def _counts(n: int, nb: int, d: int, first: int) -> NDArray[np.int64]:
     return counts
 
 
-def analyze(batch: SampleBatch, config: PipelineConfig, offline: bool = False) -> AnalysisResult:
+#: Samples per piece of ``analyze``'s pass over a recording (a multiple of every block size up
+#: to 16): ~20 MB of float64 temporaries, whatever the recording's length.
+CHUNK_SAMPLES = 1 << 18
+
+
+class _BlockStore:
+    """Preallocated per-block outputs of the pass (nothing is concatenated at the end)."""
+
+    def __init__(self, nb: int, inputs: bool) -> None:
+        self.n = 0
+        self.t_s = np.empty(nb)
+        self.quat = np.empty((nb, 4))
+        self.ap = np.empty(nb)
+        self.ml = np.empty(nb)
+        # the filters' inputs, kept only for the non-causal (offline) orientation
+        self.inputs = _Blocks(np.empty(0), np.empty((nb, 3)), np.empty((nb, 3)), np.empty(nb),
+                              np.empty(nb)) if inputs else None
+
+    def add(self, blocks: _Blocks) -> slice:
+        m = len(blocks)
+        if self.n + m > self.t_s.shape[0]:
+            raise ValueError("the recording grew while it was analysed")
+        sl = slice(self.n, self.n + m)
+        self.t_s[sl] = blocks.t_s
+        if self.inputs is not None:
+            for name in ("acc_g", "gyr_dps", "acc_dev_g", "acc_max_g"):
+                getattr(self.inputs, name)[sl] = getattr(blocks, name)
+        self.n += m
+        return sl
+
+    def finish(self) -> None:
+        if self.n != self.t_s.shape[0]:
+            raise ValueError("the recording shrank while it was analysed")
+
+
+def _one_pass(pipe: Pipeline, source: SampleChunks, offline: bool
+              ) -> tuple[FloatArray, _BlockStore, list[dict[str, Any]]]:
+    """Calibration, gap weighting and blocks of ``pipe.block`` samples, chunk by chunk, with the
+    block boundaries and the gap weighting carried across chunks (what one batch would give).
+    Online, orientation, tilt and events run on each chunk's blocks as ``Pipeline.process``
+    does (their state carries over); offline the blocks' inputs are kept for the non-causal
+    filter, and a trailing partial block becomes a block of its own. Returns the per-sample
+    time, the blocks and (online) the events."""
+    d = pipe.block
+    fs = pipe.config.sample_rate_hz
+    n = source.n_samples
+    store = _BlockStore(n // d + (1 if offline and n % d else 0), inputs=offline)
+    t_all = np.empty(n)
+    i = 0
+    events: list[dict[str, Any]] = []
+    step = max(d, (CHUNK_SAMPLES // d) * d)
+    pend: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    t_prev = math.nan
+    for chunk in source.chunks(step):
+        m = len(chunk)
+        if m == 0:
+            continue
+        if i + m > n:
+            raise ValueError("the recording grew while it was analysed")
+        acc, gyr_in = pipe._calibrate(chunk)
+        t = np.asarray(chunk.t_s, dtype=np.float64)
+        t_all[i : i + m] = t
+        i += m
+        gyr = _gap_weighted(gyr_in, t, t_prev, fs)
+        t_prev = float(t[-1])
+        if pend is not None:
+            t, acc, gyr = (np.concatenate((p, x)) for p, x in zip(pend, (t, acc, gyr),
+                                                                   strict=True))
+        full = (t.shape[0] // d) * d
+        pend = (t[full:], acc[full:], gyr[full:]) if full < t.shape[0] else None
+        blocks = _make_blocks(t[:full], acc[:full], gyr[:full], d)
+        sl = store.add(blocks)
+        if not offline:
+            quat = pipe.orientation.update(blocks.acc_g, blocks.gyr_dps)
+            ap, ml, evs = pipe._block_outputs(blocks, quat)
+            store.quat[sl], store.ap[sl], store.ml[sl] = quat, ap, ml
+            events.extend(evs)
+    if offline and pend is not None:  # the trailing partial block, on its own
+        t, acc, gyr = pend
+        dev, norm = acc_features(acc)
+        store.add(_Blocks(t[-1:], acc.mean(axis=0, keepdims=True),
+                          gyr.mean(axis=0, keepdims=True), dev.max(keepdims=True),
+                          norm.max(keepdims=True)))
+    if i != n:
+        raise ValueError("the recording shrank while it was analysed")
+    store.finish()
+    return t_all, store, events
+
+
+def analyze(batch: SampleBatch | SampleChunks, config: PipelineConfig, offline: bool = False
+            ) -> AnalysisResult:
     """Analyse a whole recording. ``offline=False`` equals streaming it through ``Pipeline``;
     ``offline=True`` uses non-causal orientation (offline VQF), gives each sample the output of
     its own block and takes the vertical reference (uncalibrated mounting) from the first quiet
     second anywhere, so no sample lacks a tilt. Sway metrics are computed on the tilt at the
-    processing rate (``AnalysisResult.tilt_rate_hz``)."""
+    processing rate (``AnalysisResult.tilt_rate_hz``).
+
+    ``batch``: the samples, or a :class:`SampleChunks` (e.g. an opened session) read in one
+    chunked pass — then memory stays bounded by the processing-rate outputs (a quarter of the
+    samples at 400 Hz) plus the time column, however long the recording."""
+    source: SampleChunks = _InMemory(batch) if isinstance(batch, SampleBatch) else batch
     pipe = Pipeline(config)
-    acc, gyr_in = pipe._calibrate(batch)
-    t = batch.t_s
-    gyr = _gap_weighted(gyr_in, t, math.nan, config.sample_rate_hz)
     d = pipe.block
-    n = len(batch)
-    full = (n // d) * d
-    blocks = _make_blocks(t[:full], acc[:full], gyr[:full], d)
-    if offline and full < n:  # the trailing partial block, on its own
-        dev, norm = acc_features(acc[full:])
-        blocks = _Blocks(
-            np.concatenate((blocks.t_s, t[-1:])),
-            np.concatenate((blocks.acc_g, acc[full:].mean(axis=0, keepdims=True))),
-            np.concatenate((blocks.gyr_dps, gyr[full:].mean(axis=0, keepdims=True))),
-            np.concatenate((blocks.acc_dev_g, dev.max(keepdims=True))),
-            np.concatenate((blocks.acc_max_g, norm.max(keepdims=True))),
-        )
+    t, store, events = _one_pass(pipe, source, offline)
+    n = t.shape[0]
     if offline:
-        quat = offline_orientation(blocks.acc_g, blocks.gyr_dps, pipe.rate_hz,
+        assert store.inputs is not None
+        inputs = _Blocks(store.t_s, store.inputs.acc_g, store.inputs.gyr_dps,
+                         store.inputs.acc_dev_g, store.inputs.acc_max_g)
+        store.inputs = None
+        quat = offline_orientation(inputs.acc_g, inputs.gyr_dps, pipe.rate_hz,
                                    **config.vqf_params)
-        pipe.tilt.fit_reference(quat, blocks.acc_g, blocks.gyr_dps)
+        pipe.tilt.fit_reference(quat, inputs.acc_g, inputs.gyr_dps)
+        ap, ml, events = pipe._block_outputs(inputs, quat)
+        del inputs
     else:
-        quat = pipe.orientation.update(blocks.acc_g, blocks.gyr_dps)
-    ap, ml, events = pipe._block_outputs(blocks, quat)
-    # per-block booleans, then everything expanded to samples by run lengths (cheap repeats)
+        quat, ap, ml = store.quat, store.ap, store.ml
+    nb = store.t_s.shape[0]
+    # per-block booleans; per-sample series are expanded by run lengths on demand
     blk_ok = np.isfinite(ap) & np.isfinite(ml)
     blk_in = pipe._in_target(ap, ml)
     if d == 1:
-        ap_s, ml_s, valid, in_target = ap, ml, blk_ok, blk_in
         counts = np.empty(0, dtype=np.int64)
+        n_valid = int(blk_ok.sum())
+        n_in = int((blk_in & blk_ok).sum())
     else:
-        counts = _counts(n, len(blocks), d, 0 if offline else d - 1)
-        ap_s = np.repeat(np.concatenate(([np.nan], ap)), counts)
-        ml_s = np.repeat(np.concatenate(([np.nan], ml)), counts)
-        valid = np.repeat(np.concatenate(([False], blk_ok)), counts)
-        in_target = np.repeat(np.concatenate(([False], blk_in)), counts)
-    acc_out, gyr_out = pipe._to_segment(acc, gyr_in)
+        counts = _counts(n, nb, d, 0 if offline else d - 1)
+        per_block = counts[1:]
+        n_valid = int(per_block[blk_ok].sum())
+        n_in = int(per_block[blk_in & blk_ok].sum())
     fs = config.sample_rate_hz
     sway: dict[str, float] | None = None
     if int(blk_ok.sum()) >= max(MIN_SAMPLES, round(pipe.rate_hz)):
         sway = sway_metrics(ap[blk_ok], ml[blk_ok], pipe.rate_hz)
     t0 = float(t[0]) if n else 0.0
+
+    def samples() -> tuple[FloatArray, FloatArray, FloatArray]:
+        full = source.batch()
+        acc, gyr_in = pipe._calibrate(full)
+        gyr = _gap_weighted(gyr_in, full.t_s, math.nan, fs)
+        acc_out, gyr_out = pipe._to_segment(acc, gyr_in)
+        return acc_out, gyr_out, gyr
+
     return AnalysisResult(
         t_s=t,
-        tilt_ap_deg=ap_s,
-        tilt_ml_deg=ml_s,
-        gyr_dps=gyr_out,
-        acc_g=acc_out,
-        in_target=in_target,
         events=events,
         sway=sway,
-        summary=summarize(events, t0, in_target, valid, config.target_radius_deg),
+        summary=summarize_counts(events, t0, n_in, n_valid, config.target_radius_deg),
         duration_s=float(t[-1] - t[0]) + 1.0 / fs if n else 0.0,
         sample_rate_hz=fs,
         tilt_rate_hz=pipe.rate_hz,
         offline=offline,
         calibrated_mounting=pipe.tilt.calibrated,
         strapping_text=config.strapping_text,
-        block_t_s=blocks.t_s,
+        block_t_s=store.t_s,
         block_quat_wxyz=quat,
         block_tilt_ap_deg=ap,
         block_tilt_ml_deg=ml,
         block_counts=counts,
-        sensor_gyr_dps=gyr,
+        block_in_target=blk_in,
+        valid_fraction=n_valid / n if n else 0.0,
+        _samples=samples,
     )

@@ -6,15 +6,24 @@ use); ``get_drill(id)`` raises ``CatalogError`` for an unknown id.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trainer.drills.catalog import CatalogError, DrillSpec, get_drill, load_catalog
 from trainer.vocab.ids import DRILL_IDS
+
+if TYPE_CHECKING:
+    from trainer.drills.catalog import CatalogError, DrillSpec, get_drill, load_catalog
 
 __all__ = ["DRILLS", "DRILL_IDS", "CatalogError", "DrillSpec", "get_drill", "load_catalog"]
 
 
+_FROM_CATALOG = ("CatalogError", "DrillSpec", "get_drill", "load_catalog")
+
+
 def __getattr__(name: str) -> Any:
-    if name == "DRILLS":
-        return load_catalog().drills
+    """The catalog is imported on first use, so ``trainer.drills.ids`` (the command line's
+    ``--drill`` choices) costs nothing at start-up."""
+    if name in _FROM_CATALOG or name == "DRILLS":
+        from trainer.drills import catalog
+
+        return catalog.load_catalog().drills if name == "DRILLS" else getattr(catalog, name)
     raise AttributeError(name)

@@ -85,9 +85,6 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
             return np.zeros((n, *shape))
         return np.asarray(v, dtype=np.float64).reshape((n, *shape))
 
-    gyr = arr("gyr_dps", shape=(3,))
-    ap = arr("tilt_ap_deg")
-    ml = arr("tilt_ml_deg")
     losses = _get(result, "balance_losses_t_s")
     if losses is None:
         ev = _get(result, "events")
@@ -96,6 +93,12 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
         elif isinstance(ev, Sequence):
             losses = [e.get("t_s") for e in ev if isinstance(e, Mapping)
                       and e.get("type") == "balance_loss"]
+    # balance trials with their losses known need no angular rate: a long recording's gyro is
+    # then never expanded per sample (AnalysisResult re-reads it on demand)
+    gyr = (np.empty((0, 3)) if spec.kind == "balance" and losses is not None
+           else arr("gyr_dps", shape=(3,)))
+    ap = arr("tilt_ap_deg")
+    ml = arr("tilt_ml_deg")
     fs = _get(result, "sample_rate_hz")
     return analyze_drill_arrays(
         spec, t_s=t_s, gyr_dps=gyr, tilt_ap_deg=ap, tilt_ml_deg=ml,

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
 
 FloatArray = NDArray[np.float64]
 
@@ -28,11 +27,15 @@ class LowPass:
     """Causal 2nd-order Butterworth low-pass with state carried across batches."""
 
     def __init__(self, fs_hz: float, cutoff_hz: float) -> None:
+        from scipy import signal  # here: `import scipy.signal` costs ~0.8 s of start-up
+
         cutoff = min(float(cutoff_hz), 0.45 * float(fs_hz))
         self.sos = signal.butter(2, cutoff, fs=float(fs_hz), output="sos")
         self._zi: FloatArray | None = None
 
     def __call__(self, x: FloatArray) -> FloatArray:
+        from scipy import signal
+
         x = np.asarray(x, dtype=np.float64)
         if x.size == 0:
             return x.copy()
@@ -85,6 +88,8 @@ class GyroAngles:
         dt = np.clip(np.diff(t, prepend=prev), 0.0, self.max_dt_s)
         self._t_last = float(t[-1])
         inc = np.stack([-g[:, 0] * dt, g[:, 1] * dt])
+        from scipy import signal  # here, not at import: see LowPass
+
         y, self._zi = signal.lfilter([1.0], [1.0, -self.a], inc, axis=1, zi=self._zi)
         return np.asarray(y[0], np.float64), np.asarray(y[1], np.float64)
 

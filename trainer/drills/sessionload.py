@@ -64,18 +64,21 @@ def load_session(path: str | Path) -> LoadedSession:
     root = Path(path)
     try:
         session = open_session(root)
-        batch = session.batch()
     except SessionError as exc:
         raise SessionLoadError(str(exc)) from None
-    if len(batch) < 2:
-        raise SessionLoadError(f"{root}: the session has no samples" if not len(batch) else
-                               f"{root}: too few samples ({len(batch)}) to analyse")
+    n = session.n_samples
+    if n < 2:
+        raise SessionLoadError(f"{root}: the session has no samples" if not n else
+                               f"{root}: too few samples ({n}) to analyse")
     meta = dict(session.meta)
     try:
         config = PipelineConfig(sample_rate_hz=float(session.sample_rate_hz),
                                 placement=session.placement, side=session.side,
                                 calibration=session.calibration)
-        result = analyze(batch, config, offline=True)
+        # the session read in chunks (bounded memory); per-sample series expand on demand
+        result = analyze(session, config, offline=True)
+    except SessionError as exc:
+        raise SessionLoadError(str(exc)) from None
     except ValueError as exc:
         raise SessionLoadError(f"{root}: cannot analyse: {exc}") from None
     return LoadedSession(root, meta, list(session.events), result, session.status)

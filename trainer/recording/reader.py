@@ -25,7 +25,7 @@ import bisect
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,50 @@ class Session:
             seq=np.array(rec["seq"], dtype=np.uint32),
             mag_ut=mag,
         )
+
+    def chunks(self, size: int = 1 << 18) -> Iterator[SampleBatch]:
+        """The whole session as consecutive float64 batches of ``size`` samples (the last may be
+        shorter), each checked like :meth:`slice` (and against the one before).
+
+        Read from the file piece by piece (``numpy.fromfile`` at an offset), not through the
+        memory map: a pass over a long session keeps one chunk in memory, and no page of the
+        file stays mapped into the process (they would count in its resident memory)."""
+        if size < 1:
+            raise ValueError(f"chunk size must be positive, got {size}")
+        n = self.n_samples
+        t_last = -math.inf
+        for i0 in range(0, n, size):
+            i1 = min(n, i0 + size)
+            rec = self._read_records(i0, i1)
+            t = np.array(rec["t_s"], dtype=np.float64)
+            if not (np.all(np.isfinite(t)) and np.all(np.diff(t) >= 0) and t[0] >= t_last):
+                raise SessionError(f"{self.path / fmt.IMU_FILE}: garbage time values "
+                                   f"(non-finite or going backwards) near sample {i0}")
+            t_last = float(t[-1])
+            mag = None
+            if self.mag is not None:
+                mag = np.array(self.mag["mag_ut"][i0:i1], dtype=np.float64)
+            yield SampleBatch(
+                t_s=t,
+                acc_g=np.array(rec["acc_g"], dtype=np.float64),
+                gyr_dps=np.array(rec["gyr_dps"], dtype=np.float64),
+                seq=np.array(rec["seq"], dtype=np.uint32),
+                mag_ut=mag,
+            )
+
+    def _read_records(self, i0: int, i1: int) -> NDArray[Any]:
+        """Records ``i0:i1`` of ``imu.bin`` as an in-memory array (the memmap's file when it has
+        one, read at an offset; else a slice of ``imu``)."""
+        imu = self.imu
+        filename = getattr(imu, "filename", None)
+        if not isinstance(imu, np.memmap) or filename is None:
+            return np.asarray(imu[i0:i1])
+        itemsize = imu.dtype.itemsize
+        out: NDArray[Any] = np.fromfile(filename, dtype=imu.dtype, count=i1 - i0,
+                                        offset=int(imu.offset) + i0 * itemsize)
+        if out.shape[0] != i1 - i0:
+            raise SessionError(f"{self.path / fmt.IMU_FILE}: shorter than when it was opened")
+        return out
 
     def events_of(self, *types: str) -> list[dict[str, Any]]:
         """Events of the given types, in file order."""
