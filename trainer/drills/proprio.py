@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from trainer.drills.catalog import DrillSpec, SetPlan, target_label
-from trainer.drills.detectors import FloatArray
+from trainer.drills.detectors import FloatArray, LowPass
 from trainer.drills.lunge import find_lunges, lunge_summary, shank_inclination
 from trainer.drills.position_sense import (
     RotationTracker,
@@ -88,6 +88,7 @@ class ProprioLive:
         self.still_s = float(det.get("still_s", 2.0))
         self.min_exc = float(det.get("min_excursion_deg", 3.0))
         self.tracker = RotationTracker(fs_hz, self.still_dps)
+        self._rate_lp = LowPass(fs_hz, 4.0)  # as ``still_segments`` offline
         self.gauge_deg: float | None = None
         self.inclination_deg: float | None = None
         self.plan: SetPlan | None = None
@@ -100,6 +101,7 @@ class ProprioLive:
         self.trials: list[dict[str, Any]] = []
         self.lunges: list[float] = []
         self._still_since: float | None = None
+        self._best: tuple[float, float, FloatArray] | None = None  # (held s, t, rotation)
         self._rv: FloatArray = np.zeros(3)
 
     # ---------------------------------------------------------------- per set
@@ -109,6 +111,7 @@ class ProprioLive:
         self._rv = np.zeros(3)
         self.captured = None
         self._still_since = None
+        self._best = None
         self.depth_deg = None
         self.t_deepest_s = None
         if plan.stage == "present":
@@ -136,8 +139,8 @@ class ProprioLive:
         self.gauge_deg = float(self._rv @ axis)
         if plan is None:
             return out
-        rate = np.linalg.norm(np.asarray(gyr, np.float64).reshape(-1, 3) - self.tracker.bias,
-                              axis=1)
+        rate = self._rate_lp(np.linalg.norm(
+            np.asarray(gyr, np.float64).reshape(-1, 3) - self.tracker.bias, axis=1))
         size = np.linalg.norm(rv, axis=1)
         if plan.stage == "present":
             away = size >= self.min_exc
@@ -149,7 +152,10 @@ class ProprioLive:
                 if rate[i] < self.still_dps and size[i] >= self.min_exc:
                     if self._still_since is None:
                         self._still_since = float(t[i])
-                    elif float(t[i]) - self._still_since >= self.still_s:
+                    held = float(t[i]) - self._still_since
+                    if self._best is None or held >= self._best[0]:
+                        self._best = (held, float(t[i]), rv[i])
+                    if held >= self.still_s:
                         self._capture(float(t[i]), rv[i], "still")
                         out.append((float(t[i]), "captured", self.trial_row()))
                         break
@@ -200,6 +206,9 @@ class ProprioLive:
                              "t_deepest_s": _r(self.t_deepest_s)}
         if plan.stage == "present":
             return None
+        if self.captured is None and self._best is not None:  # held, but not for still_s
+            self.plan = plan
+            self._capture(self._best[1], self._best[2], "hold")
         self.plan = plan
         row = self.trial_row()
         self.plan = None

@@ -44,6 +44,7 @@ from trainer.ui.live import AP, ML, LiveSession, PipelineLike, PumpResult, T
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.pipeline_factory import pipeline_factory
 from trainer.ui.plots import ScrollingPlots, SwayPlot
+from trainer.ui.proprio_panel import ProprioPanel
 from trainer.ui.replay_panel import ReplayPanel
 from trainer.ui.settings import DrillSettings, FeedbackSettings
 from trainer.ui.sources import SourceError, device_source, replay_source, scan_devices
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.drill_panel = DrillPanel()
         self.feedback_panel = FeedbackPanel()
         self.metrics = MetricsPanel()
+        self.proprio = ProprioPanel()  # joint position sense / lunge test: gauge and trials
+        self.proprio.setVisible(False)
         self.cue = CueBanner()
         self.rec = RecordingIndicator()
         self.sway = SwayPlot(self.feedback.range_deg, self.feedback.target_radius_deg)
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         live_lay = QVBoxLayout(live)
         live_lay.addLayout(top)
         live_lay.addWidget(self.metrics)
+        live_lay.addWidget(self.proprio, 2)
         live_lay.addWidget(plots, 1)
         live_lay.addWidget(self.source_label)
         live_lay.addWidget(self.replay_panel)
@@ -617,6 +621,8 @@ class MainWindow(QMainWindow):
             return
         v = self.drill.view()
         phase = v.get("phase")
+        self.proprio.setVisible(bool(v.get("proprio")))
+        self.proprio.show_view(v.get("proprio"))
         n_sets = v.get("n_sets") or 1
         k = v.get("set") or 0
         left = v.get("remaining_s")
@@ -926,7 +932,12 @@ class MainWindow(QMainWindow):
         self.message(f"marker {self._markers} at {self.live.latest_t_s:.1f} s")
 
     def space_pressed(self) -> None:
-        """Space: play/pause a replay; otherwise start or stop the drill."""
+        """Space: play/pause a replay; "there" while reproducing a joint position; otherwise
+        start or stop the drill."""
+        if (self.drill is not None and self.drill.phase == ACTIVE
+                and self.drill.spec.kind == "position-sense"):
+            self._drill_events(self.drill.session.there(self._now_t_s()))
+            return
         if self.source_kind == "replay":
             self.replay_panel.play_button.click()
         elif self.drill_panel.start_button.isEnabled():
