@@ -310,6 +310,24 @@ class MainWindow(QMainWindow):
                         side=side, placement=placement)
         self.message(f"streaming the simulated sensor ({drill}, {side} {placement})")
 
+    def _simulate_following(self, drill: GuidedDrill, side: str) -> None:
+        """Restart the simulated sensor with its person following ``drill``'s guide from
+        session time 0 (the guide starts there): targets shown, reproduced, lunges in step."""
+        from firmware_bridge.simulator import SimulatedSource, follow_guide
+
+        live = self.live
+        cfg = getattr(live.source, "config", None) if live is not None else None
+        if cfg is None:
+            return
+        try:
+            src = SimulatedSource(follow_guide(cfg, drill.session, start_s=0.0))
+        except ValueError as exc:
+            self.message(f"simulator: {exc}")
+            return
+        self.set_source(src, "simulated",
+                        label=f"Simulated sensor · {src.info.sample_rate_hz:g} Hz",
+                        side=side, placement=cfg.effective_placement)
+
     def connect_device(self, address: str) -> None:
         """Connect in a worker thread (the BLE source has its own thread and loop; the first
         connection can take seconds), then stream. The window stays responsive meanwhile."""
@@ -523,6 +541,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.message(f"cannot start the drill: {exc}")
             return
+        if sim is not None and drill.spec.kind in ("position-sense", "lunge"):
+            self._simulate_following(drill, settings.side)
+            if self.live is None:
+                return
         self._match_drill_leg(settings.side, placement)
         self.drill = drill
         drill.target_radius_deg = self.feedback.target_radius_deg
@@ -912,6 +934,8 @@ class MainWindow(QMainWindow):
 
     def _on_pipeline_event(self, ev: dict[str, Any], now: float) -> None:
         kind = str(ev.get("type", ""))
+        if self.drill is not None and self.drill.spec.kind in ("position-sense", "lunge"):
+            return  # the foot or shank moves on purpose: no balance to lose
         if kind in ("balance_loss", "loss", "balance-loss"):
             self._stream_losses += 1
             self.cue.show_cue("Balance lost!", theme.LOSS_COLOUR)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -59,8 +60,8 @@ class AngleGauge(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         w, h = self.width(), self.height()
-        r = max(40.0, min(w / 2 - 20, h - 50))
-        c = QPointF(w / 2, h - 30)
+        r = max(40.0, min(w / 2 - 48, h - 74))  # room for the tick labels at both ends
+        c = QPointF(w / 2, h - 34)
         rect = QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r)
         p.setPen(QPen(theme.qcolor("#3a3f4b"), 14, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
         p.drawArc(rect, 0, 180 * 16)
@@ -131,6 +132,8 @@ class ProprioPanel(QGroupBox):
         self.table.setHorizontalHeaderLabels(self.JPS_COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         left = QVBoxLayout()
         left.addWidget(self.gauge, 1)
