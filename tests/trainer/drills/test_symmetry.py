@@ -91,7 +91,7 @@ def test_history_json_has_symmetry_from_recorded_sessions(tmp_path: Path) -> Non
             "--quiet")
     doc = json.loads(cli("history", "--dir", str(sessions), "--json", "--analyze",
                          "--injured", "right"))
-    lunge = [m for m in doc["symmetry"]["measures"] if m["drill"] == "lunge-test"][0]
+    lunge = next(m for m in doc["symmetry"]["measures"] if m["drill"] == "lunge-test")
     assert doc["symmetry"]["injured_side"] == "right"
     latest = lunge["latest"]
     assert latest["injured"] > 30 and latest["uninjured"] > 30
