@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from trainer.core.tilt import inclination_from_tilt
-from trainer.drills.detectors import FloatArray, fill_nan, true_runs
+from trainer.core.tilt import inclination_from_tilt, quiet_mask
+from trainer.drills.detectors import FloatArray, LowPass, fill_nan, true_runs
 
 LUNGE_NORMS: dict[str, Any] = {
     "restricted_below_deg": 34.0,
@@ -102,6 +102,58 @@ def find_lunges(t_s: FloatArray, inclination_deg: FloatArray, fs_hz: float, *,
                 chosen.append(max(inside))
         found = chosen
     return [Lunge(i + 1, d, tk, ta, tb) for i, (d, tk, ta, tb) in enumerate(found)]
+
+
+HOLD_STILL_DPS = 6.0  # a held lunge: low-passed angular rate under this …
+HOLD_ACC_G = 0.03  # … and the accelerometer within this of 1 g (gravity only)
+
+
+def shank_axis(t_s: FloatArray, acc_g: FloatArray, gyr_dps: FloatArray, fs_hz: float,
+               calibrated: bool) -> FloatArray | None:
+    """The shank's long axis in the accelerometer's frame: the segment's z with a mounting
+    calibration, else gravity over the first quiet second (standing upright, as the tilt
+    reference); None when never quiet."""
+    if calibrated:
+        return np.array([0.0, 0.0, 1.0])
+    need = max(2, round(fs_hz))
+    for a, b in true_runs(quiet_mask(acc_g, gyr_dps)):
+        if b - a >= need:
+            g = np.asarray(acc_g[a:a + need], dtype=np.float64).mean(axis=0)
+            return np.asarray(g / np.linalg.norm(g), dtype=np.float64)
+    return None
+
+
+def refine_depths(lunges: Sequence[Lunge], t_s: FloatArray, acc_g: FloatArray,
+                  gyr_dps: FloatArray, fs_hz: float, calibrated: bool) -> list[Lunge]:
+    """Each lunge's depth from gravity where the deepest point is held still: the angle
+    between the shank axis and the (0.2 s averaged) accelerometer. Static gravity needs no gyro
+    integration, so an uncompensated gyro bias during the lunge cannot bend it; a lunge that is
+    never held keeps its orientation-filter depth."""
+    t = np.asarray(t_s, dtype=np.float64)
+    acc = np.asarray(acc_g, dtype=np.float64).reshape(-1, 3)
+    gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
+    axis = shank_axis(t, acc, gyr, fs_hz, calibrated)
+    if axis is None or t.size < 4:
+        return list(lunges)
+    from scipy.ndimage import uniform_filter1d
+
+    k = max(1, round(0.2 * fs_hz))
+    acc_s = uniform_filter1d(acc, k, axis=0)
+    norm = np.linalg.norm(acc_s, axis=1)
+    rate = LowPass(fs_hz, 4.0)(np.linalg.norm(gyr, axis=1))
+    held = (rate < HOLD_STILL_DPS) & (np.abs(norm - 1.0) < HOLD_ACC_G)
+    incl = np.degrees(np.arccos(np.clip(acc_s @ axis / np.maximum(norm, 1e-9), -1.0, 1.0)))
+    out = []
+    for lg in lunges:
+        a = int(np.searchsorted(t, lg.t_start_s))
+        b = int(np.searchsorted(t, lg.t_end_s, side="right"))
+        ok = np.flatnonzero(held[a:b])
+        if ok.size < k:
+            out.append(lg)
+            continue
+        i = a + int(ok[np.argmax(incl[a + ok])])
+        out.append(Lunge(lg.index, float(incl[i]), float(t[i]), lg.t_start_s, lg.t_end_s))
+    return out
 
 
 def lunge_summary(lunges: Sequence[Lunge]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from trainer.drills.catalog import DrillSpec, SetPlan, target_label
 from trainer.drills.detectors import FloatArray, LowPass
-from trainer.drills.lunge import find_lunges, lunge_summary, shank_inclination
+from trainer.drills.lunge import find_lunges, lunge_summary, refine_depths, shank_inclination
 from trainer.drills.position_sense import (
     RotationTracker,
     TrialPlan,
@@ -28,9 +28,12 @@ def analyze_proprio(spec: DrillSpec, t: FloatArray, gyr: FloatArray, ap: FloatAr
                     ml: FloatArray, fs: float, side: str, placement: str | None,
                     params: Mapping[str, Any], level: int | None,
                     events: Sequence[Mapping[str, Any]],
-                    windows: Sequence[tuple[int, float, float]], pain: int | None
+                    windows: Sequence[tuple[int, float, float]], pain: int | None, *,
+                    acc_g: FloatArray | None = None, calibrated: bool = False
                     ) -> dict[str, Any]:
-    """The drill result of a position-sense or lunge recording (set windows when guided)."""
+    """The drill result of a position-sense or lunge recording (set windows when guided).
+    ``acc_g`` (segment frame when ``calibrated``, else sensor frame): lunge depths are read
+    from gravity where the deepest point is held still (``refine_depths``)."""
     plan = spec.plan(params)
     det = spec.detection
     sets = [{"index": k, "stage": plan[k - 1].stage if 0 < k <= len(plan) else None,
@@ -41,6 +44,8 @@ def analyze_proprio(spec: DrillSpec, t: FloatArray, gyr: FloatArray, ap: FloatAr
                              min_lunge_deg=float(det.get("min_lunge_deg", 12.0)),
                              lowpass_hz=float(det.get("lowpass_hz", 2.0)),
                              windows=lunge_windows) if t.size > 2 else []
+        if acc_g is not None and lunges:
+            lunges = refine_depths(lunges, t, acc_g, gyr, fs, calibrated)
         extra = lunge_summary(lunges)
     else:
         trials = plan_trials(plan)
