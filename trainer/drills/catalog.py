@@ -33,6 +33,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _INTS = ("sets", "reps", "trials")
 _FLOATS_POSITIVE = ("hold_s", "tempo_s", "present_s", "reproduce_s", "tolerance_deg")
 _FLOATS_NONNEG = ("rest_s", "countdown_s")
+#: Upper bounds (a session file may say anything: 10⁹ sets would plan 10⁹ trials).
+MAX_COUNT = {"sets": 100, "reps": 1000, "trials": 100}
+MAX_SECONDS = 3600.0
 PARAM_KEYS = frozenset((*_CHOICES, *_INTS, *_FLOATS_POSITIVE, *_FLOATS_NONNEG, "sides",
                         "targets"))
 #: Joint-position-sense target movements (the foot's rotation from neutral) and their range.
@@ -52,15 +55,17 @@ def validate_params(params: Mapping[str, Any], where: str = "params") -> dict[st
         if key not in PARAM_KEYS:
             raise CatalogError(f"{where}: unknown parameter {key!r}")
         if key in _INTS:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise CatalogError(f"{where}: {key} must be a whole number >= 1, got {value!r}")
+            if (isinstance(value, bool) or not isinstance(value, int)
+                    or not 1 <= value <= MAX_COUNT[key]):
+                raise CatalogError(f"{where}: {key} must be a whole number 1..{MAX_COUNT[key]}, "
+                                   f"got {value!r}"[:200])
             out[key] = int(value)
         elif key in _FLOATS_POSITIVE or key in _FLOATS_NONNEG:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise CatalogError(f"{where}: {key} must be a number, got {value!r}")
+                raise CatalogError(f"{where}: {key} must be a number, got {value!r}"[:200])
             v = float(value)
             bad = (v <= 0) if key in _FLOATS_POSITIVE else (v < 0)
-            if bad or v != v or v == float("inf"):
+            if bad or v != v or v > MAX_SECONDS:
                 raise CatalogError(f"{where}: {key} out of range: {value!r}")
             out[key] = v
         elif key == "sides":
@@ -79,8 +84,8 @@ def validate_params(params: Mapping[str, Any], where: str = "params") -> dict[st
 
 def _validate_targets(value: Any, where: str) -> list[dict[str, Any]]:
     """Position-sense targets: a non-empty list of ``{"motion": …, "deg": 0 < deg <= 40}``."""
-    if not isinstance(value, list | tuple) or not value:
-        raise CatalogError(f"{where}: targets must be a non-empty list")
+    if not isinstance(value, list | tuple) or not 1 <= len(value) <= 20:
+        raise CatalogError(f"{where}: targets must be a list of 1..20 targets")
     out = []
     for t in value:
         motion = t.get("motion") if isinstance(t, Mapping) else None
