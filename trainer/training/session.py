@@ -542,6 +542,16 @@ class TrainingSession:
         self._write([], drill_events)
         return t
 
+    def there(self) -> list[DrillEvent]:
+        """Joint position sense: the person says "there" (Space) while reproducing a target, at
+        the last sample; the guide's events are recorded and returned (cues)."""
+        drill, t = self.drill, self.last_t_s
+        if drill is None or t is None or self.recording_stopped:
+            return []
+        events = self._guarded(lambda: drill.there(float(t)))
+        self._write([], events)
+        return events
+
     # ------------------------------------------------------------------ the end
     def stop_drill(self, t_s: float | None = None) -> list[DrillEvent]:
         """The user stops early (or the session ends): the sets end, the pain question is next."""

@@ -49,6 +49,7 @@ from trainer.ui.live import AP, ML, LiveSession, PipelineLike, T, free_session
 from trainer.ui.logs import log_hint
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.plots import ScrollingPlots, SwayPlot
+from trainer.ui.proprio_panel import ProprioPanel
 from trainer.ui.replay_panel import ReplayPanel
 from trainer.ui.settings import DrillSettings, FeedbackSettings, open_settings
 from trainer.ui.sources import (
@@ -148,6 +149,8 @@ class MainWindow(QMainWindow):
         self.drill_panel = DrillPanel()
         self.feedback_panel = FeedbackPanel()
         self.metrics = MetricsPanel()
+        self.proprio = ProprioPanel()  # joint position sense / lunge test: gauge and trials
+        self.proprio.setVisible(False)
         self.cue = CueBanner()
         self.rec = RecordingIndicator()
         self.sway = SwayPlot(self.feedback.range_deg, self.feedback.target_radius_deg)
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
         live_lay = QVBoxLayout(live)
         live_lay.addLayout(top)
         live_lay.addWidget(self.metrics)
+        live_lay.addWidget(self.proprio, 2)
         live_lay.addWidget(plots, 1)
         live_lay.addWidget(self.source_label)
         live_lay.addWidget(self.replay_panel)
@@ -766,6 +770,8 @@ class MainWindow(QMainWindow):
         guide = self.drill.drill
         v = guide.view()
         phase = v.get("phase")
+        self.proprio.setVisible(bool(v.get("proprio")))
+        self.proprio.show_view(v.get("proprio"))
         n_sets = v.get("n_sets") or 1
         k = v.get("set") or 0
         left = v.get("remaining_s")
@@ -994,6 +1000,8 @@ class MainWindow(QMainWindow):
 
     def _on_pipeline_event(self, ev: dict[str, Any], now: float) -> None:
         kind = str(ev.get("type", ""))
+        if self.drill is not None and self.drill.spec.kind in ("position-sense", "lunge"):
+            return  # the foot or shank moves on purpose: no balance to lose
         if kind in ("balance_loss", "loss", "balance-loss"):
             self._stream_losses += 1
             self.cue.show_cue("Balance lost!", theme.LOSS_COLOUR)
@@ -1035,7 +1043,12 @@ class MainWindow(QMainWindow):
         self.message(f"marker {self._markers} at {self.live.latest_t_s:.1f} s")
 
     def space_pressed(self) -> None:
-        """Space: play/pause a replay; otherwise start or stop the drill."""
+        """Space: play/pause a replay; "there" while reproducing a joint position; otherwise
+        start or stop the drill."""
+        if (self.drill is not None and self.drill_active() and self.drill.phase == ACTIVE
+                and self.drill.spec.kind == "position-sense"):
+            self._drill_events(self.drill.there())
+            return
         if self.source_kind == "replay":
             self.replay_panel.play_button.click()
         elif self.drill_panel.start_button.isEnabled():
