@@ -243,6 +243,10 @@ class TrainingSession:
         """The drill guide's phase (``free`` without a guide)."""
         return "free" if self.drill is None else str(self.drill.phase)
 
+    def view(self) -> dict[str, Any]:
+        """What the guide shows now (``DrillSession.view``; {} without a guide)."""
+        return self.drill.view() if self.drill is not None else {}
+
     @property
     def drill_over(self) -> bool:
         """The sets are over (pain rating next, or done)."""
