@@ -28,6 +28,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "surface": ("firm", "foam"),
     "band": ("light", "medium", "strong"),
     "stance": ("both", "single"),
+    # single-leg balance: "norm-test" runs the normative study's protocol (trainer.drills.norms)
+    "protocol": ("training", "norm-test"),
 }
 _INTS = ("sets", "reps")
 _FLOATS_POSITIVE = ("hold_s", "tempo_s")
@@ -158,6 +160,10 @@ class DrillSpec:
         if overrides:
             out.update(validate_params(overrides, f"{self.id} overrides"))
         out.setdefault("countdown_s", DEFAULT_COUNTDOWN_S)
+        if self.kind == "balance" and out.get("protocol") == "norm-test":
+            from trainer.drills.norms import NORM_TEST_PARAMS
+
+            out.update(NORM_TEST_PARAMS)  # 3 trials of up to 45 s on a firm floor
         return out
 
     def plan(self, params: Mapping[str, Any] | None = None) -> list[SetPlan]:
