@@ -66,6 +66,9 @@ def register(sub: Any) -> None:
                    help="apply the stored profile even when it is old or from other firmware")
     p.add_argument("--no-guide", action="store_true",
                    help="no drill guide: record free (balance losses are still detected)")
+    p.add_argument("--norm-test", choices=("open", "closed"), default=None, metavar="EYES",
+                   help="single-leg balance: the norm test (Springer et al. 2007 protocol: "
+                        "barefoot, arms crossed, 3 trials of up to 45 s) with eyes open|closed")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
     p.add_argument("--continue-unmeasured", action="store_true",
@@ -232,9 +235,14 @@ def run(args: argparse.Namespace) -> int:
         check_new_dir(out)
     except SessionError as exc:
         raise CliError(str(exc)) from None
-    plan = TrainingPlan(drill_id=drill_id, side=side, placement=placement,
-                        choices={"eyes": getattr(args, "eyes", None),
-                                 "surface": getattr(args, "surface", None)},
+    choices = {"eyes": getattr(args, "eyes", None), "surface": getattr(args, "surface", None)}
+    if args.norm_test is not None:  # the normative study's protocol (trainer.drills.norms)
+        from trainer.drills.catalog import get_drill
+
+        if get_drill(drill_id).kind != "balance":
+            raise CliError("--norm-test is for single-leg-balance")
+        choices.update(protocol="norm-test", eyes=args.norm_test)
+    plan = TrainingPlan(drill_id=drill_id, side=side, placement=placement, choices=choices,
                         guided=not args.no_guide, out=out,
                         recorded_with="balance-trainer record", duration_s=args.duration)
     if not settle_checks(plan, real_sensor=bool(getattr(args, "device", None)),

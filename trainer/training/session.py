@@ -48,7 +48,7 @@ from trainer.vocab.source import Source, SourceStatus
 #: counted from the first sample (see ``pump``): 0.1 s, well under a frame of feedback lag.
 ANALYSIS_CHUNK_S = 0.1
 #: What the user may choose on top of the level's parameters (only those the drill has).
-CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s")
+CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s", "protocol")
 #: Events a person makes (DESIGN.md): a marker (M in the dashboard); ``user_touchdown`` (the
 #: lifted foot touched down, issue 12: the drill guide ends the trial there).
 USER_EVENT_TYPES = ("marker", "user_touchdown")
@@ -145,7 +145,8 @@ def drill_guide(plan: TrainingPlan, fs_hz: float, store: DrillStore | None = Non
     try:
         base = spec.params(level if spec.progression else None)
         overrides = {k: v for k, v in plan.choices.items()
-                     if k in CHOICES and k in base and v is not None and v != base[k]}
+                     if k in CHOICES and v is not None
+                     and (v != base[k] if k in base else k == "protocol")}
         return DrillSession(spec, plan.side, level=level, params=overrides or None, fs_hz=fs_hz,
                             placement=plan.placement)
     except (CatalogError, ValueError) as exc:
