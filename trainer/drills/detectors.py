@@ -126,17 +126,19 @@ class DrillAngles:
 
 
 def fill_nan(x: FloatArray, before: float = 0.0) -> FloatArray:
-    """Forward-fill NaN (``before`` until the first valid value)."""
+    """Forward-fill NaN (``before`` until the first valid value). Works on the runs of NaN, so a
+    long recording costs one copy, not several index arrays of its length."""
     x = np.asarray(x, dtype=np.float64)
     bad = ~np.isfinite(x)
     if not bad.any():
         return x
-    idx = np.where(bad, 0, np.arange(x.size))
-    np.maximum.accumulate(idx, out=idx)
-    out = x[idx]
-    head = bad & (np.arange(x.size) <= np.argmax(~bad) if (~bad).any() else bad)
-    out = np.where(head, before, out)
-    return np.asarray(out, dtype=np.float64)
+    edges = np.diff(np.concatenate(([False], bad, [False])).view(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    fill = np.where(starts > 0, x[np.maximum(starts - 1, 0)], before)
+    out = x.copy()
+    out[bad] = np.repeat(fill, ends - starts)
+    return out
 
 
 def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,

@@ -71,7 +71,8 @@ def import_csv(
     """
     out = Path(out)
     check_new_dir(out)
-    data = csvio.read_csv([Path(p) for p in paths], source_format)
+    # streamed: generic CSV is parsed and written chunk by chunk (bounded memory)
+    data, chunks = csvio.stream_csv([Path(p) for p in paths], source_format)
     rate = rate_hz or data.sample_rate_hz
     if not rate:
         raise SessionError("cannot tell the sample rate from the time stamps; give --rate HZ")
@@ -90,8 +91,9 @@ def import_csv(
                                      **data.notes}},
         )
         try:
-            for part in data.batch.split([CHUNK] * (len(data.batch) // CHUNK)):
-                writer.append(part)
+            for chunk in chunks:
+                for part in chunk.split([CHUNK] * (len(chunk) // CHUNK)):
+                    writer.append(part)
         finally:
             writer.close()
         if writer.dropped_samples:  # the readers refuse backwards time, so this is a bug
