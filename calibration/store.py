@@ -24,11 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from trainer import safeio
 from trainer.fsutil import replace_atomically
 from trainer.paths import ensure_private_dir, profiles_dir
 from trainer.vocab.calibration import CalibrationProfile, ProfileError
 
 DEFAULT_MAX_AGE_DAYS = 90.0
+#: A profile is ~1 kB; anything this large is not one.
+MAX_PROFILE_BYTES = 256 * 1024
 #: Keys every profile file has (contract; ``CalibrationProfile.to_dict`` writes them all).
 PROFILE_VALUE_KEYS = ("gyro_bias_dps", "acc_offset_g", "acc_matrix", "mounting")
 
@@ -56,16 +59,12 @@ def write_profile_file(profile: CalibrationProfile, path: str | os.PathLike[str]
 def read_profile_file(path: str | os.PathLike[str]) -> CalibrationProfile:
     """Read a profile file; any problem is a one-line :class:`ProfileError`."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(f"{p}: no such profile file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{p}: cannot read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProfileError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    try:  # a regular file of bounded size and nesting: /dev/zero or a FIFO must not hang us
+        data = safeio.read_json(p, MAX_PROFILE_BYTES)
+    except safeio.UnsafeInput as exc:
+        if not p.exists() and not p.is_symlink():
+            raise ProfileError(f"{p}: no such profile file") from None
+        raise ProfileError(str(exc)) from None
     # a file always holds every value (neutral ones for steps not done); without them any JSON
     # with format_version 1 (e.g. a session.json) would load as a silently neutral profile
     missing = [k for k in PROFILE_VALUE_KEYS if k not in data] if isinstance(data, dict) else []

@@ -76,6 +76,25 @@ def replace_atomically(path: Path) -> Iterator[TextIO]:
     fsync_dir(path.parent)
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: owner-only temporary file, fsync, rename (as
+    :func:`replace_atomically`, for binary files such as PNG screenshots)."""
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        fd = open_private(tmp, append=False)
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Replace ``path`` with ``obj`` as indented JSON (see :func:`replace_atomically`)."""
     text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n"

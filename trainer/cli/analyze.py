@@ -253,28 +253,31 @@ def _series_paths(series: str | None, sessions: list[Session]) -> list[Path]:
                  for s in sessions]
         if len(set(paths)) != len(paths):
             raise CliError("--series: sessions share a directory name; analyse them one by one")
-    for p in paths:
-        if not p.parent.is_dir():
-            raise CliError(f"--series: directory {p.parent} does not exist")
+    from trainer.outputs import OutputError, check_output_file
+
+    try:
+        for p in paths:
+            check_output_file(p, option="--series", kind="csv", inputs=[s.path for s in sessions])
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
     return paths
 
 
 def _write_series(path: Path, result: AnalysisResult) -> None:
-    """Per-sample CSV, written to a temporary name and renamed when complete."""
+    """Per-sample CSV, owner-only, written to a temporary name and renamed when complete."""
     import numpy as np
+
+    from trainer.fsutil import replace_atomically
 
     cols = np.column_stack((result.t_s, result.quat_wxyz, result.tilt_ap_deg,
                             result.tilt_ml_deg))
-    tmp = path.with_name(path.name + ".part")
     fmt = "%.6f,%.9f,%.9f,%.9f,%.9f,%.4f,%.4f"
     try:
-        with tmp.open("w", encoding="ascii", newline="\n") as fh:
+        with replace_atomically(path) as fh:
             fh.write(SERIES_HEADER + "\n")
             for start in range(0, cols.shape[0], 65536):
                 chunk = cols[start : start + 65536]
                 fh.write("\n".join([fmt] * chunk.shape[0]) % tuple(chunk.ravel()) + "\n"
                          if chunk.shape[0] else "")
-        tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +31,31 @@ def positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
+    if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
     return value
+
+
+#: Sane ranges of flag values (anything outside makes analysis loop, allocate or mean nothing).
+RATE_MIN_HZ, RATE_MAX_HZ = 1.0, 10_000.0
+DURATION_MIN_S, DURATION_MAX_S = 0.1, 86_400.0
+
+
+def _bounded_float(text: str, lo: float, hi: float, unit: str) -> float:
+    value = positive_float(text)
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"must be within {lo:g}..{hi:g} {unit}: {text!r}")
+    return value
+
+
+def rate_hz(text: str) -> float:
+    """argparse type for a sample rate: 1..10 000 Hz."""
+    return _bounded_float(text, RATE_MIN_HZ, RATE_MAX_HZ, "Hz")
+
+
+def duration_s(text: str) -> float:
+    """argparse type for a duration: 0.1 s..24 h."""
+    return _bounded_float(text, DURATION_MIN_S, DURATION_MAX_S, "s")
 
 
 def ble_address(text: str) -> str:
@@ -74,7 +98,16 @@ def resolve_drill_options(args: argparse.Namespace) -> tuple[str, str, str, Path
     drill = args.drill or "single-leg-balance"
     side = args.side or "left"
     placement = args.placement or get_drill(drill).placement
-    out = Path(args.out) if args.out else new_session_dir(drill, side)
+    if args.out is not None:
+        from trainer.outputs import OutputError, check_output_dir
+
+        inputs = [Path(f) for f in getattr(args, "files", None) or []]
+        try:
+            out = check_output_dir(args.out, option="--out", inputs=inputs)
+        except OutputError as exc:
+            fail(str(exc))
+    else:
+        out = new_session_dir(drill, side)
     return drill, side, placement, out
 
 
@@ -82,7 +115,13 @@ def new_session_dir(drill: str, side: str) -> Path:
     """A fresh ``<UTC time>-<drill>-<side>`` folder path in the sessions folder (not created)."""
     from trainer.paths import ensure_private_dir, sessions_dir
 
-    root = ensure_private_dir(sessions_dir())
+    try:
+        root = ensure_private_dir(sessions_dir())
+    except OSError as exc:
+        fail(f"cannot use the sessions folder {sessions_dir()}: {exc.strerror or exc} "
+             "(give --out DIR, or set BALANCE_TRAINER_HOME)")
+    if not os.access(root, os.W_OK | os.X_OK):
+        fail(f"cannot write to the sessions folder {root} (give --out DIR)")
     stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{drill}-{side}"
     out, k = root / stem, 1
     while out.exists():

@@ -27,10 +27,16 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
+    from trainer.outputs import OutputError, check_output_file
     from trainer.recording import SessionError, open_session
     from trainer.recording.convert import export_csv
     from trainer.recording.tilt import tilt_columns
 
+    try:
+        if args.out != "-":
+            check_output_file(args.out, option="--out", kind="csv", inputs=[args.session])
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
     try:
         session = open_session(args.session)
         n = export_csv(session, args.out, tilt=None if args.no_tilt else tilt_columns)

@@ -23,7 +23,24 @@ def register(sub: Any) -> None:
     p.add_argument("--side", choices=("left", "right"), default=None, help="only this side")
     p.add_argument("--analyze", action="store_true",
                    help="analyse recordings that have no drill result yet (cached)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="name every skipped (unreadable) session and why, one line each")
     p.set_defaults(func=run)
+
+
+def report_skipped(command: str, skipped: list[str], *, verbose: bool) -> None:
+    """How many sessions were skipped and why, on stderr: one summary line, or (``verbose``)
+    one line per session."""
+    from trainer.drills.history import summarise_skipped
+
+    if not skipped:
+        return
+    if verbose:
+        for line in skipped:
+            print(f"balance-trainer {command}: skipped {line}", file=sys.stderr)
+    else:
+        print(f"balance-trainer {command}: {summarise_skipped(skipped)}; --verbose names them",
+              file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
                                               side=args.side)
     levels = DrillStore().all_progress()
     doc = history_json(root, entries, skipped, levels)
+    report_skipped("history", skipped, verbose=args.verbose)
     for p in problems:
         print(f"balance-trainer history: warning: {p}", file=sys.stderr)
     if args.json:
@@ -48,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if not entries:
         print(f"No sessions yet in {root}.")
         return 0
-    print(f"{len(entries)} session(s) in {root}" + (f" ({skipped} unreadable)" if skipped else ""))
+    print(f"{len(entries)} session(s) in {root}"
+          + (f" ({len(skipped)} unreadable)" if skipped else ""))
     by_group: dict[tuple[str, str], list[Any]] = {}
     for e in entries:
         by_group.setdefault((e.drill_id, e.side), []).append(e)

@@ -12,7 +12,7 @@ from typing import Any
 from trainer.cli.common import (
     CliError,
     add_drill_options,
-    positive_float,
+    rate_hz,
     resolve_drill_options,
 )
 
@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", default=None,
                    help="new session directory (default: a new folder in the sessions folder)")
     add_drill_options(p)
-    p.add_argument("--rate", type=positive_float, default=None, metavar="HZ",
+    p.add_argument("--rate", type=rate_hz, default=None, metavar="HZ",
                    help="nominal sample rate (default: the file's, or from the time stamps)")
     p.set_defaults(func=run)
 

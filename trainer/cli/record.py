@@ -34,7 +34,7 @@ from typing import Any, TextIO
 from trainer.cli.common import (
     CliError,
     add_drill_options,
-    positive_float,
+    duration_s,
     resolve_drill_options,
 )
 from trainer.cli.sources import add_source_options
@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
     )
     add_source_options(p)
     add_drill_options(p)
-    p.add_argument("--duration", type=positive_float, default=None, metavar="S",
+    p.add_argument("--duration", type=duration_s, default=None, metavar="S",
                    help="at most this many seconds (default: until the drill is done, or "
                         "Ctrl-C with --no-guide)")
     p.add_argument("--out", metavar="DIR", default=None,

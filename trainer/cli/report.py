@@ -39,19 +39,45 @@ def register(sub: Any) -> None:
                    help="for the eyes-closed stance norms (default: the saved profile's)")
     p.add_argument("--analyze", action="store_true",
                    help="with --progress: analyse recordings that have no drill result yet")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="with --progress: name every skipped session and why, one line each")
     p.set_defaults(func=run)
 
 
+def _check_out(out: str, inputs: list[Path]) -> None:
+    """Refuse an output that would land in a session directory, over an input or over a file
+    that is not an HTML report (before any work is done)."""
+    from trainer.outputs import OutputError, check_output_file
+
+    if out == "-":
+        return
+    try:
+        check_output_file(out, option="--out", kind="html", inputs=inputs)
+    except OutputError as exc:
+        fail(str(exc))
+
+
 def _write(text: str, out: str) -> None:
+    """The report on stdout (``-``), or atomically into an owner-only file."""
+    from trainer.outputs import write_text_atomic
+
     if out == "-":
         sys.stdout.write(text)
         return
     path = Path(out)
     try:
-        path.write_text(text, encoding="utf-8")
+        write_text_atomic(path, text)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
     print(f"wrote {path}")
+
+
+def default_report_name(session_id: object, fallback: str) -> str:
+    """``report-<session id>.html`` with the id reduced to a safe file name (no folders, no
+    leading dot, no control characters)."""
+    from trainer.safeio import safe_filename
+
+    return f"report-{safe_filename(session_id or fallback, safe_filename(fallback))}.html"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     profile = DrillStore().profile()
     age = args.age if args.age is not None else profile.get("age")
     sex = args.sex if args.sex is not None else profile.get("sex")
+    if args.out is not None:
+        _check_out(args.out, [args.session] if args.session is not None else [])
     if args.progress:
         return _progress(args, age, sex)
     from trainer.drills.report import session_report
@@ -72,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
         result = analyze_session(loaded, age=age, sex=sex)
     except SessionLoadError as exc:
         fail(str(exc))
-    out = args.out or f"report-{loaded.meta.get('session_id') or args.session.name}.html"
+    out = args.out or default_report_name(loaded.meta.get("session_id"), args.session.name)
+    if args.out is None:
+        _check_out(out, [args.session])
     _write(session_report(loaded, result, age=age, sex=sex), out)
     return 0
 
@@ -86,10 +116,15 @@ def _progress(args: argparse.Namespace, age: int | None, sex: str | None) -> int
     root = args.dir if args.dir is not None else paths.sessions_dir()
     if args.dir is not None and not root.is_dir():
         fail(f"no such directory: {root}")
-    entries, _skipped, problems = load_history(root, analyze=args.analyze)
+    from trainer.cli.history import report_skipped
+
+    entries, skipped, problems = load_history(root, analyze=args.analyze)
+    report_skipped("report", skipped, verbose=args.verbose)
     for problem in problems:
         print(f"balance-trainer report: warning: {problem}", file=sys.stderr)
     prog = progress(entries, DrillStore().all_progress())
+    if args.out is None:
+        _check_out("progress-report.html", [root])
     _write(progress_report(entries, prog, age=age, sex=sex, sessions_dir=str(root)),
            args.out or "progress-report.html")
     return 0

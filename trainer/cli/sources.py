@@ -12,7 +12,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
-from trainer.cli.common import CliError, ble_address, positive_float
+from trainer.cli.common import CliError, ble_address, positive_float, rate_hz
 
 if TYPE_CHECKING:  # numpy comes with it: `--help` must not pay for it
     from trainer.vocab.source import Source
@@ -27,7 +27,7 @@ def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
     group.add_argument("--simulate", action="store_true", help="use the built-in simulated sensor")
     if replay:
         group.add_argument("--replay", metavar="SESSION", help="play back a recorded session")
-    parser.add_argument("--rate", type=positive_float, default=None, metavar="HZ",
+    parser.add_argument("--rate", type=rate_hz, default=None, metavar="HZ",
                         help="sample rate (default: the device's own; 100 when simulated)")
     sim = parser.add_argument_group("simulated sensor (with --simulate)")
     sim.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")

@@ -13,8 +13,8 @@ second. Unreadable directories are skipped and counted, never fatal.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.drills.catalog import CatalogError, load_catalog
-from trainer.drills.sessionload import drill_params
+from trainer.drills.sessionload import SessionLoadError, drill_params
 
 INDEX_VERSION = 1
 
@@ -83,68 +83,134 @@ def parse_time(text: Any) -> datetime | None:
     """An ISO-8601 time (``Z`` accepted) as an aware datetime; None when missing or malformed."""
     if not isinstance(text, str):
         return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    from trainer.recording.errors import SessionError
+    from trainer.recording.reader import check_start_time
+
+    try:  # the readers' one check: ISO-8601 within years 1970-2200 (timestamp() must work)
+        return check_start_time(text, "start_time")
+    except SessionError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
-    """events.jsonl objects (bad or partial lines skipped)."""
-    out: list[dict[str, Any]] = []
+    """events.jsonl objects of the session directory ``path``, read and checked by the
+    recording reader (a regular file of bounded size; a partial last line is dropped);
+    :class:`SessionLoadError` when the file is unusable, [] when there is none."""
+    from trainer.recording.errors import SessionError
+    from trainer.recording.reader import read_session_events
+
     try:
-        with (path / "events.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(obj, dict):
-                    out.append(obj)
-    except OSError:
-        pass
+        return read_session_events(path)
+    except SessionError as exc:
+        raise SessionLoadError(str(exc)) from None
+
+
+#: Result fields that hold a number (or null), a whole number (or null), a list of numbers.
+_RESULT_NUMBERS = ("rom_deg", "height_cm", "time_to_first_loss_s", "best_stance_s",
+                   "mean_hold_s", "angle_held_deg", "ellipse_area", "time_in_target_pct", "rms",
+                   "mean_velocity", "max_lunge_deg")
+_RESULT_COUNTS = ("reps", "level", "losses", "movement_during_hold", "pain")
+_RESULT_LISTS = ("holds_s", "lunges_deg")
+_MAX_COUNT = 1_000_000
+_MAX_LIST = 10_000
+
+
+def check_result(result: Any, where: str) -> dict[str, Any]:
+    """A drill result read from a file (a ``drill_end`` event, ``summary.result``, the index
+    cache), checked where it is parsed: numbers are numbers (non-finite ones become null, as
+    our own writers may store NaN), counts are whole numbers 0..10⁶, lists hold at most 10 000
+    numbers, texts are printable. :class:`SessionLoadError` (one line) otherwise."""
+    from trainer import safeio
+
+    if not isinstance(result, dict):
+        raise SessionLoadError(f"{where}: drill result must be an object")
+    out = dict(result)
+    for key, value in result.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            out[key] = value = None
+        if value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in _RESULT_NUMBERS and not number:
+            raise SessionLoadError(f"{where}: drill result {key} must be a number, got "
+                                   f"{safeio.printable(repr(value), 40)}")
+        if key in _RESULT_COUNTS and not (number and float(value).is_integer()
+                                          and 0 <= value <= _MAX_COUNT):
+            raise SessionLoadError(f"{where}: drill result {key} must be a whole number "
+                                   f"0..{_MAX_COUNT}, got {safeio.printable(repr(value), 40)}")
+        if key in _RESULT_LISTS:
+            if not isinstance(value, list) or len(value) > _MAX_LIST or not all(
+                    v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+                    for v in value):
+                raise SessionLoadError(f"{where}: drill result {key} must be a list of "
+                                       f"numbers, got {safeio.printable(repr(value), 40)}")
+            out[key] = [v if v is None or math.isfinite(v) else None for v in value]
+        if isinstance(value, str) and not safeio.is_printable(value):
+            raise SessionLoadError(f"{where}: drill result {key} holds control characters")
     return out
 
 
+def check_pain(value: Any, where: str) -> int:
+    """A pain rating: a whole number 0..10."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and float(value).is_integer() and 0 <= value <= 10):
+        from trainer import safeio
+
+        raise SessionLoadError(f"{where}: pain rating must be a whole number 0..10, got "
+                               f"{safeio.printable(repr(value), 40)}")
+    return int(value)
+
+
 def read_entry(path: Path) -> SessionEntry | None:
-    """One session directory (None when it is not a readable session)."""
+    """One session directory (None when it is not a readable session; see
+    :func:`read_entry_checked` for the reason)."""
     try:
-        meta = json.loads((path / "session.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_entry_checked(path)
+    except SessionLoadError:
         return None
-    if not isinstance(meta, dict):
-        return None
-    drill: dict[str, Any] = meta["drill"] if isinstance(meta.get("drill"), dict) else {}
+
+
+def read_entry_checked(path: Path) -> SessionEntry:
+    """One session directory, its ``session.json`` and ``events.jsonl`` checked as every
+    command checks them; :class:`SessionLoadError` (one line) when it is not usable."""
+    from trainer.recording.errors import SessionError
+    from trainer.recording.reader import check_start_time, read_meta, session_status
+
+    try:
+        meta = read_meta(path)
+        start = check_start_time(meta["start_time"], path / "session.json")
+    except SessionError as exc:
+        raise SessionLoadError(str(exc)) from None
+    drill: dict[str, Any] = meta["drill"]
     drill_id = str(drill.get("id") or "unknown")
-    device: dict[str, Any] = meta["device"] if isinstance(meta.get("device"), dict) else {}
-    try:
-        n = int(meta.get("n_samples") or 0)
-        rate = float(meta.get("sample_rate_hz") or 0)
-        duration = n / rate if rate > 0 else None
-    except (TypeError, ValueError):
-        duration = None
+    device: dict[str, Any] = meta["device"]
+    n, rate = meta["n_samples"], meta["sample_rate_hz"]
     entry = SessionEntry(
         path=path, session_id=str(meta.get("session_id") or path.name),
-        start_time=parse_time(meta.get("start_time")), drill_id=drill_id,
-        side=str(meta.get("side") or "left"), placement=str(meta.get("placement") or ""),
-        duration_s=duration, status=str(meta.get("status") or "unknown"),
+        start_time=start, drill_id=drill_id,
+        side=str(meta["side"]), placement=str(meta["placement"]),
+        duration_s=n / rate, status=session_status(meta),
         simulated=bool(meta.get("simulated") or device.get("simulated")),
         params=drill_params(meta))
     events = read_events(path)
+    where = f"{path / 'events.jsonl'}"
     for ev in reversed(events):
-        if ev.get("type") == "drill_end" and isinstance(ev.get("result"), dict):
-            entry.result, entry.result_source = dict(ev["result"]), "events"
+        if ev.get("type") == "drill_end" and ev.get("result") is not None:
+            entry.result = check_result(ev["result"], f"{where}: drill_end")
+            entry.result_source = "events"
             break
     for ev in reversed(events):
         if ev.get("type") == "pain_rating":
-            with contextlib.suppress(KeyError, TypeError, ValueError):
-                entry.pain = int(ev["rating"])
+            entry.pain = check_pain(ev.get("rating"), f"{where}: pain_rating")
             break
-    summary = meta.get("summary") if isinstance(meta.get("summary"), dict) else None
+    raw_summary = meta.get("summary")
+    if raw_summary is not None and not isinstance(raw_summary, dict):
+        raise SessionLoadError(f"{path / 'session.json'}: summary must be an object")
+    summary: dict[str, Any] | None = raw_summary
     if entry.result is None and summary is not None:
-        if isinstance(summary.get("result"), dict):  # the dashboard keeps the DrillSession's
-            entry.result, entry.result_source = dict(summary["result"]), "summary"
+        if summary.get("result") is not None:  # the dashboard keeps the DrillSession's
+            entry.result = check_result(summary["result"], f"{path / 'session.json'}: summary")
+            entry.result_source = "summary"
         else:
             entry.result, entry.result_source = _from_summary(entry, summary), "summary"
     if entry.result is not None and summary is not None:
@@ -153,7 +219,7 @@ def read_entry(path: Path) -> SessionEntry | None:
                 entry.result[k] = _round(summary[k])
     if entry.result is not None and entry.pain is None:
         p = entry.result.get("pain")
-        entry.pain = int(p) if isinstance(p, int) else None
+        entry.pain = int(p) if isinstance(p, int | float) and not isinstance(p, bool) else None
     return entry
 
 
@@ -178,24 +244,49 @@ def _from_summary(entry: SessionEntry, summary: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def scan(root: Path) -> tuple[list[SessionEntry], int]:
-    """Sessions under ``root`` (sorted by start time) and the number of unreadable dirs."""
+def scan(root: Path) -> tuple[list[SessionEntry], list[str]]:
+    """Sessions under ``root`` (sorted by start time) and one line per directory that looks
+    like a session (has a ``session.json``) but cannot be read: ``<name>: <reason>``."""
     entries: list[SessionEntry] = []
-    skipped = 0
+    skipped: list[str] = []
     try:
         children = sorted(p for p in root.iterdir() if p.is_dir())
     except OSError:
-        return [], 0
+        return [], []
     for child in children:
-        if not (child / "session.json").exists():
+        meta = child / "session.json"
+        if not (meta.exists() or meta.is_symlink()):
             continue
-        e = read_entry(child)
-        if e is None:
-            skipped += 1
-        else:
-            entries.append(e)
+        try:
+            entries.append(read_entry_checked(child))
+        except SessionLoadError as exc:
+            skipped.append(f"{child.name}: {skip_reason(str(exc), child)}")
     entries.sort(key=lambda e: e.sort_key)
     return entries, skipped
+
+
+def skip_reason(message: str, path: Path) -> str:
+    """A reader's one-line message without the session's own path in front (it is named
+    already), control characters escaped."""
+    from trainer import safeio
+
+    for prefix in (f"{path}/", f"{path}: ", f"{path}"):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+            break
+    return safeio.printable(message, 300)
+
+
+def summarise_skipped(skipped: list[str]) -> str:
+    """``3 unreadable session(s) skipped (2 not valid JSON, 1 …)``: how many and why."""
+    reasons: dict[str, int] = {}
+    for line in skipped:
+        reason = line.split(": ", 1)[-1]  # without the session's name
+        reason = re.split(r", got | \(", reason)[0].rsplit(": ", 1)[-1][:60]  # the kind only
+        reasons[reason] = reasons.get(reason, 0) + 1
+    why = ", ".join(f"{n}× {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+    more = "" if len(reasons) <= 3 else ", …"
+    return f"{len(skipped)} unreadable session(s) skipped ({why}{more})"
 
 
 # ----------------------------------------------------------------- index cache
@@ -218,19 +309,24 @@ class HistoryIndex:
     def __init__(self, file: Path) -> None:
         self.file = file
         self.data: dict[str, Any] = {"version": INDEX_VERSION, "sessions": {}}
+        from trainer import safeio
+
         try:
-            doc = json.loads(file.read_text(encoding="utf-8"))
-            if isinstance(doc, dict) and doc.get("version") == INDEX_VERSION:
+            doc = safeio.read_json(file)
+            if (isinstance(doc, dict) and doc.get("version") == INDEX_VERSION
+                    and isinstance(doc.get("sessions"), dict)):
                 self.data = doc
-        except (OSError, ValueError):
+        except safeio.UnsafeInput:  # missing or garbage: a cache, rebuilt as needed
             pass
         self.dirty = False
 
     def get(self, path: Path) -> dict[str, Any] | None:
         rec = self.data["sessions"].get(str(path.resolve()))
         if isinstance(rec, dict) and rec.get("stamp") == _stamp(path):
-            res = rec.get("result")
-            return res if isinstance(res, dict) else None
+            try:
+                return check_result(rec.get("result"), str(self.file))
+            except SessionLoadError:
+                return None
         return None
 
     def put(self, path: Path, result: dict[str, Any]) -> None:
@@ -277,10 +373,10 @@ def fill_results(entries: Iterable[SessionEntry], index: HistoryIndex | None,
 
 
 def load_history(root: Path, *, analyze: bool = False, drill_id: str | None = None,
-                 side: str | None = None) -> tuple[list[SessionEntry], int, list[str]]:
+                 side: str | None = None) -> tuple[list[SessionEntry], list[str], list[str]]:
     """Sessions under ``root`` (only ``drill_id`` / ``side`` when given) with their results
-    (:func:`fill_results`, through the index cache, which is saved when it changed), the number
-    of unreadable directories, and one-line problems."""
+    (:func:`fill_results`, through the index cache, which is saved when it changed), one line
+    per unreadable directory (``<name>: <reason>``), and one-line problems."""
     entries, skipped = scan(root)
     entries = [e for e in entries if drill_id in (None, e.drill_id) and side in (None, e.side)]
     index = HistoryIndex(default_index_file())
@@ -366,13 +462,13 @@ def progress(entries: Iterable[SessionEntry],
     return out
 
 
-def history_json(root: Path, entries: list[SessionEntry], skipped: int,
+def history_json(root: Path, entries: list[SessionEntry], skipped: list[str],
                  levels: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The ``history --json`` document."""
     return {
         "sessions_dir": str(root),
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "n_sessions": len(entries), "skipped": skipped,
+        "n_sessions": len(entries), "skipped": len(skipped), "skipped_sessions": skipped,
         "sessions": [e.to_json() for e in entries],
         "progress": progress(entries, levels),
     }

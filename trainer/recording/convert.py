@@ -21,7 +21,7 @@ import numpy as np
 from trainer.fsutil import fsync_dir, replace_atomically
 from trainer.recording import csvio
 from trainer.recording.errors import SessionError
-from trainer.recording.reader import Session, open_session
+from trainer.recording.reader import Session, check_rate_hz, check_start_time, open_session
 from trainer.recording.writer import SessionWriter
 from trainer.vocab.batch import SampleBatch
 
@@ -76,6 +76,7 @@ def import_csv(
     rate = rate_hz or data.sample_rate_hz
     if not rate:
         raise SessionError("cannot tell the sample rate from the time stamps; give --rate HZ")
+    check_import(data, rate)
     with staged_dir(out) as tmp:
         writer = SessionWriter(
             tmp,
@@ -99,6 +100,15 @@ def import_csv(
         if writer.dropped_samples:  # the readers refuse backwards time, so this is a bug
             raise SessionError(f"internal: {writer.dropped_samples} samples dropped on import")
     return open_session(out)
+
+
+def check_import(data: csvio.ImportedData, rate: float) -> None:
+    """What the file says must make a session every reader accepts: a rate of 1..10 000 Hz
+    (the file's, the time stamps', or --rate), a start time in 1970-2200."""
+    src = "the file's time stamps" if data.sample_rate_hz == rate else "the sample rate"
+    check_rate_hz(rate, f"{', '.join(data.files)}: {src} imply {rate:g} Hz; the rate")
+    if data.start_time is not None:
+        check_start_time(data.start_time.isoformat(), ", ".join(data.files))
 
 
 TiltFn = Callable[[Session], Callable[[SampleBatch], Mapping[str, np.ndarray]] | None]

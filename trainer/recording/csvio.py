@@ -33,6 +33,7 @@ import csv
 import io
 import itertools
 import math
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -44,6 +45,7 @@ from typing import Any, BinaryIO, TextIO
 import numpy as np
 from numpy.typing import NDArray
 
+from trainer import safeio
 from trainer.recording.errors import SessionError
 from trainer.vocab.batch import SampleBatch
 
@@ -55,6 +57,14 @@ GENERIC_MAG = ("mag_x_ut", "mag_y_ut", "mag_z_ut")
 GENERIC_SEQ = "seq"
 
 FloatArray = NDArray[np.float64]
+
+#: Largest CSV file read (a one-hour 1 kHz recording is ~300 MB).
+MAX_CSV_BYTES = 4 << 30
+#: Time stamps: within ±10⁹ s (about 32 years).
+MAX_ABS_T_S = 1e9
+MAX_EPOCH_MS = 7.25e12  # the year 2199
+#: Sequence numbers above 2⁵³ cannot be held exactly as numbers in a CSV.
+MAX_SEQ = float(2**53)
 
 #: Largest float32 (``imu.bin`` stores the samples as float32; larger values would become inf).
 F4_MAX = float(np.finfo(np.float32).max)
@@ -75,19 +85,24 @@ class ImportedData:
 
 # -- shared helpers ------------------------------------------------------------------------
 def _open_text(path: Path) -> TextIO:
+    """A CSV file for reading as text (see :func:`_open`)."""
     return _open(path, "r", encoding="utf-8-sig", newline="")  # type: ignore[no-any-return]
 
 
 def _open(path: Path, mode: str, **kw: Any) -> Any:
-    """``open`` with one-line :class:`SessionError`s."""
+    """A CSV file for reading: a regular file (a FIFO, a device or a directory is refused
+    before anything is read) of at most :data:`MAX_CSV_BYTES`; one-line errors."""
     try:
-        return open(path, mode, **kw)  # the caller closes it
-    except FileNotFoundError:
-        raise SessionError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SessionError(f"{path}: is a directory, expected a CSV file") from None
-    except OSError as exc:
-        raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
+        fd = safeio.open_regular(path)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
+    try:
+        if os.fstat(fd).st_size > MAX_CSV_BYTES:
+            raise SessionError(f"{path}: larger than {MAX_CSV_BYTES >> 30} GiB; split it")
+        return open(fd, mode, closefd=True, **kw)  # the caller closes it
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _csv_rows(lines: Iterable[str], first: int = 1) -> list[tuple[int, list[str]]]:
@@ -159,14 +174,30 @@ def _columns(path: Path, header: list[str], rows: list[tuple[int, list[str]]],
     return lines, cols
 
 
-def _check_time(path: Path, lines: Sequence[int], t: FloatArray) -> None:
+def _check_time(path: Path, lines: Sequence[int], t: FloatArray, *, per_s: float = 1.0,
+                epoch: bool = False) -> None:
     if t.size == 0:
         raise SessionError(f"{path}: no samples (only a header)")
+    _check_time_range(path, lines, t, per_s=per_s, epoch=epoch)
     back = np.flatnonzero(np.diff(t) < 0)
     if back.size:
         i = int(back[0]) + 1
         raise SessionError(f"{path}: line {lines[i]}: time goes backwards "
                            f"({float(t[i - 1])!r} then {float(t[i])!r})")
+
+
+def _check_time_range(path: Path, lines: Sequence[int], t: FloatArray, *, per_s: float = 1.0,
+                      epoch: bool = False) -> None:
+    """Time stamps (``per_s`` units a second) within ±:data:`MAX_ABS_T_S`, or (``epoch``)
+    milliseconds since 1970 before the year 2200."""
+    if epoch:  # milliseconds since 1970, before 2200
+        far = np.flatnonzero((t < 0) | (t > MAX_EPOCH_MS))
+    else:
+        far = np.flatnonzero(np.abs(t) > MAX_ABS_T_S * per_s)
+    if far.size:
+        i = int(far[0])
+        raise SessionError(f"{path}: line {lines[i]}: time {float(t[i])!r} is out of range "
+                           f"(|t| above {MAX_ABS_T_S:g} s)")
 
 
 def estimate_rate_hz(t_s: FloatArray) -> float | None:
@@ -180,7 +211,7 @@ def estimate_rate_hz(t_s: FloatArray) -> float | None:
 
 def _seq(path: Path, lines: Sequence[int], cells: Sequence[str], name: str) -> NDArray[np.uint32]:
     values = _floats(path, lines, cells, name)
-    bad = np.flatnonzero((values != np.round(values)) | (values < 0))
+    bad = np.flatnonzero((values != np.round(values)) | (values < 0) | (values > MAX_SEQ))
     if bad.size:
         i = int(bad[0])
         raise SessionError(f"{path}: line {lines[i]}: column {name}: not a non-negative integer: "
@@ -277,13 +308,16 @@ class GenericStream:
         req = v[:, [k[c] for c in GENERIC_REQUIRED]]
         if not np.all(np.isfinite(req)) or np.any(np.abs(req[:, 1:]) > F4_MAX):
             return False
+        if np.any(np.abs(req[:, 0]) > MAX_ABS_T_S):
+            return False
         if self.has_mag:
             mag = v[:, [k[c] for c in GENERIC_MAG]]
             if np.any(np.isfinite(mag) & (np.abs(mag) > F4_MAX)):
                 return False
         if self.has_seq:
             s = v[:, k[GENERIC_SEQ]]
-            if not (np.all(np.isfinite(s)) and np.all(s == np.round(s)) and np.all(s >= 0)):
+            if not (np.all(np.isfinite(s)) and np.all(s == np.round(s)) and np.all(s >= 0)
+                    and np.all(s <= MAX_SEQ)):
                 return False
         t = v[:, 0]
         return not (np.any(np.diff(t) < 0) or (t_prev is not None and t.size
@@ -455,7 +489,8 @@ def _metabase_streams(path: Path) -> list[_Stream]:
     if not lines:
         raise SessionError(f"{path}: no samples (only a header)")
     t = _floats(path, lines, cols[time_name], time_name)
-    _check_time(path, lines, t)
+    _check_time(path, lines, t, per_s=1000.0 if epoch_col is not None else 1.0,
+                epoch=epoch_col is not None)
     streams = []
     for kind in axes:
         xyz = np.column_stack([

@@ -52,6 +52,17 @@ STATUS_COMPLETE: Final = "complete"
 STATUS_RECOVERED: Final = "recovered"
 STATUSES: Final = (STATUS_RECORDING, STATUS_COMPLETE, STATUS_RECOVERED)
 
+#: Sane ranges of what a session may say (a reader refuses anything outside them, one line).
+SAMPLE_RATE_MIN_HZ: Final = 1.0
+SAMPLE_RATE_MAX_HZ: Final = 10_000.0
+#: 24 h at 10 kHz; a bigger file is garbage, not a recording.
+MAX_SAMPLES: Final = 864_000_000
+#: Event times and durations: at most a day (a session is minutes long).
+MAX_EVENT_T_S: Final = 86_400.0 * 7
+#: Earliest and latest start time year a session may claim.
+START_YEAR_MIN: Final = 1970
+START_YEAR_MAX: Final = 2200
+
 
 #: Keys every ``session.json`` must have (the contract).
 REQUIRED_META: Final = (

@@ -22,17 +22,18 @@ returned by :meth:`Session.batch` is checked again, so garbage is reported when 
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from trainer import safeio
 from trainer.fsutil import write_json_atomic
 from trainer.recording import format as fmt
 from trainer.recording.errors import SessionError
@@ -201,6 +202,10 @@ def open_session(path: str | os.PathLike[str], *, verify: bool | None = None) ->
     status = meta["status"]
     finished = status != fmt.STATUS_RECORDING
     imu, tail = _map_records(root / fmt.IMU_FILE, fmt.IMU_DTYPE, tolerate_tail=not finished)
+    if not finished:  # keep every good record before a zero-filled or garbage tail
+        good = _good_prefix(imu)
+        tail += (imu.shape[0] - good) * fmt.IMU_DTYPE.itemsize
+        imu = imu[:good]
     n = imu.shape[0]
     if finished and tail:
         raise SessionError(f"{root / fmt.IMU_FILE}: size is not a whole number of "
@@ -219,7 +224,7 @@ def open_session(path: str | os.PathLike[str], *, verify: bool | None = None) ->
     return Session(
         path=root,
         meta=meta,
-        status=fmt.STATUS_RECOVERED if status == fmt.STATUS_RECORDING else status,
+        status=session_status(meta),
         imu=imu,
         mag=mag,
         events=events,
@@ -252,34 +257,55 @@ def recover_session(path: str | os.PathLike[str]) -> Session:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _read_meta(root: Path) -> dict[str, Any]:
-    mpath = root / fmt.META_FILE
-    if not mpath.is_file():
-        raise SessionError(f"{root}: no {fmt.META_FILE} (not a session directory?)")
+def read_meta(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """``session.json`` of the session directory ``root``, read safely (a regular file, bounded
+    size and nesting) and checked by :func:`validate_meta`; :class:`SessionError` otherwise."""
+    mpath = Path(root) / fmt.META_FILE
     try:
-        meta = json.loads(mpath.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{mpath}: not valid JSON (truncated or garbage?): {exc}") from None
-    except OSError as exc:
-        raise SessionError(f"{mpath}: cannot read: {exc.strerror or exc}") from None
+        safeio.check_regular_file(mpath)
+    except safeio.UnsafeInput as exc:
+        if not mpath.exists() and not mpath.is_symlink():
+            raise SessionError(f"{root}: no {fmt.META_FILE} (not a session directory?)") from None
+        raise SessionError(str(exc)) from None
+    try:
+        meta = safeio.read_json(mpath)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
+    return validate_meta(meta, mpath)
+
+
+_read_meta = read_meta
+
+
+def session_status(meta: dict[str, Any]) -> str:
+    """The status every command shows: a session still marked ``recording`` on disk is one whose
+    writer stopped without finishing (killed, power loss), so it reads as ``recovered``."""
+    status = str(meta.get("status"))
+    return fmt.STATUS_RECOVERED if status == fmt.STATUS_RECORDING else status
+
+
+def validate_meta(meta: Any, where: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check a decoded ``session.json`` against the format and sane ranges (one-line
+    :class:`SessionError`): version, required fields, status, rate 1–10 000 Hz, sample count,
+    printable ids and names, a start time within years 1970–2200, side and placement."""
+    mpath = where
     if not isinstance(meta, dict):
         raise SessionError(f"{mpath}: must hold a JSON object")
     version = meta.get("format_version")
     if version != fmt.FORMAT_VERSION:
-        raise SessionError(f"{mpath}: unsupported format_version {version!r} "
+        raise SessionError(f"{mpath}: unsupported format_version "
+                           f"{safeio.printable(repr(version), 40)} "
                            f"(this program reads {fmt.FORMAT_VERSION})")
     missing = [k for k in fmt.REQUIRED_META if k not in meta]
     if missing:
         raise SessionError(f"{mpath}: missing fields: {', '.join(missing)}")
     if meta["status"] not in fmt.STATUSES:
-        raise SessionError(f"{mpath}: unknown status {meta['status']!r}")
-    rate = meta["sample_rate_hz"]
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not (
-            math.isfinite(rate) and rate > 0):
-        raise SessionError(f"{mpath}: sample_rate_hz must be a positive number, got {rate!r}")
+        raise SessionError(f"{mpath}: unknown status {safeio.printable(repr(meta['status']), 40)}")
+    meta["sample_rate_hz"] = check_rate_hz(meta["sample_rate_hz"], f"{mpath}: sample_rate_hz")
     n = meta["n_samples"]
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise SessionError(f"{mpath}: n_samples must be a non-negative integer, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= fmt.MAX_SAMPLES:
+        raise SessionError(f"{mpath}: n_samples must be a whole number 0..{fmt.MAX_SAMPLES}, "
+                           f"got {safeio.printable(repr(n), 40)}")
     drill = meta["drill"]
     if not isinstance(drill, dict) or "id" not in drill:
         raise SessionError(f"{mpath}: drill must be an object with an id")
@@ -288,20 +314,59 @@ def _read_meta(root: Path) -> dict[str, Any]:
     # the pipeline turns tilt by side and placement: anything else would be silently misread
     if meta["side"] not in fmt.SIDES:
         raise SessionError(f"{mpath}: side must be one of {', '.join(fmt.SIDES)}, "
-                           f"got {meta['side']!r}")
+                           f"got {safeio.printable(repr(meta['side']), 40)}")
     if meta["placement"] not in fmt.PLACEMENTS:
         raise SessionError(f"{mpath}: placement must be one of {', '.join(fmt.PLACEMENTS)}, "
-                           f"got {meta['placement']!r}")
+                           f"got {safeio.printable(repr(meta['placement']), 40)}")
+    try:
+        safeio.check_text(meta["session_id"], "session_id", mpath)
+        safeio.check_text(drill["id"], "drill id", mpath, 64)
+        for key in ("name", "address", "profile", "firmware"):
+            if meta["device"].get(key) is not None:
+                safeio.check_text(meta["device"][key], f"device {key}", mpath)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
+    check_start_time(meta["start_time"], mpath)
     return meta
+
+
+def check_rate_hz(value: Any, what: str) -> float:
+    """A sample rate within :data:`~format.SAMPLE_RATE_MIN_HZ`..:data:`~format.SAMPLE_RATE_MAX_HZ`
+    (anything else would make analysis loop or allocate without bound)."""
+    lo, hi = fmt.SAMPLE_RATE_MIN_HZ, fmt.SAMPLE_RATE_MAX_HZ
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and lo <= value <= hi):
+        raise SessionError(f"{what} must be a number of {lo:g}..{hi:g} Hz, got "
+                           f"{safeio.printable(repr(value), 40)}")
+    return float(value)
+
+
+def check_start_time(value: Any, where: str | os.PathLike[str]) -> datetime:
+    """``start_time``: an ISO-8601 time (``Z`` accepted) in years 1970–2200, as an aware
+    datetime."""
+    text = value if isinstance(value, str) and len(value) <= 64 else None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        dt = None
+    if dt is None:
+        raise SessionError(f"{where}: start_time is not an ISO-8601 time: "
+                           f"{safeio.printable(repr(value), 60)}")
+    if not fmt.START_YEAR_MIN <= dt.year <= fmt.START_YEAR_MAX:
+        raise SessionError(f"{where}: start_time {text} is outside the years "
+                           f"{fmt.START_YEAR_MIN}-{fmt.START_YEAR_MAX}")
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _map_records(path: Path, dtype: np.dtype[Any], *, tolerate_tail: bool
                  ) -> tuple[NDArray[Any], int]:
-    """Memory-map the complete records of ``path``; returns (records, partial tail bytes)."""
-    if not path.is_file():
-        raise SessionError(f"{path}: missing" + (" (a directory, expected a file)"
-                                                 if path.is_dir() else ""))
-    size = path.stat().st_size
+    """Memory-map the complete records of ``path``; returns (records, partial tail bytes).
+    Anything but a regular file (a FIFO, a device, a directory, a symlink loop) is refused."""
+    try:
+        size = safeio.check_regular_file(path).st_size
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc) if path.exists() or path.is_symlink()
+                           else f"{path}: missing") from None
     n, tail = divmod(size, dtype.itemsize)
     if tail and not tolerate_tail:
         return np.empty(0, dtype), tail  # the caller reports it
@@ -311,6 +376,35 @@ def _map_records(path: Path, dtype: np.dtype[Any], *, tolerate_tail: bool
         return np.memmap(path, dtype=dtype, mode="r", shape=(n,)), tail
     except OSError as exc:
         raise SessionError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+#: Records examined per step when looking for the end of the good records of a killed session.
+_RECOVERY_CHUNK = 1 << 20
+
+
+def _good_prefix(imu: NDArray[Any]) -> int:
+    """How many leading records of a killed recording are good: trailing all-zero records
+    (blocks the file system allocated but never wrote, e.g. after power loss) are dropped, then
+    everything from the first non-finite or backwards ``t_s`` on."""
+    n = imu.shape[0]
+    raw = imu.view(np.uint8).reshape(n, fmt.IMU_DTYPE.itemsize) if n else None
+    end = n
+    while end > 0 and raw is not None:  # strip the zero-filled tail, a chunk at a time
+        lo = max(0, end - _RECOVERY_CHUNK)
+        nonzero = np.flatnonzero(raw[lo:end].any(axis=1))
+        if nonzero.size:
+            end = lo + int(nonzero[-1]) + 1
+            break
+        end = lo
+    t_prev = -np.inf
+    for lo in range(0, end, _RECOVERY_CHUNK):
+        t = np.asarray(imu["t_s"][lo:min(end, lo + _RECOVERY_CHUNK)], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(t) | (np.diff(t, prepend=t_prev) < 0)
+        if bad.any():
+            return int(lo + int(np.flatnonzero(bad)[0]))
+        t_prev = float(t[-1])
+    return int(end)
 
 
 def _check_time(root: Path, t: NDArray[np.float64], *, full: bool | None) -> None:
@@ -370,12 +464,14 @@ def _read_mag(root: Path, n: int) -> NDArray[Any] | None:
 
 
 def _read_events(path: Path, *, tolerate_tail: bool) -> tuple[list[dict[str, Any]], int]:
-    if not path.exists():
+    """``events.jsonl``: (events, dropped lines). A regular file of bounded size; every line a
+    JSON object with a finite ``t_s`` and a printable string ``type``."""
+    if not path.exists() and not path.is_symlink():
         return [], 0
     try:
-        data = path.read_bytes()
-    except OSError as exc:  # e.g. a directory of that name
-        raise SessionError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = safeio.read_bounded(path, safeio.MAX_EVENTS_BYTES)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
     lines: Sequence[bytes] = data.split(b"\n")
     dropped = 0
     if lines and lines[-1] == b"":
@@ -388,16 +484,34 @@ def _read_events(path: Path, *, tolerate_tail: bool) -> tuple[list[dict[str, Any
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise SessionError(f"{path}: line {i} is not valid JSON") from None
+            obj = safeio.loads_json(raw, f"{path}: line {i}")
+        except safeio.UnsafeInput as exc:
+            raise SessionError(str(exc)) from None
         if not isinstance(obj, dict) or "type" not in obj or "t_s" not in obj:
             raise SessionError(f"{path}: line {i} is not an event object with t_s and type")
         t = obj["t_s"]  # readers compare and subtract it: a string would be silently skipped
         if t is None:  # older writers: a link status before the first sample (time unknown)
             dropped += 1
             continue
-        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
-            raise SessionError(f"{path}: line {i}: t_s must be a finite number, got {t!r}")
+        check_event(obj, f"{path}: line {i}")
         events.append(obj)
     return events, dropped
+
+
+def read_session_events(root: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The checked events of a session directory's ``events.jsonl`` ([] when there is none;
+    a partial last line is dropped); :class:`SessionError` when the file is unusable."""
+    return _read_events(Path(root) / fmt.EVENTS_FILE, tolerate_tail=True)[0]
+
+
+def check_event(obj: dict[str, Any], where: str) -> None:
+    """One event: ``t_s`` a finite number within a week, ``type`` a short printable string."""
+    t = obj["t_s"]
+    if isinstance(t, bool) or not isinstance(t, int | float) or not (
+            math.isfinite(t) and abs(t) <= fmt.MAX_EVENT_T_S):
+        raise SessionError(f"{where}: t_s must be a finite number of seconds, got "
+                           f"{safeio.printable(repr(t), 40)}")
+    try:
+        safeio.check_text(obj["type"], "event type", where, 64)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None

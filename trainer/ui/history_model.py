@@ -7,14 +7,14 @@ hundreds of sessions in a worker thread. The dashboard stores its end-of-drill m
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trainer.drills.history import parse_time, read_events
+from trainer.drills.history import read_events, skip_reason
+from trainer.drills.sessionload import SessionLoadError
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,22 @@ def _num(v: Any) -> float | None:
 def summarise(path: Path) -> SessionSummary | None:
     """The summary of one session directory, or None when it is not a readable session."""
     try:
-        meta = json.loads((path / "session.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return summarise_checked(path)
+    except SessionLoadError:
         return None
-    if not isinstance(meta, dict):
-        return None
-    start = parse_time(meta.get("start_time"))
-    if start is None:
-        return None
+
+
+def summarise_checked(path: Path) -> SessionSummary:
+    """The summary of one session directory, read and checked as every command reads it;
+    :class:`SessionLoadError` (one line) when it is not a usable session."""
+    from trainer.recording.errors import SessionError
+    from trainer.recording.reader import check_start_time, read_meta, session_status
+
+    try:
+        meta = read_meta(path)
+        start = check_start_time(meta["start_time"], path / "session.json")
+    except SessionError as exc:
+        raise SessionLoadError(str(exc)) from None
     raw_summary, raw_drill = meta.get("summary"), meta.get("drill")
     summary: dict[str, Any] = raw_summary if isinstance(raw_summary, dict) else {}
     drill: dict[str, Any] = raw_drill if isinstance(raw_drill, dict) else {}
@@ -87,29 +95,40 @@ def summarise(path: Path) -> SessionSummary | None:
         time_to_first_loss_s=ttfl,
         losses=int(losses) if losses is not None else (len(losses_t) if events else None),
         time_in_target_pct=_num(summary.get("time_in_target_pct")),
-        status=str(meta.get("status", "?")),
+        status=session_status(meta),
         simulated=bool(meta.get("simulated", False)),
     )
 
 
 def scan_sessions(root: Path, drill_results: bool = False) -> list[SessionSummary]:
-    """Every readable session under ``root``, oldest first (unreadable ones are skipped).
+    """Every readable session under ``root``, oldest first (unreadable ones are skipped; see
+    :func:`scan_sessions_report` for which and why)."""
+    return scan_sessions_report(root, drill_results)[0]
+
+
+def scan_sessions_report(root: Path, drill_results: bool = False
+                         ) -> tuple[list[SessionSummary], list[str]]:
+    """Every readable session under ``root``, oldest first, and one line per skipped session
+    (``<name>: <reason>``).
 
     ``drill_results``: add each drill's progress metric from ``trainer.drills.history`` (its
     index cache; sessions without a result are analysed offline once — call from a worker
     thread)."""
     if not root.is_dir():
-        return []
+        return [], []
     out = []
-    for child in root.iterdir():
-        if child.is_dir() and (child / "session.json").is_file():
-            s = summarise(child)
-            if s is not None:
-                out.append(s)
+    skipped: list[str] = []
+    for child in sorted(root.iterdir()):
+        meta = child / "session.json"
+        if child.is_dir() and (meta.exists() or meta.is_symlink()):
+            try:
+                out.append(summarise_checked(child))
+            except SessionLoadError as exc:
+                skipped.append(f"{child.name}: {skip_reason(str(exc), child)}")
     out.sort(key=lambda s: s.start)
     if drill_results and out:
         out = _with_drill_results(root, out)
-    return out
+    return out, skipped
 
 
 def _with_drill_results(root: Path, sessions: list[SessionSummary]) -> list[SessionSummary]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from trainer.ui import theme
 from trainer.ui.drill_panel import drill_names
-from trainer.ui.history_model import SessionSummary, filter_sessions, scan_sessions
+from trainer.ui.history_model import SessionSummary, filter_sessions, scan_sessions_report
 
 SIDE_COLOURS = {"injured": "#eb4034", "other": "#4fc3f7"}
 COLUMNS = ("Date", "Drill", "Side", "Duration (s)", "Sway area (°²)", "First loss (s)",
@@ -40,6 +41,7 @@ class HistoryPanel(QWidget):
         super().__init__()
         self._root = root
         self.sessions: list[SessionSummary] = []
+        self.skipped: list[str] = []  # "<name>: <reason>" of sessions that could not be read
         self._loaded_once = False
         self._loading = False
         self._closed = False
@@ -127,7 +129,7 @@ class HistoryPanel(QWidget):
 
         def work() -> None:
             try:
-                result: object = scan_sessions(root, drill_results=True)
+                result: object = scan_sessions_report(root, drill_results=True)
             except Exception as exc:
                 result = f"cannot read sessions: {exc}"
             if not self._closed:
@@ -144,7 +146,9 @@ class HistoryPanel(QWidget):
         if isinstance(result, str):
             self.info.setText(result)
             return
-        self.sessions = list(result)  # type: ignore[call-overload]
+        sessions, skipped = cast(tuple[list[SessionSummary], list[str]], result)
+        self.sessions = list(sessions)
+        self.skipped = list(skipped)
         self.refresh()
 
     def _injured_changed(self) -> None:
@@ -158,7 +162,13 @@ class HistoryPanel(QWidget):
 
     def refresh(self) -> None:
         rows = self.visible()
-        self.info.setText(f"{len(rows)} of {len(self.sessions)} sessions in {self.root()}")
+        text = f"{len(rows)} of {len(self.sessions)} sessions in {self.root()}"
+        if self.skipped:
+            from trainer.drills.history import summarise_skipped
+
+            text += f" · {summarise_skipped(self.skipped)}"
+        self.info.setText(text)
+        self.info.setToolTip("\n".join(f"skipped {line}" for line in self.skipped[:50]))
         self.table.setRowCount(len(rows))
 
         def cell(v: object, fmt: str = "{:.1f}") -> QTableWidgetItem:

@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_exit_2(args: list[str], tmp_path: Path) -> None:
 def test_unwritable_output_and_garbage_session(sessions: Path, tmp_path: Path) -> None:
     proc = _cli([str(sessions / "inv"), "--out", str(tmp_path / "no" / "dir" / "r.html")],
                 tmp_path)
-    assert proc.returncode == 2 and "cannot write" in proc.stderr
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "session.json").write_text("{garbage")
