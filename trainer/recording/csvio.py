@@ -375,6 +375,7 @@ def open_generic(path: str | Path) -> GenericStream:
     line = 0
     header_row: list[str] | None = None
     try:
+        _check_text(path, f)
         for raw in f:
             line += 1
             text = raw.decode("utf-8-sig" if line == 1 else "utf-8")
@@ -395,6 +396,22 @@ def open_generic(path: str | Path) -> GenericStream:
         raise
     return GenericStream(path, header, wanted, ignored, has_mag=GENERIC_MAG[0] in wanted,
                          has_seq=GENERIC_SEQ in wanted, _handle=f, _line=line)
+
+
+def _check_text(path: Path, f: BinaryIO, probe: int = 1 << 16) -> None:
+    """Refuse a binary file early: its first ``probe`` bytes must be UTF-8 text without NUL
+    (the rest is checked as it is read)."""
+    head = f.read(probe)
+    f.seek(0)
+    if len(head) == probe:  # cut at the last line end: a character may straddle the probe
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(head) < probe or exc.start < len(head) - 3:
+            raise SessionError(f"{path}: not a readable CSV file ({exc})") from None
+    if b"\x00" in head:
+        raise SessionError(f"{path}: not a readable CSV file (binary data: NUL bytes)")
 
 
 def _generic_header(path: Path, row: list[str]) -> tuple[dict[str, int], list[str], list[str]]:
