@@ -15,12 +15,13 @@ forward lean of the shank.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from trainer.drills.catalog import PARAM_KEYS, DrillSpec, get_drill
+from trainer.drills.axis import up_from_quat
+from trainer.drills.catalog import PARAM_KEYS, DrillSpec, SetPlan, get_drill
 from trainer.drills.detectors import (
     BalanceLossDetector,
     DrillAngles,
@@ -33,6 +34,8 @@ from trainer.drills.detectors import (
     true_runs,
 )
 from trainer.drills.norms import best_trial_ended_without_loss, compare_stance
+from trainer.drills.placement import placement_check
+from trainer.drills.reps import Motion, axis_reps, vertical_acc_g
 from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 TREMOR_BAND_HZ = (7.0, 13.0)
@@ -100,13 +103,20 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
     ap = arr("tilt_ap_deg")
     ml = arr("tilt_ml_deg")
     fs = _get(result, "sample_rate_hz")
+    # rep drills also use the orientation and the accelerometer (vertical rise, gravity sign)
+    quat = _get(ser, "quat_wxyz") if spec.kind == "reps" else None
+    acc = _get(ser, "acc_g") if spec.kind == "reps" else None
+    calibrated = bool(_get(result, "calibrated_mounting"))
     return analyze_drill_arrays(
         spec, t_s=t_s, gyr_dps=gyr, tilt_ap_deg=ap, tilt_ml_deg=ml,
         side=str(p.pop("side", None) or _get(result, "side") or "left"),
         placement=p.pop("placement", None) or _get(result, "placement"),
         params=p, events=p.pop("events", None),
         balance_losses_t_s=None if losses is None else [float(x) for x in losses],
-        fs_hz=float(fs) if fs else None)
+        fs_hz=float(fs) if fs else None,
+        acc_g=None if acc is None else np.asarray(acc, np.float64).reshape(n, 3),
+        quat_wxyz=None if quat is None else np.asarray(quat, np.float64).reshape(n, 4),
+        calibrated=calibrated)
 
 
 def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArray,
@@ -114,8 +124,12 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
                          placement: str | None = None, params: Mapping[str, Any] | None = None,
                          events: Sequence[Mapping[str, Any]] | None = None,
                          balance_losses_t_s: Sequence[float] | None = None,
-                         fs_hz: float | None = None) -> dict[str, Any]:
-    """Drill result from per-sample arrays (segment-frame gyro, anatomical tilts)."""
+                         fs_hz: float | None = None, acc_g: FloatArray | None = None,
+                         quat_wxyz: FloatArray | None = None,
+                         calibrated: bool = False) -> dict[str, Any]:
+    """Drill result from per-sample arrays: gyro and accelerometer in the segment frame when
+    ``calibrated`` (a mounting calibration), else in the sensor frame; ``quat_wxyz`` sensor →
+    Earth; anatomical tilts."""
     if side not in ("left", "right"):
         side = "left"
     raw = dict(params or {})
@@ -140,6 +154,17 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
         sets: list[dict[str, Any]] = []
     elif spec.kind == "balance":
         sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s)
+    elif spec.kind == "reps":
+        motion = Motion(t, gyr, fs_hz, side, calibrated,
+                        vertical_acc_g(acc_g, quat_wxyz, ap, ml, side, calibrated),
+                        up=None if quat_wxyz is None or calibrated else up_from_quat(quat_wxyz))
+        check = placement_check(spec, placement)
+        if not check.measurable:
+            sets = [_set(k, "reps", t0, t1, target_reps=None)
+                    for k, t0, t1 in (windows or [(1, float(t[0]), float(t[-1]))])]
+        else:
+            sets = _axis_rep_sets(motion, spec, placement or spec.placement, run_params,
+                                  windows)
     elif spec.is_repetition:
         sets = _rep_sets(t, ap, ml, gyr, fs_hz, spec, side, placement, run_params, windows)
     elif spec.id == "calf-stretch":
@@ -149,6 +174,8 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     out = build_result(spec, side, run_params, level if isinstance(level, int) else None, sets,
                        pain=pain, source="events" if windows else "offline",
                        placement=placement)
+    if t.size >= 2:
+        out.update(placement_check(spec, placement).result_fields())
     if spec.kind == "balance":
         eyes = str(run_params.get("eyes", "open"))
         surface = str(run_params.get("surface", "firm"))
@@ -247,18 +274,34 @@ def _rep_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs
         rc.update(t[a:b], sig[a:b])
         return rc.reps
 
+    return _reps_per_window(t, plan, windows, lambda p, a, b: count(
+        p.motion if p else det.get("motion"), a, b))
+
+
+def _axis_rep_sets(motion: Motion, spec: DrillSpec, placement: str,
+                   params: Mapping[str, Any], windows: list[tuple[int, float, float]]
+                   ) -> list[dict[str, Any]]:
+    """Reps about the movement's own axis (``trainer.drills.reps``), per guided set or over
+    the whole recording."""
+    return _reps_per_window(motion.t_s, spec.plan(params), windows,
+                            lambda p, a, b: axis_reps(motion, spec, placement, a, b))
+
+
+def _reps_per_window(t: FloatArray, plan: list[SetPlan], windows: list[tuple[int, float, float]],
+                     count: Callable[[SetPlan | None, int, int | None], list[Any]]
+                     ) -> list[dict[str, Any]]:
+    """Reps counted by ``count(set plan, a, b)`` over samples a..b-1: in each guided set (with
+    1 s either side; reps peaking in the set or just after it), or over the whole recording."""
     if not windows:
-        motion = plan[0].motion if plan else det.get("motion")
-        reps = count(motion)
-        return [_set(1, "reps", float(t[0]), float(t[-1]), reps=reps,
-                     target_reps=plan[0].target_reps if plan else None)]
+        return [_set(1, "reps", float(t[0]), float(t[-1]), reps=count(
+            plan[0] if plan else None, 0, None),
+            target_reps=plan[0].target_reps if plan else None)]
     out = []
     for k, t0, t1 in windows:
         p = plan[k - 1] if 0 < k <= len(plan) else (plan[-1] if plan else None)
         a = int(np.searchsorted(t, t0 - 1.0))
         b = int(np.searchsorted(t, t1 + 1.0))
-        reps = [r for r in count(p.motion if p else det.get("motion"), a, b)
-                if t0 <= r.t_peak_s <= t1 + 1.0]
+        reps = [r for r in count(p, a, b) if t0 <= r.t_peak_s <= t1 + 1.0]
         out.append(_set(k, "reps", t0, t1, reps=reps,
                         target_reps=p.target_reps if p else None))
     return out

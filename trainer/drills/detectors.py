@@ -76,22 +76,28 @@ class GyroAngles:
         self.a = float(np.exp(-2.0 * np.pi * highpass_hz / self.fs_hz))
         self.bias = np.zeros(3) if bias_dps is None else np.asarray(bias_dps, np.float64)
         self.max_dt_s = float(max_dt_s)
-        self._zi = np.zeros((2, 1))
+        self._zi = np.zeros((3, 1))
         self._t_last: float | None = None
 
-    def update(self, t_s: FloatArray, gyr_dps: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def integrate(self, t_s: FloatArray, gyr_dps: FloatArray
+                  ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(leaky ∫ω per axis n×3 in degrees, the bias-free rate n×3, the time steps n)."""
         t = np.asarray(t_s, dtype=np.float64)
-        if t.size == 0:
-            return np.empty(0), np.empty(0)
         g = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3) - self.bias
+        if t.size == 0:
+            return np.empty((0, 3)), g, np.empty(0)
         prev = t[0] - 1.0 / self.fs_hz if self._t_last is None else self._t_last
         dt = np.clip(np.diff(t, prepend=prev), 0.0, self.max_dt_s)
         self._t_last = float(t[-1])
-        inc = np.stack([-g[:, 0] * dt, g[:, 1] * dt])
         from scipy import signal  # here, not at import: see LowPass
 
-        y, self._zi = signal.lfilter([1.0], [1.0, -self.a], inc, axis=1, zi=self._zi)
-        return np.asarray(y[0], np.float64), np.asarray(y[1], np.float64)
+        y, self._zi = signal.lfilter([1.0], [1.0, -self.a], (g * dt[:, None]).T, axis=1,
+                                     zi=self._zi)
+        return np.asarray(y.T, np.float64), g, dt
+
+    def update(self, t_s: FloatArray, gyr_dps: FloatArray) -> tuple[FloatArray, FloatArray]:
+        theta, _, _ = self.integrate(t_s, gyr_dps)
+        return -theta[:, 0], theta[:, 1]
 
 
 class DrillAngles:
@@ -164,6 +170,9 @@ class Rep:
     peak_deg: float  # signed-direction peak relative to the first neutral
     peak_raw_deg: float = 0.0  # the (low-passed) input angle at the peak
     t_end_s: float | None = None  # back near the valley (filled in when it happens)
+    partial: bool = False  # below the level's range of motion: shown, not counted
+    rise_cm: float | None = None  # calf raise: the sensor's vertical rise
+    lean_deg: float | None = None  # calf raise on the shank: the shank's lean
 
     @property
     def duration_s(self) -> float | None:

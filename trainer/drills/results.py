@@ -5,7 +5,11 @@ Always: ``id``, ``kind``, ``side``, ``placement``, ``level``, ``level_label``, `
 ``sets`` (per-set summary).
 Repetition drills (reps, warm-up): ``reps`` (int), ``reps_target``, ``reps_per_set``, ``rom_deg``
 (mean rep amplitude, degrees), ``rom_max_deg``, ``tempo_s`` (mean rep duration), ``rep_times_s``,
-``rep_amplitudes_deg``; calf raise on the foot also ``height_cm`` (heel-rise proxy).
+``rep_amplitudes_deg`` (full reps only), ``partial_reps`` (reps below the level's range of motion
+``full_rom_deg``: shown, not counted), ``partial_rep_times_s``, ``partial_rep_amplitudes_deg``;
+calf raise also ``height_cm`` (heel-rise estimate from the foot angle) and, on the shank,
+``shank_lean_deg``. A drill the placement cannot measure has ``measurable`` false,
+``not_measured`` (why) and null measures (``trainer.drills.placement``).
 Hold drills (isometric, stretch, balance): ``holds_s`` (held duration per hold), ``hold_target_s``;
 isometric ``movement_during_hold`` (count); stretch ``angle_held_deg`` (mean shank angle).
 Balance: ``holds_s`` = per-trial time to the first balance loss (or the full trial),
@@ -100,21 +104,34 @@ def build_result(spec: DrillSpec, side: str, params: Mapping[str, Any], level: i
     }
     set_rows: list[dict[str, Any]] = []
     if spec.is_repetition:
-        reps: list[Rep] = [r for s in sets for r in s.get("reps", [])]
+        every: list[Rep] = [r for s in sets for r in s.get("reps", [])]
+        reps = [r for r in every if not r.partial]
+        partial = [r for r in every if r.partial]
         summary = rep_summary(reps)
         out["reps"] = summary["reps"]
         out["reps_target"] = int(sum(p.target_reps or 0 for p in planned))
-        out["reps_per_set"] = [len(s.get("reps", [])) for s in sets]
+        out["reps_per_set"] = [sum(not r.partial for r in s.get("reps", [])) for s in sets]
         out["rom_deg"] = _r(summary["rom_deg"], 2)
         out["rom_max_deg"] = _r(summary["rom_max_deg"], 2)
         out["tempo_s"] = _r(summary["tempo_s"], 2)
         out["rep_times_s"] = summary["rep_times_s"]
         out["rep_amplitudes_deg"] = summary["rep_amplitudes_deg"]
-        if spec.id == "calf-raise" and place == "foot":
+        full_min = spec.detection.get("full_rom_deg")
+        if full_min is not None:
+            out["full_rom_deg"] = float(full_min)
+        out["partial_reps"] = len(partial)
+        out["partial_rep_times_s"] = [round(r.t_peak_s, 3) for r in partial]
+        out["partial_rep_amplitudes_deg"] = [round(r.amplitude_deg, 2) for r in partial]
+        if spec.id == "calf-raise":
             lever = float(spec.detection.get("lever_m", 0.15))
             out["height_cm"] = _r(100.0 * lever * math.sin(math.radians(out["rom_deg"] or 0.0)), 1)
+            leans = [r.lean_deg for r in reps if r.lean_deg is not None]
+            if leans:
+                out["shank_lean_deg"] = _r(float(np.mean(leans)), 2)
         for s in sets:
-            set_rows.append({"index": s["index"], "reps": len(s.get("reps", [])),
+            set_rows.append({"index": s["index"],
+                             "reps": sum(not r.partial for r in s.get("reps", [])),
+                             "partial_reps": sum(r.partial for r in s.get("reps", [])),
                              "target_reps": s.get("target_reps"),
                              "t_start_s": _r(s.get("t_start_s")), "t_end_s": _r(s.get("t_end_s"))})
     else:

@@ -1,0 +1,181 @@
+"""Rep angles whatever the strapping: the movement's own rotation axis, found from the data.
+
+Without a mounting calibration the sensor's axes say nothing about the anatomy, so a rep drill
+cannot assume that inversion is a rotation about the sensor's x. But a set of reps is a rotation
+back and forth about one axis, so that axis is the dominant direction of the angular rate: the
+first principal axis (eigenvector of the scatter ``Σ ω ωᵀ`` over the moving samples). The rep
+angle is the leaky integral of the rate (3 components, bias-tolerant) projected on that axis; for
+a rotation about a fixed axis the body-frame rate stays on it, so the projection is exact however
+far the segment turns.
+
+The axis is *locked* once the set has moved far enough (``lock_path_deg`` of rotation path at
+moving rates), from the samples up to that point, and the rep signal is produced from the start
+of the set on: live (batch by batch) and offline (one batch) give the same signal. Its sign:
+
+- ``"gravity"`` (band drills on the foot): the axis is signed to point up (the foot's long axis
+  points up in long sitting) and the drill's direction follows from the side; when the axis is
+  not clearly vertical, by the first excursion (people start with the movement asked for);
+- ``"rise"`` (calf raise): the direction in which the sensor goes *up* (vertical velocity from the
+  accelerometer in the Earth frame) is the rep's direction;
+- ``"first"``: the first excursion's direction.
+
+Pure numpy/scipy, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from trainer.drills.detectors import FloatArray, GyroAngles
+
+MOVING_DPS = 5.0
+VERTICAL_COS = 0.5
+
+
+class AxisAngle:
+    """The rep angle about the movement's dominant axis (see the module docstring).
+
+    ``update(t_s, gyr_dps, up=None, vz=None)`` returns ``(t, angle_deg)`` for the samples that
+    are ready (none until the axis locks; then everything buffered since the start, then each
+    batch as it comes). ``up``: Earth-up in the sensor frame per sample (for the gravity sign);
+    ``vz``: vertical velocity per sample (for the rise sign). ``direction``: the rotation sign
+    of the drill's movement about the up-pointing axis (gravity rule), e.g. −1 for a left
+    inversion (the sole turns in: a negative turn about the toes-up foot axis).
+    """
+
+    def __init__(self, fs_hz: float, sign_rule: str = "first", direction: float = 1.0,
+                 lock_path_deg: float = 20.0, highpass_hz: float = 0.02,
+                 bias_dps: FloatArray | None = None, max_dt_s: float = 0.1,
+                 axis: FloatArray | None = None) -> None:
+        if sign_rule not in ("gravity", "rise", "first"):
+            raise ValueError(f"unknown sign rule {sign_rule!r}")
+        self.fs_hz = float(fs_hz)
+        self.sign_rule = sign_rule
+        self.direction = 1.0 if direction >= 0 else -1.0
+        self.lock_path_deg = float(lock_path_deg)
+        self._integral = GyroAngles(fs_hz, highpass_hz, bias_dps, max_dt_s)
+        self._scatter = np.zeros((3, 3))
+        self._path = 0.0
+        self._up_sum = np.zeros(3)
+        self._corr = 0.0  # Σ (ω·axis)·vz, for the rise sign (after the lock: of the candidate)
+        self._buf: list[tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = []
+        self.axis: FloatArray | None = None  # unit, sensor frame, signed: + is the rep
+        if axis is not None:  # a known anatomical axis (calibrated mounting)
+            self.axis = np.asarray(axis, np.float64) / np.linalg.norm(axis)
+        self.sign_source = "given" if axis is not None else None
+        self.share = 1.0 if axis is not None else 0.0  # the axis's share of the moving rate
+
+    @property
+    def locked(self) -> bool:
+        return self.axis is not None
+
+    def update(self, t_s: FloatArray, gyr_dps: FloatArray, up: FloatArray | None = None,
+               vz: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.size == 0:
+            return np.empty(0), np.empty(0)
+        theta, g, dt = self._integral.integrate(t, gyr_dps)  # n×3 degrees, rate, steps
+        if self.axis is not None:
+            return t, theta @ self.axis
+        up_a = np.zeros((t.size, 3)) if up is None else np.asarray(up, np.float64).reshape(-1, 3)
+        vz_a = np.zeros(t.size) if vz is None else np.asarray(vz, np.float64).reshape(-1)
+        rate = np.linalg.norm(g, axis=1)
+        moving = rate > MOVING_DPS
+        path = self._path + np.cumsum(np.where(moving, rate * dt, 0.0))
+        hit = np.flatnonzero(path >= self.lock_path_deg)
+        k = int(hit[0]) + 1 if hit.size else t.size  # samples up to the lock
+        gm = g[:k][moving[:k]]
+        self._scatter += gm.T @ gm
+        self._path = float(path[k - 1])
+        ok_up = np.all(np.isfinite(up_a[:k]), axis=1)
+        self._up_sum += up_a[:k][ok_up].sum(axis=0)
+        self._buf.append((t, g, theta, vz_a))
+        if not hit.size:
+            return np.empty(0), np.empty(0)
+        self._lock()
+        tt = np.concatenate([b[0] for b in self._buf])
+        th = np.concatenate([b[2] for b in self._buf])
+        self._buf = []
+        assert self.axis is not None
+        return tt, th @ self.axis
+
+    def _lock(self) -> None:
+        w, v = np.linalg.eigh(self._scatter)
+        axis = v[:, -1] / np.linalg.norm(v[:, -1])
+        self.share = float(w[-1] / max(float(np.sum(w)), 1e-12))
+        tt = np.concatenate([b[0] for b in self._buf])
+        g = np.concatenate([b[1] for b in self._buf])
+        th = np.concatenate([b[2] for b in self._buf])
+        vz = np.concatenate([b[3] for b in self._buf])
+        n_up = float(np.linalg.norm(self._up_sum))
+        up = self._up_sum / n_up if n_up > 0 else np.zeros(3)
+        sign = 0.0
+        if self.sign_rule == "gravity" and abs(float(axis @ up)) >= VERTICAL_COS:
+            sign = math.copysign(1.0, float(axis @ up)) * self.direction
+            self.sign_source = "gravity"
+        elif self.sign_rule == "rise" and np.any(vz):
+            c = float(np.sum((g @ axis) * vz))
+            if c != 0.0:
+                sign = math.copysign(1.0, c)
+                self.sign_source = "rise"
+        if sign == 0.0:  # the first excursion is the movement asked for
+            ang = th @ axis
+            dev = ang - ang[0]
+            big = np.flatnonzero(np.abs(dev) >= 0.5 * float(np.max(np.abs(dev))))
+            sign = math.copysign(1.0, float(dev[big[0]])) if big.size else 1.0
+            self.sign_source = "first"
+        del tt
+        self.axis = sign * axis
+
+
+def vertical_velocity(t_s: FloatArray, acc_vertical_g: FloatArray, fs_hz: float,
+                      highpass_hz: float = 0.3) -> FloatArray:
+    """Band-limited vertical velocity (m/s) from the Earth-frame vertical acceleration (g,
+    gravity removed): the leaky integral of the high-passed acceleration. Only its sign pattern
+    and shape matter (rep direction); offline rise heights come from ``rise_between``."""
+    from scipy import signal  # here, not at import: start-up time
+
+    a = np.nan_to_num(np.asarray(acc_vertical_g, dtype=np.float64)) * 9.80665
+    if a.size == 0:
+        return a
+    sos = signal.butter(1, highpass_hz, btype="high", fs=fs_hz, output="sos")
+    a = signal.sosfilt(sos, a - a[0])
+    k = float(np.exp(-2.0 * np.pi * highpass_hz / fs_hz))
+    v = signal.lfilter([1.0 / fs_hz], [1.0, -k], a)
+    return np.asarray(v, dtype=np.float64)
+
+
+def rise_between(t_s: FloatArray, acc_vertical_g: FloatArray, i0: int, i1: int) -> float:
+    """Peak rise (m) of the sensor between two moments it is at the same height and at rest
+    (a rep's onset and end): double integration of the vertical acceleration with the velocity
+    forced to zero at both ends and the height to return to its start (linear drift removal,
+    the zero-velocity update of foot-mounted navigation)."""
+    if i1 - i0 < 3:
+        return 0.0
+    t = np.asarray(t_s[i0:i1], dtype=np.float64)
+    a = np.nan_to_num(np.asarray(acc_vertical_g[i0:i1], dtype=np.float64)) * 9.80665
+    dt = np.diff(t, prepend=t[0])
+    v = np.cumsum(a * dt)
+    v = v - (t - t[0]) / max(t[-1] - t[0], 1e-9) * v[-1]
+    z = np.cumsum(v * dt)
+    z = z - (t - t[0]) / max(t[-1] - t[0], 1e-9) * z[-1]
+    return float(np.max(z))
+
+
+def up_from_quat(quat_wxyz: FloatArray) -> FloatArray:
+    """Earth-up in the sensor frame (n×3) from sensor→Earth quaternions (NaN stays NaN)."""
+    q = np.asarray(quat_wxyz, dtype=np.float64).reshape(-1, 4)
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    return np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], axis=1)
+
+
+def up_from_tilt(tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray, side: str) -> FloatArray:
+    """Earth-up in the segment frame (n×3) from the anatomical tilt (the inverse of
+    ``trainer.core.tilt.tilt_from_up``), for data already in the segment frame."""
+    ap = np.radians(np.asarray(tilt_ap_deg, dtype=np.float64))
+    ml = np.radians(np.asarray(tilt_ml_deg, dtype=np.float64)) * (1.0 if side == "left" else -1.0)
+    c = np.cos(ap)
+    k = c / np.sqrt(np.sin(ml) ** 2 + (np.cos(ml) / np.maximum(c, 1e-9)) ** 2)
+    return np.stack([-np.sin(ap), -k * np.sin(ml), k * np.cos(ml) / np.maximum(c, 1e-9)], axis=1)
