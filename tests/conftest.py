@@ -10,7 +10,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+#: ../shared/data beside the clone; BALANCE_TRAINER_SHARED_DATA points elsewhere (a git worktree
+#: whose parent is not the workspace).
+SHARED_DATA = Path(os.environ.get("BALANCE_TRAINER_SHARED_DATA")
+                   or PROJECT_ROOT.parent / "shared" / "data")
 RECORDINGS = PROJECT_ROOT / "recordings"
 
 

@@ -26,6 +26,7 @@ UNITS = {
     "range_ml": "deg", "path_length": "deg", "mean_velocity": "deg/s", "ellipse_area": "deg²",
     "sway_area_rate": "deg²/s", "mean_frequency": "Hz", "f50": "Hz", "f95": "Hz",
     "centroid_frequency": "Hz", "frequency_dispersion": "",
+    "rms_angular_rate_dps": "deg/s", "tilt_jerk_rms_deg_s3": "deg/s³", "time_in_target_pct": "%",
 }
 SERIES_HEADER = "t_s,q_w,q_x,q_y,q_z,tilt_ap_deg,tilt_ml_deg"
 #: Drills during which a balance loss can happen (others move on purpose: no loss detection).
@@ -143,12 +144,7 @@ def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
 
 def build_report(name: str, session: Session, result: AnalysisResult) -> dict[str, Any]:
     """The contract's JSON object for one analysed session."""
-    from trainer.core.sway import METRIC_KEYS
-
-    computed = result.sway or {}
-    # every contract key is present; null when the session is too short for sway metrics
-    sway: dict[str, Any] = {k: _num(computed[k]) if k in computed else None for k in METRIC_KEYS}
-    sway["units"] = "deg"
+    sway = sway_report(session, result)
     events = result.summary.to_dict()
     events["balance_losses"] = [
         {k: _num(v) for k, v in e.items()} for e in result.events if e["type"] == "balance_loss"
@@ -171,6 +167,42 @@ def build_report(name: str, session: Session, result: AnalysisResult) -> dict[st
     })
 
 
+def sway_report(session: Session, result: AnalysisResult) -> dict[str, Any]:
+    """The ``"sway"`` object: single-leg stance per trial, steady state (DESIGN.md).
+
+    Contract keys at the top are the mean over trials (each from ``SETTLE_S`` after "Go" to the
+    trial end, the first balance loss or the person's ``user_touchdown``; a recording without
+    sets: from its start to the first loss); every key is present, null when no trial has
+    enough steady stance. ``sway_trials`` holds each trial, ``best`` the steadiest (smallest
+    ellipse area). Drills that are not single-leg stance (reps, holds, stretches) have no sway.
+    """
+    from trainer.core.sway import METRIC_KEYS
+    from trainer.core.trials import IMU_KEYS, recording_trials
+
+    is_balance = _drill_id(session) in BALANCE_DRILLS
+    if is_balance:
+        tr = recording_trials(
+            session.events, result.summary.balance_losses_t_s, t_s=result.block_t_s,
+            tilt_ap_deg=result.block_tilt_ap_deg, tilt_ml_deg=result.block_tilt_ml_deg,
+            fs_hz=result.tilt_rate_hz, quat_wxyz=result.block_quat_wxyz,
+            target_radius_deg=result.summary.target_radius_deg)
+        mean: dict[str, Any] = tr["mean"]
+        trials: list[dict[str, Any]] = tr["trials"]
+    else:
+        mean, trials, tr = {}, [], {"n_trials": 0, "best": None, "settle_s": None}
+    sway: dict[str, Any] = {k: _num(mean.get(k)) for k in METRIC_KEYS}
+    sway["units"] = "deg"
+    sway.update({k: _num(mean.get(k)) for k in IMU_KEYS})
+    sway["n_trials"] = tr["n_trials"]
+    sway["settle_s"] = tr["settle_s"]
+    sway["scope"] = ("mean over trials, steady state (settle after Go to trial end, first "
+                     "balance loss or user touchdown)" if is_balance
+                     else "none: not a single-leg stance drill")
+    sway["best"] = tr["best"]
+    sway["sway_trials"] = trials
+    return sway
+
+
 def format_table(report: dict[str, Any]) -> str:
     """A readable summary of one report."""
     lines = [f"Session  {report['session']}"]
@@ -181,12 +213,25 @@ def format_table(report: dict[str, Any]) -> str:
         f"{report['duration_s']:.1f} s at {report['sample_rate_hz']:g} Hz · "
         f"{'offline' if an['offline'] else 'online'} orientation · tilt from {an['tilt_frame']}"
     )
-    sway = {k: v for k, v in report["sway"].items() if k != "units"}
-    lines.append("  Sway of the tilt")
-    if not sway:
-        lines.append("    (too little valid tilt for sway metrics)")
-    for key, value in sway.items():
-        lines.append(f"    {key:<22}{_fmt(value):>10}  {UNITS.get(key, '')}")
+    sw = report["sway"]
+    trials = sw.get("sway_trials") or []
+    sway = {k: v for k, v in sw.items() if k in UNITS}
+    if not trials:
+        lines.append("  Sway of the tilt: none (not a single-leg stance drill)")
+    else:
+        lines.append(f"  Sway of the tilt (mean of {sw.get('n_trials', 0)} of {len(trials)} "
+                     "trial(s), steady state)")
+        if not sw.get("n_trials"):
+            lines.append("    (no trial with enough steady stance for sway metrics)")
+        for key, value in sway.items():
+            lines.append(f"    {key:<22}{_fmt(value):>10}  {UNITS.get(key, '')}")
+        for tr in trials:
+            lines.append(
+                f"    trial {tr['trial']}: {_fmt(tr['t_from_s'])}-{_fmt(tr['t_to_s'])} s "
+                f"(ended by {tr['ended_by'].replace('_', ' ')}) · area "
+                f"{_fmt(tr.get('ellipse_area'))} deg² · velocity {_fmt(tr.get('mean_velocity'))}"
+                f" deg/s · angular rate {_fmt(tr.get('rms_angular_rate_dps'))} deg/s · "
+                f"in target {_fmt(tr.get('time_in_target_pct'))} %")
     ev = report["events"]
     losses = ev["balance_losses_t_s"]
     lines.append("  Balance")

@@ -20,6 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from trainer.core.trials import (
+    MEAN_KEYS,
+    set_windows,
+    trial_measures,
+    trial_windows,
+    user_touchdowns,
+)
 from trainer.drills.axis import up_from_quat
 from trainer.drills.catalog import PARAM_KEYS, DrillSpec, SetPlan, get_drill
 from trainer.drills.detectors import (
@@ -40,6 +47,10 @@ from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 TREMOR_BAND_HZ = (7.0, 13.0)
 MERGE_GAP_S = 1.5
+
+
+#: (t_s, tilt AP, tilt ML, rate, quaternions or None) at the core's processing rate.
+Block = tuple[FloatArray, FloatArray, FloatArray, float, FloatArray | None]
 
 
 class DrillAnalysisError(ValueError):
@@ -103,6 +114,14 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
     ap = arr("tilt_ap_deg")
     ml = arr("tilt_ml_deg")
     fs = _get(result, "sample_rate_hz")
+    block = None
+    bt, bap, bml, brate, bq = (_get(result, k) for k in (
+        "block_t_s", "block_tilt_ap_deg", "block_tilt_ml_deg", "tilt_rate_hz",
+        "block_quat_wxyz"))
+    if bt is not None and bap is not None and bml is not None and brate:
+        block = (np.asarray(bt, np.float64), np.asarray(bap, np.float64),
+                 np.asarray(bml, np.float64), float(brate),
+                 None if bq is None else np.asarray(bq, np.float64))
     # rep drills also use the orientation and the accelerometer (vertical rise, gravity sign)
     quat = _get(ser, "quat_wxyz") if spec.kind == "reps" else None
     acc = _get(ser, "acc_g") if spec.kind == "reps" else None
@@ -116,7 +135,7 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
         fs_hz=float(fs) if fs else None,
         acc_g=None if acc is None else np.asarray(acc, np.float64).reshape(n, 3),
         quat_wxyz=None if quat is None else np.asarray(quat, np.float64).reshape(n, 4),
-        calibrated=calibrated)
+        calibrated=calibrated, block=block)
 
 
 def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArray,
@@ -126,10 +145,12 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
                          balance_losses_t_s: Sequence[float] | None = None,
                          fs_hz: float | None = None, acc_g: FloatArray | None = None,
                          quat_wxyz: FloatArray | None = None,
-                         calibrated: bool = False) -> dict[str, Any]:
+                         calibrated: bool = False, block: Block | None = None,
+                         ) -> dict[str, Any]:
     """Drill result from per-sample arrays: gyro and accelerometer in the segment frame when
     ``calibrated`` (a mounting calibration), else in the sensor frame; ``quat_wxyz`` sensor →
-    Earth; anatomical tilts."""
+    Earth; anatomical tilts. ``block``: (t_s, tilt AP, tilt ML, rate, quaternions) at the core's
+    processing rate, for the per-trial sway metrics."""
     if side not in ("left", "right"):
         side = "left"
     raw = dict(params or {})
@@ -148,12 +169,13 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     ap = fill_nan(np.asarray(tilt_ap_deg, dtype=np.float64))
     ml = fill_nan(np.asarray(tilt_ml_deg, dtype=np.float64))
     evs = [e for e in (events or []) if isinstance(e, Mapping)]
-    windows = _set_windows(evs)
+    windows = set_windows(evs)
     pain = _last_pain(evs)
     if t.size < 2:
         sets: list[dict[str, Any]] = []
     elif spec.kind == "balance":
-        sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s)
+        sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s, evs,
+                             block)
     elif spec.kind == "reps":
         motion = Motion(t, gyr, fs_hz, side, calibrated,
                         vertical_acc_g(acc_g, quat_wxyz, ap, ml, side, calibrated),
@@ -186,23 +208,6 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     return out
 
 
-def _set_windows(events: Sequence[Mapping[str, Any]]) -> list[tuple[int, float, float]]:
-    """(set index, start, end) of the guided session's sets, from set_start/set_end events."""
-    starts: dict[int, float] = {}
-    out: list[tuple[int, float, float]] = []
-    for e in events:
-        try:
-            k = int(e.get("set", 0))
-            ts = float(e["t_s"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if e.get("type") == "set_start":
-            starts[k] = ts
-        elif e.get("type") == "set_end" and k in starts:
-            out.append((k, starts.pop(k), ts))
-    return out
-
-
 def _last_pain(events: Sequence[Mapping[str, Any]]) -> int | None:
     for e in reversed(events):
         if e.get("type") == "pain_rating":
@@ -226,18 +231,31 @@ def _set(index: int, work: str, t0: float, t1: float, **kw: Any) -> dict[str, An
 
 def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs: float,
                   spec: DrillSpec, windows: list[tuple[int, float, float]],
-                  losses: Sequence[float] | None) -> list[dict[str, Any]]:
+                  losses: Sequence[float] | None, events: Sequence[Mapping[str, Any]] = (),
+                  block: Block | None = None
+                  ) -> list[dict[str, Any]]:
+    """One row per trial: losses inside it, the stance time (to the first loss, the person's
+    ``user_touchdown`` mark or the trial end) and the trial's steady-state sway
+    (``trainer.core.trials``; on the processing-rate tilt ``block`` when given)."""
     if losses is None:
         det = BalanceLossDetector(fs, float(spec.detection.get("loss_tilt_deg", 10.0)),
                                   float(spec.detection.get("loss_rate_dps", 30.0)))
         losses = det.update(t, ap, ml, gyr)
-    trials = windows or [(1, float(t[0]), float(t[-1]))]
+    tw = trial_windows(windows, losses, user_touchdowns(events), float(t[0]), float(t[-1]))
+    bt, bap, bml, bfs, bq = (block if block is not None
+                             else (t, ap, ml, fs, None))
     out = []
-    for k, t0, t1 in trials:
-        inside = sorted(x for x in losses if t0 <= x <= t1)
-        held = (inside[0] - t0) if inside else (t1 - t0)
-        out.append(_set(k, "hold", t0, t1, losses_t_s=inside, held_s=held,
-                        hold_target_s=t1 - t0))
+    for w in tw:
+        inside = sorted(x for x in losses if w.t_go_s <= x <= w.t_end_s)
+        mark = w.t_user_touchdown_s
+        if mark is not None:  # the person's mark is the loss; automatic ones before it yield
+            inside = [mark, *(x for x in inside if x > mark)]
+        sway = trial_measures(w, bt, bap, bml, bfs, bq)
+        sway = {k: v for k, v in sway.items() if k in MEAN_KEYS or k in ("trial", "steady_s")}
+        out.append(_set(w.index, "hold", w.t_go_s, w.t_end_s, losses_t_s=inside,
+                        held_s=w.stance_s, hold_target_s=w.t_end_s - w.t_go_s, sway=sway,
+                        ended_by=w.ended_by, t_user_touchdown_s=mark,
+                        t_auto_loss_s=w.t_auto_loss_s))
     return out
 
 

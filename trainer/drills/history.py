@@ -213,6 +213,11 @@ def read_entry_checked(path: Path) -> SessionEntry:
             entry.result_source = "summary"
         else:
             entry.result, entry.result_source = _from_summary(entry, summary), "summary"
+    sway = entry.result.get("sway") if entry.result is not None else None
+    if entry.result is not None and isinstance(sway, dict):  # per-trial steady-state mean
+        for k in ("ellipse_area", "mean_velocity", "rms"):
+            if sway.get(k) is not None:
+                entry.result.setdefault(k, _round(sway[k]))
     if entry.result is not None and summary is not None:
         for k in ("ellipse_area", "time_in_target_pct"):
             if k in summary and k not in entry.result:

@@ -144,6 +144,65 @@ def _tilt_series(ana: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.asarray(ana.tilt_ml_deg, np.float64))
 
 
+SWAY_ROWS = (("ellipse_area", "95 % ellipse area", "°²"), ("mean_velocity", "Mean velocity", "°/s"),
+             ("rms", "RMS distance", "°"), ("rms_ap", "RMS AP", "°"), ("rms_ml", "RMS ML", "°"),
+             ("mean_frequency", "Mean frequency", "Hz"),
+             ("rms_angular_rate_dps", "RMS angular rate", "°/s"),
+             ("tilt_jerk_rms_deg_s3", "Tilt jerk (RMS)", "°/s³"),
+             ("time_in_target_pct", "Time in target", "%"))
+
+
+def _sway_block(result: Mapping[str, Any]) -> str:
+    """Steady-state sway per trial, their mean and the best trial (single-leg stance only)."""
+    sets = [s for s in result.get("sets") or [] if isinstance(s.get("sway"), Mapping)]
+    mean = result.get("sway")
+    if not sets or not isinstance(mean, Mapping):
+        return ""
+    best = result.get("sway_best_trial")
+    head = ("<tr><th>Measure</th><th>Mean</th>"
+            + "".join(f"<th>Trial {_e(s['index'])}{' (best)' if s['index'] == best else ''}"
+                      "</th>" for s in sets) + "</tr>")
+    rows = []
+    for key, label, unit in SWAY_ROWS:
+        rows.append(f"<tr><td>{_e(label)}</td><td>{_num(mean.get(key), unit, 2)}</td>"
+                    + "".join(f"<td>{_num(s['sway'].get(key), unit, 2)}</td>" for s in sets)
+                    + "</tr>")
+    ends = "".join(f"<td>{_e(str(s.get('ended_by', '-')).replace('_', ' '))}</td>"
+                   for s in sets)
+    rows.append(f"<tr><td>Trial ended by</td><td></td>{ends}</tr>")
+    return ("<h2>Sway metrics</h2><table>" + head + "".join(rows) + "</table>"
+            '<p class="muted">Per trial, steady state: from 3 s after "Go" to the trial end, the '
+            "first balance loss or your touchdown mark (a recording without trials: from its "
+            "start to the first loss); shank or foot tilt in degrees (Prieto et al. 1996 "
+            "definitions); best = smallest ellipse area. A trial with under 2 s of steady "
+            "stance has no metrics.</p>")
+
+
+def _touchdown_block(result: Mapping[str, Any]) -> str:
+    """The person's touchdown marks against the automatic balance-loss detection."""
+    rows = [s for s in result.get("sets") or [] if s.get("t_user_touchdown_s") is not None]
+    if not rows:
+        return ""
+    cells = []
+    for s in rows:
+        mark, auto = float(s["t_user_touchdown_s"]), s.get("t_auto_loss_s")
+        t0 = float(s.get("t_start_s") or 0.0)
+        if auto is None:
+            verdict = "not detected automatically"
+        else:
+            d = float(auto) - mark
+            verdict = (f"detected {abs(d):.1f} s {'before' if d < 0 else 'after'} your mark"
+                       + (" (a fall starts before the foot lands)" if -3.0 <= d < 0 else "")
+                       + (": the detector fired early - your mark counts" if d < -3.0 else ""))
+        cells.append(f"<tr><td>{_e(s['index'])}</td><td>{_num(mark - t0, 's')}</td><td>"
+                     f"{_num(None if auto is None else float(auto) - t0, 's')}</td>"
+                     f"<td>{_e(verdict)}</td></tr>")
+    return ("<h2>Your touchdown marks</h2><table><tr><th>Trial</th><th>You marked</th>"
+            "<th>Sensor detected (onset)</th><th></th></tr>" + "".join(cells) + "</table>"
+            '<p class="muted">Times from "Go". Your mark ends the trial; the sensor\'s loss '
+            "onset is when the fall started.</p>")
+
+
 def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None = None,
                    sex: str | None = None) -> str:
     """HTML for one session: ``loaded`` a ``sessionload.LoadedSession``, ``result`` its drill
@@ -229,16 +288,9 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
     if spec is not None and spec.kind == "balance":
         body.append("<h2>Sway trace</h2>")
         body.append(svgplot.sway_trace(tilt_ap, tilt_ml, target_deg=3.0))
-    sway = ana.sway or {}
-    if sway:
-        keys = [("rms", "RMS distance", "°"), ("rms_ap", "RMS AP", "°"), ("rms_ml", "RMS ML", "°"),
-                ("ellipse_area", "95 % ellipse area", "°²"),
-                ("mean_velocity", "Mean velocity", "°/s"),
-                ("path_length", "Path length", "°"), ("mean_frequency", "Mean frequency", "Hz")]
-        body.append("<h2>Sway metrics</h2>" + _table(
-            [(label, _num(sway.get(k), unit, 2)) for k, label, unit in keys if k in sway]))
-        body.append('<p class="muted">Whole recording, shank or foot tilt in degrees '
-                    "(Prieto et al. 1996 definitions).</p>")
+    if spec is not None and spec.kind == "balance":
+        body.append(_sway_block(result))
+        body.append(_touchdown_block(result))
     if spec is not None:
         body.append(f"<h2>About this drill</h2><p>{_e(spec.description)}</p>")
     body.append("<h2>Programme</h2><ul>" + "".join(

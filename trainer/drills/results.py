@@ -161,9 +161,23 @@ def build_result(spec: DrillSpec, side: str, params: Mapping[str, Any], level: i
                    "t_start_s": _r(s.get("t_start_s")), "t_end_s": _r(s.get("t_end_s"))}
             if spec.kind == "balance":
                 row["balance_losses"] = len(s.get("losses_t_s", []))
+                if isinstance(s.get("sway"), Mapping):  # steady-state sway of the trial
+                    row["sway"] = dict(s["sway"])
+                if s.get("ended_by"):
+                    row["ended_by"] = s["ended_by"]
+                if s.get("t_user_touchdown_s") is not None:  # the person's mark vs detection
+                    row["t_user_touchdown_s"] = _r(s["t_user_touchdown_s"])
+                    row["t_auto_loss_s"] = _r(s.get("t_auto_loss_s"))
             else:
                 row["movements"] = int(s.get("movements", 0))
                 row["angle_deg"] = _r(s.get("angle_deg"), 2)
             set_rows.append(row)
     out["sets"] = set_rows
+    if spec.kind == "balance" and any("sway" in r for r in set_rows):
+        from trainer.core.trials import summarize
+
+        summ = summarize([r["sway"] for r in set_rows if "sway" in r])
+        out["sway"] = {k: _r(v, 4) for k, v in summ["mean"].items()}
+        out["sway"]["n_trials"] = summ["n_trials"]
+        out["sway_best_trial"] = summ["best"]["trial"] if summ["best"] else None
     return out

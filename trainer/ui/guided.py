@@ -2,9 +2,10 @@
 
 ``trainer.drills.session.DrillSession`` is the state machine (countdown → sets and rests → pain
 rating → done, cues, detection, the result). This adapter builds it from the drill panel's
-settings and adds what the dashboard shows: progress for feedback fading, and whole-drill sway
-accumulated over the active phases (exact running sums, so the 95 % ellipse area covers every
-active sample, not just the last plot window).
+settings and adds what the dashboard shows: progress for feedback fading, the share of active
+samples in the target, and — single-leg stance — each trial's steady-state sway
+(``trainer.core.trials.LiveTrials``: the numbers ``analyze`` gives offline), whose mean over trials
+is the summary's ``ellipse_area`` the History tab shows.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ class GuidedDrill:
         self.target_radius_deg = 3.0
         self.losses_t_s: list[float] = []
         self.first_active_t_s: float | None = None
+        self.touchdowns_t_s: list[float] = []
+        from trainer.core.trials import LiveTrials
+
+        self.trials = LiveTrials(fs_hz, self.target_radius_deg)
 
     # -- driving -------------------------------------------------------------------------------
     def start(self, t_s: float) -> list[Any]:
@@ -100,6 +105,9 @@ class GuidedDrill:
             ap = np.asarray(processed.tilt_ap_deg, dtype=np.float64)
             ml = np.asarray(processed.tilt_ml_deg, dtype=np.float64)
             self.sway.add(ap, ml, np.hypot(ap, ml) <= self.target_radius_deg)
+        if self.trials.active:
+            self.trials.feed(processed.t_s, processed.tilt_ap_deg, processed.tilt_ml_deg,
+                             getattr(processed, "quat_wxyz", None))
         events = self.session.feed(processed)
         self._note(events)
         return events
@@ -121,6 +129,16 @@ class GuidedDrill:
                 self.losses_t_s.append(float(ev.t_s))
             elif ev.type == "set_start" and self.first_active_t_s is None:
                 self.first_active_t_s = float(ev.t_s)
+            if self.spec.kind != "balance":
+                continue
+            if ev.type == "set_start":
+                self.trials.begin(int(ev.data.get("set", 0)), float(ev.t_s))
+            elif ev.type == "set_end":
+                self.trials.end(float(ev.t_s), self.losses_t_s, self.touchdowns_t_s)
+
+    def user_touchdown(self, t_s: float) -> None:
+        """The person marked "my lifted foot touched down" (ends the trial's steady state)."""
+        self.touchdowns_t_s.append(float(t_s))
 
     # -- what to show ------------------------------------------------------------------------
     @property
@@ -151,6 +169,15 @@ class GuidedDrill:
                                "losses": len(self.losses_t_s),
                                "losses_t_s": [round(t, 3) for t in self.losses_t_s]}
         area = self.sway.ellipse_area()
+        if self.spec.kind == "balance":  # mean over trials of the steady-state sway
+            summ = self.trials.summary()
+            area = summ["mean"].get("ellipse_area")
+            for k in ("rms", "mean_velocity"):
+                if summ["mean"].get(k) is not None:
+                    out[k] = summ["mean"][k]
+            out["sway_trials"] = self.trials.trials
+        else:
+            area = None  # reps, holds and stretches: no sway metrics
         if area is not None:
             out["ellipse_area"] = area
         pct = self.sway.in_target_pct()

@@ -92,6 +92,25 @@ def test_guided_session_events_define_the_sets() -> None:
     assert d["source"] == "events" and d["pain"] == 2
     assert d["holds_s"] == [pytest.approx(10.0, abs=0.1), pytest.approx(20.0)]
     assert d["time_to_first_loss_s"] == pytest.approx(10.0, abs=0.1)
+    # steady-state sway per trial (3 s after Go to the loss / the trial end), mean over trials
+    rows = d["sets"]
+    assert [r["ended_by"] for r in rows] == ["balance_loss", "trial_end"]
+    assert rows[0]["sway"]["steady_s"] == pytest.approx(15.0 - 5.0 - 3.0, abs=0.1)
+    areas = [r["sway"]["ellipse_area"] for r in rows]
+    assert d["sway"]["ellipse_area"] == pytest.approx(np.mean(areas), rel=1e-3)
+    assert d["sway_best_trial"] == 1 + int(np.argmin(areas))
+    assert d["sway"]["time_in_target_pct"] is not None
+
+
+def test_user_touchdown_is_the_trial_end() -> None:
+    res, _ = arrays(SimConfig(seed=2, duration_s=60, balance_loss_times_s=(40.0,)))
+    events = [{"t_s": 5.0, "type": "set_start", "set": 1},
+              {"t_s": 50.0, "type": "set_end", "set": 1},
+              {"t_s": 20.0, "type": "user_touchdown"}]
+    d = analyze_drill("single-leg-balance", res, {"side": "left", "events": events})
+    assert d["holds_s"] == [pytest.approx(15.0)]
+    assert d["sets"][0]["ended_by"] == "user_touchdown"
+    assert d["sets"][0]["sway"]["steady_s"] == pytest.approx(12.0)
 
 
 def test_helpers_find_nothing_in_quiet_data() -> None:
