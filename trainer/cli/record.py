@@ -67,6 +67,9 @@ def register(sub: Any) -> None:
                    help="no drill guide: record free (balance losses are still detected)")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
+    p.add_argument("--continue-unmeasured", action="store_true",
+                   help="record a drill the sensor cannot measure where it is strapped (e.g. "
+                        "band inversion with the sensor on the shank) without asking")
     p.set_defaults(func=run)
 
 
@@ -323,6 +326,9 @@ def run(args: argparse.Namespace) -> int:
         check_new_dir(out)
     except SessionError as exc:
         raise CliError(str(exc)) from None
+    if not args.no_guide and not _placement_ok(drill_id, placement, args):
+        print("not started", file=sys.stderr)
+        return 0
     if getattr(args, "device", None):  # a real sensor: a person is about to train
         from trainer.cli.safety import require_cleared
 
@@ -400,6 +406,30 @@ def run(args: argparse.Namespace) -> int:
             _store_result(drill, result, str(meta.get("session_id", "")))
     print(f"{out}  ({meta['n_samples']} samples, {_span(writer):.1f} s, status {meta['status']})")
     return 0
+
+
+def _placement_ok(drill_id: str, placement: str, args: argparse.Namespace) -> bool:
+    """Before the drill starts: say when the sensor cannot measure it where it is strapped
+    (``trainer.drills.placement``) and ask whether to go on (no terminal, or
+    --continue-unmeasured: go on)."""
+    from trainer.drills.catalog import CatalogError, get_drill
+    from trainer.drills.placement import placement_check
+
+    try:
+        check = placement_check(get_drill(drill_id), placement)
+    except CatalogError:
+        return True
+    if check.measurable:
+        return True
+    print(check.message, file=sys.stderr)
+    if args.continue_unmeasured or not interactive():
+        return True
+    try:
+        sys.stderr.write("Continue without measurement? [y/N] ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+    except (KeyboardInterrupt, EOFError):
+        return False
 
 
 def _drill_session(drill_id: str, side: str, placement: str,

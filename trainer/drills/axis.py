@@ -37,12 +37,12 @@ VERTICAL_COS = 0.5
 class AxisAngle:
     """The rep angle about the movement's dominant axis (see the module docstring).
 
-    ``update(t_s, gyr_dps, up=None, vz=None)`` returns ``(t, angle_deg)`` for the samples that
-    are ready (none until the axis locks; then everything buffered since the start, then each
-    batch as it comes). ``up``: Earth-up in the sensor frame per sample (for the gravity sign);
-    ``vz``: vertical velocity per sample (for the rise sign). ``direction``: the rotation sign
-    of the drill's movement about the up-pointing axis (gravity rule), e.g. −1 for a left
-    inversion (the sole turns in: a negative turn about the toes-up foot axis).
+    ``update(t_s, gyr_dps, up=None, acc_v=None)`` returns ``(t, angle_deg)`` for the samples
+    that are ready (none until the axis locks; then everything buffered since the start, then
+    each batch as it comes). ``up``: Earth-up in the sensor frame per sample (for the gravity
+    sign); ``acc_v``: vertical acceleration per sample, g (for the rise sign). ``direction``:
+    the rotation sign of the drill's movement about the up-pointing axis (gravity rule), e.g.
+    −1 for a left inversion (the sole turns in: a negative turn about the toes-up foot axis).
     """
 
     def __init__(self, fs_hz: float, sign_rule: str = "first", direction: float = 1.0,
@@ -57,10 +57,8 @@ class AxisAngle:
         self.lock_path_deg = float(lock_path_deg)
         self._integral = GyroAngles(fs_hz, highpass_hz, bias_dps, max_dt_s)
         self._scatter = np.zeros((3, 3))
-        self._path = 0.0
         self._up_sum = np.zeros(3)
-        self._corr = 0.0  # Σ (ω·axis)·vz, for the rise sign (after the lock: of the candidate)
-        self._buf: list[tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = []
+        self._buf: list[tuple[FloatArray, ...]] = []  # t, rate, ∫rate, acc_v, up, dt
         self.axis: FloatArray | None = None  # unit, sensor frame, signed: + is the rep
         if axis is not None:  # a known anatomical axis (calibrated mounting)
             self.axis = np.asarray(axis, np.float64) / np.linalg.norm(axis)
@@ -72,7 +70,7 @@ class AxisAngle:
         return self.axis is not None
 
     def update(self, t_s: FloatArray, gyr_dps: FloatArray, up: FloatArray | None = None,
-               vz: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+               acc_v: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
         t = np.asarray(t_s, dtype=np.float64)
         if t.size == 0:
             return np.empty(0), np.empty(0)
@@ -80,20 +78,23 @@ class AxisAngle:
         if self.axis is not None:
             return t, theta @ self.axis
         up_a = np.zeros((t.size, 3)) if up is None else np.asarray(up, np.float64).reshape(-1, 3)
-        vz_a = np.zeros(t.size) if vz is None else np.asarray(vz, np.float64).reshape(-1)
-        rate = np.linalg.norm(g, axis=1)
+        av = np.zeros(t.size) if acc_v is None else np.asarray(acc_v, np.float64).reshape(-1)
+        self._buf.append((t, g, theta, av, up_a, dt))
+        # everything before the lock is judged on the whole buffer at once: the same sums
+        # however the data was batched
+        g_all = np.concatenate([b[1] for b in self._buf])
+        dt_all = np.concatenate([b[5] for b in self._buf])
+        rate = np.linalg.norm(g_all, axis=1)
         moving = rate > MOVING_DPS
-        path = self._path + np.cumsum(np.where(moving, rate * dt, 0.0))
+        path = np.cumsum(np.where(moving, rate * dt_all, 0.0))
         hit = np.flatnonzero(path >= self.lock_path_deg)
-        k = int(hit[0]) + 1 if hit.size else t.size  # samples up to the lock
-        gm = g[:k][moving[:k]]
-        self._scatter += gm.T @ gm
-        self._path = float(path[k - 1])
-        ok_up = np.all(np.isfinite(up_a[:k]), axis=1)
-        self._up_sum += up_a[:k][ok_up].sum(axis=0)
-        self._buf.append((t, g, theta, vz_a))
         if not hit.size:
             return np.empty(0), np.empty(0)
+        k = int(hit[0]) + 1  # samples up to the lock
+        gm = g_all[:k][moving[:k]]
+        self._scatter = gm.T @ gm
+        up_all = np.concatenate([b[4] for b in self._buf])[:k]
+        self._up_sum = up_all[np.all(np.isfinite(up_all), axis=1)].sum(axis=0)
         self._lock()
         tt = np.concatenate([b[0] for b in self._buf])
         th = np.concatenate([b[2] for b in self._buf])
@@ -108,14 +109,15 @@ class AxisAngle:
         tt = np.concatenate([b[0] for b in self._buf])
         g = np.concatenate([b[1] for b in self._buf])
         th = np.concatenate([b[2] for b in self._buf])
-        vz = np.concatenate([b[3] for b in self._buf])
+        av = np.concatenate([b[3] for b in self._buf])
         n_up = float(np.linalg.norm(self._up_sum))
         up = self._up_sum / n_up if n_up > 0 else np.zeros(3)
         sign = 0.0
         if self.sign_rule == "gravity" and abs(float(axis @ up)) >= VERTICAL_COS:
             sign = math.copysign(1.0, float(axis @ up)) * self.direction
             self.sign_source = "gravity"
-        elif self.sign_rule == "rise" and np.any(vz):
+        elif self.sign_rule == "rise" and np.any(av):
+            vz = vertical_velocity(tt, av, self.fs_hz)  # the rotation goes with the rise
             c = float(np.sum((g @ axis) * vz))
             if c != 0.0:
                 sign = math.copysign(1.0, c)
@@ -126,7 +128,6 @@ class AxisAngle:
             big = np.flatnonzero(np.abs(dev) >= 0.5 * float(np.max(np.abs(dev))))
             sign = math.copysign(1.0, float(dev[big[0]])) if big.size else 1.0
             self.sign_source = "first"
-        del tt
         self.axis = sign * axis
 
 

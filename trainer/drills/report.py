@@ -92,9 +92,13 @@ def _spec(drill_id: str) -> DrillSpec | None:
 def result_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The metrics of a drill result as (label, formatted value) rows."""
     rows: list[tuple[str, str]] = []
-    if "reps" in result:
+    if result.get("measurable") is False:
+        rows.append(("Not measured", _e(result.get("not_measured") or "")))
+    if "reps" in result and result.get("reps") is not None:
         tgt = result.get("reps_target")
         rows.append(("Repetitions", f"{result['reps']}" + (f" of {tgt}" if tgt else "")))
+        if result.get("partial_reps"):
+            rows.append(("Partial reps (not counted)", _e(result["partial_reps"])))
         rows.append(("Range of motion (mean)", _num(result.get("rom_deg"), "°")))
         rows.append(("Range of motion (largest)", _num(result.get("rom_max_deg"), "°")))
         rows.append(("Tempo (mean rep duration)", _num(result.get("tempo_s"), "s")))
@@ -112,8 +116,12 @@ def result_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
             "time_to_first_loss_s") is None else _num(result["time_to_first_loss_s"], "s")))
         rows.append(("Balance losses", _e(result.get("balance_losses", 0))))
         rows.append(("Best stance time", _num(result.get("best_stance_s"), "s")))
-    if "movement_during_hold" in result:
+    if result.get("movement_during_hold") is not None:
         rows.append(("Movements during holds", _e(result["movement_during_hold"])))
+    if result.get("shank_lean_deg") is not None:
+        rows.append(("Shank lean per rep (mean)", _num(result["shank_lean_deg"], "°")))
+    if result.get("sensor_limits"):
+        rows.append(("What the sensor cannot see", _e(result["sensor_limits"])))
     if result.get("angle_held_deg") is not None:
         rows.append(("Stretch angle held (shank lean)", _num(result["angle_held_deg"], "°")))
     rows.append(("Pain after the drill (0-10)", "not rated" if result.get("pain") is None

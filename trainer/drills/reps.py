@@ -20,13 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainer.drills.axis import (
-    AxisAngle,
-    rise_between,
-    up_from_quat,
-    up_from_tilt,
-    vertical_velocity,
-)
+from trainer.drills.axis import AxisAngle, rise_between, up_from_quat, up_from_tilt
 from trainer.drills.catalog import DrillSpec
 from trainer.drills.detectors import FloatArray, Rep, RepCounter, estimate_gyro_bias
 
@@ -86,45 +80,97 @@ def foot_angle_from_rise(rise_m: float, ankle_behind_m: float = 0.14,
     return math.degrees(math.asin(min(x, 1.0)) - gamma)
 
 
+class LiveReps:
+    """Counts a rep drill's reps batch by batch (live) or at once (offline): the angle about
+    the movement's axis (``AxisAngle``) into a ``RepCounter``; partial reps flagged as they come
+    (against the level's minimum and the set's own range so far). On the shank the lean is
+    counted; the rise that confirms each rep and gives its ROM is known once it is over
+    (``axis_reps`` refines the reps offline).
+
+    ``update(t, gyr, up, acc_v, max_reps)`` returns the new reps; ``consumed`` says how many
+    input samples were used (``max_reps`` reached: feed the rest again later)."""
+
+    def __init__(self, spec: DrillSpec, side: str, placement: str, fs_hz: float,
+                 calibrated: bool = False, bias_dps: FloatArray | None = None) -> None:
+        det = spec.detection
+        lat = 1.0 if side == "left" else -1.0
+        self.calf = spec.id == "calf-raise"
+        self.shank = placement == "shank"
+        if self.calf:
+            lock = SHANK_LOCK_PATH_DEG if self.shank else FOOT_LOCK_PATH_DEG
+            self.angle = AxisAngle(fs_hz, "rise", 1.0, lock, bias_dps=bias_dps)
+        else:
+            inv = 1.0 if det.get("motion") == "inversion" else -1.0
+            direction = -lat * inv  # left inversion: a negative turn about the toes-up axis
+            given = np.array([direction, 0.0, 0.0]) if calibrated else None
+            self.angle = AxisAngle(fs_hz, "gravity", direction, FOOT_LOCK_PATH_DEG,
+                                   bias_dps=bias_dps, axis=given)
+        min_rom = (SHANK_MIN_LEAN_DEG if (self.calf and self.shank)
+                   else float(det.get("min_rom_deg", 6.0)))
+        self.counter = RepCounter(fs_hz, direction=1, min_rom_deg=min_rom,
+                                  min_interval_s=float(det.get("min_interval_s", 0.7)),
+                                  lowpass_hz=float(det.get("lowpass_hz", 3.0)))
+        self.full_min_deg = 0.0 if (self.calf and self.shank) else float(
+            det.get("full_rom_deg", 0.0))
+        self._pend_t = np.empty(0)
+        self._pend_a = np.empty(0)
+        self._t_fed = -np.inf  # last sample time given to the angle
+        self.consumed = 0
+
+    @property
+    def reps(self) -> list[Rep]:
+        return self.counter.reps
+
+    def update(self, t_s: FloatArray, gyr_dps: FloatArray, up: FloatArray | None = None,
+               acc_v: FloatArray | None = None, max_reps: int | None = None) -> list[Rep]:
+        t = np.asarray(t_s, dtype=np.float64)
+        fresh = t > self._t_fed  # samples fed again after max_reps stopped the counter: skip
+        if np.any(fresh):
+            self._t_fed = float(t[fresh][-1])
+        tt, ang = self.angle.update(
+            t[fresh], np.asarray(gyr_dps, np.float64).reshape(-1, 3)[fresh],
+            None if up is None else np.asarray(up, np.float64).reshape(-1, 3)[fresh],
+            None if acc_v is None else np.asarray(acc_v, np.float64).reshape(-1)[fresh])
+        pt = np.concatenate([self._pend_t, tt])
+        pa = np.concatenate([self._pend_a, ang])
+        # the counter sees samples up to this call's last one only (earlier calls may have
+        # integrated further before the counter stopped at max_reps)
+        n_in = int(np.searchsorted(pt, t[-1], side="right")) if t.size else 0
+        new = self.counter.update(pt[:n_in], pa[:n_in], max_reps=max_reps) if n_in else []
+        used = self.counter.consumed if n_in else 0
+        self._pend_t, self._pend_a = pt[used:], pa[used:]
+        # input samples used: all but those after the sample the counter stopped at
+        left = int(np.count_nonzero(t > pt[used - 1])) if (used and used < n_in) else 0
+        self.consumed = t.size - left
+        if new:
+            own = [r.lean_deg or r.amplitude_deg for r in self.counter.reps]
+            ref = float(np.median(own)) if len(own) >= 3 else 0.0
+            for r in new:
+                r.partial = r.amplitude_deg < self.full_min_deg or (
+                    r.amplitude_deg < OWN_FRACTION * ref)
+        return new
+
+
 def axis_reps(m: Motion, spec: DrillSpec, placement: str, a: int, b: int | None
               ) -> list[Rep]:
-    """The reps (full and partial) of a rep drill over samples a..b-1."""
-    det = spec.detection
+    """The reps (full and partial) of a rep drill over samples a..b-1, offline: ``LiveReps``
+    over the slice, then (calf raise) each rep's rise, and partial reps against the whole
+    set's own range."""
     t = m.t_s[a:b]
     if t.size < 3:
         return []
-    g = m.gyr_dps[a:b]
-    lat = 1.0 if m.side == "left" else -1.0
     calf = spec.id == "calf-raise"
     shank = placement == "shank"
     av = None if m.acc_vertical_g is None else m.acc_vertical_g[a:b]
-    up = up_from_quat_or_none(m, a, b)
-    if calf:
-        aa = AxisAngle(m.fs_hz, "rise", 1.0,
-                       SHANK_LOCK_PATH_DEG if shank else FOOT_LOCK_PATH_DEG, bias_dps=m.bias)
-    else:
-        inv = 1.0 if det.get("motion") == "inversion" else -1.0
-        direction = -lat * inv  # left inversion: a negative turn about the toes-up foot axis
-        given = np.array([direction, 0.0, 0.0]) if m.calibrated else None
-        aa = AxisAngle(m.fs_hz, "gravity", direction, FOOT_LOCK_PATH_DEG, bias_dps=m.bias,
-                       axis=given)
-    vz = None if av is None else vertical_velocity(t, av, m.fs_hz)
-    tt, ang = aa.update(t, g, up, vz)
-    if tt.size < 3:
-        return []
-    min_rom = SHANK_MIN_LEAN_DEG if (calf and shank) else float(det.get("min_rom_deg", 6.0))
-    rc = RepCounter(m.fs_hz, direction=1, min_rom_deg=min_rom,
-                    min_interval_s=float(det.get("min_interval_s", 0.7)),
-                    lowpass_hz=float(det.get("lowpass_hz", 3.0)))
-    rc.update(tt, ang)
-    reps = list(rc.reps)
+    live = LiveReps(spec, m.side, placement, m.fs_hz, m.calibrated, m.bias)
+    live.update(t, m.gyr_dps[a:b], up_from_quat_or_none(m, a, b), av)
+    reps = list(live.reps)
     if calf and av is not None:
         reps = _with_rise(reps, t, av, shank, float(t[-1]))
-    full_min = float(det.get("full_rom_deg", 0.0))
     # on the shank the lean (gyro: precise) ranks the reps against each other; the foot angle
     # from the rise (accelerometer: ±30 %) only against the level's minimum
-    mark_partial(reps, full_min, own=[r.lean_deg or r.amplitude_deg for r in reps]
-                 if calf and shank else None)
+    mark_partial(reps, float(spec.detection.get("full_rom_deg", 0.0)),
+                 own=[r.lean_deg or r.amplitude_deg for r in reps] if calf and shank else None)
     return reps
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from trainer.drills.axis import up_from_quat
 from trainer.drills.catalog import Catalog, DrillSpec, SetPlan, load_catalog
 from trainer.drills.detectors import (
     BalanceLossDetector,
@@ -35,6 +36,8 @@ from trainer.drills.detectors import (
     RepCounter,
     StillnessMonitor,
 )
+from trainer.drills.placement import placement_check
+from trainer.drills.reps import LiveReps, vertical_acc_g
 from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE = "ready", "countdown", "active", "rest", "pain", "done"
@@ -90,6 +93,9 @@ class _Frames:
         gyr = get("gyr_dps")
         self.gyr = (np.zeros((n, 3)) if gyr is None
                     else np.asarray(gyr, dtype=np.float64).reshape(-1, 3))
+        quat, acc = get("quat_wxyz"), get("acc_g")
+        self.quat = None if quat is None else np.asarray(quat, dtype=np.float64).reshape(-1, 4)
+        self.acc = None if acc is None else np.asarray(acc, dtype=np.float64).reshape(-1, 3)
         events = get("events")
         #: the source runs the core's balance-loss detection (a ProcessedBatch always does)
         self.has_core_events = events is not None
@@ -107,12 +113,16 @@ class DrillSession:
 
     def __init__(self, spec: DrillSpec, side: str, *, level: int | None = None,
                  params: Mapping[str, Any] | None = None, fs_hz: float = 100.0,
-                 catalog: Catalog | None = None, placement: str | None = None) -> None:
+                 catalog: Catalog | None = None, placement: str | None = None,
+                 calibrated: bool = False) -> None:
         if side not in ("left", "right"):
             raise ValueError("side must be left or right")
         self.spec = spec
         self.side = side
         self.placement = placement or spec.placement
+        self.calibrated = bool(calibrated)  # gyro/acc arrive in the segment frame
+        #: can the drill be measured with the sensor here? (front ends: ask before start())
+        self.placement_check = placement_check(spec, self.placement)
         self.catalog = catalog or load_catalog()
         self.level = (spec.clamp_level(level) if level is not None and spec.progression
                       else (spec.start_level if spec.progression else None))
@@ -129,7 +139,7 @@ class DrillSession:
         self.pain_category: str | None = None
         self.stopped = False
         self._countdown_left = 0
-        self._rep_counter: RepCounter | None = None
+        self._rep_counter: RepCounter | LiveReps | None = None
         self._rep_rec: SetRecord | None = None  # the set the rep counter counts for
         self._rep_fed_s = -np.inf  # last sample time the rep counter has seen
         self._rep_grace_until_s = np.inf  # the counter's reps confirmed later do not count
@@ -146,6 +156,8 @@ class DrillSession:
         self._cue = ""
         self._g_ml: FloatArray = np.empty(0)
         self._g_ap: FloatArray = np.empty(0)
+        self._acc_v: FloatArray | None = None
+        self._up: FloatArray | None = None
 
     # ------------------------------------------------------------------ control
     def start(self, t_s: float) -> list[DrillEvent]:
@@ -177,6 +189,11 @@ class DrillSession:
             return []
         # phase-independent per-sample state: once per sample, for the whole batch
         self._g_ap, self._g_ml = self._angles.update(f.t_s, f.ap, f.ml, f.gyr)
+        if self.spec.kind == "reps" and f.acc is not None:
+            self._acc_v = vertical_acc_g(f.acc, f.quat, f.ap, f.ml, self.side, self.calibrated)
+            self._up = None if f.quat is None or self.calibrated else up_from_quat(f.quat)
+        else:
+            self._acc_v, self._up = None, None
         pending = self._new_losses(f)
         out: list[DrillEvent] = []
         start = 0
@@ -290,7 +307,8 @@ class DrillSession:
             rec = self.sets[-1]
             v["elapsed_s"] = self.t_now_s - rec.t_start_s
             if plan.work == "reps":
-                v["reps"] = len(rec.reps)
+                v["reps"] = _full(rec.reps)
+                v["partial_reps"] = len(rec.reps) - _full(rec.reps)
                 v["target_reps"] = plan.target_reps
         if self.phase == PAIN:
             from trainer.drills.safety import pain_scale_data
@@ -300,9 +318,11 @@ class DrillSession:
 
     def result(self) -> dict[str, Any]:
         """The drill result so far (the ``analyze_drill`` shape, ``source`` "live")."""
-        return build_result(self.spec, self.side, self.params, self.level,
-                            self._set_dicts(), pain=self.pain, source="live",
-                            stopped=self.stopped)
+        out = build_result(self.spec, self.side, self.params, self.level,
+                           self._set_dicts(), pain=self.pain, source="live",
+                           stopped=self.stopped, placement=self.placement)
+        out.update(self.placement_check.result_fields())
+        return out
 
     # --------------------------------------------------------------- internals
     def _json_params(self) -> dict[str, Any]:
@@ -414,10 +434,14 @@ class DrillSession:
         self._rep_axis, self._rep_sign = axis, sign
         det = self.spec.detection
         direction = 0 if plan.motion in ("pump", "circle") else 1
-        self._rep_counter = RepCounter(
-            self.fs_hz, direction=direction, min_rom_deg=float(det.get("min_rom_deg", 6.0)),
-            min_interval_s=float(det.get("min_interval_s", 0.7)),
-            lowpass_hz=float(det.get("lowpass_hz", 3.0)))
+        if self.spec.kind == "reps":  # the movement's own axis, whatever the strapping
+            self._rep_counter = LiveReps(self.spec, self.side, self.placement, self.fs_hz,
+                                         self.calibrated)
+        else:
+            self._rep_counter = RepCounter(
+                self.fs_hz, direction=direction, min_rom_deg=float(det.get("min_rom_deg", 6.0)),
+                min_interval_s=float(det.get("min_interval_s", 0.7)),
+                lowpass_hz=float(det.get("lowpass_hz", 3.0)))
         self._rep_rec = rec
         self._rep_fed_s = -np.inf
         self._rep_grace_until_s = np.inf
@@ -430,7 +454,8 @@ class DrillSession:
         out: list[DrillEvent] = []
         data: dict[str, Any] = {"set": plan.index, "work": plan.work}
         if plan.work == "reps":
-            data["reps"] = len(rec.reps)
+            data["reps"] = _full(rec.reps)
+            data["partial_reps"] = len(rec.reps) - _full(rec.reps)
             data["target_reps"] = plan.target_reps
         elif self.spec.kind == "balance":
             first = rec.losses_t_s[0] - rec.t_start_s if rec.losses_t_s else None
@@ -532,9 +557,15 @@ class DrillSession:
         out: list[DrillEvent] = []
         i = lo
         while i < hi:
-            left = (target - len(rec.reps) if target and not grace and rec.t_end_s is None
+            left = (target - _full(rec.reps) if target and not grace and rec.t_end_s is None
                     else None)
-            new = rc.update(t[i:hi], sig[i - lo:], max_reps=left)
+            if isinstance(rc, LiveReps):
+                new = rc.update(t[i:hi], f.gyr[i:hi],
+                                None if self._up is None else self._up[i:hi],
+                                None if self._acc_v is None else self._acc_v[i:hi],
+                                max_reps=left)
+            else:
+                new = rc.update(t[i:hi], sig[i - lo:], max_reps=left)
             i += rc.consumed
             self._rep_fed_s = float(t[i - 1])
             for rep in new:
@@ -552,12 +583,20 @@ class DrillSession:
                                             and rep.t_peak_s > rec.t_end_s + REP_GRACE_S):
             return []
         rec.reps.append(rep)
-        n = len(rec.reps)
+        n = _full(rec.reps)
+        target = rec.plan.target_reps or 0
+        if rep.partial:  # shown and stored, not counted toward the target
+            return [DrillEvent(rep.t_peak_s, "rep", {
+                        "set": rec.plan.index, "index": n, "partial": True,
+                        "t_start_s": round(rep.t_start_s, 4),
+                        "amplitude_deg": round(rep.amplitude_deg, 2)}),
+                    DrillEvent(rep.t_confirm_s, "beep", {"kind": "warning"}),
+                    self._cue_ev(rep.t_confirm_s, "Partial rep, not counted: go all the way "
+                                 f"({n}" + (f" / {target})" if target else ")"), "warning")]
         out = [DrillEvent(rep.t_peak_s, "rep", {
                    "set": rec.plan.index, "index": n, "t_start_s": round(rep.t_start_s, 4),
                    "amplitude_deg": round(rep.amplitude_deg, 2)}),
                DrillEvent(rep.t_confirm_s, "beep", {"kind": "rep"})]
-        target = rec.plan.target_reps or 0
         out.append(self._cue_ev(rep.t_confirm_s, f"{n}" + (f" / {target}" if target else "")))
         tempo = float(self.params.get("tempo_s", 0.0))
         if (tempo > 0 and rec.plan.motion not in ("pump", "circle")
@@ -635,6 +674,11 @@ class DrillSession:
                 "angle_deg": rec.angle_deg, "held_s": held,
             })
         return out
+
+
+def _full(reps: list[Rep]) -> int:
+    """Reps that count (partial reps are shown and stored, not counted)."""
+    return sum(not r.partial for r in reps)
 
 
 def persisted(events: Iterable[DrillEvent]) -> list[dict[str, Any]]:

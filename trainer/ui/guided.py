@@ -73,7 +73,7 @@ def drill_overrides(settings: DrillSettings, defaults: dict[str, Any]) -> dict[s
 
 class GuidedDrill:
     def __init__(self, settings: DrillSettings, fs_hz: float,
-                 countdown_s: float | None = None) -> None:
+                 countdown_s: float | None = None, placement: str | None = None) -> None:
         from trainer.drills import get_drill
         from trainer.drills.session import DrillSession
 
@@ -83,7 +83,8 @@ class GuidedDrill:
         params = drill_overrides(settings, spec.params(None))
         if countdown_s is not None:
             params["countdown_s"] = float(countdown_s)
-        self.session = DrillSession(spec, settings.side, params=params, fs_hz=fs_hz)
+        self.session = DrillSession(spec, settings.side, params=params, fs_hz=fs_hz,
+                                    placement=placement)
         self.sway = SwayAccumulator()
         self.target_radius_deg = 3.0
         self.losses_t_s: list[float] = []

@@ -525,12 +525,16 @@ class MainWindow(QMainWindow):
             self.start_simulator(self._nominal_hz, drill=settings.drill_id, side=settings.side)
             if self.live is None:
                 return
+        placement = self._drill_placement(settings.drill_id)
+        if placement is None:
+            return
         try:
-            drill = GuidedDrill(settings, self._nominal_hz, countdown_s=self.countdown_s)
+            drill = GuidedDrill(settings, self._nominal_hz, countdown_s=self.countdown_s,
+                                placement=placement)
         except Exception as exc:
             self.message(f"cannot start the drill: {exc}")
             return
-        self._match_drill_leg(settings.side, str(drill.spec.placement))
+        self._match_drill_leg(settings.side, placement)
         self.drill = drill
         drill.target_radius_deg = self.feedback.target_radius_deg
         self.schedule = FadingSchedule(self.feedback.mode, 1.0)
@@ -545,6 +549,37 @@ class MainWindow(QMainWindow):
         self.drill_panel.set_running(True)
         self._drill_events(drill.start(live.latest_t_s or 0.0))
         self._show_drill_view()
+
+    def _drill_placement(self, drill_id: str) -> str | None:
+        """Where the drill is measured: where the sensor is when it can measure the drill there
+        (one strap on the shank serves balance, calf raises and the stretch), else the drill's
+        own placement once the person has moved the sensor; None: cancelled. Asks before the
+        drill starts (``trainer.drills.placement``)."""
+        from trainer.drills import get_drill
+        from trainer.drills.placement import placement_check
+
+        spec = get_drill(drill_id)
+        here = self._source_placement
+        if self.source_kind == "simulated" or placement_check(spec, here).measurable:
+            return here if self.source_kind != "simulated" else str(spec.placement)
+        answer = self.ask_placement(placement_check(spec, here).message, spec.placement)
+        if answer == "moved":
+            return str(spec.placement)
+        return here if answer == "continue" else None
+
+    def ask_placement(self, message: str, needed: str) -> str:
+        """The pre-start dialog: "moved" (the sensor is now on ``needed``), "continue" (train
+        unmeasured) or "cancel"."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, "Sensor placement", message,
+                          parent=self)
+        moved = box.addButton(f"Sensor is on the {needed} now", QMessageBox.ButtonRole.AcceptRole)
+        go_on = box.addButton("Continue without measurement", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "moved" if clicked is moved else "continue" if clicked is go_on else "cancel"
 
     def _match_drill_leg(self, side: str, placement: str) -> None:
         """A drill on another leg or placement than the stream was set up for (the sensor was
