@@ -31,6 +31,9 @@ COMMANDS = (
     "history",
     "report",
     "safety",
+    "doctor",
+    "install_desktop",
+    "samples",
 )
 
 

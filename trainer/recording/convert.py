@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,22 @@ def import_csv(
     check_new_dir(out)
     # streamed: generic CSV is parsed and written chunk by chunk (bounded memory)
     data, chunks = csvio.stream_csv([Path(p) for p in paths], source_format)
+    return save_imported(data, out, drill_id=drill_id, side=side, placement=placement,
+                         rate_hz=rate_hz, chunks=chunks)
+
+
+def save_imported(
+    data: csvio.ImportedData,
+    out: Path,
+    *,
+    drill_id: str = "single-leg-balance",
+    side: str = "left",
+    placement: str = "shank",
+    rate_hz: float | None = None,
+    chunks: Iterable[SampleBatch] | None = None,
+) -> Session:
+    """Write samples read by an importer into the new session directory ``out`` (staged):
+    ``data.batch``, or every batch of ``chunks`` (a stream whose first chunk is ``data.batch``)."""
     rate = rate_hz or data.sample_rate_hz
     if not rate:
         raise SessionError("cannot tell the sample rate from the time stamps; give --rate HZ")
@@ -92,7 +108,7 @@ def import_csv(
                                      **data.notes}},
         )
         try:
-            for chunk in chunks:
+            for chunk in (chunks if chunks is not None else [data.batch]):
                 for part in chunk.split([CHUNK] * (len(chunk) // CHUNK)):
                     writer.append(part)
         finally:
@@ -100,6 +116,34 @@ def import_csv(
         if writer.dropped_samples:  # the readers refuse backwards time, so this is a bug
             raise SessionError(f"internal: {writer.dropped_samples} samples dropped on import")
     return open_session(out)
+
+
+def import_witmotion(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    device_id: str | None = None,
+    drill_id: str = "single-leg-balance",
+    side: str = "left",
+    placement: str = "shank",
+    rate_hz: float | None = None,
+) -> list[Session]:
+    """A WitMotion app export to sessions: ``out`` itself for one sensor (or ``device_id``),
+    else one sub-directory of ``out`` per sensor, named after its address. All or nothing."""
+    from trainer.recording.witmotion import read_witmotion, session_dir_name
+
+    out = Path(out)
+    check_new_dir(out)
+    found = read_witmotion(path, device_id)
+    opts: dict[str, Any] = {"drill_id": drill_id, "side": side, "placement": placement,
+                            "rate_hz": rate_hz}
+    if len(found) == 1:
+        return [save_imported(found[0], out, **opts)]
+    names = [session_dir_name(d) for d in found]
+    with staged_dir(out) as tmp:
+        for data, name in zip(found, names, strict=True):
+            save_imported(data, tmp / name, **opts)
+    return [open_session(out / name) for name in names]
 
 
 def check_import(data: csvio.ImportedData, rate: float) -> None:
@@ -129,7 +173,7 @@ def export_csv(
     s = session if isinstance(session, Session) else open_session(session)
     extra = tilt(s) if tilt is not None else None
     names = ("tilt_ap_deg", "tilt_ml_deg") if extra is not None else ()
-    batches = (s.slice(i, min(i + CHUNK, s.n_samples)) for i in range(0, s.n_samples, CHUNK))
+    batches = s.chunks(CHUNK)  # read piece by piece: memory bounded whatever the length
     kwargs: dict[str, Any] = {"with_seq": True, "with_mag": s.has_mag, "extra": extra,
                               "extra_names": names}
     if str(out) == "-":
