@@ -25,8 +25,21 @@ if command -v dpkg-query >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then
       echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
       export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq >/dev/null
-      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+      # another package manager (e.g. automatic updates) may hold the dpkg lock: wait for it
+      scripts/wait-for-dpkg-lock.sh
+      # and let apt itself wait too, should one start between our check and apt's
+      apt_wait=(-o "DPkg::Lock::Timeout=${BOOTSTRAP_LOCK_TIMEOUT:-600}")
+      apt_log="$(mktemp)"
+      if ! { apt-get "${apt_wait[@]}" update -qq &&
+             apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}"; } \
+           >"$apt_log" 2>&1; then
+        reason="$(grep -E '^E: ' "$apt_log" | head -n 1 || true)"
+        echo "bootstrap: error: apt-get could not install ${missing[*]}: ${reason:-see below}" >&2
+        [ -n "$reason" ] || tail -n 20 "$apt_log" >&2
+        rm -f "$apt_log"
+        exit 1
+      fi
+      rm -f "$apt_log"
     else
       echo "bootstrap: missing Debian packages. Run once, then try again:" >&2
       echo "  sudo apt-get install -y ${missing[*]}" >&2

@@ -189,6 +189,10 @@ CASES: dict[str, list[tuple[str, str | None, dict[str, str | None]]]] = {
         ("import {good_csv} --format metabase --out {out}", "not a MetaBase export", {}),
         ("import {good_csv} --format generic --drill nope --out {out}", "invalid choice", {}),
         ("import {good_csv} --format generic --out {nonempty_dir}", "not empty", {}),
+        ("import {good_csv} --format witmotion --out {out}", "not a WitMotion export", {}),
+        ("import {good_csv} {back_csv} --format witmotion --out {out}", "one file", {}),
+        ("import {good_csv} --format generic --device-id a --out {out}", "--device-id is for",
+         {}),
     ],
     "export": [
         ("export {missing} --out {out}", "no such session", {}),
@@ -256,6 +260,18 @@ CASES: dict[str, list[tuple[str, str | None, dict[str, str | None]]]] = {
         ("safety --answers no,no,no,maybe", "'maybe'", {}),
         ("safety --answers=", "4 yes/no answers", {}),
     ],
+    "doctor": [
+        ("doctor --scan-time 0", "--scan-time", {}),
+        ("doctor --scan-time soon", "--scan-time", {}),
+        ("doctor --bogus", "unrecognized arguments", {}),
+    ],
+    "install-desktop": [
+        ("install-desktop --bogus", "unrecognized arguments", {}),
+    ],
+    "samples": [
+        ("samples nope", "no sample 'nope'", {}),
+        ("samples a b", "unrecognized arguments", {}),
+    ],
 }
 
 TABLE = [pytest.param(cmd, line, match, env, id=f"{cmd}: {line}")
@@ -278,7 +294,8 @@ def run_cli(argv: list[str], home: Path, cwd: Path,
 def test_the_table_covers_every_command() -> None:
     from trainer.cli.main import COMMANDS
 
-    assert sorted("import" if c == "import_cmd" else c for c in COMMANDS) == sorted(CASES)
+    names = ("import" if c == "import_cmd" else c.replace("_", "-") for c in COMMANDS)
+    assert sorted(names) == sorted(CASES)
 
 
 @pytest.mark.parametrize(("cmd", "line", "match", "env"), TABLE)

@@ -26,6 +26,9 @@ COMMANDS = (
     "history",
     "report",
     "safety",
+    "doctor",
+    "install_desktop",
+    "samples",
 )
 
 

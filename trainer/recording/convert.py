@@ -72,6 +72,20 @@ def import_csv(
     out = Path(out)
     check_new_dir(out)
     data = csvio.read_csv([Path(p) for p in paths], source_format)
+    return save_imported(data, out, drill_id=drill_id, side=side, placement=placement,
+                         rate_hz=rate_hz)
+
+
+def save_imported(
+    data: csvio.ImportedData,
+    out: Path,
+    *,
+    drill_id: str = "single-leg-balance",
+    side: str = "left",
+    placement: str = "shank",
+    rate_hz: float | None = None,
+) -> Session:
+    """Write samples read by an importer into the new session directory ``out`` (staged)."""
     rate = rate_hz or data.sample_rate_hz
     if not rate:
         raise SessionError("cannot tell the sample rate from the time stamps; give --rate HZ")
@@ -98,6 +112,34 @@ def import_csv(
         if writer.dropped_samples:  # the readers refuse backwards time, so this is a bug
             raise SessionError(f"internal: {writer.dropped_samples} samples dropped on import")
     return open_session(out)
+
+
+def import_witmotion(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    device_id: str | None = None,
+    drill_id: str = "single-leg-balance",
+    side: str = "left",
+    placement: str = "shank",
+    rate_hz: float | None = None,
+) -> list[Session]:
+    """A WitMotion app export to sessions: ``out`` itself for one sensor (or ``device_id``),
+    else one sub-directory of ``out`` per sensor, named after its address. All or nothing."""
+    from trainer.recording.witmotion import read_witmotion, session_dir_name
+
+    out = Path(out)
+    check_new_dir(out)
+    found = read_witmotion(path, device_id)
+    opts: dict[str, Any] = {"drill_id": drill_id, "side": side, "placement": placement,
+                            "rate_hz": rate_hz}
+    if len(found) == 1:
+        return [save_imported(found[0], out, **opts)]
+    names = [session_dir_name(d) for d in found]
+    with staged_dir(out) as tmp:
+        for data, name in zip(found, names, strict=True):
+            save_imported(data, tmp / name, **opts)
+    return [open_session(out / name) for name in names]
 
 
 def check_import(data: csvio.ImportedData, rate: float) -> None:

@@ -8,7 +8,7 @@ from trainer.cli.main import COMMANDS, main
 
 def test_every_subcommand_has_help(capsys) -> None:  # type: ignore[no-untyped-def]
     for name in COMMANDS:
-        cli_name = "import" if name == "import_cmd" else name
+        cli_name = "import" if name == "import_cmd" else name.replace("_", "-")
         try:
             main([cli_name, "--help"])
         except SystemExit as exc:

@@ -56,7 +56,8 @@ def test_help_imports_nothing_heavy() -> None:
     assert not sneaked(mods, HEAVY_FOR_HELP), sneaked(mods, HEAVY_FOR_HELP)
 
 
-@pytest.mark.parametrize("command", [c if c != "import_cmd" else "import" for c in COMMANDS])
+@pytest.mark.parametrize("command", [c.replace("_", "-") if c != "import_cmd" else "import"
+                                     for c in COMMANDS])
 def test_subcommand_help_imports_nothing_heavy(command: str) -> None:
     mods, proc = imported_modules(command, "--help")
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -41,8 +41,12 @@ def test_calibrated_tilt_within_0p3_deg_rms(mount, fs, eyes, side) -> None:  # t
     rec = simulate(SimConfig(seed=4, duration_s=40.0, sample_rate_hz=fs, eyes=eyes, side=side,
                              mount_quat_wxyz=mount, balance_loss_times_s=(25.0,)))
     truth = rec.truth
+    # the tilt and mounting math under test; restThGyr 1 °/s keeps VQF's rest detection from
+    # learning the simulator's slow eyes-open sway (1-2 °/s) as gyro bias (0.75° error with
+    # the shipped defaults at 400 Hz: README "Orientation" says why the defaults still ship)
     res = analyze(rec.batch, PipelineConfig(sample_rate_hz=fs, side=side,
-                                            calibration=_profile(truth)))
+                                            calibration=_profile(truth),
+                                            vqf_params={"restThGyr": 1.0}))
     sign = 1.0 if side == "left" else -1.0  # truth ML is toward +y (left)
     e_ap = res.tilt_ap_deg - truth.tilt_ap_deg
     e_ml = res.tilt_ml_deg - sign * truth.tilt_ml_deg
