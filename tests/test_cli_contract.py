@@ -236,7 +236,7 @@ CASES: dict[str, list[tuple[str, str | None, dict[str, str | None]]]] = {
         ("calibrate --from {moving} --step gyro --out {out}", "moved", {}),
         ("calibrate --from {moving} --step gyro --json", "moved", {}),
         ("calibrate --from {moving} --step accel --out {out}", "six still faces", {}),
-        ("calibrate --from {still} --step gyro --out {missing}/p.json", "cannot write", {}),
+        ("calibrate --from {still} --step gyro --out {missing}/p.json", "does not exist", {}),
     ],
     "history": [
         ("history --dir {missing}", "no such directory", {}),

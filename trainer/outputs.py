@@ -25,6 +25,7 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "png": (b"\x89PNG\r\n\x1a\n",),
     "html": (b"<!DOCTYPE html", b"<!doctype html", b"<html"),
     "csv": (b"t_s,",),
+    "json": (b"{",),
 }
 SESSION_MARKER = "session.json"
 
@@ -68,10 +69,11 @@ def check_output_file(out: str | os.PathLike[str], *, option: str, kind: str,
     target = _resolved(path)
     parent = target.parent
     if not parent.is_dir():
-        raise OutputError(f"{option}: folder {path.parent} does not exist")
+        raise OutputError(f"{option} {path}: the folder {path.parent} does not exist")
     hit = _same_or_inside(target, [Path(p) for p in inputs])
     if hit is not None:
-        raise OutputError(f"{option} {path}: would overwrite the input {hit}")
+        what = "overwrite" if _resolved(hit) == target else "write into"
+        raise OutputError(f"{option} {path}: would {what} the input {hit}")
     inside = session_dir_of(parent)
     if inside is not None:
         raise OutputError(f"{option} {path}: is inside the session directory {inside} "

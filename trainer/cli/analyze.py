@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from trainer.recording.errors import SessionError
     from trainer.recording.reader import open_session
 
-    if not (math.isfinite(args.target_radius) and args.target_radius > 0):
-        raise CliError(f"--target-radius must be a positive number, got {args.target_radius}")
+    if not (math.isfinite(args.target_radius) and 0.01 <= args.target_radius <= 90):
+        raise CliError(f"--target-radius must be within 0.01..90 degrees, got "
+                       f"{args.target_radius}")
     sessions: list[tuple[str, Session]] = []
     for name in args.sessions:
         try:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from trainer.cli.common import CliError, ble_address, positive_float
+from trainer.cli.common import CliError, ble_address, duration_s
 
 if TYPE_CHECKING:  # the calibration modules are imported lazily: `--help` stays fast
     from calibration.accel import AccelFit
@@ -73,7 +73,7 @@ def register(sub: Any) -> None:
                    help="do not wait for Enter before each step")
     p.add_argument("--no-tilted", action="store_true",
                    help="accelerometer: the six faces only, skip the three tilted poses")
-    p.add_argument("--timeout", type=positive_float, default=180.0, metavar="S",
+    p.add_argument("--timeout", type=duration_s, default=180.0, metavar="S",
                    help="seconds allowed for each live step (default: 180)")
     p.add_argument("--seed", type=int, default=1,
                    help="simulated sensor: seed of its errors and mounting (default: 1)")
@@ -421,6 +421,16 @@ def _guided(args: argparse.Namespace, con: Console
     return profile, steps, address, checks
 
 
+def _check_out(out: str, session: str | None) -> None:
+    """``--out``: an existing folder, not in a session, not over the input or a non-JSON file."""
+    from trainer.outputs import OutputError, check_output_file
+
+    try:
+        check_output_file(out, option="--out", kind="json", inputs=[session] if session else [])
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from calibration import store
     from trainer.vocab.calibration import ProfileError
@@ -428,6 +438,8 @@ def run(args: argparse.Namespace) -> int:
     con = Console(sys.stderr if args.json else sys.stdout)
     if args.no_save and not args.out:
         raise CliError("--no-save needs --out PROFILE.json (otherwise the result is lost)")
+    if args.out is not None:
+        _check_out(args.out, args.from_session)
     checks: dict[str, Any] = {}
     if args.from_session:
         profile, steps, address = _from_session(args, con)

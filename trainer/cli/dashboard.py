@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import ble_address, fail, positive_float
+from trainer.cli.common import ble_address, duration_s, fail, positive_float
 
 
 def add_window_options(p: argparse.ArgumentParser) -> None:
     """Options shared by `demo` and `dashboard` (tests, screenshots, benchmarks)."""
-    p.add_argument("--quit-after", type=positive_float, metavar="S", default=None,
+    p.add_argument("--quit-after", type=duration_s, metavar="S", default=None,
                    help="close the window after S seconds")
     p.add_argument("--screenshot", type=Path, metavar="FILE", default=None,
                    help="save a PNG of the window when closing (with --quit-after) or after 5 s")
@@ -52,6 +52,19 @@ def check_display(command: str, args: argparse.Namespace | None = None) -> None:
         fail(reason)
 
 
+def check_screenshot(path: Path | None, replay: str | None) -> None:
+    """``--screenshot``: an existing folder, not a session, not over another kind of file."""
+    from trainer.outputs import OutputError, check_output_file
+
+    if path is None:
+        return
+    try:
+        check_output_file(path, option="--screenshot", kind="png",
+                          inputs=[replay] if replay else [])
+    except OutputError as exc:
+        fail(str(exc))
+
+
 def launch(args: argparse.Namespace, command: str) -> int:
     check_display(command, args)
     if args.rate > 2000 or args.rate < 10:
@@ -60,6 +73,7 @@ def launch(args: argparse.Namespace, command: str) -> int:
     if not 0.25 <= speed <= 4:
         fail("--speed must be within 0.25..4")
     replay = getattr(args, "replay", None)
+    check_screenshot(args.screenshot, replay)
     if replay is not None:
         # open it before the window appears: a bad path is a one-line error, exit 2
         from trainer.ui.sources import SourceError, replay_source

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from trainer.cli.common import EXIT_USAGE, CliError, OneLineParser
 
@@ -46,28 +49,83 @@ def build_parser() -> OneLineParser:
     return parser
 
 
+#: Commands that stop cleanly on SIGTERM (temporary files removed, exit status 143); record and
+#: the dashboard handle signals themselves.
+TERMINABLE = ("import", "export", "analyze", "report", "history", "calibrate", "safety", "scan")
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C so every ``finally`` removes its temporary files."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _install_handlers(command: str | None) -> dict[int, Any]:
+    """Python's Ctrl-C handler (the command line starts with the default action, see
+    ``trainer.cli``), and SIGTERM → :class:`Terminated` for :data:`TERMINABLE` commands.
+    Returns the handlers replaced (restored when ``main`` returns: tests call it in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    old: dict[int, Any] = {}
+    if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
+        old[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+    if command in TERMINABLE and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        old[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
+    return old
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True when Ctrl-C is somewhere in ``exc``'s chain (Python wraps a KeyboardInterrupt
+    raised in ``__set_name__`` into a RuntimeError, for one)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in given if not a.startswith("-")), "?")
+    replaced: dict[int, Any] = {}
     try:
+        replaced = _install_handlers(None)  # Ctrl-C while parsing: a clean "interrupted"
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command = args.command
+        replaced.update(_install_handlers(command))
         return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"balance-trainer {args.command}: error: {exc}", file=sys.stderr)
+        print(f"balance-trainer {command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"balance-trainer {args.command}: interrupted", file=sys.stderr)
+        print(f"balance-trainer {command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"balance-trainer {command}: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 0
     except Exception as exc:  # last resort: never a traceback for the user
+        if _caused_by_interrupt(exc):  # e.g. Ctrl-C inside a class body during an import
+            print(f"balance-trainer {command}: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("BALANCE_TRAINER_DEBUG"):
             raise
         print(
-            f"balance-trainer {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"balance-trainer {command}: internal error: {type(exc).__name__}: {exc} "
             "(set BALANCE_TRAINER_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return 1
+    finally:
+        for signum, handler in replaced.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

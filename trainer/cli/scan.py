@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from trainer.cli.common import fail, positive_float
+from trainer.cli.common import duration_s, fail
 
 
 def register(sub: Any) -> None:
@@ -16,7 +16,7 @@ def register(sub: Any) -> None:
         description="Scan for BLE sensors this app supports (WitMotion, MetaMotion, Thingy:52, "
         "open reference profile) and show address, name, profile and signal strength.",
     )
-    p.add_argument("--timeout", type=positive_float, default=5.0, metavar="S",
+    p.add_argument("--timeout", type=duration_s, default=5.0, metavar="S",
                    help="seconds to listen (default: 5)")
     p.add_argument("--all", action="store_true", help="also list devices that are not sensors")
     p.add_argument("--json", action="store_true", help="one JSON object per device")

@@ -32,6 +32,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _INTS = ("sets", "reps")
 _FLOATS_POSITIVE = ("hold_s", "tempo_s")
 _FLOATS_NONNEG = ("rest_s", "countdown_s")
+#: Upper bounds (a session file may say anything: 10⁹ sets would plan 10⁹ trials).
+MAX_COUNT = {"sets": 100, "reps": 1000}
+MAX_SECONDS = 3600.0
 PARAM_KEYS = frozenset((*_CHOICES, *_INTS, *_FLOATS_POSITIVE, *_FLOATS_NONNEG, "sides"))
 DEFAULT_COUNTDOWN_S = 3.0
 
@@ -47,15 +50,17 @@ def validate_params(params: Mapping[str, Any], where: str = "params") -> dict[st
         if key not in PARAM_KEYS:
             raise CatalogError(f"{where}: unknown parameter {key!r}")
         if key in _INTS:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise CatalogError(f"{where}: {key} must be a whole number >= 1, got {value!r}")
+            if (isinstance(value, bool) or not isinstance(value, int)
+                    or not 1 <= value <= MAX_COUNT[key]):
+                raise CatalogError(f"{where}: {key} must be a whole number 1..{MAX_COUNT[key]}, "
+                                   f"got {value!r}"[:200])
             out[key] = int(value)
         elif key in _FLOATS_POSITIVE or key in _FLOATS_NONNEG:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise CatalogError(f"{where}: {key} must be a number, got {value!r}")
+                raise CatalogError(f"{where}: {key} must be a number, got {value!r}"[:200])
             v = float(value)
             bad = (v <= 0) if key in _FLOATS_POSITIVE else (v < 0)
-            if bad or v != v or v == float("inf"):
+            if bad or v != v or v > MAX_SECONDS:
                 raise CatalogError(f"{where}: {key} out of range: {value!r}")
             out[key] = v
         elif key == "sides":

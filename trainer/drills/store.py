@@ -36,10 +36,13 @@ def _atomic_write_json(path: Path, data: Any) -> None:
 
 
 def _read_json(path: Path) -> Any | None:
-    """Decoded JSON, or None when missing or unreadable (callers fall back to safe defaults)."""
+    """Decoded JSON, or None when missing or unreadable (callers fall back to safe defaults).
+    Only a regular file of bounded size and nesting is read (``trainer.safeio``)."""
+    from trainer import safeio
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return safeio.read_json(path)
+    except safeio.UnsafeInput:
         return None
 
 

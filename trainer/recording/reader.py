@@ -496,3 +496,14 @@ def check_event(obj: dict[str, Any], where: str) -> None:
         safeio.check_text(obj["type"], "event type", where, 64)
     except safeio.UnsafeInput as exc:
         raise SessionError(str(exc)) from None
+    for key, hi in EVENT_COUNTS.items():
+        if key in obj and obj[key] is not None:
+            v = obj[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not (
+                    math.isfinite(v) and float(v).is_integer() and 0 <= v <= hi):
+                raise SessionError(f"{where}: {key} must be a whole number 0..{hi}, got "
+                                   f"{safeio.printable(repr(v), 40)}")
+
+
+#: Whole-number fields of events and their ranges (a pain rating is 0-10).
+EVENT_COUNTS: dict[str, int] = {"rating": 10, "set": 10_000}

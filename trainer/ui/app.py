@@ -32,8 +32,25 @@ def ensure_app() -> QApplication:
 
 
 def save_screenshot(window: MainWindow, path: Path) -> bool:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return bool(window.grab().save(str(path)))
+    """A PNG of the window, written atomically and owner-only (the path was checked by the
+    command line: an existing folder, not a session, not another kind of file)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from trainer.fsutil import write_bytes_atomic
+
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not window.grab().save(buf, "PNG"):
+        return False
+    buf.close()
+    try:
+        write_bytes_atomic(path, bytes(data.data()))
+    except OSError as exc:
+        print(f"balance-trainer: cannot write the screenshot {path}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def run_dashboard(setup: Callable[[MainWindow], None], options: LaunchOptions) -> int:

@@ -59,9 +59,11 @@ def summarise(path: Path) -> SessionSummary | None:
 def summarise_checked(path: Path) -> SessionSummary:
     """The summary of one session directory, read and checked as every command reads it;
     :class:`SessionLoadError` (one line) when it is not a usable session."""
+    from trainer.drills.history import read_entry_checked
     from trainer.recording.errors import SessionError
     from trainer.recording.reader import check_start_time, read_meta, session_status
 
+    read_entry_checked(path)  # the checks `history` makes: the same sessions are skipped
     try:
         meta = read_meta(path)
         start = check_start_time(meta["start_time"], path / "session.json")

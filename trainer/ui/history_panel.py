@@ -12,7 +12,7 @@ from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from trainer.ui import theme
 from trainer.ui.drill_panel import drill_names
 from trainer.ui.history_model import SessionSummary, filter_sessions, scan_sessions_report
+from trainer.ui.settings import open_settings
 
 SIDE_COLOURS = {"injured": "#eb4034", "other": "#4fc3f7"}
 COLUMNS = ("Date", "Drill", "Side", "Duration (s)", "Sway area (°²)", "First loss (s)",
@@ -53,7 +54,7 @@ class HistoryPanel(QWidget):
         self.side.addItems(["both", "left", "right"])
         self.injured = QComboBox()
         self.injured.addItems(["left", "right"])
-        stored = QSettings("balance-trainer", "dashboard").value("injured_side", "left")
+        stored = open_settings().value("injured_side", "left")
         self.injured.setCurrentText(str(stored))
         self.reload_button = QPushButton("Reload")
         self.info = QLabel("")
@@ -152,7 +153,7 @@ class HistoryPanel(QWidget):
         self.refresh()
 
     def _injured_changed(self) -> None:
-        QSettings("balance-trainer", "dashboard").setValue("injured_side",
+        open_settings().setValue("injured_side",
                                                            self.injured.currentText())
         self.refresh()
 

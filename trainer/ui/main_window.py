@@ -45,7 +45,7 @@ from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.pipeline_factory import pipeline_factory
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.replay_panel import ReplayPanel
-from trainer.ui.settings import DrillSettings, FeedbackSettings
+from trainer.ui.settings import DrillSettings, FeedbackSettings, open_settings
 from trainer.ui.sources import SourceError, device_source, replay_source, scan_devices
 from trainer.vocab.source import Source, SourceStatus
 
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(theme.STYLESHEET)
         self.window_s = window_s
         self.trace_s = trace_s
-        self.settings_store = settings or QSettings("balance-trainer", "dashboard")
+        self.settings_store = settings or open_settings()
         self.live: LiveSession | None = None
         self.source_kind = ""  # simulated | device | replay
         self.session: Any = None  # the replayed Session
