@@ -184,9 +184,9 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
         sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s, evs,
                              block)
     elif spec.kind == "reps":
+        up = None if quat_wxyz is None or calibrated else up_from_quat(quat_wxyz)
         motion = Motion(t, gyr, fs_hz, side, calibrated,
-                        vertical_acc_g(acc_g, quat_wxyz, ap, ml, side, calibrated),
-                        up=None if quat_wxyz is None or calibrated else up_from_quat(quat_wxyz))
+                        vertical_acc_g(acc_g, quat_wxyz, ap, ml, side, calibrated, up), up=up)
         check = placement_check(spec, placement)
         if not check.measurable:
             sets = [_set(k, "reps", t0, t1, target_reps=None)
