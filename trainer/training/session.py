@@ -227,8 +227,9 @@ class TrainingSession:
         return self._pipeline_factory() if self._pipeline_factory else Pipeline(self.config)
 
     def reset_pipeline(self) -> None:
-        """Start the analysis again (a replay seek re-runs it from the start)."""
+        """Start the analysis again (a replay seek): a fresh pipeline, nothing pending."""
         self.pipeline = self.new_pipeline()
+        self._pending = []
 
     # ------------------------------------------------------------------ lifecycle
     @property

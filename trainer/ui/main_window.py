@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from trainer.feedback import FadingSchedule, SonificationParams, Zone, map_tilt, zone_of
 from trainer.feedback.policy import FeedbackNow, feedback_now
+from trainer.recording.keyframes import PipelineKeyframes
 from trainer.training.session import TrainingPlan, TrainingSession, new_session_dir
 from trainer.training.sources import SimSettings
 from trainer.ui import theme
@@ -463,6 +464,7 @@ class MainWindow(QMainWindow):
                         drill_id=session.drill_id)
         self.replay_panel.set_position(0.0, session.duration_s)
         self.replay_panel.set_speed(speed)
+        self._replay_keyframes()  # start building them now, in the background
         self._remember_recent(str(Path(path).resolve()))
         note = " (recovered after a crash)" if session.status == "recovered" else ""
         self.message(f"replaying {Path(path).name}{note}")
@@ -481,9 +483,22 @@ class MainWindow(QMainWindow):
         if self.live is not None and self.source_kind == "replay":
             self.live.source.set_speed(speed)  # type: ignore[attr-defined]
 
+    def _replay_keyframes(self) -> PipelineKeyframes[PipelineLike]:
+        """Keyframes of the pipeline over the replayed session (built in a background thread
+        from the first call: ``open_replay`` calls it), so a seek processes ≤ 20 s of samples."""
+        kf: PipelineKeyframes[PipelineLike] | None = getattr(self, "_keyframes", None)
+        if kf is None or kf.session is not self.session or self.live is None:
+            if kf is not None:
+                kf.close()
+            assert self.live is not None and self.session is not None
+            kf = PipelineKeyframes(self.session, self.live.session.new_pipeline)
+            self._keyframes = kf
+        return kf
+
     def seek(self, position_s: float) -> None:
-        """Jump to ``position_s`` from the start: the pipeline is re-run from the start up to
-        there (one vectorised call), so what follows equals the uninterrupted replay."""
+        """Jump to ``position_s`` from the start: the pipeline state there is a keyframe's
+        (see ``trainer.recording.keyframes``) advanced to the position, so what follows equals
+        the uninterrupted replay."""
         if self.live is None or self.source_kind != "replay" or self.session is None:
             return
         src = self.live.source
@@ -492,9 +507,10 @@ class MainWindow(QMainWindow):
             src.seek(position_s)  # type: ignore[attr-defined]
             self.live.reset_view()
             t_abs = self.session.start_t_s + position_s
-            pre = self.session.batch(None, t_abs)
-            if len(pre):
-                self.live.ingest(self.live.pipeline.process(pre))
+            pipe, out = self._replay_keyframes().restore(position_s, lead_s=self.window_s)
+            self.live.session.pipeline = pipe
+            if out is not None:
+                self.live.ingest(out)
             for e in self.session.events_of("balance_loss"):
                 if e.get("t_s") is not None and float(e["t_s"]) <= t_abs:
                     self.live.add_loss(float(e["t_s"]))
