@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from trainer.recording.csvio import F4_MAX, STANDARD_GRAVITY, ImportedData
+from trainer import safeio
+from trainer.recording.csvio import F4_MAX, MAX_CSV_BYTES, STANDARD_GRAVITY, ImportedData
 from trainer.recording.errors import SessionError
 from trainer.vocab.batch import SampleBatch
 
@@ -71,14 +72,10 @@ class _Columns:
 
 
 def _decode(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SessionError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SessionError(f"{path}: is a directory, expected a WitMotion CSV/TXT export") from None
-    except OSError as exc:
-        raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
+    try:  # a regular file of bounded size (a FIFO or /dev/zero must not hang the import)
+        raw = safeio.read_bounded(path, MAX_CSV_BYTES)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -405,9 +402,9 @@ def _start_time(path: Path, cols: _Columns, dev: WitMotionDevice) -> datetime | 
 def looks_like_witmotion(path: str | Path) -> bool:
     """Whether the file's header is a WitMotion app export's (for a hint on other formats)."""
     try:
-        with open(path, "rb") as f:
+        with os.fdopen(safeio.open_regular(path), "rb") as f:
             head = f.read(4096)
-    except OSError:
+    except (OSError, safeio.UnsafeInput):
         return False
     first = head.split(b"\n", 1)[0].lower()
     return b"device name" in first and (b"acceleration x" in first or b"chip time" in first)
