@@ -26,10 +26,12 @@ What the app writes, and what we do with it:
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trainer import safeio
-from trainer.recording.csvio import F4_MAX, MAX_CSV_BYTES, STANDARD_GRAVITY, ImportedData
+from trainer.recording.csvio import F4_MAX, STANDARD_GRAVITY, ImportedData
 from trainer.recording.errors import SessionError
 from trainer.vocab.batch import SampleBatch
 
@@ -71,17 +73,37 @@ class _Columns:
     others: list[str] = field(default_factory=list)
 
 
-def _decode(path: Path) -> str:
-    try:  # a regular file of bounded size (a FIFO or /dev/zero must not hang the import)
-        raw = safeio.read_bounded(path, MAX_CSV_BYTES)
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GBK/GB18030 (Chinese Windows), else Latin-1 (the
+    Windows ANSI code pages; only the header has non-ASCII bytes). Judged on the first 64 KB."""
+    try:  # a regular file only: a FIFO or /dev/zero must not hang the import
+        with os.fdopen(safeio.open_regular(path), "rb") as f:
+            head = f.read(65536)
     except safeio.UnsafeInput as exc:
         raise SessionError(str(exc)) from None
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return raw.decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
             continue
-    return raw.decode("latin-1")  # Windows ANSI exports: only the header has non-ASCII bytes
+        return encoding
+    return "latin-1"
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The file's lines with their 1-based numbers, streamed (a long export never sits in
+    memory as text)."""
+    encoding = _encoding(path)
+    try:
+        with open(safeio.open_regular(path), encoding=encoding, errors="replace",
+                  newline="") as f:
+            yield from enumerate(f, start=1)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def _stem_and_unit(cell: str) -> tuple[str, str]:
@@ -157,23 +179,42 @@ def _clock_s(text: str) -> tuple[float, datetime | None] | None:
     return secs, day
 
 
-def _timeline(path: Path, lines: Sequence[int], cells: Sequence[str], name: str) -> FloatArray:
-    """Seconds from the column's clock (days from a date, else midnight rollovers unwrapped)."""
-    out = np.empty(len(cells))
-    origin: datetime | None = None
-    for k, (line, text) in enumerate(zip(lines, cells, strict=True)):
+class _Clock:
+    """One time column of one device: ``[Y-M-D ]H:M:S.fff`` texts → seconds, days counted from
+    the first date seen (a time of day alone is unwrapped over midnight afterwards)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values = array("d")
+        self.origin: datetime | None = None
+        self.dated = False
+        self.first_text: str | None = None
+
+    def add(self, path: Path, line: int, text: str) -> None:
         parsed = _clock_s(text)
         if parsed is None:
-            raise SessionError(f"{path}: line {line}: column {name}: not a time: {text.strip()!r}")
+            raise SessionError(f"{path}: line {line}: column {self.name}: not a time: "
+                               f"{text.strip()!r}")
         secs, day = parsed
+        if self.first_text is None:
+            self.first_text = text
         if day is not None:
-            origin = origin or day
-            secs += (day - origin).total_seconds()
-        out[k] = secs
-    if origin is None:  # time of day only: unwrap midnight
-        wraps = np.concatenate(([0], np.cumsum(np.diff(out) < -43200.0)))
-        out = out + 86400.0 * wraps
-    return out
+            self.dated = True
+            self.origin = self.origin or day
+            secs += (day - self.origin).total_seconds()
+        self.values.append(secs)
+
+    def seconds(self) -> FloatArray:
+        out = np.frombuffer(self.values, dtype=np.float64).copy()
+        if not self.dated and out.size:  # time of day only: unwrap midnight
+            wraps = np.concatenate(([0], np.cumsum(np.diff(out) < -43200.0)))
+            out += 86400.0 * wraps
+        return out
+
+
+def _clock_text(secs: float) -> str:
+    secs %= 86400.0
+    return f"{int(secs // 3600):02d}:{int(secs % 3600 // 60):02d}:{secs % 60:06.3f}"
 
 
 def _spread_bursts(t: FloatArray) -> FloatArray:
@@ -201,18 +242,6 @@ def nominal_rate_hz(t_s: FloatArray) -> float | None:
     return best if abs(rate / best - 1.0) <= 0.15 else round(rate, 2)
 
 
-def _number(path: Path, line: int, text: str, name: str) -> float:
-    s = text.strip()
-    try:
-        v = float(s)
-    except ValueError:
-        what = "empty cell" if not s else f"not a number: {text.strip()!r}"
-        raise SessionError(f"{path}: line {line}: column {name}: {what}") from None
-    if not math.isfinite(v):
-        raise SessionError(f"{path}: line {line}: column {name}: non-finite value {s!r}")
-    return v
-
-
 def normalize_device_id(text: str) -> str:
     """``FC:66:87:EE:FB:8C``, ``fc-66-87-ee-fb-8c`` and ``fc.66…`` compare equal."""
     t = text.strip().lower()
@@ -221,11 +250,13 @@ def normalize_device_id(text: str) -> str:
 
 @dataclass
 class WitMotionDevice:
-    """One sensor's rows of an export, still as text (converted by :func:`_convert`)."""
+    """One sensor's rows of an export, parsed into compact arrays as the file streams by."""
 
     device_id: str
-    lines: list[int] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    values: array[float] = field(default_factory=lambda: array("d"))  # acc, gyr[, mag] per row
+    arrival: _Clock = field(default_factory=lambda: _Clock("Time"))
+    chip: _Clock = field(default_factory=lambda: _Clock("Chip Time"))
 
 
 def list_devices(path: str | Path) -> list[str]:
@@ -233,44 +264,78 @@ def list_devices(path: str | Path) -> list[str]:
     return [d.device_id for d in _split(Path(path))[1]]
 
 
+def _value_columns(cols: _Columns) -> list[tuple[int, str]]:
+    labels = {"acc": "Acceleration", "gyr": "Angular velocity", "mag": "Magnetic field"}
+    return [(cols.vectors[kind][axis], f"{labels[kind]} {axis.upper()}")
+            for kind in ("acc", "gyr", "mag") if kind in cols.vectors for axis in "xyz"]
+
+
+def _bad_number(path: Path, line: int, row: list[str], value_cols: list[tuple[int, str]],
+                decimal_comma: bool) -> SessionError:
+    for i, name in value_cols:
+        text = row[i].strip()
+        try:
+            float(text.replace(",", ".") if decimal_comma else text)
+        except ValueError:
+            what = "empty cell" if not text else f"not a number: {text!r}"
+            return SessionError(f"{path}: line {line}: column {name}: {what}")
+    return SessionError(f"{path}: line {line}: unreadable numbers")  # pragma: no cover
+
+
 def _split(path: Path) -> tuple[_Columns, list[WitMotionDevice], dict[str, object]]:
-    text = _decode(path)
-    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
-    if not lines:
+    """Read the export once, row by row, into one :class:`WitMotionDevice` per sensor."""
+    lines = _lines(path)
+    header_line = next((ln for _, ln in lines if ln.strip()), None)
+    if header_line is None:
         raise SessionError(f"{path}: empty file")
-    header_line = lines[0][1]
+    header_line = header_line.rstrip("\r\n")
     sep = "\t" if "\t" in header_line else ","
-    header = [c for c in header_line.split(sep)]
+    header = header_line.split(sep)
     while header and not header[-1].strip():
         header.pop()
     cols = _find_columns(path, header)
+    value_cols = _value_columns(cols)
     need = max([i for i in (cols.time, cols.device, cols.chip) if i is not None]
-               + [i for axes in cols.vectors.values() for i in axes.values()]) + 1
+               + [i for i, _ in value_cols]) + 1
+    decimal_comma = sep == "\t"
     file_device = _FILE_DEVICE_RE.search(path.name)
     default_id = normalize_device_id(file_device.group(2)) if file_device else path.stem
     devices: dict[str, WitMotionDevice] = {}
-    skipped_last = 0
-    body = lines[1:]
-    for k, (n, ln) in enumerate(body):
-        row = ln.split(sep)
+    short: tuple[int, int] | None = None  # a short row is fine only as the very last one
+    for n, raw in lines:
+        row = raw.rstrip("\r\n").split(sep)
         while row and not row[-1].strip():
             row.pop()
+        if not row:
+            continue
+        if short is not None:
+            raise SessionError(f"{path}: line {short[0]}: has {short[1]} columns, the header "
+                               f"has {len(header)}")
         if len(row) < need:
-            if k == len(body) - 1:  # an export cut off mid-row (app closed, disk full)
-                skipped_last = 1
-                continue
-            raise SessionError(f"{path}: line {n}: has {len(row)} columns, the header has "
-                               f"{len(header)}")
+            short = (n, len(row))
+            continue
         dev_id = normalize_device_id(row[cols.device]) if cols.device is not None else default_id
         if not dev_id:
             raise SessionError(f"{path}: line {n}: empty Device name")
-        devices.setdefault(dev_id, WitMotionDevice(dev_id))
-        devices[dev_id].lines.append(n)
-        devices[dev_id].rows.append(row)
+        dev = devices.get(dev_id)
+        if dev is None:
+            dev = devices[dev_id] = WitMotionDevice(dev_id)
+        try:
+            if decimal_comma:
+                dev.values.extend(float(row[i].replace(",", ".")) for i, _ in value_cols)
+            else:
+                dev.values.extend(float(row[i]) for i, _ in value_cols)  # spaces are fine
+        except ValueError:
+            raise _bad_number(path, n, row, value_cols, decimal_comma) from None
+        dev.lines.append(n)
+        if cols.time is not None:
+            dev.arrival.add(path, n, row[cols.time])
+        if cols.chip is not None:
+            dev.chip.add(path, n, row[cols.chip])
     if not devices:
         raise SessionError(f"{path}: no samples (only a header)")
     info: dict[str, object] = {"separator": "tab" if sep == "\t" else "comma",
-                               "skipped_truncated_rows": skipped_last}
+                               "skipped_truncated_rows": int(short is not None)}
     if file_device:
         info["file_device_name"] = file_device.group(1)
     return cols, list(devices.values()), info
@@ -294,40 +359,30 @@ def select_device(path: Path, devices: Sequence[WitMotionDevice],
 
 def _convert(path: Path, cols: _Columns, dev: WitMotionDevice, info: dict[str, object],
              n_devices: int) -> ImportedData:
-    decimal_comma = info["separator"] == "tab"
     lines = dev.lines
-
-    def vector(kind: str, scale: float, label: str) -> FloatArray:
-        axes = cols.vectors[kind]
-        out = np.empty((len(dev.rows), 3))
-        for j, axis in enumerate("xyz"):
-            cells = [row[axes[axis]] for row in dev.rows]
-            if decimal_comma:
-                cells = [c.replace(",", ".") for c in cells]
-            try:
-                out[:, j] = np.array(cells, dtype=np.float64)  # float() accepts the spaces
-                ok = bool(np.all(np.isfinite(out[:, j])))
-            except ValueError:
-                ok = False
-            if not ok:  # cell by cell: names the first bad one
-                for k, cell in enumerate(cells):
-                    out[k, j] = _number(path, lines[k], cell, f"{label} {axis.upper()}")
-            big = np.flatnonzero(np.abs(out[:, j]) * scale > F4_MAX)
-            if big.size:  # imu.bin holds float32: a larger value would turn into inf
-                k = int(big[0])
-                raise SessionError(f"{path}: line {lines[k]}: column {label} {axis.upper()}: "
-                                   f"{cells[k].strip()!r} is out of range")
-        return out * scale
-
-    acc = vector("acc", _acc_scale(path, cols.units["acc"]), "Acceleration")
-    gyr = vector("gyr", _gyr_scale(path, cols.units["gyr"]), "Angular velocity")
-    mag = vector("mag", 1.0, "Magnetic field") if "mag" in cols.vectors else None
+    value_cols = _value_columns(cols)
+    values = np.frombuffer(dev.values, dtype=np.float64).reshape(len(lines), len(value_cols))
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        k, j = (int(x) for x in bad[0])
+        raise SessionError(f"{path}: line {lines[k]}: column {value_cols[j][1]}: non-finite "
+                           f"value {str(values[k, j])!r}")
+    scale = np.array([_acc_scale(path, cols.units["acc"])] * 3
+                     + [_gyr_scale(path, cols.units["gyr"])] * 3 + [1.0] * (len(value_cols) - 6))
+    values = values * scale
+    big = np.argwhere(np.abs(values) > F4_MAX)  # imu.bin holds float32: it would become inf
+    if big.size:
+        k, j = (int(x) for x in big[0])
+        raise SessionError(f"{path}: line {lines[k]}: column {value_cols[j][1]}: "
+                           f"{values[k, j]:g} is out of range")
+    acc, gyr = values[:, 0:3], values[:, 3:6]
+    mag = values[:, 6:9] if len(value_cols) == 9 else None
 
     notes: dict[str, object] = {"device_id": dev.device_id, "devices_in_file": n_devices,
                                 **{k: v for k, v in info.items() if v}}
     t: FloatArray | None = None
     if cols.chip is not None:
-        chip = _timeline(path, lines, [r[cols.chip] for r in dev.rows], "Chip Time")
+        chip = dev.chip.seconds()
         steps = np.diff(chip)
         # the sensor's clock is the timeline only if it advances on (nearly) every row
         if steps.size and np.all(steps >= 0) and np.mean(steps > 0) >= 0.95:
@@ -340,13 +395,12 @@ def _convert(path: Path, cols: _Columns, dev: WitMotionDevice, info: dict[str, o
         if cols.time is None:
             raise SessionError(f"{path}: Chip Time does not advance on every row and there is no "
                                "'Time' column to time the samples")
-        arrival = _timeline(path, lines, [r[cols.time] for r in dev.rows], "Time")
+        arrival = dev.arrival.seconds()
         back = np.flatnonzero(np.diff(arrival) < -1.0)
         if back.size:
             i = int(back[0]) + 1
             raise SessionError(f"{path}: line {lines[i]}: Time goes backwards "
-                               f"({dev.rows[i - 1][cols.time].strip()} then "
-                               f"{dev.rows[i][cols.time].strip()})")
+                               f"({_clock_text(arrival[i - 1])} then {_clock_text(arrival[i])})")
         bursts = int(np.count_nonzero(np.diff(arrival) <= 0))
         t = _spread_bursts(arrival)
         notes["timeline"] = "Time (arrival at the computer; bursts spread evenly)"
@@ -372,9 +426,9 @@ def _convert(path: Path, cols: _Columns, dev: WitMotionDevice, info: dict[str, o
 def _start_time(path: Path, cols: _Columns, dev: WitMotionDevice) -> datetime | None:
     """When the first row arrived: its ``Time`` on the date in the app's folder names
     (``Record/2025-11-12/…``), else on the file's modification day; local time."""
-    if cols.time is None:
+    if dev.arrival.first_text is None:
         return None
-    parsed = _clock_s(dev.rows[0][cols.time])
+    parsed = _clock_s(dev.arrival.first_text)
     if parsed is None:
         return None
     secs, day = parsed
