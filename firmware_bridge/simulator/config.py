@@ -29,6 +29,8 @@ DEFAULT_PLACEMENT = {
     "calf-raise": "foot",
     "calf-stretch": "shank",
     "warm-up": "foot",
+    "joint-position-sense": "foot",
+    "lunge-test": "shank",
     "still": "shank",
     "six-face": "shank",
     "mount-swing": "shank",

@@ -39,6 +39,10 @@ class GuidedSet:
     hold_s: float | None = None
     rest_after_s: float = 0.0
     motion: str | None = None
+    #: proprioception drills: present | reproduce (position sense, with the target's motion
+    #: and ``target_deg``) or lunge
+    stage: str | None = None
+    target_deg: float | None = None
 
     def errors(self) -> list[str]:
         out = []
@@ -142,7 +146,9 @@ def schedule_from_plan(plan: Sequence[_SetPlan], params: Mapping[str, Any], *,
                   reps=int(p.target_reps) if p.work == "reps" and p.target_reps else None,
                   hold_s=float(p.hold_s) if p.work == "hold" and p.hold_s else None,
                   rest_after_s=float(p.rest_after_s),
-                  motion=p.motion if p.motion in ("pump", "circle") else None)
+                  motion=(p.motion if p.motion in ("pump", "circle")
+                          or getattr(p, "stage", None) else None),
+                  stage=getattr(p, "stage", None), target_deg=getattr(p, "target_deg", None))
         for p in plan)
     return GuideSchedule(sets, start_s=float(start_s),
                          countdown_s=float(params.get("countdown_s", DEFAULT_COUNTDOWN_S)),

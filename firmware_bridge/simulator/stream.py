@@ -115,6 +115,11 @@ def make_motion(config: SimConfig) -> Motion:
         return BalanceMotion(config)
     if config.scenario in DEFAULTS:
         return DrillMotion(config)
+    if config.scenario in ("joint-position-sense", "lunge-test"):
+        from firmware_bridge.simulator.proprio import LungeMotion, PositionSenseMotion
+
+        return (PositionSenseMotion(config) if config.scenario == "joint-position-sense"
+                else LungeMotion(config))
     if config.scenario == "still":
         return StillMotion(config)
     if config.scenario == "six-face":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -21,6 +22,9 @@ def register(sub: Any) -> None:
                    help="folder of session directories (default: the app's sessions folder)")
     p.add_argument("--drill", choices=DRILL_IDS, default=None, help="only this drill")
     p.add_argument("--side", choices=("left", "right"), default=None, help="only this side")
+    p.add_argument("--injured", choices=("left", "right"), default=None,
+                   help="the injured leg, for the limb symmetry (saved in the profile; default: "
+                        "the saved one, else left)")
     p.add_argument("--analyze", action="store_true",
                    help="analyse recordings that have no drill result yet (cached)")
     p.add_argument("--verbose", "-v", action="store_true",
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     entries, skipped, problems = load_history(root, analyze=args.analyze, drill_id=args.drill,
                                               side=args.side)
     levels = DrillStore().all_progress()
-    doc = history_json(root, entries, skipped, levels)
+    injured = injured_side(args.injured)
+    doc = history_json(root, entries, skipped, levels, injured)
     report_skipped("history", skipped, verbose=args.verbose)
     for p in problems:
         print(f"balance-trainer history: warning: {p}", file=sys.stderr)
@@ -86,4 +91,31 @@ def run(args: argparse.Namespace) -> int:
         if prog.get("first") is not None and prog.get("sessions", 0) > 1:
             print(f"  progress: {key} {prog['first']:.1f} -> {prog['last']:.1f} {unit}, "
                   f"best {prog['best']:.1f} ({prog['trend']})")
+    print_symmetry(doc["symmetry"])
     return 0
+
+
+def injured_side(given: str | None) -> str:
+    """The injured leg: given (and then saved in the profile), else the profile's, else left."""
+    from trainer.drills.store import DrillStore
+
+    store = DrillStore()
+    if given is not None:
+        with contextlib.suppress(OSError):  # the profile is a convenience
+            store.save_profile(injured_side=given)
+        return given
+    return str(store.profile().get("injured_side") or "left")
+
+
+def print_symmetry(sym: dict[str, Any]) -> None:
+    """Latest week with both legs per measure: injured, uninjured, LSI (under the line: !)."""
+    rows = [m for m in sym.get("measures") or [] if m.get("latest")]
+    if not rows:
+        return
+    print(f"\nLimb symmetry (injured: {sym['injured_side']} leg; LSI under "
+          f"{sym['threshold_pct']:g} % marked !)")
+    for m in rows:
+        last = m["latest"]
+        mark = " !" if last["below_threshold"] else ""
+        print(f"  {m['label']:<34} {last['week']}  {last['injured']:.1f} vs "
+              f"{last['uninjured']:.1f} {m['unit']}  LSI {last['lsi_pct']:.0f} %{mark}")

@@ -39,6 +39,9 @@ def register(sub: Any) -> None:
                    help="for the eyes-closed stance norms (default: the saved profile's)")
     p.add_argument("--analyze", action="store_true",
                    help="with --progress: analyse recordings that have no drill result yet")
+    p.add_argument("--injured", choices=("left", "right"), default=None,
+                   help="with --progress: the injured leg for the limb symmetry (saved in the "
+                        "profile; default: the saved one, else left)")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="with --progress: name every skipped session and why, one line each")
     p.set_defaults(func=run)
@@ -109,9 +112,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(args: argparse.Namespace, age: int | None, sex: str | None) -> int:
     from trainer import paths
+    from trainer.cli.history import injured_side
     from trainer.drills.history import load_history, progress
     from trainer.drills.report import progress_report
     from trainer.drills.store import DrillStore
+    from trainer.drills.symmetry import symmetry
 
     root = args.dir if args.dir is not None else paths.sessions_dir()
     if args.dir is not None and not root.is_dir():
@@ -125,6 +130,7 @@ def _progress(args: argparse.Namespace, age: int | None, sex: str | None) -> int
     prog = progress(entries, DrillStore().all_progress())
     if args.out is None:
         _check_out("progress-report.html", [root])
-    _write(progress_report(entries, prog, age=age, sex=sex, sessions_dir=str(root)),
-           args.out or "progress-report.html")
+    sym = symmetry(entries, injured_side(args.injured))
+    _write(progress_report(entries, prog, age=age, sex=sex, sessions_dir=str(root),
+                           symmetry=sym), args.out or "progress-report.html")
     return 0

@@ -115,6 +115,24 @@ def tilt_from_up(up_seg: FloatArray, lateral_sign: float) -> tuple[FloatArray, F
     return ap, lateral_sign * ml
 
 
+def inclination_from_tilt(ap_deg: ArrayLike, ml_deg: ArrayLike) -> FloatArray:
+    """Angle of the segment's z axis from vertical (degrees, 0..180) from ``tilt_from_up``'s
+    two tilts (either ML sign): the heading-free inclination, e.g. of the shank in a lunge.
+
+    Inverts ``tilt_from_up``: with c = cos(ap) = √(u_y² + u_z²) and r = ml,
+    u_z = c·cos r / √(c²·sin² r + cos² r).
+    """
+    ap = np.radians(np.asarray(ap_deg, dtype=np.float64))
+    r = np.radians(np.asarray(ml_deg, dtype=np.float64))
+    c = np.cos(ap)
+    cr, sr = np.cos(r), np.sin(r)
+    den = np.sqrt(c * c * sr * sr + cr * cr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        uz = np.where(den > 1e-12, c * cr / np.where(den > 1e-12, den, 1.0), 0.0)
+    out: FloatArray = np.degrees(np.arccos(np.clip(uz, -1.0, 1.0)))
+    return out
+
+
 def quiet_mask(acc_g: FloatArray, gyr_dps: FloatArray) -> BoolArray:
     """Samples where the segment is still enough to read the vertical from gravity."""
     gyr2 = row_norm2(gyr_dps)

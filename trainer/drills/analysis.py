@@ -124,7 +124,7 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
                  None if bq is None else np.asarray(bq, np.float64))
     # rep drills also use the orientation and the accelerometer (vertical rise, gravity sign)
     quat = _get(ser, "quat_wxyz") if spec.kind == "reps" else None
-    acc = _get(ser, "acc_g") if spec.kind == "reps" else None
+    acc = _get(ser, "acc_g") if spec.kind in ("reps", "lunge") else None
     calibrated = bool(_get(result, "calibrated_mounting"))
     return analyze_drill_arrays(
         spec, t_s=t_s, gyr_dps=gyr, tilt_ap_deg=ap, tilt_ml_deg=ml,
@@ -171,6 +171,12 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     evs = [e for e in (events or []) if isinstance(e, Mapping)]
     windows = set_windows(evs)
     pain = _last_pain(evs)
+    if spec.kind in ("position-sense", "lunge"):
+        from trainer.drills.proprio import analyze_proprio
+
+        return analyze_proprio(spec, t, gyr, ap, ml, fs_hz, side, placement, run_params,
+                               level if isinstance(level, int) else None, evs,
+                               windows, pain, acc_g=acc_g, calibrated=calibrated)
     if t.size < 2:
         sets: list[dict[str, Any]] = []
     elif spec.kind == "balance":

@@ -19,8 +19,8 @@ from typing import Any
 
 from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
-KINDS = ("balance", "reps", "hold", "warmup")
-DETECTORS = ("balance", "reps", "hold", "warmup")
+KINDS = ("balance", "reps", "hold", "warmup", "position-sense", "lunge")
+DETECTORS = ("balance", "reps", "hold", "warmup", "position-sense", "lunge")
 MOTIONS = ("inversion", "eversion", "plantarflexion", "dorsiflexion", "pump", "circle")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -28,14 +28,19 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "surface": ("firm", "foam"),
     "band": ("light", "medium", "strong"),
     "stance": ("both", "single"),
+    "feedback": ("none", "always", "far", "fading"),
 }
-_INTS = ("sets", "reps")
-_FLOATS_POSITIVE = ("hold_s", "tempo_s")
+_INTS = ("sets", "reps", "trials")
+_FLOATS_POSITIVE = ("hold_s", "tempo_s", "present_s", "reproduce_s", "tolerance_deg")
 _FLOATS_NONNEG = ("rest_s", "countdown_s")
 #: Upper bounds (a session file may say anything: 10⁹ sets would plan 10⁹ trials).
-MAX_COUNT = {"sets": 100, "reps": 1000}
+MAX_COUNT = {"sets": 100, "reps": 1000, "trials": 100}
 MAX_SECONDS = 3600.0
-PARAM_KEYS = frozenset((*_CHOICES, *_INTS, *_FLOATS_POSITIVE, *_FLOATS_NONNEG, "sides"))
+PARAM_KEYS = frozenset((*_CHOICES, *_INTS, *_FLOATS_POSITIVE, *_FLOATS_NONNEG, "sides",
+                        "targets"))
+#: Joint-position-sense target movements (the foot's rotation from neutral) and their range.
+TARGET_MOTIONS = ("inversion", "eversion", "plantarflexion", "dorsiflexion")
+TARGET_MAX_DEG = 40.0
 DEFAULT_COUNTDOWN_S = 3.0
 
 
@@ -68,11 +73,36 @@ def validate_params(params: Mapping[str, Any], where: str = "params") -> dict[st
                     or any(s not in SIDES for s in value) or len(set(value)) != len(value)):
                 raise CatalogError(f"{where}: sides must be a list of left/right, got {value!r}")
             out[key] = list(value)
+        elif key == "targets":
+            out[key] = _validate_targets(value, where)
         else:
             if value not in _CHOICES[key]:
                 raise CatalogError(f"{where}: {key} must be one of {_CHOICES[key]}, got {value!r}")
             out[key] = value
     return out
+
+
+def _validate_targets(value: Any, where: str) -> list[dict[str, Any]]:
+    """Position-sense targets: a non-empty list of ``{"motion": …, "deg": 0 < deg <= 40}``."""
+    if not isinstance(value, list | tuple) or not 1 <= len(value) <= 20:
+        raise CatalogError(f"{where}: targets must be a list of 1..20 targets")
+    out = []
+    for t in value:
+        motion = t.get("motion") if isinstance(t, Mapping) else None
+        deg = t.get("deg") if isinstance(t, Mapping) else None
+        if (motion not in TARGET_MOTIONS or isinstance(deg, bool)
+                or not isinstance(deg, int | float) or not 0 < float(deg) <= TARGET_MAX_DEG):
+            raise CatalogError(f"{where}: each target needs a motion ({', '.join(TARGET_MOTIONS)})"
+                               f" and 0 < deg <= {TARGET_MAX_DEG:g}, got {t!r}")
+        out.append({"motion": str(motion), "deg": float(deg)})
+    return out
+
+
+def target_label(motion: str | None, deg: float | None) -> str:
+    """'10° inversion'."""
+    if deg is None:
+        return motion or ""
+    return f"{deg:g}° {motion}" if motion else f"{deg:g}°"
 
 
 @dataclass(frozen=True)
@@ -107,14 +137,24 @@ class SetPlan:
     motion: str | None
     rest_after_s: float
     time_limit_s: float | None  # reps sets end after this even if not all reps are done
+    #: position sense: "present" (guided to the target) or "reproduce" (eyes closed); lunge
+    #: test: "lunge"; None for the other drills
+    stage: str | None = None
+    target_deg: float | None = None  # position sense: the target angle (motion: its direction)
+    feedback: str | None = None  # position-sense reproduction: always | far | none
+    trial: int | None = None  # position sense / lunge: 1-based trial number
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "index": self.index, "n_sets": self.n_sets, "work": self.work, "name": self.name,
             "cue": self.cue, "hold_s": self.hold_s, "target_reps": self.target_reps,
             "motion": self.motion, "rest_after_s": self.rest_after_s,
             "time_limit_s": self.time_limit_s,
         }
+        if self.stage is not None:
+            out.update(stage=self.stage, target_deg=self.target_deg, feedback=self.feedback,
+                       trial=self.trial)
+        return out
 
 
 @dataclass(frozen=True)
@@ -163,6 +203,10 @@ class DrillSpec:
     def plan(self, params: Mapping[str, Any] | None = None) -> list[SetPlan]:
         """The sets of one side's session, in order (warm-up: its blocks, ``sets`` times)."""
         p = dict(params) if params is not None else self.params(self.start_level)
+        if self.kind == "position-sense":
+            return _position_sense_plan(self, p)
+        if self.kind == "lunge":
+            return _lunge_plan(self, p)
         n_rounds = int(p.get("sets", 1))
         rest_s = float(p.get("rest_s", 0.0))
         items: list[tuple[str, str, str, float | None, int | None, str | None, float | None]] = []
@@ -201,6 +245,55 @@ class DrillSpec:
             "start_level": self.start_level,
             "blocks": [b.__dict__ for b in self.blocks],
         }
+
+
+def feedback_for_set(mode: str, k: int, n: int) -> str:
+    """Reproduction feedback of the ``k``-th of ``n`` trials (0-based): ``fading`` gives
+    ``always`` for the first third, ``far`` (only when off by more than the tolerance) for the
+    second, then ``none`` (as ``trainer.feedback.fading``); other modes as they are."""
+    if mode != "fading":
+        return mode
+    frac = k / max(n, 1)
+    return "always" if frac < 1 / 3 else ("far" if frac < 2 / 3 else "none")
+
+
+def _position_sense_plan(spec: DrillSpec, p: Mapping[str, Any]) -> list[SetPlan]:
+    """Per trial two timed sets: "present" (guided to the target, hold) and "reproduce" (eyes
+    closed). Rounds over the targets, ``trials`` times (targets interleaved, so the person
+    cannot just repeat the last movement)."""
+    targets = list(p.get("targets") or [])
+    trials = int(p.get("trials", 3))
+    rest = float(p.get("rest_s", 3.0))
+    mode = str(p.get("feedback", "none"))
+    present_s, reproduce_s = float(p.get("present_s", 7.0)), float(p.get("reproduce_s", 9.0))
+    items = [(k + 1, t) for k in range(trials) for t in targets]
+    n = 2 * len(items)
+    out: list[SetPlan] = []
+    for j, (trial, t) in enumerate(items):
+        label = target_label(t["motion"], t["deg"])
+        for stage, hold, cue in (("present", present_s, spec.cues.get("present", "")),
+                                 ("reproduce", reproduce_s, spec.cues.get("reproduce", ""))):
+            i = len(out)
+            out.append(SetPlan(
+                index=i + 1, n_sets=n, work="hold", name=f"{label}: "
+                + ("shown" if stage == "present" else "reproduce"),
+                cue=cue.replace("{target}", label), hold_s=hold, target_reps=None,
+                motion=t["motion"], rest_after_s=rest if i < n - 1 else 0.0, time_limit_s=None,
+                stage=stage, target_deg=float(t["deg"]),
+                feedback=feedback_for_set(mode, j, len(items)) if stage == "reproduce"
+                else "always", trial=trial))
+    return out
+
+
+def _lunge_plan(spec: DrillSpec, p: Mapping[str, Any]) -> list[SetPlan]:
+    """One timed set per lunge (``sets`` lunges, 3 by default)."""
+    n = int(p.get("sets", 3))
+    rest = float(p.get("rest_s", 5.0))
+    return [SetPlan(index=i + 1, n_sets=n, work="hold", name=f"Lunge {i + 1}",
+                    cue=spec.cues.get("start", ""), hold_s=float(p.get("hold_s", 8.0)),
+                    target_reps=None, motion="dorsiflexion",
+                    rest_after_s=rest if i < n - 1 else 0.0, time_limit_s=None, stage="lunge",
+                    trial=i + 1) for i in range(n)]
 
 
 def _rep_time_limit(reps: int, params: Mapping[str, Any]) -> float:
@@ -303,8 +396,10 @@ def _parse_drill(d: Mapping[str, Any], i: int) -> DrillSpec:
         raise CatalogError(f"{where}: defaults need 'sides'")
     if kind == "reps" and "reps" not in defaults:
         raise CatalogError(f"{where}: a reps drill needs defaults.reps")
-    if kind in ("hold", "balance") and "hold_s" not in defaults:
+    if kind in ("hold", "balance", "lunge") and "hold_s" not in defaults:
         raise CatalogError(f"{where}: a {kind} drill needs defaults.hold_s")
+    if kind == "position-sense" and "targets" not in defaults:
+        raise CatalogError(f"{where}: a position-sense drill needs defaults.targets")
     detection = _req(d, "detection", dict, where)
     det = detection.get("detector")
     if det not in DETECTORS:

@@ -56,6 +56,14 @@ def summary_line(result: dict[str, Any]) -> str:
             parts.append(f"moved {result['movement_during_hold']}×")
         if result.get("angle_held_deg") is not None:
             parts.append(f"angle {result['angle_held_deg']:.0f}°")
+    if result.get("kind") == "lunge":
+        lunges = result.get("lunges_deg") or []
+        if lunges:
+            parts.append("lunges " + ", ".join(f"{x:.0f}" for x in lunges) + "°")
+    if result.get("kind") == "position-sense" and result.get("absolute_error_deg") is not None:
+        parts.append(f"{result.get('trials_done', 0)} trials, error "
+                     f"{result['absolute_error_deg']:.1f}° (constant "
+                     f"{result.get('constant_error_deg') or 0:+.1f}°)")
     if result.get("pain") is not None:
         parts.append(f"pain {result['pain']}/10")
     return ", ".join(parts) or "no result"

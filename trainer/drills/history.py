@@ -32,6 +32,8 @@ PROGRESS_METRIC: dict[str, tuple[str, str, bool]] = {
     "reps": ("rom_deg", "deg", True),
     "hold": ("mean_hold_s", "s", True),
     "warmup": ("reps", "reps", True),
+    "position-sense": ("absolute_error_deg", "deg", False),
+    "lunge": ("max_lunge_deg", "deg", True),
 }
 STRETCH_METRIC = ("angle_held_deg", "deg", True)
 
@@ -394,6 +396,14 @@ def load_history(root: Path, *, analyze: bool = False, drill_id: str | None = No
 # --------------------------------------------------------------------- progress
 
 
+def _higher_is_better(drill_id: str) -> bool:
+    try:
+        kind = load_catalog().get(drill_id).kind
+    except CatalogError:
+        return True
+    return PROGRESS_METRIC.get(kind, ("", "", True))[2]
+
+
 def metric_of(result: Mapping[str, Any] | None, drill_id: str) -> tuple[str, str, float | None]:
     """(name, unit, value) of the progress metric of a result."""
     try:
@@ -457,9 +467,11 @@ def progress(entries: Iterable[SessionEntry],
             out[drill_id][side] = {
                 "sessions": len(items), "metric": key, "unit": unit,
                 "first": values[0] if values else None, "last": values[-1] if values else None,
-                "best": max(values) if values else None,
+                "best": (max(values) if _higher_is_better(drill_id) else min(values))
+                if values else None,
                 "change": (values[-1] - values[0]) if len(values) >= 2 else None,
-                "trend": _trend(values), "series": series,
+                "trend": _trend(values if _higher_is_better(drill_id)
+                                else [-v for v in values]), "series": series,
                 "last_pain": pains[-1] if pains else None,
                 "level": lv.get("level"), "level_label": label,
                 "last_decision": lv.get("last_decision"),
@@ -468,14 +480,19 @@ def progress(entries: Iterable[SessionEntry],
 
 
 def history_json(root: Path, entries: list[SessionEntry], skipped: list[str],
-                 levels: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
-    """The ``history --json`` document."""
+                 levels: Mapping[str, Mapping[str, Any]] | None = None,
+                 injured_side: str = "left") -> dict[str, Any]:
+    """The ``history --json`` document (``symmetry``: injured vs uninjured leg per week,
+    ``trainer.drills.symmetry``)."""
+    from trainer.drills.symmetry import symmetry
+
     return {
         "sessions_dir": str(root),
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_sessions": len(entries), "skipped": len(skipped), "skipped_sessions": skipped,
         "sessions": [e.to_json() for e in entries],
         "progress": progress(entries, levels),
+        "symmetry": symmetry(entries, injured_side),
     }
 
 

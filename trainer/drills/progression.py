@@ -21,6 +21,7 @@ from typing import Any
 from trainer.drills.catalog import DrillSpec, PainScale, load_catalog
 
 SUCCESSES_TO_ADVANCE = 2
+JPS_HIT_PCT = 70.0  # position-sense training: reproductions within the tolerance
 FAILURES_TO_BACK_OFF = 2
 HOLD_FRACTION = 0.9  # a hold counts as done at 90 % of its target (timing jitter, late start)
 REPS_FRACTION = 0.9
@@ -96,6 +97,23 @@ def session_outcome(spec: DrillSpec, params: Mapping[str, Any], result: Mapping[
         if reps < REPS_FRACTION * target_reps:
             return Outcome(False, pain, f"{reps} of {target_reps} reps")
         return Outcome(True, pain, f"{reps} of {target_reps} reps")
+    if spec.kind == "position-sense":
+        done = int(result.get("trials_done") or 0)
+        planned = int(params.get("trials", 3)) * len(params.get("targets") or [])
+        if done < planned:
+            return Outcome(False, pain, f"{done} of {planned} trials reproduced")
+        tol = float(params.get("tolerance_deg", 5.0))
+        rate = result.get("hit_rate_pct")
+        if params.get("feedback", "none") != "none" and (
+                not isinstance(rate, int | float) or rate < JPS_HIT_PCT):
+            return Outcome(False, pain, f"{rate or 0:.0f} % of reproductions within ±{tol:g}° "
+                                        f"(needs {JPS_HIT_PCT:.0f} %)")
+        return Outcome(True, pain, f"all {planned} trials reproduced"
+                       + (f", {rate:.0f} % within ±{tol:g}°"
+                          if isinstance(rate, int | float) else ""))
+    if spec.kind == "lunge":
+        n = len(result.get("lunges_deg") or [])
+        return Outcome(n >= sets, pain, f"{n} of {sets} lunges measured")
     return Outcome(True, pain, "warm-up done")
 
 

@@ -118,6 +118,7 @@ def result_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("Best stance time", _num(result.get("best_stance_s"), "s")))
     if result.get("movement_during_hold") is not None:
         rows.append(("Movements during holds", _e(result["movement_during_hold"])))
+    rows += _proprio_rows(result)
     if result.get("shank_lean_deg") is not None:
         rows.append(("Shank lean per rep (mean)", _num(result["shank_lean_deg"], "°")))
     if result.get("sensor_limits"):
@@ -129,6 +130,74 @@ def result_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     if result.get("level_label"):
         rows.append(("Level", _e(result["level_label"])))
     return rows
+
+
+def _proprio_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Lunge test and joint position sense metrics."""
+    rows: list[tuple[str, str]] = []
+    if result.get("kind") == "lunge":
+        lunges = result.get("lunges_deg") or []
+        rows.append(("Lunges (shank angle from vertical)",
+                     _e(", ".join(f"{x:.1f}°" for x in lunges) or "none found")))
+        rows.append(("Deepest lunge", _num(result.get("max_lunge_deg"), "°")))
+        norms = result.get("lunge_norms") or {}
+        if norms.get("restricted") is not None:
+            rows.append((f"Below {norms.get('restricted_below_deg', 34):g}° (restricted)?",
+                         "yes" if norms["restricted"] else "no"))
+    if result.get("kind") == "position-sense":
+        rows.append(("Trials reproduced", _e(result.get("trials_done", 0))))
+        rows.append(("Absolute error (mean |error|)", _num(result.get("absolute_error_deg"), "°")))
+        rows.append(("Constant error (mean, + overshoot)",
+                     _num(result.get("constant_error_deg"), "°")))
+        rows.append(("Variable error (SD)", _num(result.get("variable_error_deg"), "°")))
+        if result.get("hit_rate_pct") is not None:
+            rows.append((f"Within ±{result.get('tolerance_deg', 5):g}°",
+                         _num(result["hit_rate_pct"], "%", 0)))
+    return rows
+
+
+def _proprio_block(result: Mapping[str, Any]) -> str:
+    """Trial tables, thresholds and the reliability note of the proprioception tests."""
+    out: list[str] = []
+    if result.get("kind") == "position-sense":
+        rows = ["<table><tr><th>Trial</th><th>Target</th><th>Shown</th><th>Reproduced</th>"
+                "<th>Error</th><th>Found by</th></tr>"]
+        for tr in result.get("trials") or []:
+            rows.append(f"<tr><td>{_e(tr.get('trial'))}</td><td>"
+                        f"{_e(tr.get('target_deg'))}° {_e(tr.get('motion') or '')}</td>"
+                        f"<td>{_num(tr.get('presented_deg'), '°')}</td>"
+                        f"<td>{_num(tr.get('reproduced_deg'), '°')}</td>"
+                        f"<td>{_num(tr.get('error_deg'), '°')}</td>"
+                        f"<td>{_e(tr.get('how') or '-')}</td></tr>")
+        rows.append("</table>")
+        out.append("<h2>Trials</h2>" + "".join(rows))
+        per = result.get("errors_by_target") or []
+        if per:
+            t = ["<table><tr><th>Target</th><th>Side</th><th>n</th><th>Absolute</th>"
+                 "<th>Constant</th><th>Variable</th></tr>"]
+            for r in per:
+                t.append(f"<tr><td>{_e(r.get('target'))}</td><td>{_e(r.get('side'))}</td>"
+                         f"<td>{_e(r.get('n'))}</td>"
+                         f"<td>{_num(r.get('absolute_error_deg'), '°')}</td>"
+                         f"<td>{_num(r.get('constant_error_deg'), '°')}</td>"
+                         f"<td>{_num(r.get('variable_error_deg'), '°')}</td></tr>")
+            t.append("</table>")
+            out.append("<h2>Errors per target</h2>" + "".join(t))
+        rel = result.get("reliability") or {}
+        if rel:
+            out.append(f'<h2>How reliable is this test?</h2><p class="note">'
+                       f'{_e(rel.get("summary", ""))}</p>'
+                       f'<p class="muted">Source: {_e(rel.get("source", ""))}</p>')
+    if result.get("kind") == "lunge":
+        norms = result.get("lunge_norms") or {}
+        out.append('<h2>Thresholds</h2><p class="note">A lunge angle below '
+                   f'{_e(norms.get("restricted_below_deg", 34))}° is commonly treated as '
+                   "restricted ankle dorsiflexion; a difference between the legs of more than "
+                   f'{_e(norms.get("side_difference_deg", 5))}° is beyond the test\'s measurement '
+                   "error. Compare with the other leg in the progress report.</p>"
+                   f'<p class="muted">Sources: {_e(norms.get("source", ""))}; '
+                   f'{_e(norms.get("side_difference_source", ""))}.</p>')
+    return "".join(out)
 
 
 def _norms_block(result: Mapping[str, Any], age: float | None, sex: str | None) -> str:
@@ -228,6 +297,7 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
         body.append(f'<p class="{cls}">Pain {pain}/10: {_e(adv[1])}</p>')
     body.append("<h2>Results</h2>" + _table(result_rows(result)))
     body.append(_norms_block(result, age, sex))
+    body.append(_proprio_block(result))
     # ---- charts
     events = loaded.events
     sets = [s for s in result.get("sets") or [] if s.get("t_start_s") is not None]
@@ -292,9 +362,47 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
     return _doc(title, "".join(body))
 
 
+def symmetry_block(sym: Mapping[str, Any] | None) -> str:
+    """Limb symmetry: latest injured vs uninjured per measure, and the LSI over the weeks
+    with the 90 % line."""
+    if not sym:
+        return ""
+    measures = [m for m in sym.get("measures") or [] if m.get("weeks")]
+    inj, unj = sym.get("injured_side", "?"), sym.get("uninjured_side", "?")
+    out = [f"<h2>Limb symmetry (injured: {_e(inj)} leg)</h2>",
+           '<p class="muted">LSI = injured ÷ uninjured × 100 % (for sway area and position-'
+           "sense error, where lower is better: uninjured ÷ injured), so under 100 % the injured "
+           f"leg does worse. Dashed line: {_e(sym.get('threshold_pct', 90)):s} %. "
+           f"{_e(sym.get('source', ''))}.</p>"]
+    if not measures:
+        out.append("<p>No measure recorded on both legs yet.</p>")
+        return "".join(out)
+    rows = [f"<table><tr><th>Measure</th><th>Week</th><th>{_e(inj)} (injured)</th>"
+            f"<th>{_e(unj)}</th><th>LSI</th></tr>"]
+    for m in measures:
+        last = m.get("latest") or m["weeks"][-1]
+        lsi = last.get("lsi_pct")
+        flag = "" if lsi is None else (" ⚠" if lsi < float(sym.get("threshold_pct", 90)) else "")
+        rows.append(f"<tr><td>{_e(m['label'])}</td><td>{_e(last.get('week'))}</td>"
+                    f"<td>{_num(last.get('injured'), m['unit'])}</td>"
+                    f"<td>{_num(last.get('uninjured'), m['unit'])}</td>"
+                    f"<td>{_num(lsi, '%', 0)}{flag}</td></tr>")
+    rows.append("</table>")
+    out.append("".join(rows))
+    for m in measures:
+        pts = [(str(w["week"]), float(w["lsi_pct"])) for w in m["weeks"]
+               if w.get("lsi_pct") is not None]
+        if pts:
+            out.append(f"<h3>{_e(m['label'])}: LSI by week</h3>")
+            out.append(svgplot.progress_chart(pts, ylabel="LSI (%)",
+                                              reference=float(sym.get("threshold_pct", 90)),
+                                              reference_label="90 %"))
+    return "".join(out)
+
+
 def progress_report(entries: Sequence[Any], progress: Mapping[str, Any], *,
                     age: float | None = None, sex: str | None = None,
-                    sessions_dir: str = "") -> str:
+                    sessions_dir: str = "", symmetry: Mapping[str, Any] | None = None) -> str:
     """HTML across sessions: per drill and side, the progress metric, levels and sessions."""
     title = "Progress report"
     body = [f"<h1>{title}</h1>",
@@ -302,6 +410,7 @@ def progress_report(entries: Sequence[Any], progress: Mapping[str, Any], *,
             + (f" in {_e(sessions_dir)}" if sessions_dir else "") + "</p>"]
     if not entries:
         body.append("<p>No sessions yet.</p>")
+    body.append(symmetry_block(symmetry))
     groups: dict[tuple[str, str], list[Any]] = {}
     for e in entries:
         groups.setdefault((e.drill_id, e.side), []).append(e)

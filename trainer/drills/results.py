@@ -86,7 +86,8 @@ def _r(x: float | None, nd: int = 3) -> float | None:
 def build_result(spec: DrillSpec, side: str, params: Mapping[str, Any], level: int | None,
                  sets: Sequence[Mapping[str, Any]], *, pain: int | None = None,
                  source: str = "live", stopped: bool = False,
-                 placement: str | None = None) -> dict[str, Any]:
+                 placement: str | None = None,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Assemble the result dict from per-set records.
 
     Each set: ``index``, ``work`` (reps | hold), ``t_start_s``, ``t_end_s``, ``target_reps``,
@@ -103,6 +104,12 @@ def build_result(spec: DrillSpec, side: str, params: Mapping[str, Any], level: i
         "stopped": stopped,
     }
     set_rows: list[dict[str, Any]] = []
+    if spec.kind in ("position-sense", "lunge"):  # trainer.drills.proprio gives the measures
+        out["sets"] = [{"index": s["index"], "stage": s.get("stage"),
+                        "t_start_s": _r(s.get("t_start_s")), "t_end_s": _r(s.get("t_end_s"))}
+                       for s in sets]
+        out.update(extra or {})
+        return out
     if spec.is_repetition:
         every: list[Rep] = [r for s in sets for r in s.get("reps", [])]
         reps = [r for r in every if not r.partial]

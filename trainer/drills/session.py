@@ -45,7 +45,9 @@ PHASES = (READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE)
 PERSISTED_TYPES = frozenset({
     "drill_start", "set_start", "rep", "hold_start", "hold_end", "movement_during_hold",
     "balance_loss", "set_end", "pain_rating", "drill_end", "drill_stopped",
+    "there", "jps_trial", "lunge",
 })
+PROPRIO_KINDS = ("position-sense", "lunge")
 REP_GRACE_S = 1.0  # a rep peaking this long after a reps set ended still counts for it
 REP_GRACE_CONFIRM_S = 2.0  # … when confirmed this long after the end (and before the next "Go")
 MOVEMENT_CUE_GAP_S = 3.0
@@ -158,6 +160,11 @@ class DrillSession:
         self._g_ap: FloatArray = np.empty(0)
         self._acc_v: FloatArray | None = None
         self._up: FloatArray | None = None
+        self._proprio: Any = None
+        if spec.kind in PROPRIO_KINDS:  # joint position sense, lunge test: their own measure
+            from trainer.drills.proprio import ProprioLive
+
+            self._proprio = ProprioLive(spec, side, self.fs_hz)
 
     # ------------------------------------------------------------------ control
     def start(self, t_s: float) -> list[DrillEvent]:
@@ -231,6 +238,35 @@ class DrillSession:
             self._countdown_left = 0
             return self._advance(t)
         return []
+
+    def there(self, t_s: float) -> list[DrillEvent]:
+        """Joint position sense: the person says "there" (Space) while reproducing a target."""
+        if self._proprio is None or self.phase != ACTIVE:
+            return []
+        row = self._proprio.there(float(t_s))
+        if row is None:
+            return []
+        return [DrillEvent(float(t_s), "there", {"set": self.set_i + 1}),
+                *self._captured(float(t_s), row)]
+
+    def _captured(self, t: float, row: Mapping[str, Any]) -> list[DrillEvent]:
+        """Cues once a reproduction is captured: knowledge of results as the set's feedback
+        mode allows (always; only when off by more than the tolerance; none), then neutral."""
+        plan = self.current
+        out = [DrillEvent(t, "beep", {"kind": "rep"})]
+        err = row.get("error_deg")
+        mode = plan.feedback if plan is not None else "none"
+        tol = float(self.params.get("tolerance_deg", 5.0))
+        neutral = self.spec.cues.get("neutral", "Back to neutral")
+        if err is None or mode == "none" or (mode == "far" and abs(float(err)) <= tol):
+            return [*out, self._cue_ev(t, f"Got it. {neutral}")]
+        if abs(float(err)) <= tol:
+            text = self.spec.cues.get("hit", "Good").replace("{error}", f"{abs(err):.0f}°")
+        else:
+            key = "far_over" if float(err) > 0 else "far_short"
+            text = f"{self.spec.cues.get(key, '')} ({abs(float(err)):.0f}°)"
+        return [*out, self._cue_ev(t, f"{text}. {neutral}",
+                                   "info" if abs(float(err)) <= tol else "warning")]
 
     def stop(self, t_s: float) -> list[DrillEvent]:
         """Stop the drill early; the pain rating is still asked."""
@@ -310,17 +346,48 @@ class DrillSession:
                 v["reps"] = _full(rec.reps)
                 v["partial_reps"] = len(rec.reps) - _full(rec.reps)
                 v["target_reps"] = plan.target_reps
+        if self._proprio is not None:
+            v["proprio"] = self._proprio_view(plan)
         if self.phase == PAIN:
             from trainer.drills.safety import pain_scale_data
 
             v["pain_scale"] = pain_scale_data(self.catalog.safety)
         return v
 
+    def _proprio_view(self, plan: SetPlan | None) -> dict[str, Any]:
+        """Gauge, target and trial table of a proprioception drill (``view()["proprio"]``).
+        ``show_gauge``: the live angle may be shown now (always while a target is shown; in a
+        reproduction as its feedback mode says, and never once it is captured)."""
+        pl = self._proprio
+        active = self.phase == ACTIVE and plan is not None
+        stage = plan.stage if active and plan is not None else None
+        gauge = pl.inclination_deg if self.spec.kind == "lunge" else pl.gauge_deg
+        target = plan.target_deg if active and plan is not None else None
+        tol = float(self.params.get("tolerance_deg", 5.0))
+        show = True
+        if stage == "reproduce" and plan is not None:
+            off = abs((gauge or 0.0) - (target or 0.0))
+            show = pl.captured is None and (plan.feedback == "always"
+                                            or (plan.feedback == "far" and off > tol))
+        return {
+            "kind": self.spec.kind, "stage": stage, "gauge_deg": gauge, "show_gauge": show,
+            "target_deg": target, "motion": plan.motion if plan is not None else None,
+            "tolerance_deg": tol if self.spec.kind == "position-sense" else None,
+            "feedback": plan.feedback if plan is not None else None,
+            "captured": pl.captured is not None, "trials": list(pl.trials),
+            "lunges_deg": [round(x, 2) for x in pl.lunges],
+            "depth_deg": pl.depth_deg if active else None,
+            "threshold_deg": float(self.spec.detection.get("restricted_below_deg", 34.0))
+            if self.spec.kind == "lunge" else None,
+        }
+
     def result(self) -> dict[str, Any]:
         """The drill result so far (the ``analyze_drill`` shape, ``source`` "live")."""
         out = build_result(self.spec, self.side, self.params, self.level,
                            self._set_dicts(), pain=self.pain, source="live",
-                           stopped=self.stopped, placement=self.placement)
+                           stopped=self.stopped, placement=self.placement,
+                           extra=None if self._proprio is None
+                           else self._proprio.summary(self.params))
         out.update(self.placement_check.result_fields())
         return out
 
@@ -410,13 +477,18 @@ class DrillSession:
             data["target_reps"] = plan.target_reps
         else:
             data["hold_s"] = plan.hold_s
+        if plan.stage is not None:
+            data.update(stage=plan.stage, trial=plan.trial, motion=plan.motion,
+                        target_deg=plan.target_deg, feedback=plan.feedback)
         out = [DrillEvent(t, "set_start", data), DrillEvent(t, "phase", {"phase": ACTIVE}),
                DrillEvent(t, "beep", {"kind": "start"})]
         cue = plan.cue or self.spec.cues.get("start", "")
         if self.spec.kind == "balance" and self.params.get("eyes") == "closed":
             cue = f"{cue}. {self.spec.cues.get('eyes_closed', 'Close your eyes')}"
         out.append(self._cue_ev(t, f"{self.catalog.common_cues.get('go', 'Go')}: {cue}"))
-        if plan.work == "reps":
+        if self._proprio is not None:
+            self._proprio.begin(plan)
+        elif plan.work == "reps":
             self._setup_reps(plan, rec)
         elif self.spec.kind == "hold":
             axis, _ = signal_for(self.spec, self.side, plan.motion)
@@ -462,6 +534,12 @@ class DrillSession:
             rec.held_s = first if first is not None else t - rec.t_start_s
             data.update(held_s=round(rec.held_s, 3), balance_losses=len(rec.losses_t_s),
                         time_to_first_loss_s=None if first is None else round(first, 3))
+        elif self._proprio is not None:
+            res = self._proprio.end(t)
+            if res is not None:
+                out.append(DrillEvent(t, res[0], res[1]))
+                data.update({k: v for k, v in res[1].items()
+                             if k in ("depth_deg", "reproduced_deg", "error_deg")})
         elif self._still is not None:
             iv = self._still.end(t)
             self._still = None
@@ -509,6 +587,8 @@ class DrillSession:
         the sample where detection itself ended the phase (a set of reps reached its target),
         or None: the samples from there on belong to the next phase."""
         out: list[DrillEvent] = []
+        if self._proprio is not None:
+            return self._detect_proprio(f, a, b), None
         if self.phase != ACTIVE or not self.sets:
             # keep rep counters warm into the grace period after a reps set
             if self._rep_counter is not None and self._rep_rec is not None \
@@ -535,6 +615,18 @@ class DrillSession:
                     out.append(self._cue_ev(ev_t, self.catalog.common_cues.get(
                         "movement_during_hold", "Keep still"), "warning"))
         return out, None
+
+    def _detect_proprio(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
+        """The proprioception measure sees every sample (its rotation and gyro bias carry on
+        through rests); it captures reproductions only in an active reproduce set."""
+        pl = self._proprio
+        if self.phase != ACTIVE:
+            pl.plan = None
+        out: list[DrillEvent] = []
+        for t, kind, row in pl.update(f.t_s[a:b], f.gyr[a:b], f.ap[a:b], f.ml[a:b]):
+            if kind == "captured":
+                out += self._captured(t, row)
+        return out
 
     def _detect_reps(self, f: _Frames, a: int, b: int, grace: bool = False
                      ) -> tuple[list[DrillEvent], int | None]:

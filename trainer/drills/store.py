@@ -164,10 +164,17 @@ class DrillStore:
             out["age"] = int(age)
         if doc.get("sex") in SEXES:
             out["sex"] = doc["sex"]
+        if doc.get("injured_side") in ("left", "right"):
+            out["injured_side"] = doc["injured_side"]
         return out
 
-    def save_profile(self, age: int | None = None, sex: str | None = None) -> dict[str, Any]:
+    def save_profile(self, age: int | None = None, sex: str | None = None,
+                     injured_side: str | None = None) -> dict[str, Any]:
         doc = self.profile()
+        if injured_side is not None:
+            if injured_side not in ("left", "right"):
+                raise ValueError(f"injured side must be left or right, got {injured_side!r}")
+            doc["injured_side"] = injured_side
         if age is not None:
             if not 5 <= int(age) <= 120:
                 raise ValueError(f"age must be 5-120, got {age}")

@@ -44,6 +44,7 @@ from trainer.ui.live import AP, ML, LiveSession, PipelineLike, PumpResult, T
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.pipeline_factory import pipeline_factory
 from trainer.ui.plots import ScrollingPlots, SwayPlot
+from trainer.ui.proprio_panel import ProprioPanel
 from trainer.ui.replay_panel import ReplayPanel
 from trainer.ui.settings import DrillSettings, FeedbackSettings, open_settings
 from trainer.ui.sources import SourceError, device_source, replay_source, scan_devices
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.drill_panel = DrillPanel()
         self.feedback_panel = FeedbackPanel()
         self.metrics = MetricsPanel()
+        self.proprio = ProprioPanel()  # joint position sense / lunge test: gauge and trials
+        self.proprio.setVisible(False)
         self.cue = CueBanner()
         self.rec = RecordingIndicator()
         self.sway = SwayPlot(self.feedback.range_deg, self.feedback.target_radius_deg)
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         live_lay = QVBoxLayout(live)
         live_lay.addLayout(top)
         live_lay.addWidget(self.metrics)
+        live_lay.addWidget(self.proprio, 2)
         live_lay.addWidget(plots, 1)
         live_lay.addWidget(self.source_label)
         live_lay.addWidget(self.replay_panel)
@@ -305,6 +309,24 @@ class MainWindow(QMainWindow):
                         label=f"Simulated sensor · {src.info.sample_rate_hz:g} Hz",
                         side=side, placement=placement)
         self.message(f"streaming the simulated sensor ({drill}, {side} {placement})")
+
+    def _simulate_following(self, drill: GuidedDrill, side: str) -> None:
+        """Restart the simulated sensor with its person following ``drill``'s guide from
+        session time 0 (the guide starts there): targets shown, reproduced, lunges in step."""
+        from firmware_bridge.simulator import SimulatedSource, follow_guide
+
+        live = self.live
+        cfg = getattr(live.source, "config", None) if live is not None else None
+        if cfg is None:
+            return
+        try:
+            src = SimulatedSource(follow_guide(cfg, drill.session, start_s=0.0))
+        except ValueError as exc:
+            self.message(f"simulator: {exc}")
+            return
+        self.set_source(src, "simulated",
+                        label=f"Simulated sensor · {src.info.sample_rate_hz:g} Hz",
+                        side=side, placement=cfg.effective_placement)
 
     def connect_device(self, address: str) -> None:
         """Connect in a worker thread (the BLE source has its own thread and loop; the first
@@ -519,6 +541,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.message(f"cannot start the drill: {exc}")
             return
+        if sim is not None and drill.spec.kind in ("position-sense", "lunge"):
+            self._simulate_following(drill, settings.side)
+            if self.live is None:
+                return
         self._match_drill_leg(settings.side, placement)
         self.drill = drill
         drill.target_radius_deg = self.feedback.target_radius_deg
@@ -652,6 +678,8 @@ class MainWindow(QMainWindow):
             return
         v = self.drill.view()
         phase = v.get("phase")
+        self.proprio.setVisible(bool(v.get("proprio")))
+        self.proprio.show_view(v.get("proprio"))
         n_sets = v.get("n_sets") or 1
         k = v.get("set") or 0
         left = v.get("remaining_s")
@@ -906,6 +934,8 @@ class MainWindow(QMainWindow):
 
     def _on_pipeline_event(self, ev: dict[str, Any], now: float) -> None:
         kind = str(ev.get("type", ""))
+        if self.drill is not None and self.drill.spec.kind in ("position-sense", "lunge"):
+            return  # the foot or shank moves on purpose: no balance to lose
         if kind in ("balance_loss", "loss", "balance-loss"):
             self._stream_losses += 1
             self.cue.show_cue("Balance lost!", theme.LOSS_COLOUR)
@@ -961,7 +991,12 @@ class MainWindow(QMainWindow):
         self.message(f"marker {self._markers} at {self.live.latest_t_s:.1f} s")
 
     def space_pressed(self) -> None:
-        """Space: play/pause a replay; otherwise start or stop the drill."""
+        """Space: play/pause a replay; "there" while reproducing a joint position; otherwise
+        start or stop the drill."""
+        if (self.drill is not None and self.drill.phase == ACTIVE
+                and self.drill.spec.kind == "position-sense"):
+            self._drill_events(self.drill.session.there(self._now_t_s()))
+            return
         if self.source_kind == "replay":
             self.replay_panel.play_button.click()
         elif self.drill_panel.start_button.isEnabled():

@@ -13,6 +13,8 @@ DRILL_IDS: tuple[str, ...] = (
     "calf-raise",
     "calf-stretch",
     "warm-up",
+    "joint-position-sense",
+    "lunge-test",
 )
 
 Side = Literal["left", "right"]

@@ -25,7 +25,8 @@ def test_every_drill_simulates_with_plausible_signals(drill: str, placement: str
     assert float(acc.max()) < 1.5  # drills are gentle
     assert float(np.abs(rec.batch.gyr_dps).max()) < 250.0
     assert rec.truth.events, "every drill has truth events"
-    assert {e["type"] for e in rec.truth.events} <= {"set", "rep", "hold", "disturbance"}
+    assert {e["type"] for e in rec.truth.events} <= {"set", "rep", "hold", "disturbance",
+                                                     "trial", "lunge"}
 
 
 @pytest.mark.parametrize(("drill", "sign"), [("ankle-inversion", 1.0), ("ankle-eversion", -1.0)])
