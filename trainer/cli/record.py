@@ -65,6 +65,9 @@ def register(sub: Any) -> None:
                    help="apply the stored profile even when it is old or from other firmware")
     p.add_argument("--no-guide", action="store_true",
                    help="no drill guide: record free (balance losses are still detected)")
+    p.add_argument("--norm-test", choices=("open", "closed"), default=None, metavar="EYES",
+                   help="single-leg balance: the norm test (Springer et al. 2007 protocol: "
+                        "barefoot, arms crossed, 3 trials of up to 45 s) with eyes open|closed")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
     p.add_argument("--continue-unmeasured", action="store_true",
@@ -338,8 +341,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         calibration = _calibration(args, source.info, side, placement)
         fs = float(source.info.sample_rate_hz)
-        drill, params = (None, {}) if args.no_guide else _drill_session(drill_id, side, placement,
-                                                                         fs)
+        drill, params = (None, {}) if args.no_guide else _drill_session(
+            drill_id, side, placement, fs, norm_test=args.norm_test)
         source = follow_guide(source, drill)  # the simulated person does the guide's sets
         pipeline = Pipeline(PipelineConfig(
             sample_rate_hz=fs, placement=placement, side=side, calibration=calibration,
@@ -432,8 +435,8 @@ def _placement_ok(drill_id: str, placement: str, args: argparse.Namespace) -> bo
         return False
 
 
-def _drill_session(drill_id: str, side: str, placement: str,
-                   fs: float) -> tuple[Any, dict[str, Any]]:
+def _drill_session(drill_id: str, side: str, placement: str, fs: float,
+                   norm_test: str | None = None) -> tuple[Any, dict[str, Any]]:
     """The guide at the user's level for this drill and side, and the parameters it runs."""
     from trainer.drills.catalog import CatalogError, get_drill
     from trainer.drills.session import DrillSession
@@ -442,7 +445,13 @@ def _drill_session(drill_id: str, side: str, placement: str,
     try:
         spec = get_drill(drill_id)
         level = DrillStore().level_for(spec, side)
-        session = DrillSession(spec, side, level=level, fs_hz=fs, placement=placement)
+        overrides = None
+        if norm_test is not None:
+            if spec.kind != "balance":
+                raise CliError("--norm-test is for single-leg-balance")
+            overrides = {"protocol": "norm-test", "eyes": norm_test}
+        session = DrillSession(spec, side, level=level, fs_hz=fs, placement=placement,
+                               params=overrides)
     except (CatalogError, ValueError) as exc:
         raise CliError(f"drill {drill_id}: {exc}") from None
     params = {k: v for k, v in session.params.items() if k != "sides"}

@@ -1,23 +1,37 @@
 """Balance-loss detection on the stance leg, stateful over batches (same events for any batching).
 
-A loss of balance on one leg ends in one of three ways, each a trigger here:
+What the stance-leg sensor sees when the lifted foot comes down: the impact goes into the *other*
+leg, so the stance shank gets at most a small, variable transient (we found no measurement of
+it; tibial shock of the landing leg itself — Lafortune et al. 1995 — is what reaches g levels);
+what it reliably sees is the fall before it (tilt and tilt rate away from the posture), the end
+of single-leg sway (double-leg stance is several times quieter) and a new posture. A loss is
+therefore detected by any of:
 
-* **touchdown** — the lifted foot hits the floor: an impact transient in the accelerometer
-  (| |a| − 1 g | > ``impact_g``) after the segment has tilted away from its posture by at least
-  ``excursion_min_deg`` within the last second;
+* **excursion** — the tilt leaves the posture by more than ``loss_tilt_deg`` (the limit);
+* **settle** — no impact needed: the tilt left the posture by ≥ ``fall_min_deg`` and then, within
+  ``settle_lookback_s``, the tilt rate stayed quiet for ``settle_quiet_s`` (RMS below
+  ``settle_ratio`` × the single-leg sway before, and below ``settle_max_quiet_dps``) in a posture
+  at least ``settle_posture_deg`` away from the old one: single- turned into double-leg stance;
+* **touchdown** — a fast path when there is an impact after all (| |a| − 1 g | > ``impact_g``
+  after ≥ ``excursion_min_deg`` of tilt within the last second);
 * **hop** — the stance foot leaves the floor: free fall (|a| < ``free_fall_g`` for
-  ``free_fall_s``) followed by a landing impact;
-* **excursion** — the tilt leaves the posture by more than ``loss_tilt_deg`` (the limit).
+  ``free_fall_s``) followed by a landing impact.
+
+A planned foot-down (the end of a trial) looks the same as a loss's touchdown to this sensor:
+the drill analysis counts losses inside the trials only.
 
 "Posture" is the mean tilt over the last ``baseline_s``; while a loss is under way its input is
 the pre-loss posture, so the loss itself does not drag it. After a trigger the detector waits until
 the tilt is back within ``recover_deg`` of the pre-loss posture for ``recover_s`` (and at least
-``refractory_s`` has passed) before it can fire again.
+``refractory_s`` has passed) before it can fire again; the settle test then needs a full reference
+window of single-leg sway from after that.
 
 The reported time ``t_s`` is the estimated *onset* of the loss (when the segment started to fall),
-not the moment of detection (``t_detected_s``): the tilt toward the fall direction is fitted as
-steady sway followed by a constant angular acceleration away (a hinge), and the change point of
-the best fit is the onset.
+not the moment of detection (``t_detected_s``; settle: ~2 s after the touchdown): the tilt toward
+the fall direction is fitted as steady sway followed by a constant angular acceleration away (a
+hinge), and the change point of the best fit is the onset. Thresholds: chosen on the independent
+loss model (tests/trainer/core/loss_model.py) and checked on the simulator; no real recording of
+losses was available (README "Balance losses").
 """
 
 from __future__ import annotations
@@ -36,7 +50,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class EventConfig:
-    """Detection thresholds (defaults tuned on the simulator across 50–400 Hz, eyes open/closed)."""
+    """Detection thresholds (module docstring; benchmarks/bench_loss_detection.py)."""
 
     impact_g: float = 0.9
     excursion_min_deg: float = 4.0
@@ -48,12 +62,23 @@ class EventConfig:
     recover_s: float = 0.5
     refractory_s: float = 1.0
     lookback_s: float = 1.5
+    # settle: single- to double-leg sway (no impact needed)
+    fall_min_deg: float = 2.5
+    settle_quiet_s: float = 2.0
+    settle_lookback_s: float = 3.0
+    settle_base_s: float = 5.0
+    settle_ratio: float = 0.3
+    settle_min_base_dps: float = 1.5
+    settle_max_quiet_dps: float = 3.0
+    settle_posture_deg: float = 1.0
 
 
 #: The hinge is fitted over at most this long before the peak tilt rate of the fall.
 HINGE_WINDOW_S = 0.8
+#: A fall ended by a touchdown lasts at most this long (settle trigger: onset search window).
+FALL_WINDOW_S = 1.2
 
-_COLS = ("t", "ap", "ml", "bap", "bml", "dev", "amax", "xap", "xml")
+_COLS = ("t", "ap", "ml", "bap", "bml", "dev", "amax", "xap", "xml", "r2", "dv")
 
 
 def acc_features(acc_g: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -74,13 +99,20 @@ class BalanceLossDetector:
         self.cfg = config or EventConfig()
         self.fs = float(sample_rate_hz)
         self._w = max(1, round(self.cfg.baseline_s * self.fs))
-        self._keep = max(self._w, math.ceil(self.cfg.lookback_s * self.fs)) + 4
+        c = self.cfg
+        self._nq = max(2, round(c.settle_quiet_s * self.fs))
+        self._nl = max(1, round(c.settle_lookback_s * self.fs))
+        self._nb = max(2, round(c.settle_base_s * self.fs))
+        self._keep = max(self._w, math.ceil(self.cfg.lookback_s * self.fs),
+                         self._nq + self._nl + self._nb) + 4
         self._chunk = max(4096, round(10.0 * self.fs))
         self._hist: dict[str, FloatArray] = {k: np.empty(0) for k in _COLS}
         self._in_loss = False
         self._base0 = np.zeros(2)
         self._t_detect = -math.inf
         self._recover_run = 0
+        self._n_seen = 0  # rows fed so far (the settle test needs a full history)
+        self._t_recovered = -math.inf
         self.events: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------------------------------
@@ -115,6 +147,14 @@ class BalanceLossDetector:
             "xap": np.concatenate((h["xap"], nan)),
             "xml": np.concatenate((h["xml"], nan)),
         }
+        # squared tilt rate per row (°/s)², every row whatever the state (NaN: 0)
+        prev = (h["ap"][-1:], h["ml"][-1:]) if off else (tilt_ap_deg[:1], tilt_ml_deg[:1])
+        d_ap = np.diff(np.concatenate((prev[0], tilt_ap_deg)))
+        d_ml = np.diff(np.concatenate((prev[1], tilt_ml_deg)))
+        a["r2"] = np.concatenate((h["r2"], np.nan_to_num((d_ap * d_ap + d_ml * d_ml)
+                                                         * (self.fs * self.fs))))
+        a["dv"] = np.concatenate((h["dv"], nan))
+        self._n_seen += n
         new: list[dict[str, Any]] = []
         i = off
         end = off + n
@@ -161,14 +201,21 @@ class BalanceLossDetector:
         dev = np.hypot(ap[i:stop] - bap[i:stop], ml[i:stop] - bml[i:stop])
         with np.errstate(invalid="ignore"):
             over = dev > cfg.loss_tilt_deg  # NaN tilt: False
+        a["dv"][i:stop] = dev
         impact = a["dev"][i:stop] > cfg.impact_g
-        for c_np in np.flatnonzero(impact | over):
+        settle = self._settle_candidates(a, i, stop)
+        for c_np in np.flatnonzero(impact | over | settle):
             c = int(c_np)
             k = i + c
             if not np.isfinite(dev[c]):
                 continue
             if over[c]:
                 return self._trigger(a, k), "excursion"
+            if settle[c] and not impact[c]:
+                posture_row = k - self._nq - self._nl
+                if self._excursion_before(a, k):
+                    return self._trigger(a, k, posture_row), "settle"
+                continue
             if self._hop_before(a, k):
                 return self._trigger(a, k), "hop"
             lo = int(np.searchsorted(t, t[k] - 1.0))
@@ -177,10 +224,53 @@ class BalanceLossDetector:
                 return self._trigger(a, k), "touchdown"
         return None, ""
 
-    def _trigger(self, a: dict[str, FloatArray], k: int) -> int:
-        """Enter the loss state at row k: freeze the pre-loss posture."""
+    def _settle_candidates(self, a: dict[str, FloatArray], i: int, stop: int
+                           ) -> NDArray[np.bool_]:
+        """Rows whose last ``settle_quiet_s`` of tilt rate are much quieter (RMS below
+        ``settle_ratio``) than the ``settle_base_s`` before the ``settle_lookback_s`` that
+        preceded them — single-leg sway turned into double-leg sway."""
+        nq, nl, nb = self._nq, self._nl, self._nb
+        out = np.zeros(stop - i, dtype=bool)
+        first = self._n_seen - (a["t"].shape[0] - i)  # global index of row i
+        need = nq + nl + nb
+        lo = max(i, i + (need - first))  # rows with a full history
+        if lo >= stop:
+            return out
+        cs = np.concatenate(([0.0], np.cumsum(a["r2"])))
+        j = np.arange(lo, stop)
+        q = (cs[j + 1] - cs[j + 1 - nq]) / nq
+        b0 = j + 1 - nq - nl
+        base = (cs[b0] - cs[b0 - nb]) / nb
+        cfg = self.cfg
+        ok = ((base >= cfg.settle_min_base_dps**2) & (q < cfg.settle_ratio**2 * base)
+              & (q <= cfg.settle_max_quiet_dps**2))
+        # the reference sway is single-leg sway from after the last loss had recovered
+        ok &= a["t"][b0 - nb] > max(self._t_detect, self._t_recovered)
+        out[lo - i:] = ok
+        return out
+
+    def _excursion_before(self, a: dict[str, FloatArray], k: int) -> bool:
+        """The tilt left the posture by ≥ ``fall_min_deg`` in the lookback before the quiet
+        window ending at row k, and the quiet window holds a new posture (its mean tilt at least
+        ``settle_posture_deg`` from the posture before the excursion)."""
+        hi = k - self._nq + 1
+        seg = a["dv"][max(0, hi - self._nl):hi]
+        if not bool(np.nanmax(seg, initial=0.0) >= self.cfg.fall_min_deg):
+            return False
+        pr = max(0, hi - self._nl)
+        with np.errstate(invalid="ignore"):
+            m_ap = float(np.nanmean(a["ap"][hi:k + 1])) - float(a["bap"][pr])
+            m_ml = float(np.nanmean(a["ml"][hi:k + 1])) - float(a["bml"][pr])
+        shift = math.hypot(m_ap, m_ml)
+        return not (shift < self.cfg.settle_posture_deg)  # NaN: no evidence against
+
+    def _trigger(self, a: dict[str, FloatArray], k: int, posture_row: int | None = None) -> int:
+        """Enter the loss state at row k: freeze the pre-loss posture (at ``posture_row``)."""
         self._in_loss = True
-        self._base0 = np.array([a["bap"][k], a["bml"][k]])
+        pr = k if posture_row is None else max(0, posture_row)
+        self._base0 = np.array([a["bap"][pr], a["bml"][pr]])
+        if not np.all(np.isfinite(self._base0)):
+            self._base0 = np.array([a["bap"][k], a["bml"][k]])
         self._recover_run = 0
         a["xap"][k] = self._base0[0]
         a["xml"][k] = self._base0[1]
@@ -203,6 +293,7 @@ class BalanceLossDetector:
             self._recover_run = int(runs[-1])
             return stop
         self._in_loss = False
+        self._t_recovered = float(t[i + int(hit[0])])
         return i + int(hit[0]) + 1
 
     # ------------------------------------------------------------------------------------------
@@ -217,10 +308,18 @@ class BalanceLossDetector:
     def _make_event(self, a: dict[str, FloatArray], k: int, kind: str) -> dict[str, Any]:
         t, ap, ml = a["t"], a["ap"], a["ml"]
         self._t_detect = float(t[k])
-        lo = int(np.searchsorted(t, t[k] - self.cfg.lookback_s))
-        d_ap = ap[lo : k + 1] - self._base0[0]
-        d_ml = ml[lo : k + 1] - self._base0[1]
-        onset = _onset(t[lo : k + 1], d_ap, d_ml, self.fs)
+        hi = k
+        if kind == "settle":  # the fall came before the quiet window and ended at its peak
+            end = max(1, k - self._nq + 1)
+            start = max(0, end - self._nl)
+            d = np.hypot(ap[start:end] - self._base0[0], ml[start:end] - self._base0[1])
+            hi = start + int(np.argmax(np.nan_to_num(d)))
+            lo = max(0, hi - round(FALL_WINDOW_S * self.fs))
+        else:
+            lo = int(np.searchsorted(t, t[k] - self.cfg.lookback_s))
+        d_ap = ap[lo : hi + 1] - self._base0[0]
+        d_ml = ml[lo : hi + 1] - self._base0[1]
+        onset = _onset(t[lo : hi + 1], d_ap, d_ml, self.fs)
         if kind == "hop":
             ff = np.flatnonzero(a["amax"][lo : k + 1] < self.cfg.free_fall_g)
             if ff.size:

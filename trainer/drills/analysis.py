@@ -210,7 +210,8 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
         out["norms"] = compare_stance(out.get("best_stance_s"),
                                       float(age) if isinstance(age, int | float) else None,
                                       eyes, surface, sex if sex in ("female", "male") else None,
-                                      ended_without_loss=best_trial_ended_without_loss(out))
+                                      ended_without_loss=best_trial_ended_without_loss(out),
+                                      protocol=run_params.get("protocol"))
     return out
 
 

@@ -29,6 +29,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "band": ("light", "medium", "strong"),
     "stance": ("both", "single"),
     "feedback": ("none", "always", "far", "fading"),
+    # single-leg balance: "norm-test" runs the normative study's protocol (trainer.drills.norms)
+    "protocol": ("training", "norm-test"),
 }
 _INTS = ("sets", "reps", "trials")
 _FLOATS_POSITIVE = ("hold_s", "tempo_s", "present_s", "reproduce_s", "tolerance_deg")
@@ -198,6 +200,10 @@ class DrillSpec:
         if overrides:
             out.update(validate_params(overrides, f"{self.id} overrides"))
         out.setdefault("countdown_s", DEFAULT_COUNTDOWN_S)
+        if self.kind == "balance" and out.get("protocol") == "norm-test":
+            from trainer.drills.norms import NORM_TEST_PARAMS
+
+            out.update(NORM_TEST_PARAMS)  # 3 trials of up to 45 s on a firm floor
         return out
 
     def plan(self, params: Mapping[str, Any] | None = None) -> list[SetPlan]:

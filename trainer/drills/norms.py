@@ -35,6 +35,15 @@ PROTOCOL = ("Unipedal stance test (Springer et al. 2007): arms crossed, other fo
             "capped at 45 s).")
 MAX_TRIAL_S = 45.0
 N_TRIALS = 3
+#: The drill parameters of the norm test mode (``protocol: norm-test``): the study's protocol.
+NORM_TEST_PARAMS = {"sets": N_TRIALS, "hold_s": MAX_TRIAL_S, "surface": "firm"}
+NORM_TEST_CUE = ("Norm test: barefoot, arms crossed over your chest, raised foot near (not "
+                 "touching) the standing ankle.")
+NORM_TEST_LABEL = ("Norm test: measured under the study's protocol (barefoot, arms crossed, "
+                   "3 trials of up to 45 s, best trial)")
+NOT_NORM_TEST_LABEL = ("Training session, not the norm test: the trials were not run under the "
+                       "study's protocol, so the comparison is indicative only. Run the drill "
+                       "with protocol norm-test for a comparable measurement.")
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,8 @@ def norm_seconds(age: float, eyes: str = "open", sex: str | None = None) -> floa
 
 def compare_stance(best_s: float | None, age: float | None, eyes: str = "open",
                    surface: str = "firm", sex: str | None = None, *,
-                   ended_without_loss: bool = False) -> dict[str, Any]:
+                   ended_without_loss: bool = False,
+                   protocol: str | None = None) -> dict[str, Any]:
     """Compare a best stance time with the age norm; a dict ready for reports and JSON.
 
     ``ended_without_loss``: the best trial was ended by the drill's hold time, not by a balance
@@ -98,7 +108,10 @@ def compare_stance(best_s: float | None, age: float | None, eyes: str = "open",
     """
     out: dict[str, Any] = {"protocol": PROTOCOL, "citation": CITATION, "eyes": eyes,
                            "surface": surface, "best_s": best_s, "norm_s": None,
-                           "age_group": None, "ratio": None, "status": "no_age"}
+                           "norm_sd_s": None, "age_group": None, "ratio": None,
+                           "status": "no_age", "norm_test": protocol == "norm-test",
+                           "mode": NORM_TEST_LABEL if protocol == "norm-test"
+                           else NOT_NORM_TEST_LABEL}
     if surface != "firm":
         out["status"] = "not_comparable"
         return out

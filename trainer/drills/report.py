@@ -206,8 +206,11 @@ def _norms_block(result: Mapping[str, Any], age: float | None, sex: str | None) 
     params = result.get("params") or {}
     cmp = compare_stance(result.get("best_stance_s"), age, str(params.get("eyes", "open")),
                          str(params.get("surface", "firm")), sex,
-                         ended_without_loss=best_trial_ended_without_loss(result))
-    return (f'<h2>Age norms</h2><p class="note">{_e(describe(cmp))}</p>'
+                         ended_without_loss=best_trial_ended_without_loss(result),
+                         protocol=params.get("protocol"))
+    cls = "note" if cmp["norm_test"] else "warn"
+    return (f'<h2>Age norms</h2><p class="{cls}"><b>{_e(cmp["mode"])}</b></p>'
+            f'<p class="note">{_e(describe(cmp))}</p>'
             f'<p class="muted">Protocol: {_e(PROTOCOL)}<br/>Source: {_e(CITATION)}</p>')
 
 

@@ -483,6 +483,10 @@ class DrillSession:
         out = [DrillEvent(t, "set_start", data), DrillEvent(t, "phase", {"phase": ACTIVE}),
                DrillEvent(t, "beep", {"kind": "start"})]
         cue = plan.cue or self.spec.cues.get("start", "")
+        if self.spec.kind == "balance" and self.params.get("protocol") == "norm-test":
+            from trainer.drills.norms import NORM_TEST_CUE
+
+            cue = f"{NORM_TEST_CUE} {cue}"
         if self.spec.kind == "balance" and self.params.get("eyes") == "closed":
             cue = f"{cue}. {self.spec.cues.get('eyes_closed', 'Close your eyes')}"
         out.append(self._cue_ev(t, f"{self.catalog.common_cues.get('go', 'Go')}: {cue}"))

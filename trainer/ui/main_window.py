@@ -218,6 +218,10 @@ class MainWindow(QMainWindow):
         self.marker_action.setShortcut(QKeySequence(Qt.Key.Key_M))
         self.marker_action.triggered.connect(self.add_marker)
         menu.addAction(self.marker_action)
+        self.touchdown_action = QAction("I &touched down", self)
+        self.touchdown_action.setShortcut(QKeySequence(Qt.Key.Key_T))
+        self.touchdown_action.triggered.connect(self.user_touchdown)
+        menu.addAction(self.touchdown_action)
         menu.addSeparator()
         act = QAction("&Quit", self)
         act.setShortcut(QKeySequence.StandardKey.Quit)
@@ -989,6 +993,20 @@ class MainWindow(QMainWindow):
         self._markers += 1
         self._safe_event("marker", t_s=self.live.latest_t_s, label=f"marker {self._markers}")
         self.message(f"marker {self._markers} at {self.live.latest_t_s:.1f} s")
+
+    def user_touchdown(self) -> None:
+        """T: the person (or the clinician) marks "the lifted foot touched down": stored as a
+        ``user_touchdown`` event; it ends the trial's stance time and steady-state sway, and the
+        report compares it with the automatic detection."""
+        if self.live is None or self.live.latest_t_s is None:
+            self.message("touchdown marks need a running sensor")
+            return
+        t = float(self.live.latest_t_s)
+        if self.drill is not None:
+            self.drill.user_touchdown(t)
+        if self.live.recorder is not None:
+            self._safe_event("user_touchdown", t_s=t)
+        self.message(f"touchdown marked at {t:.1f} s")
 
     def space_pressed(self) -> None:
         """Space: play/pause a replay; "there" while reproducing a joint position; otherwise

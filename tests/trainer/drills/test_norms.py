@@ -64,3 +64,15 @@ def test_best_trial_ended_without_loss() -> None:
     lost = {"best_stance_s": 12.5, "sets": [{"held_s": 12.5, "balance_losses": 2}]}
     assert not best_trial_ended_without_loss(lost)
     assert not best_trial_ended_without_loss({"best_stance_s": None, "sets": []})
+
+
+def test_norm_test_mode_runs_the_study_protocol_and_is_labelled() -> None:
+    from trainer.drills import get_drill
+    from trainer.drills.norms import NORM_TEST_LABEL, NOT_NORM_TEST_LABEL
+
+    spec = get_drill("single-leg-balance")
+    p = spec.params(5, {"protocol": "norm-test", "eyes": "closed"})
+    assert (p["sets"], p["hold_s"], p["surface"], p["eyes"]) == (3, 45.0, "firm", "closed")
+    assert [s.hold_s for s in spec.plan(p)] == [45.0, 45.0, 45.0]
+    assert compare_stance(20.0, 30, "closed", protocol="norm-test")["mode"] == NORM_TEST_LABEL
+    assert compare_stance(20.0, 30, "closed")["mode"] == NOT_NORM_TEST_LABEL

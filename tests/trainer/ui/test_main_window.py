@@ -233,3 +233,22 @@ def test_m_adds_a_marker_to_the_recording(qtbot: Any, window: Any) -> None:
     window.rate_pain(0)
     markers = [e for e in open_session(path).events if e["type"] == "marker"]
     assert len(markers) == 1 and markers[0]["label"] == "marker 1"
+
+
+def test_touchdown_key_marks_a_user_touchdown(qtbot: Any, window: Any,
+                                              isolated_home: Path) -> None:
+    window.start_simulator(100.0)
+    wait_until(qtbot, lambda: window.live.latest_t_s is not None)
+    window.start_drill(DrillSettings(duration_s=2.0, side="left", sets=1))
+    path = window.recording_path
+    wait_until(qtbot, lambda: window.drill_state() == "active")
+    window.touchdown_action.trigger()  # the T key
+    wait_until(qtbot, lambda: window.drill_state() == "pain", 8)
+    window.drill_panel.pain.buttons[1].click()
+    s = open_session(path)
+    marks = [e for e in s.events if e["type"] == "user_touchdown"]
+    assert len(marks) == 1
+    starts = [e["t_s"] for e in s.events if e["type"] == "set_start"]
+    assert marks[0]["t_s"] >= starts[0]
+    trials = s.meta["summary"]["sway_trials"]
+    assert trials[0]["ended_by"] == "user_touchdown"
