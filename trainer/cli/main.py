@@ -15,7 +15,12 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from trainer.cli.common import EXIT_USAGE, CliError, OneLineParser
+# One BLAS thread unless the user says otherwise: the app's matrices are 3×3 and 4×4, so a
+# thread pool only costs start-up CPU (~30 ms when numpy loads) and spins on a busy machine.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from trainer.cli.common import EXIT_USAGE, CliError, OneLineParser  # noqa: E402
 
 COMMANDS = (
     "demo",

@@ -13,6 +13,7 @@ sample cannot poison the filter state.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -51,7 +52,15 @@ class OnlineOrientation:
         if not (math.isfinite(sample_rate_hz) and sample_rate_hz > 0):
             raise ValueError(f"sample rate must be positive, got {sample_rate_hz!r}")
         self.sample_rate_hz = float(sample_rate_hz)
-        self._vqf = vqf.VQF(1.0 / self.sample_rate_hz, **{**ONLINE_PARAMS, **params})
+        self._params = {**ONLINE_PARAMS, **params}
+        self._vqf = vqf.VQF(1.0 / self.sample_rate_hz, **self._params)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> OnlineOrientation:
+        """A copy with the filter's whole state (VQF's C++ object cannot be pickled; its
+        ``state`` can): replay keyframes are deep copies of the pipeline."""
+        new = OnlineOrientation(self.sample_rate_hz, **self._params)
+        new._vqf.state = copy.deepcopy(self._vqf.state, memo)
+        return new
 
     def update(self, acc_g: FloatArray, gyr_dps: FloatArray) -> FloatArray:
         """Quaternions (n×4, sensor → Earth z-up) after each sample of the batch."""

@@ -519,7 +519,7 @@ def _counts(n: int, nb: int, d: int, first: int) -> NDArray[np.int64]:
 
 #: Samples per piece of ``analyze``'s pass over a recording (a multiple of every block size up
 #: to 16): ~20 MB of float64 temporaries, whatever the recording's length.
-CHUNK_SAMPLES = 1 << 18
+CHUNK_SAMPLES = 1 << 16
 
 
 class _BlockStore:

@@ -107,12 +107,6 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
         elif isinstance(ev, Sequence):
             losses = [e.get("t_s") for e in ev if isinstance(e, Mapping)
                       and e.get("type") == "balance_loss"]
-    # balance trials with their losses known need no angular rate: a long recording's gyro is
-    # then never expanded per sample (AnalysisResult re-reads it on demand)
-    gyr = (np.empty((0, 3)) if spec.kind == "balance" and losses is not None
-           else arr("gyr_dps", shape=(3,)))
-    ap = arr("tilt_ap_deg")
-    ml = arr("tilt_ml_deg")
     fs = _get(result, "sample_rate_hz")
     block = None
     bt, bap, bml, brate, bq = (_get(result, k) for k in (
@@ -122,6 +116,13 @@ def analyze_drill(drill_id: str, result: Any, params: Mapping[str, Any] | None =
         block = (np.asarray(bt, np.float64), np.asarray(bap, np.float64),
                  np.asarray(bml, np.float64), float(brate),
                  None if bq is None else np.asarray(bq, np.float64))
+    # balance trials with their losses known and the processing-rate tilt at hand need no
+    # per-sample series: a long recording's are then never expanded (AnalysisResult makes them
+    # on demand), which saves time and memory in `analyze` and `report`
+    lean = spec.kind == "balance" and losses is not None
+    gyr = np.empty((0, 3)) if lean else arr("gyr_dps", shape=(3,))
+    ap = np.empty(0) if lean and block is not None else arr("tilt_ap_deg")
+    ml = np.empty(0) if lean and block is not None else arr("tilt_ml_deg")
     # rep drills also use the orientation and the accelerometer (vertical rise, gravity sign)
     quat = _get(ser, "quat_wxyz") if spec.kind == "reps" else None
     acc = _get(ser, "acc_g") if spec.kind in ("reps", "lunge") else None
@@ -183,9 +184,9 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
         sets = _balance_sets(t, ap, ml, gyr, fs_hz, spec, windows, balance_losses_t_s, evs,
                              block)
     elif spec.kind == "reps":
+        up = None if quat_wxyz is None or calibrated else up_from_quat(quat_wxyz)
         motion = Motion(t, gyr, fs_hz, side, calibrated,
-                        vertical_acc_g(acc_g, quat_wxyz, ap, ml, side, calibrated),
-                        up=None if quat_wxyz is None or calibrated else up_from_quat(quat_wxyz))
+                        vertical_acc_g(acc_g, quat_wxyz, ap, ml, side, calibrated, up), up=up)
         check = placement_check(spec, placement)
         if not check.measurable:
             sets = [_set(k, "reps", t0, t1, target_reps=None)

@@ -84,7 +84,7 @@ class AxisAngle:
         # however the data was batched
         g_all = np.concatenate([b[1] for b in self._buf])
         dt_all = np.concatenate([b[5] for b in self._buf])
-        rate = np.linalg.norm(g_all, axis=1)
+        rate = np.sqrt(np.einsum("ij,ij->i", g_all, g_all))
         moving = rate > MOVING_DPS
         path = np.cumsum(np.where(moving, rate * dt_all, 0.0))
         hit = np.flatnonzero(path >= self.lock_path_deg)
@@ -93,23 +93,31 @@ class AxisAngle:
         k = int(hit[0]) + 1  # samples up to the lock
         gm = g_all[:k][moving[:k]]
         self._scatter = gm.T @ gm
-        up_all = np.concatenate([b[4] for b in self._buf])[:k]
+        up_all = self._first(4, k)
         self._up_sum = up_all[np.all(np.isfinite(up_all), axis=1)].sum(axis=0)
-        self._lock()
+        self._lock(k)
         tt = np.concatenate([b[0] for b in self._buf])
         th = np.concatenate([b[2] for b in self._buf])
         self._buf = []
         assert self.axis is not None
         return tt, th @ self.axis
 
-    def _lock(self) -> None:
+    def _first(self, j: int, k: int) -> FloatArray:
+        """The first k rows of buffered column j (without copying what lies beyond)."""
+        parts, n = [], 0
+        for b in self._buf:
+            parts.append(b[j][: k - n])
+            n += parts[-1].shape[0]
+            if n >= k:
+                break
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _lock(self, k: int) -> None:
+        """Lock the axis and its sign from the first ``k`` buffered samples (up to the lock)."""
         w, v = np.linalg.eigh(self._scatter)
         axis = v[:, -1] / np.linalg.norm(v[:, -1])
         self.share = float(w[-1] / max(float(np.sum(w)), 1e-12))
-        tt = np.concatenate([b[0] for b in self._buf])
-        g = np.concatenate([b[1] for b in self._buf])
-        th = np.concatenate([b[2] for b in self._buf])
-        av = np.concatenate([b[3] for b in self._buf])
+        tt, g, th, av = (self._first(j, k) for j in range(4))
         n_up = float(np.linalg.norm(self._up_sum))
         up = self._up_sum / n_up if n_up > 0 else np.zeros(3)
         sign = 0.0

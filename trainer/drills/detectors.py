@@ -57,6 +57,7 @@ class LowPass:
 BUFFER_S = 60.0  # recent samples kept to time a rep's onset and end
 ONSET_WINDOW_S = 5.0  # a rep's rise is looked for this far back from its peak
 EDGE_FRACTION = 0.1  # a rep starts/ends within 10 % of its excursion from the local valley
+SCAN_CHUNK = 512  # samples looked ahead at first for a reversal (doubled until found)
 
 
 class GyroAngles:
@@ -91,6 +92,7 @@ class GyroAngles:
         self._t_last = float(t[-1])
         from scipy import signal  # here, not at import: see LowPass
 
+        # along axis 1 of the transposed view: the fastest layout for lfilter here
         y, self._zi = signal.lfilter([1.0], [1.0, -self.a], (g * dt[:, None]).T, axis=1,
                                      zi=self._zi)
         return np.asarray(y.T, np.float64), g, dt
@@ -132,17 +134,19 @@ class DrillAngles:
 
 
 def fill_nan(x: FloatArray, before: float = 0.0) -> FloatArray:
-    """Forward-fill NaN (``before`` until the first valid value)."""
+    """Forward-fill NaN (``before`` until the first valid value). Works on the runs of NaN, so a
+    long recording costs one copy, not several index arrays of its length."""
     x = np.asarray(x, dtype=np.float64)
     bad = ~np.isfinite(x)
     if not bad.any():
         return x
-    idx = np.where(bad, 0, np.arange(x.size))
-    np.maximum.accumulate(idx, out=idx)
-    out = x[idx]
-    head = bad & (np.arange(x.size) <= np.argmax(~bad) if (~bad).any() else bad)
-    out = np.where(head, before, out)
-    return np.asarray(out, dtype=np.float64)
+    edges = np.diff(np.concatenate(([False], bad, [False])).view(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    fill = np.where(starts > 0, x[np.maximum(starts - 1, 0)], before)
+    out = x.copy()
+    out[bad] = np.repeat(fill, ends - starts)
+    return out
 
 
 def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
@@ -297,13 +301,22 @@ class RepCounter:
     def _scan(self, t: FloatArray, y: FloatArray, i: int, new: list[Rep]) -> int:
         """Track the running extreme of the current mode until the signal reverses."""
         mode = self._mode
-        seg = y[i:] * mode  # track a maximum of mode·y
-        run = np.maximum.accumulate(np.maximum(seg, self._ext[0] * mode))
-        rev = np.flatnonzero(seg < run - self.reversal_deg)
-        end = int(rev[0]) if rev.size else seg.size
-        self._track(self._ext, float(mode), t, y, i, i + end)
-        if not rev.size:
-            return y.size
+        # look ahead in growing chunks: the reversal is usually near, and scanning the whole
+        # rest of a long batch for every turning point would be quadratic
+        a, step = i, SCAN_CHUNK
+        while True:
+            b = min(y.size, a + step)
+            seg = y[a:b] * mode  # track a maximum of mode·y
+            run = np.maximum.accumulate(np.maximum(seg, self._ext[0] * mode))
+            rev = np.flatnonzero(seg < run - self.reversal_deg)
+            if rev.size:
+                break
+            self._track(self._ext, float(mode), t, y, a, b)
+            if b >= y.size:
+                return y.size
+            a, step = b, 2 * step
+        end = a - i + int(rev[0])
+        self._track(self._ext, float(mode), t, y, a, i + end)
         self._turn(mode, self._ext, float(t[i + end]), new)
         self._mode = -mode
         self._ext = [float(y[i + end]), float(t[i + end]), float(t[i + end])]
@@ -331,8 +344,8 @@ class RepCounter:
         d = self.direction
         rise = max(rep.t_peak_s - rep.t_start_s, 0.2)
         t_lim = min(t_valley, rep.t_peak_s + 3.0 * rise + 1.0)
-        m = (self._buf_t > rep.t_peak_s) & (self._buf_t <= t_lim)
-        tt, yy = self._buf_t[m], self._buf_y[m] * d
+        lo, hi = np.searchsorted(self._buf_t, (rep.t_peak_s, t_lim), side="right")
+        tt, yy = self._buf_t[lo:hi], self._buf_y[lo:hi] * d
         if tt.size == 0:
             return t_valley
         peak = rep.peak_raw_deg * d
@@ -357,8 +370,9 @@ class RepCounter:
             self.direction = d  # lock on the first rep's direction
         neutral = self._neutral if self._neutral is not None else v_valley
         # onset: the last time within EDGE_FRACTION of the local valley before the peak
-        m = (self._buf_t >= max(t_valley, t_peak - ONSET_WINDOW_S)) & (self._buf_t <= t_peak)
-        tt, yy = self._buf_t[m], self._buf_y[m] * d
+        lo = int(np.searchsorted(self._buf_t, max(t_valley, t_peak - ONSET_WINDOW_S)))
+        hi = int(np.searchsorted(self._buf_t, t_peak, side="right"))
+        tt, yy = self._buf_t[lo:hi], self._buf_y[lo:hi] * d
         t_onset = t_valley
         if tt.size:
             low = float(np.min(yy))

@@ -20,7 +20,7 @@ from trainer.drills.catalog import DrillSpec
 
 #: Drills whose movement the shank does not share (their angle is the foot's).
 FOOT_ONLY = frozenset({"ankle-inversion", "ankle-eversion", "isometric-inversion",
-                       "isometric-eversion", "warm-up", "joint-position-sense"})
+                       "isometric-eversion", "warm-up"})
 
 ISOMETRIC_LIMIT = ("The sensor measures movement, not force: it times each push and checks that "
                    "the ankle stays still, but it cannot tell how hard you push.")

@@ -7,7 +7,14 @@ Follows the programme ("progress gradually"; pain is a signal, not something to 
   ladder (longer holds, more reps, eyes closed, foam, a stronger band, one leg);
 - pain at or above the scale's ``back_off_at`` (5/10) moves it down one level at once;
 - ``FAILURES_TO_BACK_OFF`` failed sessions in a row move it down one level;
-- moderate pain (4/10) keeps the level and does not count towards advancing.
+- moderate pain (4/10) keeps the level and does not count towards advancing;
+- quality counts, not just counting: a reps session whose mean range of motion falls below
+  ``ROM_FRACTION`` of the person's own range (the mean of their first ``ROM_REF_SESSIONS``
+  sessions at this drill and side) missed its target, and so did a hold session with more than
+  one movement per hold (isometric and stretch holds must be still);
+- a session the sensor could not measure (``measurable`` false: a foot drill recorded on the
+  shank) keeps the level and counts neither way: an effort the sensor cannot see is never
+  credited.
 Levels are per drill and per side: the injured side often starts lower. Pure logic: the state is
 stored by ``trainer.drills.store``.
 """
@@ -26,6 +33,8 @@ FAILURES_TO_BACK_OFF = 2
 HOLD_FRACTION = 0.9  # a hold counts as done at 90 % of its target (timing jitter, late start)
 REPS_FRACTION = 0.9
 MAX_MOVEMENT_CUES_PER_HOLD = 1.0
+ROM_FRACTION = 0.8  # a session's mean ROM below 80 % of the person's own range: target missed
+ROM_REF_SESSIONS = 3  # the person's own range: the mean ROM of their first sessions
 
 
 @dataclass(frozen=True)
@@ -38,16 +47,22 @@ class Progress:
     successes: int = 0  # consecutive successful sessions at this level
     failures: int = 0  # consecutive failed sessions
     sessions: int = 0
+    rom_ref_deg: float | None = None  # the person's own range (mean of the first sessions)
+    rom_sessions: int = 0  # sessions in that mean
 
     def to_dict(self) -> dict[str, Any]:
         return {"drill_id": self.drill_id, "side": self.side, "level": self.level,
                 "successes": self.successes, "failures": self.failures,
-                "sessions": self.sessions}
+                "sessions": self.sessions, "rom_ref_deg": self.rom_ref_deg,
+                "rom_sessions": self.rom_sessions}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Progress:
+        ref = d.get("rom_ref_deg")
         return cls(str(d["drill_id"]), str(d["side"]), int(d["level"]), int(d.get("successes", 0)),
-                   int(d.get("failures", 0)), int(d.get("sessions", 0)))
+                   int(d.get("failures", 0)), int(d.get("sessions", 0)),
+                   float(ref) if isinstance(ref, int | float) else None,
+                   int(d.get("rom_sessions", 0)))
 
     @classmethod
     def start(cls, spec: DrillSpec, side: str) -> Progress:
@@ -61,6 +76,8 @@ class Outcome:
     met_targets: bool
     pain: int | None
     reason: str
+    measured: bool = True  # False: the sensor could not measure the drill where it was
+    rom_deg: float | None = None  # the session's mean range of motion (rep drills)
 
 
 @dataclass(frozen=True)
@@ -77,16 +94,20 @@ class Decision:
 
 
 def session_outcome(spec: DrillSpec, params: Mapping[str, Any], result: Mapping[str, Any],
-                    pain: int | None) -> Outcome:
-    """Did the session meet its targets? ``result`` is a drill result (``analyze_drill`` shape)."""
+                    pain: int | None, rom_ref_deg: float | None = None) -> Outcome:
+    """Did the session meet its targets? ``result`` is a drill result (``analyze_drill`` shape);
+    ``rom_ref_deg``: the person's own range for this drill and side (``Progress``)."""
     sets = int(params.get("sets", 1))
+    if result.get("measurable") is False:
+        return Outcome(False, pain, "not measured (sensor placement): level kept",
+                       measured=False)
     if spec.kind == "balance" or spec.kind == "hold":
         target = float(params.get("hold_s", 30.0))
         holds = [float(h) for h in result.get("holds_s") or []]
         done = sum(1 for h in holds if h >= HOLD_FRACTION * target)
         if done < sets:
             return Outcome(False, pain, f"{done} of {sets} holds reached {target:.0f} s")
-        if spec.kind == "hold" and spec.detection.get("signal") == "stillness":
+        if spec.kind == "hold":  # isometric and stretch holds must be held still
             moves = int(result.get("movement_during_hold") or 0)
             if moves > MAX_MOVEMENT_CUES_PER_HOLD * sets:
                 return Outcome(False, pain, f"the ankle moved {moves} times during the holds")
@@ -94,9 +115,14 @@ def session_outcome(spec: DrillSpec, params: Mapping[str, Any], result: Mapping[
     if spec.kind == "reps":
         target_reps = sets * int(params.get("reps", 10))
         reps = int(result.get("reps") or 0)
+        rom = result.get("rom_deg")
+        rom = float(rom) if isinstance(rom, int | float) and reps else None
         if reps < REPS_FRACTION * target_reps:
-            return Outcome(False, pain, f"{reps} of {target_reps} reps")
-        return Outcome(True, pain, f"{reps} of {target_reps} reps")
+            return Outcome(False, pain, f"{reps} of {target_reps} reps", rom_deg=rom)
+        if rom is not None and rom_ref_deg and rom < ROM_FRACTION * rom_ref_deg:
+            return Outcome(False, pain, f"{reps} of {target_reps} reps but a range of "
+                           f"{rom:.0f}° (your usual {rom_ref_deg:.0f}°)", rom_deg=rom)
+        return Outcome(True, pain, f"{reps} of {target_reps} reps", rom_deg=rom)
     if spec.kind == "position-sense":
         done = int(result.get("trials_done") or 0)
         planned = int(params.get("trials", 3)) * len(params.get("targets") or [])
@@ -124,6 +150,11 @@ def decide(progress: Progress, outcome: Outcome, spec: DrillSpec,
     top = max(len(spec.progression) - 1, 0)
     level = spec.clamp_level(progress.level)
     p = replace(progress, level=level, sessions=progress.sessions + 1)
+    if outcome.rom_deg is not None and p.rom_sessions < ROM_REF_SESSIONS:
+        n = p.rom_sessions
+        ref = outcome.rom_deg if p.rom_ref_deg is None or n == 0 else (
+            (p.rom_ref_deg * n + outcome.rom_deg) / (n + 1))
+        p = replace(p, rom_ref_deg=round(ref, 2), rom_sessions=n + 1)
 
     def make(action: str, new_level: int, reason: str, *, successes: int,
              failures: int) -> tuple[Progress, Decision]:
@@ -137,6 +168,8 @@ def decide(progress: Progress, outcome: Outcome, spec: DrillSpec,
 
     if not spec.progression:
         return make("stay", level, "this drill has no levels", successes=0, failures=0)
+    if not outcome.measured:
+        return make("stay", level, outcome.reason, successes=p.successes, failures=p.failures)
     pain = outcome.pain
     if pain is not None and pain >= scale.back_off_at:
         return make("back_off", level - 1, f"pain {pain}/10 (>= {scale.back_off_at}): easier next "

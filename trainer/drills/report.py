@@ -214,6 +214,16 @@ def _norms_block(result: Mapping[str, Any], age: float | None, sex: str | None) 
             f'<p class="muted">Protocol: {_e(PROTOCOL)}<br/>Source: {_e(CITATION)}</p>')
 
 
+def _tilt_series(ana: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, AP, ML) tilt to draw: the processing-rate blocks when present, else per sample."""
+    bt = getattr(ana, "block_t_s", None)
+    if bt is not None and len(bt):
+        return (np.asarray(bt, np.float64), np.asarray(ana.block_tilt_ap_deg, np.float64),
+                np.asarray(ana.block_tilt_ml_deg, np.float64))
+    return (np.asarray(ana.t_s, np.float64), np.asarray(ana.tilt_ap_deg, np.float64),
+            np.asarray(ana.tilt_ml_deg, np.float64))
+
+
 SWAY_ROWS = (("ellipse_area", "95 % ellipse area", "°²"), ("mean_velocity", "Mean velocity", "°/s"),
              ("rms", "RMS distance", "°"), ("rms_ap", "RMS AP", "°"), ("rms_ml", "RMS ML", "°"),
              ("mean_frequency", "Mean frequency", "Hz"),
@@ -285,7 +295,11 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
     name = spec.name if spec else loaded.drill_id
     t = np.asarray(ana.t_s, dtype=np.float64)
     t0 = float(t[0]) if t.size else 0.0
-    rel = t - t0
+    t_end = float(t[-1]) - t0 if t.size else 0.0
+    # tilt plots and the sway trace draw the processing-rate series when the analysis has one
+    # (what the sway metrics see; a quarter of the samples at 400 Hz, a long session's
+    # per-sample copies are never made)
+    tilt_t, tilt_ap, tilt_ml = _tilt_series(ana)
     start = str(meta.get("start_time", ""))[:16].replace("T", " ")
     title = f"{name} - {loaded.side} leg - {start}"
     body = [f"<h1>{_e(title)}</h1>",
@@ -314,7 +328,7 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
     body.append('<p class="muted">Anatomical tilt of the segment (AP + forward, ML + toward the '
                 'outside of the leg). Shaded: the sets; red: balance losses; orange: movement '
                 'during a hold.</p>')
-    body.append(svgplot.time_series(rel, {"AP tilt": ana.tilt_ap_deg, "ML tilt": ana.tilt_ml_deg},
+    body.append(svgplot.time_series(tilt_t - t0, {"AP tilt": tilt_ap, "ML tilt": tilt_ml},
                                     ylabel="tilt (deg)", bands=bands, marks=marks,
                                     title="tilt over time"))
     if spec is not None and spec.kind != "balance":
@@ -330,7 +344,7 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
         body.append('<p class="muted">The angles the drill counts: plantar/dorsiflexion and '
                     'inversion (+) / eversion (-), relative (the foot drills use the angular '
                     'rate, so the foot may lie in any position; may drift slowly).</p>')
-        body.append(svgplot.time_series(rel, {"plantarflexion / forward": g_ap,
+        body.append(svgplot.time_series(t - t0, {"plantarflexion / forward": g_ap,
                                               "inversion": g_ml * lat},
                                         ylabel="angle (deg)", bands=bands, marks=marks,
                                         title="joint angle"))
@@ -349,12 +363,12 @@ def session_report(loaded: Any, result: Mapping[str, Any], *, age: float | None 
         body.append('<p class="muted">' + ("Each bar is a counted repetition (height: its range "
                     "of motion)." if "reps" in result else "Each block is a hold or trial, "
                     "labelled with the time held.") + "</p>")
-        body.append(svgplot.timeline(items, 0.0, float(rel[-1]) if rel.size else 1.0,
+        body.append(svgplot.timeline(items, 0.0, t_end if t.size else 1.0,
                                      ylabel="ROM (deg)" if "reps" in result else "",
                                      title="rep timeline"))
     if spec is not None and spec.kind == "balance":
         body.append("<h2>Sway trace</h2>")
-        body.append(svgplot.sway_trace(ana.tilt_ap_deg, ana.tilt_ml_deg, target_deg=3.0))
+        body.append(svgplot.sway_trace(tilt_ap, tilt_ml, target_deg=3.0))
     if spec is not None and spec.kind == "balance":
         body.append(_sway_block(result))
         body.append(_touchdown_block(result))

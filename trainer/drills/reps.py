@@ -53,19 +53,20 @@ class Motion:
 
 def vertical_acc_g(acc_g: FloatArray | None, quat_wxyz: FloatArray | None,
                    tilt_ap_deg: FloatArray, tilt_ml_deg: FloatArray, side: str,
-                   calibrated: bool) -> FloatArray | None:
+                   calibrated: bool, up: FloatArray | None = None) -> FloatArray | None:
     """Vertical acceleration (g, + up, gravity removed) of the sensor: the accelerometer
-    projected on Earth-up, taken from the orientation (sensor frame) or, for data already in the
-    segment frame (calibrated mounting), from the anatomical tilt."""
+    projected on Earth-up, taken from the orientation (sensor frame; ``up`` when already
+    computed from it) or, for data already in the segment frame (calibrated mounting), from the
+    anatomical tilt."""
     if acc_g is None:
         return None
     if calibrated:
         up = up_from_tilt(tilt_ap_deg, tilt_ml_deg, side)
-    elif quat_wxyz is not None:
+    elif up is None and quat_wxyz is not None:
         up = up_from_quat(quat_wxyz)
-    else:
+    if up is None:
         return None
-    av = np.sum(np.asarray(acc_g, np.float64) * up, axis=1) - 1.0
+    av = np.einsum("ij,ij->i", np.asarray(acc_g, np.float64), up) - 1.0
     return np.asarray(np.nan_to_num(av), dtype=np.float64)
 
 
@@ -124,15 +125,19 @@ class LiveReps:
     def update(self, t_s: FloatArray, gyr_dps: FloatArray, up: FloatArray | None = None,
                acc_v: FloatArray | None = None, max_reps: int | None = None) -> list[Rep]:
         t = np.asarray(t_s, dtype=np.float64)
-        fresh = t > self._t_fed  # samples fed again after max_reps stopped the counter: skip
-        if np.any(fresh):
-            self._t_fed = float(t[fresh][-1])
+        # samples fed again after max_reps stopped the counter were integrated already: skip
+        k = int(np.searchsorted(t, self._t_fed, side="right"))
+        if k < t.size:
+            self._t_fed = float(t[-1])
         tt, ang = self.angle.update(
-            t[fresh], np.asarray(gyr_dps, np.float64).reshape(-1, 3)[fresh],
-            None if up is None else np.asarray(up, np.float64).reshape(-1, 3)[fresh],
-            None if acc_v is None else np.asarray(acc_v, np.float64).reshape(-1)[fresh])
-        pt = np.concatenate([self._pend_t, tt])
-        pa = np.concatenate([self._pend_a, ang])
+            t[k:], np.asarray(gyr_dps, np.float64).reshape(-1, 3)[k:],
+            None if up is None else np.asarray(up, np.float64).reshape(-1, 3)[k:],
+            None if acc_v is None else np.asarray(acc_v, np.float64).reshape(-1)[k:])
+        if self._pend_t.size:
+            pt = np.concatenate([self._pend_t, tt])
+            pa = np.concatenate([self._pend_a, ang])
+        else:
+            pt, pa = tt, ang
         # the counter sees samples up to this call's last one only (earlier calls may have
         # integrated further before the counter stopped at max_reps)
         n_in = int(np.searchsorted(pt, t[-1], side="right")) if t.size else 0

@@ -197,8 +197,9 @@ class DrillSession:
         # phase-independent per-sample state: once per sample, for the whole batch
         self._g_ap, self._g_ml = self._angles.update(f.t_s, f.ap, f.ml, f.gyr)
         if self.spec.kind == "reps" and f.acc is not None:
-            self._acc_v = vertical_acc_g(f.acc, f.quat, f.ap, f.ml, self.side, self.calibrated)
             self._up = None if f.quat is None or self.calibrated else up_from_quat(f.quat)
+            self._acc_v = vertical_acc_g(f.acc, f.quat, f.ap, f.ml, self.side, self.calibrated,
+                                         self._up)
         else:
             self._acc_v, self._up = None, None
         pending = self._new_losses(f)

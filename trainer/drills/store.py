@@ -143,7 +143,8 @@ class DrillStore:
         scale = spec_scale()
         if pain is not None and pain >= scale.see_doctor_at:
             self.record_severe_pain(when)
-        outcome = session_outcome(spec, params, result, pain)
+        outcome = session_outcome(spec, params, result, pain,
+                                  self.progress(spec, side).rom_ref_deg)
         if result.get("stopped") and outcome.met_targets:
             outcome = Outcome(False, pain, "stopped early")
         _, decision = self.apply_session(spec, side, outcome, session_id, when)

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,10 @@ def import_csv(
     """
     out = Path(out)
     check_new_dir(out)
-    data = csvio.read_csv([Path(p) for p in paths], source_format)
+    # streamed: generic CSV is parsed and written chunk by chunk (bounded memory)
+    data, chunks = csvio.stream_csv([Path(p) for p in paths], source_format)
     return save_imported(data, out, drill_id=drill_id, side=side, placement=placement,
-                         rate_hz=rate_hz)
+                         rate_hz=rate_hz, chunks=chunks)
 
 
 def save_imported(
@@ -84,8 +85,10 @@ def save_imported(
     side: str = "left",
     placement: str = "shank",
     rate_hz: float | None = None,
+    chunks: Iterable[SampleBatch] | None = None,
 ) -> Session:
-    """Write samples read by an importer into the new session directory ``out`` (staged)."""
+    """Write samples read by an importer into the new session directory ``out`` (staged):
+    ``data.batch``, or every batch of ``chunks`` (a stream whose first chunk is ``data.batch``)."""
     rate = rate_hz or data.sample_rate_hz
     if not rate:
         raise SessionError("cannot tell the sample rate from the time stamps; give --rate HZ")
@@ -105,8 +108,9 @@ def save_imported(
                                      **data.notes}},
         )
         try:
-            for part in data.batch.split([CHUNK] * (len(data.batch) // CHUNK)):
-                writer.append(part)
+            for chunk in (chunks if chunks is not None else [data.batch]):
+                for part in chunk.split([CHUNK] * (len(chunk) // CHUNK)):
+                    writer.append(part)
         finally:
             writer.close()
         if writer.dropped_samples:  # the readers refuse backwards time, so this is a bug
@@ -169,7 +173,7 @@ def export_csv(
     s = session if isinstance(session, Session) else open_session(session)
     extra = tilt(s) if tilt is not None else None
     names = ("tilt_ap_deg", "tilt_ml_deg") if extra is not None else ()
-    batches = (s.slice(i, min(i + CHUNK, s.n_samples)) for i in range(0, s.n_samples, CHUNK))
+    batches = s.chunks(CHUNK)  # read piece by piece: memory bounded whatever the length
     kwargs: dict[str, Any] = {"with_seq": True, "with_mag": s.has_mag, "extra": extra,
                               "extra_names": names}
     if str(out) == "-":

@@ -31,14 +31,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,8 +85,13 @@ class ImportedData:
 
 # -- shared helpers ------------------------------------------------------------------------
 def _open_text(path: Path) -> TextIO:
+    """A CSV file for reading as text (see :func:`_open`)."""
+    return _open(path, "r", encoding="utf-8-sig", newline="")  # type: ignore[no-any-return]
+
+
+def _open(path: Path, mode: str, **kw: Any) -> Any:
     """A CSV file for reading: a regular file (a FIFO, a device or a directory is refused
-    before anything is read) of at most :data:`MAX_CSV_BYTES`."""
+    before anything is read) of at most :data:`MAX_CSV_BYTES`; one-line errors."""
     try:
         fd = safeio.open_regular(path)
     except safeio.UnsafeInput as exc:
@@ -92,24 +99,31 @@ def _open_text(path: Path) -> TextIO:
     try:
         if os.fstat(fd).st_size > MAX_CSV_BYTES:
             raise SessionError(f"{path}: larger than {MAX_CSV_BYTES >> 30} GiB; split it")
-        return open(fd, encoding="utf-8-sig", newline="", closefd=True)
+        return open(fd, mode, closefd=True, **kw)  # the caller closes it
     except BaseException:
         os.close(fd)
         raise
 
 
+def _csv_rows(lines: Iterable[str], first: int = 1) -> list[tuple[int, list[str]]]:
+    """Non-blank rows with their line numbers (``first``: the number of the first line),
+    trailing empty cells removed."""
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(lines)
+    for row in reader:
+        while row and not row[-1].strip():
+            row.pop()
+        if row:
+            rows.append((first + reader.line_num - 1, row))
+    return rows
+
+
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """All non-blank rows with their 1-based line numbers (trailing empty cells removed); a file
     without any is an error."""
-    rows: list[tuple[int, list[str]]] = []
     with _open_text(path) as f:
         try:
-            reader = csv.reader(f)
-            for row in reader:
-                while row and not row[-1].strip():
-                    row.pop()
-                if row:
-                    rows.append((reader.line_num, row))
+            rows = _csv_rows(f)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise SessionError(f"{path}: not a readable CSV file ({exc})") from None
     if not rows:
@@ -205,18 +219,211 @@ def _seq(path: Path, lines: Sequence[int], cells: Sequence[str], name: str) -> N
     return (values.astype(np.int64) % (1 << 32)).astype(np.uint32)
 
 
-# -- generic -------------------------------------------------------------------------------
-def read_generic(path: str | Path) -> ImportedData:
+# -- generic, streamed -----------------------------------------------------------------------
+#: Text read per chunk by the streaming generic reader (~100 k rows of a typical export): memory
+#: is bounded by a chunk, whatever the file's size.
+CHUNK_BYTES = 4 << 20
+
+
+@dataclass
+class GenericStream:
+    """A generic CSV opened for streaming: what the header says now, the samples chunk by chunk.
+
+    ``chunks()`` yields validated float64 :class:`SampleBatch`es in file order. Each chunk is
+    parsed by ``numpy.loadtxt`` (C, ~1-2 M rows/s) and checked with vectorised tests; a chunk
+    that fails any of them is read again row by row with the csv module (the same path the other
+    formats take), which names the first bad line — so errors read the same however big the file.
+    """
+
+    path: Path
+    header: list[str]
+    wanted: dict[str, int]  # column name → index in the header
+    ignored: list[str]
+    has_mag: bool
+    has_seq: bool
+    _handle: BinaryIO
+    _line: int  # number of the last line read (1-based)
+    chunk_bytes: int = CHUNK_BYTES
+
+    def chunks(self) -> Iterator[SampleBatch]:
+        names = list(self.wanted)
+        cols = [self.wanted[c] for c in names]
+        t_prev: tuple[int, float] | None = None  # (line, value) of the last time read
+        n = 0
+        try:
+            for first, text in self._texts():
+                values = self._fast(text, cols)
+                if values is None or not self._plausible(values, names, t_prev):
+                    values, t_lines = self._slow(text, first, names)
+                    self._check_continues(t_prev, t_lines, values[:, 0])
+                if values.shape[0] == 0:
+                    continue
+                t_prev = (self._line, float(values[-1, 0]))
+                batch = self._batch(values, names, n)
+                n += len(batch)
+                yield batch
+        finally:
+            self._handle.close()
+        if n == 0:
+            raise SessionError(f"{self.path}: no samples (only a header)")
+
+    def _texts(self) -> Iterator[tuple[int, bytes]]:
+        """(number of its first line, bytes) of whole-line pieces of ~``chunk_bytes`` (no Python
+        object per line on the fast path; decoded only when read row by row)."""
+        rest = b""
+        while True:
+            try:
+                raw = self._handle.read(self.chunk_bytes)
+            except OSError as exc:
+                raise SessionError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            data = rest + raw
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if raw else len(data)
+            if cut == 0:  # one line longer than a chunk: read on
+                rest = data
+                continue
+            piece, rest = data[:cut], data[cut:]
+            first = self._line + 1
+            self._line += piece.count(b"\n") + (0 if piece.endswith(b"\n") else 1)
+            yield first, piece
+
+    def _fast(self, text: bytes, cols: list[int]) -> FloatArray | None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "input contained no data": blank lines only
+                out: FloatArray = np.loadtxt(io.BytesIO(text), delimiter=",", usecols=cols,
+                                             ndmin=2, dtype=np.float64, comments=None,
+                                             quotechar='"')
+        except ValueError:
+            return None
+        if out.size == 0:
+            return np.empty((0, len(cols)))
+        return out
+
+    def _plausible(self, v: FloatArray, names: list[str], t_prev: tuple[int, float] | None
+                   ) -> bool:
+        """Every check of the row-by-row reader, vectorised (False: read it row by row)."""
+        k = {name: i for i, name in enumerate(names)}
+        req = v[:, [k[c] for c in GENERIC_REQUIRED]]
+        if not np.all(np.isfinite(req)) or np.any(np.abs(req[:, 1:]) > F4_MAX):
+            return False
+        if np.any(np.abs(req[:, 0]) > MAX_ABS_T_S):
+            return False
+        if self.has_mag:
+            mag = v[:, [k[c] for c in GENERIC_MAG]]
+            if np.any(np.isfinite(mag) & (np.abs(mag) > F4_MAX)):
+                return False
+        if self.has_seq:
+            s = v[:, k[GENERIC_SEQ]]
+            if not (np.all(np.isfinite(s)) and np.all(s == np.round(s)) and np.all(s >= 0)
+                    and np.all(s <= MAX_SEQ)):
+                return False
+        t = v[:, 0]
+        return not (np.any(np.diff(t) < 0) or (t_prev is not None and t.size
+                                                and t[0] < t_prev[1]))
+
+    def _slow(self, piece: bytes, first: int, names: list[str]
+              ) -> tuple[FloatArray, list[int]]:
+        """The chunk row by row (csv module): raises naming the first bad line."""
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SessionError(f"{self.path}: not a readable CSV file ({exc})") from None
+        lines = [line + "\n" for line in text.split("\n")]
+        if text.endswith("\n"):
+            lines.pop()
+        try:
+            rows = _csv_rows(lines, first)
+        except csv.Error as exc:
+            raise SessionError(f"{self.path}: not a readable CSV file ({exc})") from None
+        if not rows:
+            return np.empty((0, len(names))), []
+        lines_, cells = _columns(self.path, self.header, rows, self.wanted)
+        out = np.empty((len(lines_), len(names)))
+        for j, name in enumerate(names):
+            if name == GENERIC_SEQ:
+                out[:, j] = _seq(self.path, lines_, cells[name], name)
+            else:
+                out[:, j] = _floats(self.path, lines_, cells[name], name,
+                                    finite=name not in GENERIC_MAG, f4=name != "t_s")
+        _check_time(self.path, lines_, out[:, 0])
+        return out, lines_
+
+    def _check_continues(self, t_prev: tuple[int, float] | None, lines: list[int],
+                         t: FloatArray) -> None:
+        if t_prev is not None and t.size and t[0] < t_prev[1]:
+            raise SessionError(f"{self.path}: line {lines[0]}: time goes backwards "
+                               f"({t_prev[1]!r} then {float(t[0])!r})")
+
+    def _batch(self, v: FloatArray, names: list[str], n0: int) -> SampleBatch:
+        k = {name: i for i, name in enumerate(names)}
+        seq: NDArray[np.uint32]
+        if self.has_seq:
+            seq = (v[:, k[GENERIC_SEQ]].astype(np.int64) % (1 << 32)).astype(np.uint32)
+        else:  # a running index over the whole file
+            seq = (np.arange(n0, n0 + v.shape[0], dtype=np.int64) % (1 << 32)).astype(np.uint32)
+        mag = v[:, [k[c] for c in GENERIC_MAG]] if self.has_mag else None
+        return SampleBatch.from_arrays(v[:, k["t_s"]], v[:, [k[c] for c in GENERIC_REQUIRED[1:4]]],
+                                       v[:, [k[c] for c in GENERIC_REQUIRED[4:7]]], seq, mag)
+
+
+def open_generic(path: str | Path) -> GenericStream:
+    """Open a generic CSV and check its header (one-line :class:`SessionError` otherwise)."""
     path = Path(path)
-    rows = _read_rows(path)
-    header = [h.strip().lower() for h in rows[0][1]]
+    f: BinaryIO = _open(path, "rb")  # closed by the stream, or below on error
+    line = 0
+    header_row: list[str] | None = None
+    try:
+        _check_text(path, f)
+        for raw in f:
+            line += 1
+            text = raw.decode("utf-8-sig" if line == 1 else "utf-8")
+            row = next(csv.reader([text]), [])
+            while row and not row[-1].strip():
+                row.pop()
+            if row:
+                header_row = row
+                break
+        if header_row is None:
+            raise SessionError(f"{path}: empty file")
+        wanted, ignored, header = _generic_header(path, header_row)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        f.close()
+        raise SessionError(f"{path}: not a readable CSV file ({exc})") from None
+    except BaseException:
+        f.close()
+        raise
+    return GenericStream(path, header, wanted, ignored, has_mag=GENERIC_MAG[0] in wanted,
+                         has_seq=GENERIC_SEQ in wanted, _handle=f, _line=line)
+
+
+def _check_text(path: Path, f: BinaryIO, probe: int = 1 << 16) -> None:
+    """Refuse a binary file early: its first ``probe`` bytes must be UTF-8 text without NUL
+    (the rest is checked as it is read)."""
+    head = f.read(probe)
+    f.seek(0)
+    if len(head) == probe:  # cut at the last line end: a character may straddle the probe
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(head) < probe or exc.start < len(head) - 3:
+            raise SessionError(f"{path}: not a readable CSV file ({exc})") from None
+    if b"\x00" in head:
+        raise SessionError(f"{path}: not a readable CSV file (binary data: NUL bytes)")
+
+
+def _generic_header(path: Path, row: list[str]) -> tuple[dict[str, int], list[str], list[str]]:
+    """(wanted column → index, ignored columns, lower-cased header) of a generic CSV header."""
+    header = [h.strip().lower() for h in row]
     index = {name: i for i, name in enumerate(header)}
     twice = [c for c in (*GENERIC_REQUIRED, GENERIC_SEQ, *GENERIC_MAG) if header.count(c) > 1]
     if twice:
         raise SessionError(f"{path}: column {twice[0]} appears more than once in the header")
     missing = [c for c in GENERIC_REQUIRED if c not in index]
     if missing:
-        if _looks_numeric(rows[0][1]):
+        if _looks_numeric(row):
             raise SessionError(f"{path}: no header row (expected {','.join(GENERIC_REQUIRED)})")
         raise SessionError(f"{path}: missing columns: {', '.join(missing)} (generic CSV needs "
                            f"{','.join(GENERIC_REQUIRED)})")
@@ -226,27 +433,19 @@ def read_generic(path: str | Path) -> ImportedData:
     wanted = {c: index[c] for c in (*GENERIC_REQUIRED, *mag_present)}
     if GENERIC_SEQ in index:
         wanted[GENERIC_SEQ] = index[GENERIC_SEQ]
-    lines, cols = _columns(path, header, rows[1:], wanted)
-    if not lines:
-        raise SessionError(f"{path}: no samples (only a header)")
-    t = _floats(path, lines, cols["t_s"], "t_s")
-    _check_time(path, lines, t)
-    acc = np.column_stack([_floats(path, lines, cols[c], c, f4=True)
-                           for c in GENERIC_REQUIRED[1:4]])
-    gyr = np.column_stack([_floats(path, lines, cols[c], c, f4=True)
-                           for c in GENERIC_REQUIRED[4:7]])
-    mag = None
-    if mag_present:
-        mag = np.column_stack([_floats(path, lines, cols[c], c, finite=False, f4=True)
-                               for c in GENERIC_MAG])
-    seq = _seq(path, lines, cols[GENERIC_SEQ], GENERIC_SEQ) if GENERIC_SEQ in cols else None
-    ignored = [h for h in header if h not in wanted]
+    return wanted, [h for h in header if h not in wanted], header
+
+
+def read_generic(path: str | Path) -> ImportedData:
+    """A whole generic CSV in memory (``open_generic`` streams it)."""
+    stream = open_generic(path)
+    batch = SampleBatch.concat(list(stream.chunks()))
     return ImportedData(
-        batch=SampleBatch.from_arrays(t, acc, gyr, seq, mag),
-        sample_rate_hz=estimate_rate_hz(t),
+        batch=batch,
+        sample_rate_hz=estimate_rate_hz(batch.t_s),
         source_format="generic",
-        files=[path.name],
-        notes={"ignored_columns": ignored} if ignored else {},
+        files=[stream.path.name],
+        notes={"ignored_columns": stream.ignored} if stream.ignored else {},
     )
 
 
@@ -496,6 +695,31 @@ def read_csv(paths: Sequence[str | Path], source_format: str) -> ImportedData:
     reader: Callable[[str | Path], ImportedData] = (
         read_generic if source_format == "generic" else read_movella)
     return reader(paths[0])
+
+
+def stream_csv(paths: Sequence[str | Path], source_format: str
+               ) -> tuple[ImportedData, Iterator[SampleBatch]]:
+    """``read_csv`` as a stream: ``(data, chunks)`` where ``chunks`` yields every sample in order
+    and ``data.batch`` is the first chunk (the rate is estimated from it). generic files are
+    parsed chunk by chunk (memory bounded by a chunk, whatever the file's size); MetaBase and
+    Movella exports are read whole (their streams are matched / unwrapped over the whole file)
+    and come as one chunk."""
+    if source_format != "generic" or not paths:
+        data = read_csv(paths, source_format)
+        return data, iter([data.batch])
+    if len({Path(p).resolve() for p in paths}) > 1:
+        raise SessionError(f"--format {source_format} reads one file, got {len(paths)}")
+    stream = open_generic(paths[0])
+    chunks = stream.chunks()
+    first = next(chunks)  # raises "no samples" for a header-only file
+    data = ImportedData(
+        batch=first,
+        sample_rate_hz=estimate_rate_hz(first.t_s),
+        source_format="generic",
+        files=[stream.path.name],
+        notes={"ignored_columns": stream.ignored} if stream.ignored else {},
+    )
+    return data, itertools.chain([first], chunks)
 
 
 # -- writing -------------------------------------------------------------------------------

@@ -420,8 +420,10 @@ def _check_time(root: Path, t: NDArray[np.float64], *, full: bool | None) -> Non
     if full is False:
         return
     step = 1 if full or n <= FULL_CHECK_MAX_SAMPLES else n // SAMPLED_CHECK_POINTS
-    # a contiguous copy of the (strided) column in one pass, then vectorised checks
-    tc = np.ascontiguousarray(t[::step])
+    # a contiguous copy of the (strided) column in one pass, then vectorised checks; the sample
+    # of a big file is read with pread: through the memmap every touched page would map its
+    # neighbours too (fault-around) and the whole file would count in resident memory
+    tc = np.ascontiguousarray(t[::step]) if step == 1 else _read_times(where, step, n)
     if not np.all(np.isfinite(tc)):
         i = int(np.flatnonzero(~np.isfinite(tc))[0]) * step
         raise SessionError(f"{where}: garbage time values (non-finite t_s at sample {i})")
@@ -429,6 +431,23 @@ def _check_time(root: Path, t: NDArray[np.float64], *, full: bool | None) -> Non
     if back.size:
         i = (int(back[0]) + 1) * step
         raise SessionError(f"{where}: garbage time values (t_s goes backwards near sample {i})")
+
+
+def _read_times(path: Path, step: int, n: int) -> NDArray[np.float64]:
+    """``t_s`` of records 0, step, 2·step… of ``imu.bin``, read without mapping the file."""
+    size = fmt.IMU_DTYPE.itemsize
+    fields = fmt.IMU_DTYPE.fields
+    assert fields is not None
+    off = int(fields["t_s"][1])
+    try:
+        with open(path, "rb") as f:
+            fd = f.fileno()
+            raw = b"".join(os.pread(fd, 8, i * size + off) for i in range(0, n, step))
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) != 8 * len(range(0, n, step)):
+        raise SessionError(f"{path}: shorter than its size says")
+    return np.frombuffer(raw, dtype="<f8")
 
 
 def _read_mag(root: Path, n: int) -> NDArray[Any] | None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.feedback import FadingSchedule, SonificationParams, Zone, map_tilt, zone_of
+from trainer.recording.keyframes import PipelineKeyframes
 from trainer.ui import theme
 from trainer.ui.audio import AudioFeedback
 from trainer.ui.device_panel import DevicePanel
@@ -440,6 +441,7 @@ class MainWindow(QMainWindow):
                         placement=session.placement, side=session.side)
         self.replay_panel.set_position(0.0, session.duration_s)
         self.replay_panel.set_speed(speed)
+        self._replay_keyframes()  # start building them now, in the background
         dp = self.drill_panel  # show what was recorded (the panel is disabled during replay)
         i = dp.drill.findData(drill)
         if i >= 0:
@@ -463,9 +465,22 @@ class MainWindow(QMainWindow):
         if self.live is not None and self.source_kind == "replay":
             self.live.source.set_speed(speed)  # type: ignore[attr-defined]
 
+    def _replay_keyframes(self) -> PipelineKeyframes[PipelineLike]:
+        """Keyframes of the pipeline over the replayed session (built in a background thread
+        from the first call: ``open_replay`` calls it), so a seek processes ≤ 20 s of samples."""
+        kf: PipelineKeyframes[PipelineLike] | None = getattr(self, "_keyframes", None)
+        if kf is None or kf.session is not self.session or self.live is None:
+            if kf is not None:
+                kf.close()
+            assert self.live is not None and self.session is not None
+            kf = PipelineKeyframes(self.session, self.live.pipeline_factory)
+            self._keyframes = kf
+        return kf
+
     def seek(self, position_s: float) -> None:
-        """Jump to ``position_s`` from the start: the pipeline is re-run from the start up to
-        there (one vectorised call), so what follows equals the uninterrupted replay."""
+        """Jump to ``position_s`` from the start: the pipeline state there is a keyframe's
+        (see ``trainer.recording.keyframes``) advanced to the position, so what follows equals
+        the uninterrupted replay."""
         if self.live is None or self.source_kind != "replay" or self.session is None:
             return
         src = self.live.source
@@ -474,9 +489,9 @@ class MainWindow(QMainWindow):
             src.seek(position_s)  # type: ignore[attr-defined]
             self.live.reset_view()
             t_abs = self.session.start_t_s + position_s
-            pre = self.session.batch(None, t_abs)
-            if len(pre):
-                out = self.live.pipeline.process(pre)
+            pipe, out = self._replay_keyframes().restore(position_s, lead_s=self.window_s)
+            self.live.pipeline = pipe
+            if out is not None:
                 self.live._ingest(out, PumpResult())
             for e in self.session.events_of("balance_loss"):
                 if e.get("t_s") is not None and float(e["t_s"]) <= t_abs:

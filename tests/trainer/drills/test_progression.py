@@ -109,3 +109,49 @@ def test_strong_pain_backs_off_and_asks_the_safety_questions_again(tmp_path: Pat
                             when=t0 + timedelta(hours=1))
     assert d.action == "back_off"
     assert not store.gate(t0 + timedelta(hours=2)).may_train
+
+
+# -------------------------------------------------------------- quality (issue 11)
+
+
+def test_reps_below_the_persons_own_range_miss_the_target() -> None:
+    from trainer.drills.catalog import get_drill
+    from trainer.drills.progression import Progress, decide, session_outcome
+
+    spec = get_drill("ankle-inversion")
+    params = spec.params(1)
+    full = {"reps": 30, "rom_deg": 20.0}
+    p = Progress.start(spec, "left")
+    for _ in range(3):  # the first sessions set the person's own range
+        p, _ = decide(p, session_outcome(spec, params, full, 0, p.rom_ref_deg), spec)
+    assert p.rom_ref_deg == 20.0 and p.rom_sessions == 3
+    shallow = session_outcome(spec, params, {"reps": 30, "rom_deg": 12.0}, 0, p.rom_ref_deg)
+    assert not shallow.met_targets and "range" in shallow.reason
+    assert session_outcome(spec, params, {"reps": 30, "rom_deg": 18.0}, 0,
+                           p.rom_ref_deg).met_targets
+
+
+def test_an_unmeasured_session_keeps_the_level_and_counts_neither_way() -> None:
+    from trainer.drills.catalog import get_drill
+    from trainer.drills.progression import Progress, decide, session_outcome
+
+    spec = get_drill("isometric-eversion")
+    p = Progress(spec.id, "left", 1, successes=1, failures=0)
+    out = session_outcome(spec, spec.params(1), {"measurable": False, "holds_s": None}, 0)
+    assert not out.measured
+    new, decision = decide(p, out, spec)
+    assert decision.action == "stay" and new.level == 1
+    assert (new.successes, new.failures) == (1, 0)
+
+
+def test_a_stretch_held_with_movements_misses_the_target() -> None:
+    from trainer.drills.catalog import get_drill
+    from trainer.drills.progression import session_outcome
+
+    spec = get_drill("calf-stretch")
+    params = spec.params(0)
+    holds = [float(params["hold_s"])] * int(params["sets"])
+    assert session_outcome(spec, params, {"holds_s": holds, "movement_during_hold": 0},
+                           0).met_targets
+    assert not session_outcome(spec, params, {"holds_s": holds, "movement_during_hold": 9},
+                               0).met_targets
