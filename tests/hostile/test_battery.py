@@ -26,6 +26,7 @@ from tests.hostile.cases import (
     NUMERIC_FLAGS,
     build_case,
     make_good_session,
+    replace_file,
     session_cases,
     snapshot,
 )
@@ -375,3 +376,17 @@ def test_sigterm_during_export_leaves_no_temporary_file(tmp_path: Path, home: Pa
             assert err.strip().endswith("terminated"), err
     if (out / "e.csv").exists():  # a finished export is whole
         assert os.path.getsize(out / "e.csv") > 0
+
+
+@pytest.mark.parametrize("fmt_name", ["generic", "metabase", "movella", "witmotion"])
+@pytest.mark.parametrize("how", ["fifo", "devzero", "dir", "loop", "dangling"])
+def test_import_refuses_special_files_before_reading(fmt_name: str, how: str,
+                                                     tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("x\n")
+    replace_file(src.name, how)(tmp_path)
+    out = tmp_path / "imp"
+    outcome = run_inprocess(["import", str(src), "--format", fmt_name, "--out", str(out)],
+                            timeout_s=10)
+    assert_clean(outcome, allow_ok=False)
+    assert not out.exists()

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from trainer import safeio
 from trainer.recording.csvio import F4_MAX, STANDARD_GRAVITY, ImportedData
 from trainer.recording.errors import SessionError
 from trainer.vocab.batch import SampleBatch
@@ -75,13 +76,11 @@ class _Columns:
 def _encoding(path: Path) -> str:
     """UTF-8 (with or without BOM), else GBK/GB18030 (Chinese Windows), else Latin-1 (the
     Windows ANSI code pages; only the header has non-ASCII bytes). Judged on the first 64 KB."""
-    try:
-        with open(path, "rb") as f:
+    try:  # a regular file only: a FIFO or /dev/zero must not hang the import
+        with os.fdopen(safeio.open_regular(path), "rb") as f:
             head = f.read(65536)
-    except FileNotFoundError:
-        raise SessionError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SessionError(f"{path}: is a directory, expected a WitMotion CSV/TXT export") from None
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
     except OSError as exc:
         raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
     for encoding in ("utf-8-sig", "gb18030"):
@@ -98,8 +97,11 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     memory as text)."""
     encoding = _encoding(path)
     try:
-        with open(path, encoding=encoding, errors="replace", newline="") as f:
+        with open(safeio.open_regular(path), encoding=encoding, errors="replace",
+                  newline="") as f:
             yield from enumerate(f, start=1)
+    except safeio.UnsafeInput as exc:
+        raise SessionError(str(exc)) from None
     except OSError as exc:
         raise SessionError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -454,9 +456,9 @@ def _start_time(path: Path, cols: _Columns, dev: WitMotionDevice) -> datetime | 
 def looks_like_witmotion(path: str | Path) -> bool:
     """Whether the file's header is a WitMotion app export's (for a hint on other formats)."""
     try:
-        with open(path, "rb") as f:
+        with os.fdopen(safeio.open_regular(path), "rb") as f:
             head = f.read(4096)
-    except OSError:
+    except (OSError, safeio.UnsafeInput):
         return False
     first = head.split(b"\n", 1)[0].lower()
     return b"device name" in first and (b"acceleration x" in first or b"chip time" in first)
