@@ -67,6 +67,17 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
 
 
+#: Set once Ctrl-C arrived: C code may swallow the KeyboardInterrupt and raise something else
+#: (numpy's import turns it into an ImportError about "datetime"), leaving no trace in the chain.
+_interrupt_seen = threading.Event()
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    """Python's Ctrl-C behaviour (KeyboardInterrupt), remembering that it happened."""
+    _interrupt_seen.set()
+    raise KeyboardInterrupt
+
+
 def _install_handlers(command: str | None) -> dict[int, Any]:
     """Python's Ctrl-C handler (the command line starts with the default action, see
     ``trainer.cli``), and SIGTERM → :class:`Terminated` for :data:`TERMINABLE` commands.
@@ -75,7 +86,7 @@ def _install_handlers(command: str | None) -> dict[int, Any]:
         return {}
     old: dict[int, Any] = {}
     if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
-        old[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+        old[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
     if command in TERMINABLE and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         old[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
     return old
@@ -98,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in given if not a.startswith("-")), "?")
     replaced: dict[int, Any] = {}
+    _interrupt_seen.clear()
     try:
         replaced = _install_handlers(None)  # Ctrl-C while parsing: a clean "interrupted"
         parser = build_parser()
@@ -117,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # last resort: never a traceback for the user
-        if _caused_by_interrupt(exc):  # e.g. Ctrl-C inside a class body during an import
+        # e.g. Ctrl-C inside a class body, or inside numpy's C import, during an import
+        if _caused_by_interrupt(exc) or _interrupt_seen.is_set():
             print(f"balance-trainer {command}: interrupted", file=sys.stderr)
             return 130
         if os.environ.get("BALANCE_TRAINER_DEBUG"):
