@@ -61,29 +61,27 @@ def replace_atomically(path: Path) -> Iterator[TextIO]:
     one. On an error (or Ctrl-C) the temporary file is removed and ``path`` is left as it was.
     Line ends are written as given (``"\n"`` on every platform).
     """
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        fd = open_private(tmp, append=False)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
+    with _replacing(path) as fd, os.fdopen(fd, "w", encoding="utf-8", newline="",
+                                           closefd=False) as f:
+        yield f
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data``: owner-only temporary file, fsync, rename (as
     :func:`replace_atomically`, for binary files such as PNG screenshots)."""
+    with _replacing(path) as fd:
+        write_all(fd, data)
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[int]:
+    """The fd of an owner-only temporary file beside ``path``; when the block ends without an
+    error it is fsync'd and renamed over ``path`` and the directory fsync'd, otherwise removed."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         fd = open_private(tmp, append=False)
         try:
-            write_all(fd, data)
+            yield fd
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -131,21 +131,7 @@ class Session:
 
     def slice(self, i0: int, i1: int) -> SampleBatch:
         """Samples ``i0:i1`` by index, as a float64 :class:`SampleBatch` (a copy)."""
-        rec = self.imu[i0:i1]
-        t = np.array(rec["t_s"], dtype=np.float64)
-        if t.size and not (np.all(np.isfinite(t)) and np.all(np.diff(t) >= 0)):
-            raise SessionError(f"{self.path / fmt.IMU_FILE}: garbage time values "
-                               f"(non-finite or going backwards) near sample {i0}")
-        mag = None
-        if self.mag is not None:
-            mag = np.array(self.mag["mag_ut"][i0:i1], dtype=np.float64)
-        return SampleBatch(
-            t_s=t,
-            acc_g=np.array(rec["acc_g"], dtype=np.float64),
-            gyr_dps=np.array(rec["gyr_dps"], dtype=np.float64),
-            seq=np.array(rec["seq"], dtype=np.uint32),
-            mag_ut=mag,
-        )
+        return self._as_batch(self.imu[i0:i1], i0, i1)
 
     def chunks(self, size: int = 1 << 18) -> Iterator[SampleBatch]:
         """The whole session as consecutive float64 batches of ``size`` samples (the last may be
@@ -160,22 +146,29 @@ class Session:
         t_last = -math.inf
         for i0 in range(0, n, size):
             i1 = min(n, i0 + size)
-            rec = self._read_records(i0, i1)
-            t = np.array(rec["t_s"], dtype=np.float64)
-            if not (np.all(np.isfinite(t)) and np.all(np.diff(t) >= 0) and t[0] >= t_last):
-                raise SessionError(f"{self.path / fmt.IMU_FILE}: garbage time values "
-                                   f"(non-finite or going backwards) near sample {i0}")
-            t_last = float(t[-1])
-            mag = None
-            if self.mag is not None:
-                mag = np.array(self.mag["mag_ut"][i0:i1], dtype=np.float64)
-            yield SampleBatch(
-                t_s=t,
-                acc_g=np.array(rec["acc_g"], dtype=np.float64),
-                gyr_dps=np.array(rec["gyr_dps"], dtype=np.float64),
-                seq=np.array(rec["seq"], dtype=np.uint32),
-                mag_ut=mag,
-            )
+            batch = self._as_batch(self._read_records(i0, i1), i0, i1, t_last)
+            t_last = float(batch.t_s[-1])
+            yield batch
+
+    def _as_batch(self, rec: NDArray[Any], i0: int, i1: int,
+                  t_before: float = -math.inf) -> SampleBatch:
+        """Records ``i0:i1`` as a float64 :class:`SampleBatch`, after checking their times are
+        finite, never going backwards, and not before ``t_before`` (the previous piece's last)."""
+        t = np.array(rec["t_s"], dtype=np.float64)
+        if t.size and not (np.all(np.isfinite(t)) and np.all(np.diff(t) >= 0)
+                           and t[0] >= t_before):
+            raise SessionError(f"{self.path / fmt.IMU_FILE}: garbage time values "
+                               f"(non-finite or going backwards) near sample {i0}")
+        mag = None
+        if self.mag is not None:
+            mag = np.array(self.mag["mag_ut"][i0:i1], dtype=np.float64)
+        return SampleBatch(
+            t_s=t,
+            acc_g=np.array(rec["acc_g"], dtype=np.float64),
+            gyr_dps=np.array(rec["gyr_dps"], dtype=np.float64),
+            seq=np.array(rec["seq"], dtype=np.uint32),
+            mag_ut=mag,
+        )
 
     def _read_records(self, i0: int, i1: int) -> NDArray[Any]:
         """Records ``i0:i1`` of ``imu.bin`` as an in-memory array (the memmap's file when it has
