@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import ble_address, duration_s, fail, positive_float
+from trainer.cli.common import ble_address, duration_s, fail, positive_float, rate_hz
 from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
 
@@ -26,7 +26,7 @@ def add_window_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-audio", action="store_true", help="never open an audio device")
     p.add_argument("--start-drill", action="store_true",
                    help="start the selected drill right away (countdown, then recording)")
-    p.add_argument("--rate", type=positive_float, default=100.0, metavar="HZ",
+    p.add_argument("--rate", type=rate_hz, default=100.0, metavar="HZ",
                    help="simulated sensor rate (default 100)")
 
 

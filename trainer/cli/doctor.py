@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from trainer.cli.common import positive_float
+from trainer.cli.common import duration_s
 
 
 def register(sub: Any) -> None:
@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true",
                    help="print everything as JSON (attach it to a support request)")
-    p.add_argument("--scan-time", type=positive_float, default=4.0, metavar="S",
+    p.add_argument("--scan-time", type=duration_s, default=4.0, metavar="S",
                    help="how long to look for an advertising sensor (default 4 s)")
     p.add_argument("--no-scan", action="store_true", help="skip the nearby-sensor scan")
     p.add_argument("--no-display", action="store_true", help="skip the Qt display probe")
