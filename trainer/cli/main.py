@@ -67,14 +67,17 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
 
 
-#: Set once Ctrl-C arrived: C code may swallow the KeyboardInterrupt and raise something else
-#: (numpy's import turns it into an ImportError about "datetime"), leaving no trace in the chain.
-_interrupt_seen = threading.Event()
+#: Ctrl-C arrived during this ``main``: C code may swallow the KeyboardInterrupt and raise
+#: something else (numpy's import turns it into an ImportError about "datetime"), leaving no
+#: trace in the chain. A plain flag: a lock (threading.Event) in a signal handler can deadlock
+#: when a second Ctrl-C interrupts the first handler.
+_interrupt_seen = False
 
 
 def _on_sigint(signum: int, frame: object) -> None:
     """Python's Ctrl-C behaviour (KeyboardInterrupt), remembering that it happened."""
-    _interrupt_seen.set()
+    global _interrupt_seen
+    _interrupt_seen = True
     raise KeyboardInterrupt
 
 
@@ -109,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in given if not a.startswith("-")), "?")
     replaced: dict[int, Any] = {}
-    _interrupt_seen.clear()
+    global _interrupt_seen
+    _interrupt_seen = False
     try:
         replaced = _install_handlers(None)  # Ctrl-C while parsing: a clean "interrupted"
         parser = build_parser()
@@ -130,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # last resort: never a traceback for the user
         # e.g. Ctrl-C inside a class body, or inside numpy's C import, during an import
-        if _caused_by_interrupt(exc) or _interrupt_seen.is_set():
+        if _caused_by_interrupt(exc) or _interrupt_seen:
             print(f"balance-trainer {command}: interrupted", file=sys.stderr)
             return 130
         if os.environ.get("BALANCE_TRAINER_DEBUG"):
