@@ -26,10 +26,12 @@ was written is kept) — both become one-line ``Step.errors``.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -113,17 +115,34 @@ def as_stored(batch: SampleBatch) -> SampleBatch:
                        batch.gyr_dps.astype(f4).astype(np.float64), batch.seq, batch.mag_ut)
 
 
-def concat_processed(outs: list[ProcessedBatch]) -> ProcessedBatch:
-    """Processed pieces of one batch as one (for the front end's plots)."""
-    return ProcessedBatch(
-        t_s=np.concatenate([o.t_s for o in outs]),
-        quat_wxyz=np.concatenate([o.quat_wxyz for o in outs]),
-        tilt_ap_deg=np.concatenate([o.tilt_ap_deg for o in outs]),
-        tilt_ml_deg=np.concatenate([o.tilt_ml_deg for o in outs]),
-        gyr_dps=np.concatenate([o.gyr_dps for o in outs]),
-        acc_g=np.concatenate([o.acc_g for o in outs]),
-        in_target=np.concatenate([o.in_target for o in outs]),
-        events=[e for o in outs for e in o.events])
+_ROW_FIELDS = ("t_s", "quat_wxyz", "tilt_ap_deg", "tilt_ml_deg", "gyr_dps", "acc_g", "in_target")
+
+
+def cut_processed(outs: list[Any], sizes: list[int]) -> tuple[list[Any], list[Any]]:
+    """Pipeline outputs (consecutive, in order) cut again into parts of ``sizes`` rows, and the
+    rest (``[]`` or one part). Each event goes with the part holding its detection sample
+    (``t_detected_s``), where processing that part alone would have reported it. Works on
+    ``ProcessedBatch`` and on test doubles with fewer row fields."""
+    if not outs:
+        return [], []
+    names = [k for k in _ROW_FIELDS if all(hasattr(o, k) for o in outs)]
+    cols = {k: np.concatenate([np.asarray(getattr(o, k)) for o in outs]) for k in names}
+    events = [e for o in outs for e in (getattr(o, "events", None) or ())]
+    t = cols["t_s"]
+    n = t.shape[0]
+    detected = np.array([float(e.get("t_detected_s", e.get("t_s", 0.0))) for e in events])
+    rows = np.clip(np.searchsorted(t, detected, side="left"), 0, max(0, n - 1))
+    bounds = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+    if bounds[-1] < n:
+        bounds = np.append(bounds, n)
+    whole = isinstance(outs[0], ProcessedBatch)
+    parts: list[Any] = []
+    for i, j in itertools.pairwise(bounds.tolist()):
+        fields = {k: v[i:j] for k, v in cols.items()}
+        evs = [e for e, r in zip(events, rows, strict=True) if i <= r < j]
+        parts.append(ProcessedBatch(**fields, events=evs) if whole
+                     else SimpleNamespace(**fields, events=evs))
+    return parts[:len(sizes)], parts[len(sizes):]
 
 
 def drill_spec(drill_id: str) -> DrillSpec:
@@ -220,6 +239,7 @@ class TrainingSession:
         self.outcome: Outcome | None = None
         self._t_end: float | None = None
         self._pending: list[SampleBatch] = []
+        self._processed: list[Any] = []  # the pipeline's output for the pending samples
         self._statuses: list[SourceStatus] = []  # timed, waiting for their samples
         self._chunk = max(1, round(self.fs_hz * ANALYSIS_CHUNK_S))
         self._active_from: float | None = None
@@ -233,6 +253,7 @@ class TrainingSession:
         """Start the analysis again (a replay seek): a fresh pipeline, nothing pending."""
         self.pipeline = self.new_pipeline()
         self._pending = []
+        self._processed = []
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -294,10 +315,12 @@ class TrainingSession:
     def pump(self) -> Step:
         """Take what arrived, record it, analyse it, guide the drill. Never raises.
 
-        The samples go on in whole steps of ``ANALYSIS_CHUNK_S`` counted from the first sample
-        (the rest waits for the next call, or the end): what is analysed and recorded, and
-        when, depends on the data only, never on how often the front end polls — so `record`
-        and the dashboard write the same session from the same input."""
+        The samples go through the guide and the recorder in whole steps of
+        ``ANALYSIS_CHUNK_S`` counted from the first sample (the rest waits for the next call, or
+        the end): what is analysed and recorded, and when, depends on the data only, never on
+        how often the front end polls — so `record` and the dashboard write the same session
+        from the same input. The pipeline itself (batch-invariant) runs on every sample as it
+        arrives: ``Step.processed`` is shown at once, not a step later."""
         step = Step()
         if self.outcome is not None:
             return step
@@ -318,12 +341,28 @@ class TrainingSession:
                 batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
                 step.done = "duration"
         self._pending.append(batch)
+        self._run_pipeline(batch, step)
         # placed by the batch read with them; written once the samples up to them are
         self._statuses += self._timed_statuses(step.statuses, batch)
         self._process(self._take(final=step.done is not None or finished), step)
         if step.done is None and finished:
             step.done = "duration" if self.plan.duration_s else "source finished"
         return step
+
+    def _run_pipeline(self, batch: SampleBatch, step: Step) -> None:
+        """The pipeline on the samples just read (for the front end to show now); the guide,
+        the events and the recorder take its output in whole analysis steps (``_analyse``)."""
+        if not len(batch) or self.analysis_failed:
+            return
+        try:
+            out = self.pipeline.process(as_stored(batch))
+        except Exception as exc:  # the data matter more than the live analysis
+            self.analysis_failed = f"{type(exc).__name__}: {exc}"
+            step.errors.append(f"live analysis stopped (recording goes on): "
+                               f"{self.analysis_failed}")
+            return
+        self._processed.append(out)
+        step.processed = out
 
     def _take(self, final: bool) -> SampleBatch:
         """The pending samples in whole analysis steps (all of them when ``final``)."""
@@ -346,6 +385,7 @@ class TrainingSession:
             if step.done == "drill done":  # record up to the end of the sets, not the batch
                 self.recording_stopped = True
                 self._pending = []
+                self._processed = []
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
@@ -402,12 +442,10 @@ class TrainingSession:
             return
         size = self._chunk
         parts = [batch] if len(batch) <= size else batch.split([size] * (len(batch) // size))
-        outs: list[ProcessedBatch] = []
+        outs, self._processed = cut_processed(self._processed, [len(p) for p in parts])
         drill_events: list[DrillEvent] = []
         try:
-            for part in parts:
-                processed = self.pipeline.process(as_stored(part))
-                outs.append(processed)
+            for part, processed in zip(parts, outs, strict=True):
                 events: list[DrillEvent] = []
                 drill = self.drill
                 if drill is not None:
@@ -425,7 +463,6 @@ class TrainingSession:
             step.errors.append(f"live analysis stopped (recording goes on): "
                                f"{self.analysis_failed}")
             return
-        step.processed = outs[0] if len(outs) == 1 else concat_processed(outs)
         step.core_events = [e for out in outs for e in out.events]
         step.drill_events = drill_events
 

@@ -53,6 +53,7 @@ from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.proprio_panel import ProprioPanel
 from trainer.ui.replay_panel import ReplayPanel
+from trainer.ui.sensor_traces import SensorTracePlots
 from trainer.ui.settings import DrillSettings, FeedbackSettings, open_settings
 from trainer.ui.sources import (
     DEMO_SIM,
@@ -157,6 +158,9 @@ class MainWindow(QMainWindow):
         self.rec = RecordingIndicator()
         self.sway = SwayPlot(self.feedback.range_deg, self.feedback.target_radius_deg)
         self.time_plots = ScrollingPlots(self.window_s, self.feedback.range_deg)
+        # the other sensors of a multi-sensor session: their tilt under the primary's
+        self.sensor_plots = SensorTracePlots(self.time_plots.tilt, self.window_s,
+                                             self.feedback.range_deg)
         self.replay_panel = ReplayPanel()
         self.history = HistoryPanel()
         self.source_label = QLabel("no source")
@@ -183,6 +187,7 @@ class MainWindow(QMainWindow):
 
         plots_right = QSplitter(Qt.Orientation.Vertical)
         plots_right.addWidget(self.time_plots.tilt)
+        plots_right.addWidget(self.sensor_plots.widget)
         plots_right.addWidget(self.time_plots.gyr)
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.sway)
@@ -879,6 +884,7 @@ class MainWindow(QMainWindow):
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
             self.time_plots.set_tilt_range(fb.range_deg)
+            self.sensor_plots.set_range(fb.range_deg)
         if not self._drill_in_set():
             self.schedule = FadingSchedule(fb.mode, 1.0)
         if self.audio is not None:
@@ -912,6 +918,7 @@ class MainWindow(QMainWindow):
         now = time.monotonic()
         live = self.live
         self.lsl.sync(live.session if live is not None else None)
+        self.sensor_plots.sync(live.source if live is not None else None, side=self._source_side)
         if live is not None:
             res = live.pump()
             for err in res.errors:
@@ -923,7 +930,7 @@ class MainWindow(QMainWindow):
                 self._on_pipeline_event(ev, now)
             if res.drill_events:
                 self._drill_events(res.drill_events)
-            if res.n_new:
+            if res.n_new or res.n_shown:
                 self._dirty = True
             if live.running and live.source.finished and self.source_kind == "replay":
                 self.replay_panel.set_playing(False)
@@ -960,6 +967,7 @@ class MainWindow(QMainWindow):
             return
         rows = live.ring.view()
         self.time_plots.update(rows, live.losses_t_s)
+        self.sensor_plots.update(live.latest_t_s)
         if rows.shape[0] == 0:
             self.sway.update_dot(None, None, Zone.INSIDE, False)
             return
@@ -1151,6 +1159,7 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self._stop_live("window closed")
         self.lsl.close()
+        self.sensor_plots.close()
         if self.audio is not None:
             self.audio.stop()
         self.history.shutdown()
