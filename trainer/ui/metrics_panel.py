@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -36,11 +36,6 @@ class BigNumber(QWidget):
     def __init__(self, text: str = "–") -> None:
         super().__init__()
         self._text = text
-        font = QFont(self.font())
-        font.setPixelSize(58)
-        font.setBold(True)
-        self.setFont(font)
-        self.setFixedHeight(QFontMetrics(font).height() + 4)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self._bg = QColor(theme.PANEL_BG)
@@ -48,6 +43,12 @@ class BigNumber(QWidget):
 
     def text(self) -> str:
         return self._text
+
+    def sizeHint(self) -> QSize:  # the font's (the style sheet's #metricValue), never the text's
+        return QSize(40, QFontMetrics(self.font()).height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
     def setText(self, text: str) -> None:  # QLabel's name: a drop-in
         if text != self._text:

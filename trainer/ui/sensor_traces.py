@@ -58,6 +58,7 @@ class SensorTracePlots:
             plot = FastPlotWidget((-self.window_s, 0.0), (-self.range_deg, self.range_deg))
             plot.getPlotItem().setXLink(self.primary_plot.getPlotItem())
             plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)
+            plot.setMinimumHeight(120)  # readable ticks: the gyro plot below gives way
             self.plots[role] = (plot, _curve(plot, theme.AP_COLOUR), _curve(plot, theme.ML_COLOUR))
             self._lay.addWidget(plot)
         self.primary_plot.getPlotItem().setTitle(
