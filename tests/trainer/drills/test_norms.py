@@ -8,9 +8,9 @@ import pytest
 
 from trainer.drills.norms import (
     SPRINGER_2007,
+    WATANABE_2025_EYES_CLOSED,
     age_group,
     best_trial_ended_without_loss,
-    WATANABE_2025_EYES_CLOSED,
     compare_spread,
     compare_stance,
     describe,
