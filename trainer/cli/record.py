@@ -18,8 +18,10 @@ Safety: before recording from a real sensor the red-flag screening must be clear
 
 Ctrl-C (SIGINT) or SIGTERM stops cleanly: what arrived is written, ``session.json`` gets status
 ``complete``, exit status 0. Source status changes (gaps, link lost/restored, battery) go to
-``events.jsonl``. Without ``--out`` the session goes to a new directory under the user's sessions
-folder (``trainer.paths.sessions_dir()``), named ``<UTC time>-<drill>-<side>``.
+``events.jsonl``. On a terminal, keys typed while recording are events (``trainer.cli.keys``):
+``t`` the lifted foot touched down (balance drills; a ``user_touchdown`` event, as T in the
+dashboard), ``m`` a marker. Without ``--out`` the session goes to a new directory under the
+user's sessions folder (``trainer.paths.sessions_dir()``), named ``<UTC time>-<drill>-<side>``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from trainer.cli.common import (
     duration_s,
     resolve_drill_options,
 )
+from trainer.cli.keys import KeyReader, apply_keys, key_hint
 from trainer.cli.sources import add_source_options
 
 POLL_S = 0.05
@@ -286,8 +289,14 @@ def run(args: argparse.Namespace) -> int:
     outcome = None
     try:
         session.start()
-        reason = _loop(session, cues, progress, stop, args.duration,
-                       float(getattr(args, "sim_speed", 1.0) or 1.0), wall0)
+        with KeyReader() as keys:  # t: touchdown, m: marker (a terminal only; restored after)
+            touchdown = _balance_drill(drill_id)
+            if keys.active and not args.quiet:
+                progress.say(key_hint(touchdown=touchdown))
+            reason = _loop(session, cues, progress, stop, args.duration,
+                           float(getattr(args, "sim_speed", 1.0) or 1.0), wall0,
+                           keys=lambda: apply_keys(keys.poll(), session, progress.say,
+                                                   touchdown=touchdown))
     finally:
         try:
             progress.update(session.n_samples, _span(session), time.monotonic() - wall0,
@@ -362,10 +371,13 @@ def _pain_question(prompting: threading.Event) -> Callable[[], int | None]:
 
 
 def _loop(session: Any, cues: Cues, progress: Progress, stop: threading.Event,
-          duration_s: float | None, speed: float, wall0: float) -> str:
-    """Pump the session until the drill is done, the duration, Ctrl-C or the source ends."""
+          duration_s: float | None, speed: float, wall0: float,
+          keys: Callable[[], None] = lambda: None) -> str:
+    """Pump the session until the drill is done, the duration, Ctrl-C or the source ends;
+    ``keys`` handles the keys typed meanwhile."""
     while True:
         step = session.pump()
+        keys()
         for err in step.errors:
             progress.say(err)
         cues.show(step.drill_events)
@@ -383,6 +395,12 @@ def _loop(session: Any, cues: Cues, progress: Progress, stop: threading.Event,
         if duration_s and wall > duration_s / speed + 10.0:  # e.g. the link is gone for good
             return "timeout (no data)"
         stop.wait(POLL_S)
+
+
+def _balance_drill(drill_id: str) -> bool:
+    from trainer.drills.catalog import get_drill
+
+    return get_drill(drill_id).kind == "balance"
 
 
 def _restore(handlers: dict[Any, Any]) -> None:
