@@ -49,6 +49,10 @@ from trainer.vocab.source import Source, SourceStatus
 #: Samples go through the pipeline, the guide and the recorder in steps of this much data,
 #: counted from the first sample (see ``pump``): 0.1 s, well under a frame of feedback lag.
 ANALYSIS_CHUNK_S = 0.1
+#: The pipeline runs sooner, in steps of about this much data (a divisor of the analysis step),
+#: so the front end shows every sample within a frame; fixed steps from the first sample keep
+#: its output bit for bit the same however the samples were read.
+PIPELINE_STEP_S = 0.01
 #: What the user may choose on top of the level's parameters (only those the drill has).
 CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s", "protocol")
 #: Events a person makes (DESIGN.md): a marker (M in the dashboard); ``user_touchdown`` (the
@@ -242,6 +246,9 @@ class TrainingSession:
         self._processed: list[Any] = []  # the pipeline's output for the pending samples
         self._statuses: list[SourceStatus] = []  # timed, waiting for their samples
         self._chunk = max(1, round(self.fs_hz * ANALYSIS_CHUNK_S))
+        target = max(1, round(self.fs_hz * PIPELINE_STEP_S))
+        self._micro = max(d for d in range(1, target + 1) if self._chunk % d == 0)
+        self._unprocessed: list[SampleBatch] = []  # read, waiting for a whole pipeline step
         self._active_from: float | None = None
         self._stop_written = False
 
@@ -254,6 +261,7 @@ class TrainingSession:
         self.pipeline = self.new_pipeline()
         self._pending = []
         self._processed = []
+        self._unprocessed = []
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -341,7 +349,7 @@ class TrainingSession:
                 batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
                 step.done = "duration"
         self._pending.append(batch)
-        self._run_pipeline(batch, step)
+        self._run_pipeline(batch, step, final=step.done is not None or finished)
         # placed by the batch read with them; written once the samples up to them are
         self._statuses += self._timed_statuses(step.statuses, batch)
         self._process(self._take(final=step.done is not None or finished), step)
@@ -349,20 +357,33 @@ class TrainingSession:
             step.done = "duration" if self.plan.duration_s else "source finished"
         return step
 
-    def _run_pipeline(self, batch: SampleBatch, step: Step) -> None:
-        """The pipeline on the samples just read (for the front end to show now); the guide,
-        the events and the recorder take its output in whole analysis steps (``_analyse``)."""
-        if not len(batch) or self.analysis_failed:
+    def _run_pipeline(self, batch: SampleBatch, step: Step, *, final: bool = False) -> None:
+        """The pipeline on the samples read, in whole ``PIPELINE_STEP_S`` steps (all of them
+        when ``final``), for the front end to show now; the guide, the events and the recorder
+        take its output in whole analysis steps (``_analyse``)."""
+        if self.analysis_failed:
             return
+        waiting = [b for b in (*self._unprocessed, batch) if len(b)]
+        self._unprocessed = []
+        if not waiting:
+            return
+        raw = waiting[0] if len(waiting) == 1 else SampleBatch.concat(waiting)
+        m = self._micro
+        n = len(raw) if final else len(raw) // m * m
+        if n < len(raw):
+            self._unprocessed = [raw.slice(n)]
+        outs = []
         try:
-            out = self.pipeline.process(as_stored(batch))
+            for i in range(0, n, m):
+                outs.append(self.pipeline.process(as_stored(raw.slice(i, min(n, i + m)))))
         except Exception as exc:  # the data matter more than the live analysis
             self.analysis_failed = f"{type(exc).__name__}: {exc}"
             step.errors.append(f"live analysis stopped (recording goes on): "
                                f"{self.analysis_failed}")
             return
-        self._processed.append(out)
-        step.processed = out
+        if outs:
+            self._processed += outs
+            step.processed = cut_processed(outs, [n])[0][0] if len(outs) > 1 else outs[0]
 
     def _take(self, final: bool) -> SampleBatch:
         """The pending samples in whole analysis steps (all of them when ``final``)."""
@@ -386,6 +407,7 @@ class TrainingSession:
                 self.recording_stopped = True
                 self._pending = []
                 self._processed = []
+                self._unprocessed = []
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
@@ -671,7 +693,9 @@ class TrainingSession:
         """Process and record the samples and statuses still waiting for a whole step."""
         if not self.recording_stopped and (self._pending or self._statuses):
             with contextlib.suppress(Exception):
-                self._process(self._take(final=True), Step(), final=True)
+                step = Step()
+                self._run_pipeline(SampleBatch.empty(), step, final=True)
+                self._process(self._take(final=True), step, final=True)
 
     def stop_recording(self, reason: str) -> None:
         """The samples still waiting for a whole analysis step, the last source statuses and

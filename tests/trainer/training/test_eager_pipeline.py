@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -48,16 +47,6 @@ def _recording(rate: float = 200.0) -> tuple[SampleBatch, SourceInfo]:
     return rec.batch, rec.info
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def test_every_read_is_processed_at_once() -> None:
     batch, info = _recording()
     session = TrainingSession(ListSource(batch, info, 3), TrainingPlan(guided=False),  # type: ignore[arg-type]
@@ -66,7 +55,8 @@ def test_every_read_is_processed_at_once() -> None:
     t_shown: list[float] = []
     for _ in range(50):
         step = session.pump()
-        assert step.processed is not None and len(step.processed.t_s) == 3
+        # in whole 10 ms pipeline steps (2 samples at 200 Hz): at most one sample waits
+        assert step.processed is not None and len(step.processed.t_s) in (2, 4)
         t_shown += list(step.processed.t_s)
     np.testing.assert_array_equal(t_shown, batch.t_s[:150])  # each sample once, in order
 
@@ -88,11 +78,9 @@ def test_what_is_recorded_does_not_depend_on_the_reads(tmp_path: Path) -> None:
         session.finish("duration")
         assert shown == len(batch)
         events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
-        files.append(((out / "imu.bin").read_bytes(), _rounded(events)))
+        files.append(((out / "imu.bin").read_bytes(), events))
     assert [e["type"] for e in files[0][1]] == ["balance_loss", "recording_stop"]
-    # the samples bit for bit; the events' numbers to 1e-12 (the pipeline is batch-invariant
-    # to rounding: a float sum over 3 or 37 samples at a time differs in the last digit)
-    assert files[0] == files[1] == files[2]
+    assert files[0] == files[1] == files[2]  # bit for bit (the pipeline's steps are fixed)
 
 
 def test_cut_processed_keeps_each_event_with_its_detection_sample() -> None:
