@@ -174,6 +174,8 @@ class SessionClock:
         self._options = device_options
         self.devices: dict[str, DeviceClock] = {}
         self._last: dict[str, float] = {}
+        # recent (device time, session time) of mapped samples, to place events among them
+        self._recent: dict[str, deque[tuple[FloatArray, FloatArray]]] = {}
 
     def observe(self, role: str, t_dev: ArrayLike, arrival_s: ArrayLike) -> None:
         dev = self.devices.get(role)
@@ -190,7 +192,23 @@ class SessionClock:
         last = self._last.get(role, -np.inf)
         out = np.maximum(out, np.maximum.accumulate(np.concatenate(([last], out)))[1:])
         self._last[role] = float(out[-1])
+        self._recent.setdefault(role, deque(maxlen=16)).append((t, out))
         return out
+
+    def map_event(self, role: str, t_dev: float) -> float:
+        """Session time of an event stamped on the device clock (a gap, a link loss), placed
+        among the samples already mapped: the nearest mapped sample plus the device-time
+        difference (so a gap lands between the samples around it even while the fit moves)."""
+        recent = self._recent.get(role)
+        if recent:
+            t = np.concatenate([a for a, _ in recent])
+            m = np.concatenate([b for _, b in recent])
+            k = int(np.argmin(np.abs(t - t_dev)))
+            return float(m[k] + (t_dev - t[k]))
+        dev = self.devices.get(role)
+        if dev is None or dev.fit is None:
+            return float(t_dev)
+        return float(dev.to_host(t_dev)) - self.origin_s
 
     def report(self) -> dict[str, Any]:
         """Per role: the estimated drift (ppm) and offset, for ``session.json``."""
