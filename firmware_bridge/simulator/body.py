@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from firmware_bridge.simulator.quat import from_tilt, rotate_inverse
 from trainer.vocab.roles import ROLES, Role, role_segment, role_side
@@ -32,6 +33,7 @@ FloatArray = NDArray[np.float64]
 G = 9.80665
 TRUNK_HEIGHT_M = 1.0
 TRUNK_GAIN = 0.9
+TRUNK_FOLLOW_HZ = 2.5  # the body's mass filters the shank's fast motion
 LIFTED_SHANK_DEG = -35.0
 LIFTED_FOOT_DEG = -50.0
 DROP_S = 0.25
@@ -98,12 +100,24 @@ def noise(seed: int, role: Role, k0: int, n: int, cols: int = 6) -> FloatArray:
     return arr[off: off + n]
 
 
+def _with_prev(x: FloatArray, state: dict[str, object], key: str) -> FloatArray:
+    """``x`` with the last two values of the previous call in front (continuous derivatives
+    across reads); the first call repeats its first value."""
+    prev = state.get(key)
+    head = np.asarray(prev) if prev is not None else np.repeat(x[:1], 2)
+    state[key] = x[-2:].copy() if x.size >= 2 else np.concatenate([head, x])[-2:]
+    return np.concatenate([head, x])
+
+
 def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
                      stance_ap_deg: FloatArray, stance_ml_deg: FloatArray,
-                     touchdowns: list[Touchdown], *, seed: int = 0
-                     ) -> tuple[FloatArray, FloatArray]:
+                     touchdowns: list[Touchdown], *, seed: int = 0, fs_hz: float = 100.0,
+                     state: dict[str, object] | None = None) -> tuple[FloatArray, FloatArray]:
     """``(acc_g, gyr_dps)`` of the sensor at ``role`` (segment frame = sensor frame: x
-    anterior, y left, z up) while the stance leg's shank tilts ``stance_ap/ml_deg``."""
+    anterior, y left, z up) while the stance leg's shank tilts ``stance_ap/ml_deg``.
+    ``state``: one dict per role kept between calls (filters and derivatives run on across
+    reads)."""
+    st: dict[str, object] = {} if state is None else state
     t = np.asarray(t_s, dtype=np.float64)
     n = t.size
     if n == 0:
@@ -111,9 +125,19 @@ def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
     segment = role_segment(role)
     stance = role_side(role) in (None, stance_side)
     z = noise(seed, role, k0, n)
-    if segment == "trunk":
-        ap = TRUNK_GAIN * stance_ap_deg
-        ml = TRUNK_GAIN * stance_ml_deg
+    if segment == "trunk":  # the trunk follows the body's mass: none of the shank's ringing
+        if "sos" not in st:
+            sos = butter(2, TRUNK_FOLLOW_HZ, fs=fs_hz, output="sos")
+            st["sos"] = sos
+            st["zi"] = [sosfilt_zi(sos) * float(stance_ap_deg[0]),
+                        sosfilt_zi(sos) * float(stance_ml_deg[0])]
+        sos = np.asarray(st["sos"])
+        zi = st["zi"]
+        assert isinstance(zi, list)
+        ap_f, zi[0] = sosfilt(sos, stance_ap_deg, zi=zi[0])
+        ml_f, zi[1] = sosfilt(sos, stance_ml_deg, zi=zi[1])
+        ap = TRUNK_GAIN * ap_f
+        ml = TRUNK_GAIN * ml_f
         impact = 0.4 * impacts(t, touchdowns, 1.0)
         acc_noise, gyr_noise = 0.004, 0.15
     elif stance:  # the stance foot: flat on the floor
@@ -130,17 +154,18 @@ def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
         acc_noise, gyr_noise = 0.005, 0.3
     q = from_tilt(np.radians(ap), np.radians(ml))
     acc = rotate_inverse(q, np.tile([0.0, 0.0, 1.0], (n, 1)))  # gravity's reaction, sensor frame
-    dt = float(np.median(np.diff(t))) if n > 1 else 0.01
-    if segment == "trunk" and n > 2:  # tangential acceleration of a point h above the ankle
-        alpha = np.gradient(np.gradient(np.radians(ap), dt), dt)
-        beta = np.gradient(np.gradient(np.radians(ml), dt), dt)
+    dt = 1.0 / fs_hz
+    ap_x = _with_prev(np.asarray(ap, dtype=np.float64), st, "ap")
+    ml_x = _with_prev(np.asarray(ml, dtype=np.float64), st, "ml")
+    if segment == "trunk":  # tangential acceleration of a point h above the ankle
+        alpha = np.radians(np.diff(ap_x, 2)) / dt**2
+        beta = np.radians(np.diff(ml_x, 2)) / dt**2
         acc[:, 0] += TRUNK_HEIGHT_M * alpha / G
         acc[:, 1] += TRUNK_HEIGHT_M * beta / G
     acc[:, 2] += impact
     gyr = np.zeros((n, 3))
-    if n > 1:
-        gyr[:, 1] = np.gradient(ap, dt)
-        gyr[:, 0] = -np.gradient(ml, dt)
+    gyr[:, 1] = np.diff(ap_x)[1:] / dt
+    gyr[:, 0] = -np.diff(ml_x)[1:] / dt
     acc += acc_noise * z[:, :3]
     gyr += gyr_noise * z[:, 3:]
     return acc, gyr

@@ -42,6 +42,7 @@ class MultiSimulatedSource:
                 base, name=f"{base.name} ({role})", address=addr,
                 extra={**base.extra, "simulator": sim})
         self._statuses: dict[Role, list[SourceStatus]] = {r: [] for r in self.roles}
+        self._state: dict[Role, dict[str, object]] = {r: {} for r in self.roles}
 
     @property
     def info(self) -> SourceInfo:
@@ -72,7 +73,8 @@ class MultiSimulatedSource:
         for role in self.roles[1:]:
             acc, gyr = segment_readings(role, self.stance_side, batch.t_s, int(batch.seq[0]),
                                         truth.tilt_ap_deg, truth.tilt_ml_deg, touchdowns,
-                                        seed=seed)
+                                        seed=seed, fs_hz=self.source.config.sample_rate_hz,
+                                        state=self._state[role])
             out[role] = SampleBatch(batch.t_s, acc, gyr, batch.seq.copy())
         return out
 

@@ -237,47 +237,64 @@ class Alignment:
     max_abs_ms: float
 
     def as_json(self) -> dict[str, Any]:
-        return {"method": "shared-event half-maximum onset of |acc| change",
+        return {"method": "shared event: half-way crossing of |acc| at its steepest front",
                 "event_t_s": {k: round(v, 5) for k, v in self.event_t_s.items()},
                 "offsets_ms": {k: round(v, 3) for k, v in self.offsets_ms.items()},
                 "max_abs_ms": round(self.max_abs_ms, 3)}
 
 
 def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = None,
-                  search_s: float = 0.5, baseline_s: float = 0.5) -> float | None:
-    """Time of the sharpest acceleration event (a tap/jump): where ``| |acc| − baseline |``
-    first rises through half its peak, linearly interpolated between samples (sub-sample).
+                  search_s: float = 0.5, baseline_s: float = 0.5,
+                  front_s: float = 0.06) -> float | None:
+    """Time of the sharpest acceleration event (a tap, a jump's landing, a foot striking the
+    floor). The first steep change of ``|acc|`` finds the event's front; its time is where ``|acc|``
+    crosses halfway between its level just before the front and its extreme just after
+    (within ``front_s``), linearly interpolated between samples (sub-sample, and the same for
+    every sample rate). Levels taken right at the front, not from a long baseline: slow
+    movements around the event (a fall, a sway) move the level differently on each segment.
     ``near_s``: look within ±``search_s`` of it (else the whole signal). None: nothing stands
-    out (peak below 0.3 g or below 8× the baseline's noise)."""
+    out (steepest change below 8× the noise of the ``baseline_s`` before, or below 5 g/s)."""
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
-    if t.size < 5:
+    if t.size < 6:
         return None
     norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-    sel = np.ones(t.size, dtype=bool) if near_s is None else np.abs(t - near_s) <= search_s
+    dt = np.diff(t)
+    rate = np.zeros(dt.size)
+    ok = dt > 0
+    rate[ok] = np.diff(norm)[ok] / dt[ok]  # between samples k and k+1
+    sel = np.ones(rate.size, dtype=bool) if near_s is None else np.abs(t[1:] - near_s) <= search_s
     idx = np.flatnonzero(sel)
     if idx.size < 5:
         return None
-    # baseline: the median of the quiet stretch before the searched part (or of the part)
-    pre = (t < t[idx[0]]) & (t >= t[idx[0]] - baseline_s)
-    base_vals = norm[pre] if pre.sum() >= 5 else norm[idx]
-    base = float(np.median(base_vals))
-    noise = float(np.median(np.abs(base_vals - base))) * 1.4826
-    dev = np.abs(norm[idx] - base)
-    k = int(np.argmax(dev))
-    peak = float(dev[k])
-    if peak < max(0.3, 8 * noise):
+    mag = np.abs(rate[idx])
+    # the event's first steep front (a tap's rise, not its equally steep fall)
+    first = int(np.flatnonzero(mag >= 0.6 * mag.max())[0])
+    sign = np.sign(rate[idx[first]])
+    run = first
+    while run + 1 < idx.size and np.sign(rate[idx[run + 1]]) == sign \
+            and mag[run + 1] >= 0.3 * mag.max():
+        run += 1
+    k = int(idx[first + int(np.argmax(mag[first:run + 1]))])
+    pre = (t[1:] < t[k]) & (t[1:] >= t[k] - baseline_s)
+    base_rates = np.abs(rate[pre]) if pre.sum() >= 5 else np.abs(rate[idx])
+    noise = float(np.median(base_rates)) * 1.4826
+    if abs(rate[k]) < max(5.0, 8 * noise):
         return None
-    half = peak / 2
-    j = k
-    while j > 0 and dev[j - 1] >= half:
+    y = norm if rate[k] > 0 else -norm  # a rising front either way
+    before = np.flatnonzero((t >= t[k] - front_s) & (t <= t[k]))
+    after = np.flatnonzero((t >= t[k + 1]) & (t <= t[k + 1] + front_s))
+    low = float(y[before].min())
+    i_top = int(after[np.argmax(y[after])])
+    half = 0.5 * (low + float(y[i_top]))
+    j = i_top
+    while j > 0 and y[j - 1] >= half:
         j -= 1
     if j == 0:
-        return float(t[idx[0]])
-    i0, i1 = idx[j - 1], idx[j]
-    d0, d1 = dev[j - 1], dev[j]
-    frac = (half - d0) / (d1 - d0) if d1 != d0 else 0.0
-    return float(t[i0] + frac * (t[i1] - t[i0]))
+        return float(t[0])
+    y0, y1 = float(y[j - 1]), float(y[j])
+    frac = (half - y0) / (y1 - y0) if y1 != y0 else 0.0
+    return float(t[j - 1] + frac * (t[j] - t[j - 1]))
 
 
 def measure_alignment(signals: Mapping[str, tuple[FloatArray, FloatArray]], *,

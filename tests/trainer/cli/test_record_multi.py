@@ -86,3 +86,24 @@ def test_bad_sensor_lists_are_one_line_exit_2(tmp_path: Path, args: list[str], m
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert match in proc.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_export_import_carry_the_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _record(tmp_path, monkeypatch, "--roles", "right-shank,trunk", "--side", "right",
+                  "--duration", "5")
+    csv_path = tmp_path / "all.csv"
+    assert main(["export", str(out), "--out", str(csv_path), "--no-tilt"]) == 0
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].endswith(",seq,role") and len(lines) == 1 + 2 * 500
+    assert {ln.rsplit(",", 1)[1] for ln in lines[1:]} == {"right-shank", "trunk"}
+    back = tmp_path / "back"
+    assert main(["import", str(csv_path), "--format", "generic", "--side", "right",
+                 "--out", str(back)]) == 0
+    before, after = open_sensors(out), open_sensors(back)
+    assert list(after) == ["right-shank", "trunk"]
+    for role in before:
+        np.testing.assert_array_equal(after[role].imu["acc_g"], before[role].imu["acc_g"])
+        np.testing.assert_array_equal(after[role].t_s, before[role].t_s)
+    one = tmp_path / "trunk.csv"
+    assert main(["export", str(out), "--sensor", "trunk", "--out", str(one)]) == 0
+    assert one.read_text().splitlines()[1].endswith(",trunk")
