@@ -70,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
         result = _analyze(name, session, offline=args.offline, target_radius=args.target_radius)
         if series_paths:
             _write_series(series_paths[i], result)
-        report = build_report(name, session, result)
+        try:
+            report = build_report(name, session, result)
+        except SessionError as exc:  # e.g. a damaged extra sensor's file
+            raise CliError(str(exc)) from None
         if args.json:
             print(json.dumps(report, ensure_ascii=False))
         else:
