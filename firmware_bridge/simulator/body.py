@@ -63,14 +63,35 @@ def touchdowns_from_events(events: list[dict[str, object]]) -> list[Touchdown]:
     return out
 
 
+def holds_from_events(events: list[dict[str, object]]) -> list[tuple[float, float]]:
+    """Single-leg holds of a guided session (the simulator's ``hold`` truth events): the other
+    foot is lifted at "Go" and put down at the hold's end; outside them the person stands on
+    both feet."""
+    out = []
+    for ev in events:
+        if ev.get("type") == "hold" and ev.get("motion", "single-leg") == "single-leg":
+            t0 = float(ev["t_s"])  # type: ignore[arg-type]
+            out.append((t0, float(ev.get("t_end_s", t0))))  # type: ignore[arg-type]
+    return out
+
+
 def _smoothstep(x: FloatArray) -> FloatArray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
 
 
-def down_fraction(t: FloatArray, touchdowns: list[Touchdown]) -> FloatArray:
-    """0 = foot lifted, 1 = on the floor (swinging down before, lifting after)."""
+def down_fraction(t: FloatArray, touchdowns: list[Touchdown],
+                  holds: list[tuple[float, float]] | None = None) -> FloatArray:
+    """0 = foot lifted, 1 = on the floor (swinging down before, lifting after). With ``holds``
+    (a guided session) the foot is down outside them: lifted at each hold's start, put down
+    (gently) at its end."""
     frac = np.zeros_like(t)
+    if holds:
+        up = np.zeros_like(t)
+        for h0, h1 in holds:
+            up = np.maximum(up, _smoothstep((t - h0) / LIFT_S)
+                            * (1 - _smoothstep((t - (h1 - DROP_S)) / DROP_S)))
+        frac = 1 - up
     for td in touchdowns:
         down = _smoothstep((t - (td.t_s - DROP_S)) / DROP_S)
         up = _smoothstep((t - td.t_up_s) / LIFT_S)
@@ -112,7 +133,9 @@ def _with_prev(x: FloatArray, state: dict[str, object], key: str) -> FloatArray:
 def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
                      stance_ap_deg: FloatArray, stance_ml_deg: FloatArray,
                      touchdowns: list[Touchdown], *, seed: int = 0, fs_hz: float = 100.0,
-                     state: dict[str, object] | None = None) -> tuple[FloatArray, FloatArray]:
+                     state: dict[str, object] | None = None,
+                     holds: list[tuple[float, float]] | None = None
+                     ) -> tuple[FloatArray, FloatArray]:
     """``(acc_g, gyr_dps)`` of the sensor at ``role`` (segment frame = sensor frame: x
     anterior, y left, z up) while the stance leg's shank tilts ``stance_ap/ml_deg``.
     ``state``: one dict per role kept between calls (filters and derivatives run on across
@@ -146,11 +169,13 @@ def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
         impact = 0.2 * impacts(t, touchdowns, 1.0)
         acc_noise, gyr_noise = 0.003, 0.1
     else:  # the lifted leg
-        down = down_fraction(t, touchdowns)
+        down = down_fraction(t, touchdowns, holds)
         lifted = LIFTED_SHANK_DEG if segment == "shank" else LIFTED_FOOT_DEG
         ap = (1 - down) * (lifted + 0.8 * stance_ap_deg) + down * 0.05 * stance_ap_deg
         ml = (1 - down) * 0.8 * stance_ml_deg
         impact = impacts(t, touchdowns, 2.5 if segment == "foot" else 1.8)
+        if holds:  # the planned set-down at a hold's end: gentle
+            impact += impacts(t, [Touchdown(h1, h1) for _, h1 in holds], 0.25)
         acc_noise, gyr_noise = 0.005, 0.3
     q = from_tilt(np.radians(ap), np.radians(ml))
     acc = rotate_inverse(q, np.tile([0.0, 0.0, 1.0], (n, 1)))  # gravity's reaction, sensor frame

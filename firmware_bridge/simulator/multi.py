@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from firmware_bridge.simulator.body import segment_readings, touchdowns_from_events
+from firmware_bridge.simulator.body import (
+    holds_from_events,
+    segment_readings,
+    touchdowns_from_events,
+)
 from firmware_bridge.simulator.source import SimulatedSource
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.roles import Role, RoleError, check_roles, role_segment, role_side
@@ -68,13 +72,15 @@ class MultiSimulatedSource:
             for role in self.roles[1:]:
                 out[role] = SampleBatch.empty()
             return out
-        touchdowns = touchdowns_from_events(self.source.events)
+        events = self.source.events
+        touchdowns = touchdowns_from_events(events)
+        holds = holds_from_events(events)
         seed = self.source.config.seed
         for role in self.roles[1:]:
             acc, gyr = segment_readings(role, self.stance_side, batch.t_s, int(batch.seq[0]),
                                         truth.tilt_ap_deg, truth.tilt_ml_deg, touchdowns,
                                         seed=seed, fs_hz=self.source.config.sample_rate_hz,
-                                        state=self._state[role])
+                                        state=self._state[role], holds=holds)
             out[role] = SampleBatch(batch.t_s, acc, gyr, batch.seq.copy())
         return out
 

@@ -28,10 +28,13 @@ from trainer.core.limbs import (
 )
 from trainer.core.sessionclock import measure_alignment
 from trainer.core.sway import sway_metrics
+from trainer.core.trials import set_windows
 from trainer.recording.reader import Session
 from trainer.recording.sensors import open_sensor, sensor_batch, session_sensors
 from trainer.vocab.roles import Role
 
+#: A touchdown this close to a set's end is the planned set-down, not a loss.
+SET_END_MARGIN_S = 0.5
 #: A stance-sensor loss onset this long before a touchdown belongs to it (the fall).
 ONSET_BEFORE_TOUCHDOWN_S = 1.5
 
@@ -75,6 +78,10 @@ def with_touchdowns(session: Session, result: Any) -> tuple[Any, Lifted | None]:
     b = sensor_batch(s)
     acc, gyr = s.calibration.apply(b.acc_g, b.gyr_dps)
     tds = detect_touchdowns(b.t_s, acc, gyr)
+    windows = set_windows(session.events)
+    if windows:  # guided: only touchdowns during a set end it early (not the set-down after)
+        tds = [td for td in tds
+               if any(go <= td["t_s"] <= end - SET_END_MARGIN_S for _, go, end in windows)]
     stance = [float(x) for x in result.summary.balance_losses_t_s]
     ends = []
     for td in tds:

@@ -143,6 +143,20 @@ class MultiSessionWriter(SessionWriter):
                 for st in sts:
                     self.sensor_status(role, st)
 
+    def _truncate_after(self, role: Role, fd: int, t_last: float) -> None:
+        """Drop the extra sensor's records after the primary's last sample (+ one period)."""
+        n = self._extra_n[role]
+        if not n or self._extra_last[role] <= t_last:
+            return
+        rec = fmt.IMU_DTYPE.itemsize
+        t = np.memmap(self.path / sensor_file(role), dtype=fmt.IMU_DTYPE, mode="r",
+                      shape=(n,))["t_s"]
+        keep = int(np.searchsorted(t, t_last + 1.0 / float(self.meta["sample_rate_hz"]),
+                                   side="right"))
+        del t
+        os.ftruncate(fd, keep * rec)
+        self._extra_n[role] = keep
+
     def flush(self) -> None:
         super().flush()
         with self._lock:
@@ -158,8 +172,11 @@ class MultiSessionWriter(SessionWriter):
                 os.fsync(fd)
         with self._lock:
             fds, self._extra_fd = self._extra_fd, {}
-        for fd in fds.values():
+        last = self.last_t_s
+        for role, fd in fds.items():
             with contextlib.suppress(OSError):
+                if last is not None:  # the primary stopped (drill over): so do the others
+                    self._truncate_after(role, fd, last)
                 os.close(fd)
         clock = self._clock_report() if callable(self._clock_report) else {}
         for entry in self.meta["sensors"]:
