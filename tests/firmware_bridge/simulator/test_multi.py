@@ -31,7 +31,7 @@ def _run(cuts: list[float], seed: int = 4) -> tuple[dict[Role, SampleBatch], Mul
 
 def test_reads_cut_anywhere_give_the_same_samples() -> None:
     a, _ = _run(list(np.arange(0.05, 26, 0.05)))
-    b, _ = _run(list(np.cumsum(np.random.default_rng(1).uniform(0.01, 0.9, 120))) + [26.0])
+    b, _ = _run([*np.cumsum(np.random.default_rng(1).uniform(0.01, 0.9, 120)), 26.0])
     for role in ROLES:
         np.testing.assert_array_equal(a[role].t_s, b[role].t_s)
         np.testing.assert_allclose(a[role].acc_g, b[role].acc_g, atol=1e-12)
