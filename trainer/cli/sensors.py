@@ -25,14 +25,18 @@ def device_spec(text: str) -> tuple[str, Role | None]:
     try:
         return ble_address(text), None
     except argparse.ArgumentTypeError:
-        if ":" not in text:
-            raise
-    addr, _, word = text.rpartition(":")
+        addr, _, word = text.rpartition(":")
+        try:
+            address = ble_address(addr)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"not a Bluetooth address: {text!r} (expected AA:BB:CC:DD:EE:FF, or "
+                "AA:BB:CC:DD:EE:FF:ROLE for one of several sensors; `balance-trainer scan` "
+                "lists nearby sensors)") from None
     try:
-        role = parse_role(word)
+        return address, parse_role(word)
     except RoleError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return ble_address(addr), role
 
 
 class DeviceAction(argparse.Action):
