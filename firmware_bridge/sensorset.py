@@ -86,7 +86,8 @@ class SensorSet:
                 if t_dev:
                     self.session_clock.observe(role, t_dev, arrival)
                 if len(batch):
-                    batch = dataclasses.replace(batch, t_s=self.session_clock.map(role, batch.t_s))
+                    mapped = self.session_clock.map(role, src.device_time(batch), key=batch.t_s)
+                    batch = dataclasses.replace(batch, t_s=mapped)
             out[role] = batch
         return out
 

@@ -90,14 +90,21 @@ class DeviceClock:
 
     ``observe(t_dev, arrival)``: device time of a notification's last sample and its arrival.
     Until ``min_span_s`` of device time is covered the drift is taken as 0 and the offset is
-    the lowest residual seen (so the first samples are already close).
+    the lowest residual seen (so the first samples are already close); after that the drift is
+    shrunk toward 0 while the span is short against ``drift_prior_s`` (latency noise over a
+    few seconds looks like hundreds of ppm; crystals are within ±``max_drift``).
     """
 
     def __init__(self, *, window_s: float = 1.0, history_s: float = 300.0,
-                 min_span_s: float = 4.0, max_drift: float = 1e-3,
-                 restart_s: float = 1.0) -> None:
+                 min_span_s: float = 4.0, max_drift: float = 5e-4,
+                 restart_s: float = 1.0, drift_prior_s: float = 10.0,
+                 step_s: float = 0.008, step_windows: int = 5) -> None:
         self.window_s = window_s
         self.restart_s = restart_s
+        self.drift_prior_s = drift_prior_s
+        self.step_s = step_s
+        self.step_windows = step_windows
+        self.steps = 0  # discontinuities of the device time handled
         self.min_span_s = min_span_s
         self.max_drift = max_drift
         self._pts: deque[tuple[float, float]] = deque(maxlen=max(3, int(history_s / window_s)))
@@ -113,12 +120,27 @@ class DeviceClock:
         for td, r in zip(t[ok].tolist(), (a[ok] - t[ok]).tolist(), strict=True):
             self._one(td, r)
 
+    def _below_line(self, t_dev: float, residual: float) -> float:
+        """How far a residual lies below the fitted envelope (positive: below)."""
+        fit = self._fit
+        if fit is None:
+            return 0.0
+        return fit.offset_s + fit.drift * (t_dev - fit.t_ref_s) - residual
+
     def _one(self, t_dev: float, residual: float) -> None:
         self.n_pairs += 1
         last = self._pts[-1][0] if self._pts else self._win_start
         if last is not None and t_dev < last - self.restart_s:  # the device clock restarted
             self.reset()
             self.n_pairs = 1
+        elif self._fit is not None and self._fit.points >= 3 \
+                and self._below_line(t_dev, residual) > self.step_s:
+            # latency cannot be negative: the device time jumped ahead (a sample counter
+            # that counted a gap that was not there, a clock step): start the fit again here
+            n = self.n_pairs
+            self.reset()
+            self.n_pairs = n
+            self.steps += 1
         if self._win_start is None:
             self._win_start = t_dev
         if self._win_min is None or residual < self._win_min[1]:
@@ -129,6 +151,21 @@ class DeviceClock:
             self._pts.append(self._win_min)
             self._win_start = t_dev
             self._win_min = None
+            self._refit()
+            self._check_behind()
+
+    def _check_behind(self) -> None:
+        """The last ``step_windows`` window minima all above the envelope by ``step_s``: the
+        device time fell behind (samples lost that its counter did not count): start the fit
+        again from those windows."""
+        k = self.step_windows
+        if self._fit is None or len(self._pts) < k + 3:
+            return
+        recent = list(self._pts)[-k:]
+        if all(-self._below_line(t, r) > self.step_s for t, r in recent):
+            self._pts.clear()
+            self._pts.extend(recent)
+            self.steps += 1
             self._refit()
 
     def reset(self) -> None:
@@ -145,8 +182,13 @@ class DeviceClock:
         arr = np.asarray(pts, dtype=np.float64)
         x, y = arr[:, 0], arr[:, 1]
         t_ref = float(x[0])
-        if len(pts) >= 3 and x[-1] - x[0] >= self.min_span_s:
-            slope, intercept = envelope_line(x - t_ref, y, self.max_drift)
+        span = float(x[-1] - x[0])
+        if len(pts) >= 3 and span >= self.min_span_s:
+            slope, _ = envelope_line(x - t_ref, y, self.max_drift)
+            # over a short span the envelope's slope is mostly latency noise: trust it in
+            # proportion to span² / (span² + prior²), then let the line touch from below
+            slope *= span * span / (span * span + self.drift_prior_s ** 2)
+            intercept = float(np.min(y - slope * (x - t_ref)))
         else:
             slope, intercept = 0.0, float(y.min())
         self._fit = ClockFit(offset_s=intercept, drift=slope, t_ref_s=t_ref, points=len(pts))
@@ -183,7 +225,10 @@ class SessionClock:
             dev = self.devices[role] = DeviceClock(**self._options)
         dev.observe(t_dev, arrival_s)
 
-    def map(self, role: str, t_dev: ArrayLike) -> FloatArray:
+    def map(self, role: str, t_dev: ArrayLike, key: ArrayLike | None = None) -> FloatArray:
+        """Session times of device times ``t_dev``; ``key``: the times the source stamped the
+        same samples with (what its events refer to, see :meth:`map_event`; default
+        ``t_dev``)."""
         t = np.asarray(t_dev, dtype=np.float64)
         dev = self.devices.get(role)
         if dev is None or dev.fit is None or not t.size:
@@ -192,12 +237,13 @@ class SessionClock:
         last = self._last.get(role, -np.inf)
         out = np.maximum(out, np.maximum.accumulate(np.concatenate(([last], out)))[1:])
         self._last[role] = float(out[-1])
-        self._recent.setdefault(role, deque(maxlen=16)).append((t, out))
+        k = t if key is None else np.asarray(key, dtype=np.float64)
+        self._recent.setdefault(role, deque(maxlen=16)).append((k, out))
         return out
 
     def map_event(self, role: str, t_dev: float) -> float:
-        """Session time of an event stamped on the device clock (a gap, a link loss), placed
-        among the samples already mapped: the nearest mapped sample plus the device-time
+        """Session time of an event stamped like the samples' ``key`` (a gap, a link loss),
+        placed among the samples already mapped: the nearest mapped sample plus the time
         difference (so a gap lands between the samples around it even while the fit moves)."""
         recent = self._recent.get(role)
         if recent:
@@ -217,7 +263,7 @@ class SessionClock:
             fit = dev.fit
             if fit is None:
                 continue
-            out[role] = {"drift_ppm": round(fit.drift_ppm, 2),
+            out[role] = {"drift_ppm": round(fit.drift_ppm, 2), "steps": dev.steps,
                          "offset_s": round(fit.offset_s + fit.drift * -fit.t_ref_s
                                            - self.origin_s, 6),
                          "envelope_points": fit.points, "pairs": dev.n_pairs}

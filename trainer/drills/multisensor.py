@@ -11,6 +11,9 @@
   it stands alone, from its own sensor; the LSI of the session's leg against the other.
 - **Alignment**: the sensors' time offsets at the sharpest shared event (a tap or a jump that
   every sensor feels), the measured alignment error of the session clock.
+
+Heavy imports (scipy.signal) happen only for sessions with several sensors: a one-sensor
+``analyze`` stays as light as before.
 """
 
 from __future__ import annotations
@@ -20,15 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from trainer.core.limbs import (
-    detect_touchdowns,
-    leg_symmetry,
-    stance_masks,
-    trunk_sway_windows,
-)
-from trainer.core.sessionclock import measure_alignment
-from trainer.core.sway import sway_metrics
-from trainer.core.trials import set_windows
 from trainer.recording.reader import Session
 from trainer.recording.sensors import open_sensor, sensor_batch, session_sensors
 from trainer.vocab.roles import Role
@@ -74,6 +68,9 @@ def with_touchdowns(session: Session, result: Any) -> tuple[Any, Lifted | None]:
     role = lifted_leg_role([e.role for e in entries], session.side)
     if role is None:
         return result, None
+    from trainer.core.limbs import detect_touchdowns
+    from trainer.core.trials import set_windows
+
     s = open_sensor(session, role)
     b = sensor_batch(s)
     acc, gyr = s.calibration.apply(b.acc_g, b.gyr_dps)
@@ -104,6 +101,9 @@ def sensors_report(session: Session, result: Any, sway: dict[str, Any],
     entries = session_sensors(session)
     if len(entries) < 2:
         return None
+    from trainer.core.limbs import trunk_sway_windows
+    from trainer.core.sessionclock import measure_alignment
+
     roles = [e.role for e in entries]
     sessions = {r: open_sensor(session, r) for r in roles}
     batches = {r: sensor_batch(s) for r, s in sessions.items()}
@@ -152,6 +152,9 @@ def _tilt_deg(s: Session, t: np.ndarray, acc_g: np.ndarray) -> np.ndarray:
 
 def _symmetry(sessions: dict[Role, Session], batches: dict[Role, Any], involved: str
               ) -> dict[str, Any]:
+    from trainer.core.limbs import leg_symmetry, stance_masks
+    from trainer.core.sway import sway_metrics
+
     left, right = batches["left-shank"], batches["right-shank"]
     n = min(len(left), len(right))
     if n < 10:

@@ -21,6 +21,7 @@ from typing import TextIO
 
 import numpy as np
 
+from trainer import safeio
 from trainer.fsutil import replace_atomically
 from trainer.recording import csvio
 from trainer.recording.errors import SessionError
@@ -84,9 +85,10 @@ def export_sensors_csv(session: Session, out: str | os.PathLike[str], *,
 def has_role_column(path: str | os.PathLike[str]) -> bool:
     """The generic CSV's header names a ``role`` column."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            first = f.readline()
-    except (OSError, UnicodeDecodeError):
+        safeio.check_regular_file(path)  # never open a FIFO or a device to peek
+        with open(path, "rb") as f:
+            first = f.readline(1 << 16).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, safeio.UnsafeInput):
         return False  # the ordinary reader says what is wrong
     return ROLE_COLUMN in [c.strip().lower() for c in first.split(",")]
 
