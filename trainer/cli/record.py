@@ -74,6 +74,9 @@ def register(sub: Any) -> None:
                         "barefoot, arms crossed, 3 trials of up to 45 s) with eyes open|closed")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
+    p.add_argument("--lsl", action="store_true",
+                   help="also stream the samples and events to Lab Streaming Layer "
+                        "(BalanceTrainer-<role>, BalanceTrainer-events; docs/LSL.md)")
     p.add_argument("--continue-unmeasured", action="store_true",
                    help="record a drill the sensor cannot measure where it is strapped (e.g. "
                         "band inversion with the sensor on the shank) without asking")
@@ -260,6 +263,7 @@ def run(args: argparse.Namespace) -> int:
         guide = None if args.no_guide else drill_guide(plan, fs)
         source = follow_guide(source, guide)  # the simulated person does the guide's sets
         session = TrainingSession(source, plan, calibration=calibration, guide=guide)
+        lsl = _lsl_sink(source.info, side, session.placement) if args.lsl else None
     except TrainingError as exc:
         source.stop()
         raise CliError(str(exc)) from None
@@ -282,6 +286,11 @@ def run(args: argparse.Namespace) -> int:
         _restore(old)
         source.stop()
         raise CliError(str(exc)) from None
+    if lsl is not None:
+        lsl.outlet.session_id = session.writer.meta.get("session_id")
+        session.sinks.append(lsl)
+        print(f"streaming to Lab Streaming Layer: {lsl.outlet.prefix}-{lsl.role} and "
+              f"{lsl.outlet.prefix}-events", file=sys.stderr)
     progress = Progress(sys.stderr, args.duration, quiet=args.quiet, bell=not args.no_bell)
     cues = Cues(session, progress)
     wall0 = time.monotonic()
@@ -312,6 +321,8 @@ def run(args: argparse.Namespace) -> int:
             outcome = session.finish(reason, ask_pain=ask, show=show_end)
         finally:
             _restore(old)
+            if lsl is not None:
+                lsl.close()
     if reason == "interrupted":
         print("stopped; the data so far is kept", file=sys.stderr)
     if drill is not None and drill.sets and ask is None and outcome.result is not None \
@@ -326,6 +337,16 @@ def run(args: argparse.Namespace) -> int:
     meta = outcome.meta
     print(f"{out}  ({meta['n_samples']} samples, {_span(session):.1f} s, status {meta['status']})")
     return 0
+
+
+def _lsl_sink(info: Any, side: str, placement: str) -> Any:
+    """The LSL outlet for ``--lsl`` (a one-line error when liblsl cannot be loaded)."""
+    from trainer.lsl import LslUnavailable, session_sink
+
+    try:
+        return session_sink(info, side=side, placement=placement)
+    except LslUnavailable as exc:
+        raise CliError(f"--lsl: {exc}") from None
 
 
 def settle_checks(plan: Any, *, real_sensor: bool, yes: bool = False) -> bool:

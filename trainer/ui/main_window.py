@@ -48,6 +48,7 @@ from trainer.ui.guided import ACTIVE, DONE, PAIN, plan_for, progress
 from trainer.ui.history_panel import HistoryPanel
 from trainer.ui.live import AP, ML, LiveSession, PipelineLike, T, free_session
 from trainer.ui.logs import log_hint
+from trainer.ui.lsl_control import LslControl
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.proprio_panel import ProprioPanel
@@ -249,6 +250,10 @@ class MainWindow(QMainWindow):
         self.touchdown_action.setShortcut(QKeySequence(Qt.Key.Key_T))
         self.touchdown_action.triggered.connect(self.user_touchdown)
         menu.addAction(self.touchdown_action)
+        self.lsl = LslControl(self, self.message)  # the LSL switch: menu, sensor panel, status
+        menu.addAction(self.lsl.action)
+        cast(QVBoxLayout, self.device_panel.layout()).addWidget(self.lsl.checkbox)
+        self.statusBar().insertPermanentWidget(0, self.lsl.label)
         menu.addSeparator()
         act = QAction("&Quit", self)
         act.setShortcut(QKeySequence.StandardKey.Quit)
@@ -906,6 +911,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         now = time.monotonic()
         live = self.live
+        self.lsl.sync(live.session if live is not None else None)
         if live is not None:
             res = live.pump()
             for err in res.errors:
@@ -1144,6 +1150,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.timer.stop()
         self._stop_live("window closed")
+        self.lsl.close()
         if self.audio is not None:
             self.audio.stop()
         self.history.shutdown()
