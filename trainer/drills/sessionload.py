@@ -5,8 +5,9 @@ core's analysis (``trainer.core.pipeline.analyze``, with the session's calibrati
 placement and side) — the causal orientation streamed chunk by chunk, as ``analyze --json``
 and the live session compute it: the numbers of a report equal ``analyze``'s, and memory stays
 bounded by a chunk (the non-causal offline VQF holds ~230 bytes per processed sample, ~160 MiB
-for two hours, more than the session's raw samples). ``analyze_session(path)`` returns the session's drill result
-(``trainer.drills.analysis.analyze_drill``, with the guided session's events).
+for two hours, more than the session's raw samples). ``analyze_session(path)`` returns the
+session's drill result (``trainer.drills.analysis.analyze_drill``, with the guided session's
+events).
 """
 
 from __future__ import annotations
