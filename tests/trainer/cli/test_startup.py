@@ -23,12 +23,12 @@ DRILL_SAMPLES = [ROOT / "recordings" / "calf-raise-set",
 
 #: Never needed to print help or parse arguments.
 HEAVY_FOR_HELP = ("numpy", "scipy", "vqf", "PySide6", "pyqtgraph", "bleak", "sounddevice",
-                  "dbus", "dbus_fast", "pylsl", "firmware_bridge.simulator")
+                  "dbus", "dbus_fast", "pylsl", "firmware_bridge.simulator", "pyarrow")
 #: ``analyze`` of a balance session needs numpy and vqf, nothing of these (scipy.signal alone
 #: costs ~0.8 s to import with SciPy 1.17).
 HEAVY_FOR_ANALYZE = ("scipy.signal", "scipy.ndimage", "scipy.stats", "scipy.optimize",
                      "scipy.linalg", "PySide6", "pyqtgraph", "bleak", "sounddevice", "pylsl",
-                     "firmware_bridge.simulator")
+                     "firmware_bridge.simulator", "pyarrow")
 
 
 def imported_modules(*args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
