@@ -349,8 +349,9 @@ class TrainingSession:
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
-                    # nor the core's events found in samples after that (analyze of the
-                    # recording could not find them: e.g. the planned foot-down after the sets)
+                    # nor the core's events detected in those samples: analyze of the recording
+                    # cannot find them (e.g. the planned foot-down after the last set, a
+                    # "settle" whose onset is before the end but its detection after it)
                     step.core_events = [e for e in step.core_events
                                         if float(e.get("t_detected_s", e["t_s"])) <= t_over]
         step.batch = batch
@@ -424,6 +425,8 @@ class TrainingSession:
                         self._feed_trials(processed, events)
                 self._note(processed.events, events)
                 drill_events += events
+                if drill is not None and drill.phase in (PAIN, DONE):
+                    break  # the sets are over: no analysis past them, however large the batch
         except Exception as exc:  # the data matter more than the live analysis
             self.analysis_failed = f"{type(exc).__name__}: {exc}"
             step.errors.append(f"live analysis stopped (recording goes on): "
@@ -769,7 +772,7 @@ def follow_guide(source: Source, guide: DrillSession | None, *, start_s: float =
         config = guided_config(source.config, guide, start_s=start_s)
     except ValueError as exc:
         raise TrainingError(f"simulator: {exc}") from None
-    return SimulatedSource(config, speed=source.speed)
+    return SimulatedSource(config, speed=source.speed, clock=source.clock)
 
 
 def new_session_dir(drill_id: str, side: str, root: str | os.PathLike[str] | None = None
