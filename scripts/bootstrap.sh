@@ -78,4 +78,10 @@ if ! installed "$mode" && ! { [ "$mode" = runtime ] && installed dev; }; then
     exit 1
   fi
   echo "$want" > "$stamp"
+  # pylsl's Linux x86_64 wheel carries liblsl on glibc >= 2.35 (Debian 12, Ubuntu 22.04); older
+  # systems get it without (no Debian package exists): only `--lsl` is missing then
+  if ! .venv/bin/python -c "import pylsl" >/dev/null 2>&1; then
+    echo "bootstrap: note: liblsl cannot be loaded, so Lab Streaming Layer (record --lsl) is" \
+         "unavailable; to add it: conda install -c conda-forge liblsl (docs/LSL.md)" >&2
+  fi
 fi

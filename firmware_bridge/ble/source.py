@@ -42,6 +42,7 @@ from trainer.vocab.source import BatchBuffer, SourceInfo, SourceStatus
 
 log = logging.getLogger(__name__)
 # statuses the recorder keeps in events.jsonl get the current link statistics attached
+_MAX_PAIRS = 20_000  # clock pairs kept for a SensorSet (minutes of notifications)
 _WITH_LINK = frozenset({"lost", "restored", "gap", "battery"})
 
 
@@ -138,6 +139,8 @@ class BleSource:
         self._last_t: float | None = None
         self._streaming = False
         self.callback_errors = 0
+        self._pairs_lock = threading.Lock()
+        self._pairs: tuple[list[float], list[float]] = ([], [])
 
     # -- Source protocol --------------------------------------------------------------------
     def start(self) -> None:
@@ -164,6 +167,13 @@ class BleSource:
 
     def drain_status(self) -> list[SourceStatus]:
         return self._buffer.take_status()
+
+    def take_clock_pairs(self) -> tuple[list[float], list[float]]:
+        """``(t_device_s, arrival_s)`` of each notification that released samples since the
+        last call (``ClockedSource``: a SensorSet maps the device clock onto the session clock)."""
+        with self._pairs_lock:
+            out, self._pairs = self._pairs, ([], [])
+        return out
 
     @property
     def finished(self) -> bool:
@@ -259,6 +269,13 @@ class BleSource:
             out = self._decoder.feed(uuid, data, arrival)
             self._stats.on_notification(arrival)
             self._emit(out)
+            if out.batch is not None and len(out.batch):
+                with self._pairs_lock:  # bounded: a single-sensor session never takes them
+                    t_dev, arrivals = self._pairs
+                    if len(t_dev) >= _MAX_PAIRS:
+                        del t_dev[: _MAX_PAIRS // 2], arrivals[: _MAX_PAIRS // 2]
+                    t_dev.append(float(out.batch.t_s[-1]))
+                    arrivals.append(arrival)
         except Exception:  # a decoder bug must not kill the link
             self.callback_errors += 1
             log.exception("notification callback failed")

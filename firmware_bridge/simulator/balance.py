@@ -37,7 +37,7 @@ class BalanceMotion:
         self.config = config
         self.events: list[dict[str, Any]] = []
         scale = config.sway_scale * condition_factor(config.eyes, config.surface)
-        self.pendulum = StancePendulum(config.true_rate_hz, scale)
+        self.pendulum = StancePendulum(config.true_rate_hz, scale, config.surface)
         self.to_session = 1.0 + config.clock_drift_ppm * 1e-6
         self.sets = (
             None if config.hold_s is None

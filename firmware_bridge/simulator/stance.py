@@ -7,15 +7,21 @@ Model (Peterka 2002, J Neurophysiol 88:1097; Maurer & Peterka 2005, J Neurophysi
 
 * ``m = 70 kg`` (body above the stance ankle), ``h = 0.9 m`` (centre of mass height),
   ``J = m·h²`` (point mass).
-* ``Kp = 1.3·m·g·h`` per rad, ``Kd = 0.35·m·g·h`` s per rad, ``τ = 0.17 s``: Peterka's fitted
-  sensory-weighted feedback gains are ~1.2–1.5 ·mgh (stiffness) and ~0.3–0.4 ·mgh·s (damping)
-  with a ~170 ms loop delay; the same structure is used for ML, where single-leg stance gives
-  sway comparable to AP.
+* AP: ``Kp = 1.3·m·g·h`` per rad, ``Kd = 0.35·m·g·h`` s per rad, ``τ = 0.17 s``: Peterka's
+  fitted sensory-weighted feedback gains are ~1.2–1.5 ·mgh (stiffness) and ~0.3–0.4 ·mgh·s
+  (damping) with a ~170 ms loop delay. ML (single-leg) has its own constants (``ML_FIRM``,
+  ``ML_FOAM``), for now equal to AP's (no single-leg ML data to set them), at ≈0.9 of the AP
+  amplitude.
+* Condition-dependent spectra: on foam both loops are stiffer (``AP_FOAM``, ``ML_FOAM``), which
+  raises the mean sway frequency ≈1.5× as on BDS force-plate trials; eyes closed leaves the
+  spectrum and raises the amplitude only (BDS: frequency unchanged with eyes closed).
 * ``T_noise`` = first-order low-pass white noise (τ 1 s) plus a faster one (τ 0.1 s) ×3, the
   filtered-noise disturbance of Maurer & Peterka. Its scale is set so that firm surface, eyes open
-  gives ≈1.0° AP / ≈0.9° ML shank-tilt RMS (single-leg stance). Eyes closed multiplies the noise by
-  1.6 and foam by 1.35 (sensory reweighting leaves the gains nearly unchanged while the remaining
-  channels are noisier — Peterka 2002), so eyes-closed-on-foam is ≈2.2°: all within 0.5–3°.
+  gives ≈1.0° AP / ≈0.9° ML shank-tilt RMS (single-leg stance) whatever the gains (normalised by
+  the chain's impulse response, ``stationary_rms``). Eyes closed multiplies the amplitude by 1.6
+  and foam by 1.35, so eyes-closed-on-foam is ≈2.2°: all within 0.5–3°. These amplitude factors
+  are single-leg choices, not BDS's (BDS is stance on two feet, where foam doubles the sway and
+  eyes closed hardly changes it).
 
 The ODE is discretised semi-implicitly (ω += dt/J·(…); θ += dt·ω) on the sample grid, which makes
 θ the output of a linear recursion of order ``round(τ/dt)+2``: ``scipy.signal.lfilter`` with its
@@ -49,25 +55,50 @@ FloatArray = NDArray[np.float64]
 MASS_KG = 70.0
 COM_HEIGHT_M = 0.9
 GRAVITY = 9.81
-KP_REL = 1.3
-KD_REL_S = 0.35
 DELAY_S = 0.17
 NOISE_TAU_SLOW_S = 1.0
 NOISE_TAU_FAST_S = 0.1
 NOISE_FAST_GAIN = 3.0
 TORQUE_NOISE_NM = 1.0  # torque per unit of normalised noise (×√fs keeps sway rate-independent)
-#: Noise scale (units of the normalised filtered noise) giving ≈1° AP RMS; ML is a bit smaller.
+#: Noise scale (units of the normalised filtered noise) giving ≈1° AP RMS on a firm floor.
 NOISE_AP = 0.85
+#: ML noise relative to AP: ML shank-tilt RMS ≈0.88 of AP in single-leg stance.
 NOISE_ML = 0.75
 EYES_CLOSED_FACTOR = 1.6
 FOAM_FACTOR = 1.35
 
 
-def pendulum_filter(fs: float) -> tuple[FloatArray, FloatArray]:
+@dataclass(frozen=True)
+class PlaneGains:
+    """Feedback of one plane: stiffness ``kp_rel`` (× m·g·h per rad) and damping ``kd_rel_s``
+    (× m·g·h·s per rad)."""
+
+    kp_rel: float
+    kd_rel_s: float
+
+
+#: Sagittal plane, firm floor: Peterka's sensory-weighted gains (~1.2–1.5 ·mgh, ~0.3–0.4 ·mgh·s).
+AP_FIRM = PlaneGains(1.3, 0.35)
+#: Frontal plane on one leg: its own constant so that single-leg ML data can set it. In one-legged
+#: stance the CoP moves a little faster ML than AP (Oliveira et al. 2018, PLoS One 13:e0203887,
+#: velocity cut-offs 3.4 cm/s ML vs 2.9 cm/s AP), but that is too weak a basis to tune a loop on,
+#: so ML keeps the AP gains (at ``NOISE_ML``/``NOISE_AP`` of its amplitude) until single-leg
+#: shank data say otherwise.
+ML_FIRM = AP_FIRM
+#: On foam both loops are stiffer so that the mean sway frequency rises ≈1.5× (BDS force-plate
+#: trials, Santos & Duarte 2016: foam/firm mean frequency 0.42/0.22 and 0.27/0.22 Hz for the two
+#: subjects, eyes open; geometric mean 1.5×). Eyes closed leaves the gains (and the frequency)
+#: as they are (BDS: closed/open on a firm floor 1.2× and 0.84×, geometric mean 1.0×) and only
+#: raises the noise. ``tests/external/test_sim_conditions.py`` checks both against BDS.
+AP_FOAM = PlaneGains(1.55, 0.35)
+ML_FOAM = AP_FOAM
+
+
+def pendulum_filter(fs: float, gains: PlaneGains = AP_FIRM) -> tuple[FloatArray, FloatArray]:
     """``(b, a)`` of θ(z)/T(z) for the delayed-PD inverted pendulum sampled at ``fs``."""
     j = MASS_KG * COM_HEIGHT_M**2
     mgh = MASS_KG * GRAVITY * COM_HEIGHT_M
-    kp, kd = KP_REL * mgh, KD_REL_S * mgh
+    kp, kd = gains.kp_rel * mgh, gains.kd_rel_s * mgh
     dt = 1.0 / fs
     d = max(1, round(DELAY_S * fs))
     a = np.zeros(d + 3)
@@ -79,26 +110,54 @@ def pendulum_filter(fs: float) -> tuple[FloatArray, FloatArray]:
 
 
 def condition_factor(eyes: str, surface: str) -> float:
-    """How much noisier the stance is with eyes closed and/or on foam."""
+    """How much larger the sway is with eyes closed and/or on foam (RMS ratio to firm, open)."""
     f = EYES_CLOSED_FACTOR if eyes == "closed" else 1.0
     return f * (FOAM_FACTOR if surface == "foam" else 1.0)
 
 
-class StancePendulum:
-    """Two independent planes (AP, ML) of the delayed-feedback pendulum, integrated block by block
-    (state carried, so the result does not depend on block boundaries)."""
+def plane_gains(surface: str) -> tuple[PlaneGains, PlaneGains]:
+    """(AP, ML) feedback gains for the surface."""
+    return (AP_FOAM, ML_FOAM) if surface == "foam" else (AP_FIRM, ML_FIRM)
 
-    def __init__(self, fs: float, scale: float) -> None:
+
+def _noise_filters(fs: float) -> tuple[float, float]:
+    return math.exp(-1.0 / (fs * NOISE_TAU_SLOW_S)), math.exp(-1.0 / (fs * NOISE_TAU_FAST_S))
+
+
+def stationary_rms(fs: float, gains: PlaneGains, seconds: float = 40.0) -> float:
+    """RMS tilt (rad) per unit noise scale of the noise → pendulum chain, from its impulse
+    responses (independent slow and fast white inputs): no simulation, no tuning."""
+    b, a = pendulum_filter(fs, gains)
+    al_slow, al_fast = _noise_filters(fs)
+    imp = np.zeros(int(seconds * fs))
+    imp[0] = 1.0
+    var = 0.0
+    for al, k in ((al_slow, 1.0), (al_fast, NOISE_FAST_GAIN)):
+        h = lfilter(b, a, lfilter([1 - al], [1, -al], imp))
+        var += k * k * float(np.dot(h, h))
+    return math.sqrt(var) * math.sqrt(fs) * TORQUE_NOISE_NM
+
+
+class StancePendulum:
+    """Two independent planes (AP, ML) of the delayed-feedback pendulum, each with its own gains,
+    integrated block by block (state carried, so the result does not depend on block
+    boundaries). ``scale`` multiplies the firm-floor amplitude; the noise of each plane is set so
+    that its RMS does not depend on the gains (the surface changes the spectrum, ``scale`` the
+    amplitude)."""
+
+    def __init__(self, fs: float, scale: float, surface: str = "firm") -> None:
         self.fs = fs
-        self.b, self.a = pendulum_filter(fs)
-        self.al_slow = math.exp(-1.0 / (fs * NOISE_TAU_SLOW_S))
-        self.al_fast = math.exp(-1.0 / (fs * NOISE_TAU_FAST_S))
+        ap, ml = plane_gains(surface)
+        self.filters = [pendulum_filter(fs, g) for g in (ap, ml)]
+        self.al_slow, self.al_fast = _noise_filters(fs)
         # torque scale: normalise so the noise unit gives the same sway at any sample rate
         self.gain = scale * math.sqrt(fs) * TORQUE_NOISE_NM
-        self.scales = np.array([NOISE_AP, NOISE_ML])
+        ref = stationary_rms(fs, AP_FIRM)  # AP on a firm floor keeps its long-standing amplitude
+        self.scales = np.array([NOISE_AP * ref / stationary_rms(fs, ap),
+                                NOISE_ML * ref / stationary_rms(fs, ml)])
         self.zi_slow = np.zeros((2, 1))
         self.zi_fast = np.zeros((2, 1))
-        self.zi_pend = np.zeros((2, len(self.a) - 1))
+        self.zi_pend = [np.zeros(len(a) - 1) for _, a in self.filters]
 
     def block(self, rng: np.random.Generator, n: int) -> FloatArray:
         """The next ``n`` samples of (AP, ML) tilt in radians, shape 2×n."""
@@ -110,8 +169,9 @@ class StancePendulum:
             [1 - self.al_fast], [1, -self.al_fast], white[2:], axis=1, zi=self.zi_fast
         )
         torque = (slow + NOISE_FAST_GAIN * fast) * (self.gain * self.scales[:, None])
-        theta, self.zi_pend = lfilter(self.b, self.a, torque, axis=1, zi=self.zi_pend)
-        out: FloatArray = theta
+        out: FloatArray = np.empty((2, n))
+        for k, (b, a) in enumerate(self.filters):
+            out[k], self.zi_pend[k] = lfilter(b, a, torque[k], zi=self.zi_pend[k])
         return out
 
 

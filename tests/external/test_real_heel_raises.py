@@ -35,6 +35,8 @@ def test_heel_raises_counted_on_the_foot_and_the_shank(tmp_path: Path) -> None:
         d, true = results[seg]
         assert d["reps"] == true, (seg, d["reps"])
         assert 30.0 < d["rom_deg"] < 60.0  # the foot turns ~40-50° in these heel raises
-    left, true = results["LeftShank"]
-    assert abs(left["reps"] - true) <= 1
-    assert 3.0 < left["shank_lean_deg"] < 16.0
+    for seg in ("LeftShank", "RightShank"):  # the right shank twists rather than leans
+        d, true = results[seg]
+        assert d["reps"] >= true - 1, (seg, d["reps"])  # the first file starts mid-rep
+        assert 3.0 < d["height_cm"] < 12.0
+        assert 2.0 < d["shank_lean_deg"] < 16.0

@@ -28,6 +28,8 @@ def add_window_options(p: argparse.ArgumentParser) -> None:
                    help="start the selected drill right away (countdown, then recording)")
     p.add_argument("--rate", type=rate_hz, default=100.0, metavar="HZ",
                    help="simulated sensor rate (default 100)")
+    p.add_argument("--lsl", action="store_true",
+                   help="start with the Lab Streaming Layer switch on (docs/LSL.md)")
 
 
 def register(sub: Any) -> None:
@@ -112,6 +114,8 @@ def launch(args: argparse.Namespace, command: str) -> int:
     from trainer.ui.app import LaunchOptions, run_dashboard
 
     def setup(window: Any) -> None:
+        if args.lsl:
+            window.lsl.action.setChecked(True)
         if chosen:
             window.choose_drill(**chosen)
         if command == "demo" or getattr(args, "simulate", False):

@@ -18,8 +18,10 @@ Safety: before recording from a real sensor the red-flag screening must be clear
 
 Ctrl-C (SIGINT) or SIGTERM stops cleanly: what arrived is written, ``session.json`` gets status
 ``complete``, exit status 0. Source status changes (gaps, link lost/restored, battery) go to
-``events.jsonl``. Without ``--out`` the session goes to a new directory under the user's sessions
-folder (``trainer.paths.sessions_dir()``), named ``<UTC time>-<drill>-<side>``.
+``events.jsonl``. On a terminal, keys typed while recording are events (``trainer.cli.keys``):
+``t`` the lifted foot touched down (balance drills; a ``user_touchdown`` event, as T in the
+dashboard), ``m`` a marker. Without ``--out`` the session goes to a new directory under the
+user's sessions folder (``trainer.paths.sessions_dir()``), named ``<UTC time>-<drill>-<side>``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from trainer.cli.common import (
     duration_s,
     resolve_drill_options,
 )
+from trainer.cli.keys import KeyReader, apply_keys, key_hint
 from trainer.cli.sources import add_source_options
 
 POLL_S = 0.05
@@ -71,6 +74,9 @@ def register(sub: Any) -> None:
                         "barefoot, arms crossed, 3 trials of up to 45 s) with eyes open|closed")
     p.add_argument("--no-bell", action="store_true", help="no terminal bell with the cues")
     p.add_argument("--quiet", action="store_true", help="no progress display and no cues")
+    p.add_argument("--lsl", action="store_true",
+                   help="also stream the samples and events to Lab Streaming Layer "
+                        "(BalanceTrainer-<role>, BalanceTrainer-events; docs/LSL.md)")
     p.add_argument("--continue-unmeasured", action="store_true",
                    help="record a drill the sensor cannot measure where it is strapped (e.g. "
                         "band inversion with the sensor on the shank) without asking")
@@ -257,6 +263,7 @@ def run(args: argparse.Namespace) -> int:
         guide = None if args.no_guide else drill_guide(plan, fs)
         source = follow_guide(source, guide)  # the simulated person does the guide's sets
         session = TrainingSession(source, plan, calibration=calibration, guide=guide)
+        lsl = _lsl_sink(source.info, side, session.placement) if args.lsl else None
     except TrainingError as exc:
         source.stop()
         raise CliError(str(exc)) from None
@@ -279,6 +286,11 @@ def run(args: argparse.Namespace) -> int:
         _restore(old)
         source.stop()
         raise CliError(str(exc)) from None
+    if lsl is not None:
+        lsl.outlet.session_id = session.writer.meta.get("session_id")
+        session.sinks.append(lsl)
+        print(f"streaming to Lab Streaming Layer: {lsl.outlet.prefix}-{lsl.role} and "
+              f"{lsl.outlet.prefix}-events", file=sys.stderr)
     progress = Progress(sys.stderr, args.duration, quiet=args.quiet, bell=not args.no_bell)
     cues = Cues(session, progress)
     wall0 = time.monotonic()
@@ -286,8 +298,14 @@ def run(args: argparse.Namespace) -> int:
     outcome = None
     try:
         session.start()
-        reason = _loop(session, cues, progress, stop, args.duration,
-                       float(getattr(args, "sim_speed", 1.0) or 1.0), wall0)
+        with KeyReader() as keys:  # t: touchdown, m: marker (a terminal only; restored after)
+            touchdown = _balance_drill(drill_id)
+            if keys.active and not args.quiet:
+                progress.say(key_hint(touchdown=touchdown))
+            reason = _loop(session, cues, progress, stop, args.duration,
+                           float(getattr(args, "sim_speed", 1.0) or 1.0), wall0,
+                           keys=lambda: apply_keys(keys.poll(), session, progress.say,
+                                                   touchdown=touchdown))
     finally:
         try:
             progress.update(session.n_samples, _span(session), time.monotonic() - wall0,
@@ -303,6 +321,8 @@ def run(args: argparse.Namespace) -> int:
             outcome = session.finish(reason, ask_pain=ask, show=show_end)
         finally:
             _restore(old)
+            if lsl is not None:
+                lsl.close()
     if reason == "interrupted":
         print("stopped; the data so far is kept", file=sys.stderr)
     if drill is not None and drill.sets and ask is None and outcome.result is not None \
@@ -317,6 +337,16 @@ def run(args: argparse.Namespace) -> int:
     meta = outcome.meta
     print(f"{out}  ({meta['n_samples']} samples, {_span(session):.1f} s, status {meta['status']})")
     return 0
+
+
+def _lsl_sink(info: Any, side: str, placement: str) -> Any:
+    """The LSL outlet for ``--lsl`` (a one-line error when liblsl cannot be loaded)."""
+    from trainer.lsl import LslUnavailable, session_sink
+
+    try:
+        return session_sink(info, side=side, placement=placement)
+    except LslUnavailable as exc:
+        raise CliError(f"--lsl: {exc}") from None
 
 
 def settle_checks(plan: Any, *, real_sensor: bool, yes: bool = False) -> bool:
@@ -362,10 +392,13 @@ def _pain_question(prompting: threading.Event) -> Callable[[], int | None]:
 
 
 def _loop(session: Any, cues: Cues, progress: Progress, stop: threading.Event,
-          duration_s: float | None, speed: float, wall0: float) -> str:
-    """Pump the session until the drill is done, the duration, Ctrl-C or the source ends."""
+          duration_s: float | None, speed: float, wall0: float,
+          keys: Callable[[], None] = lambda: None) -> str:
+    """Pump the session until the drill is done, the duration, Ctrl-C or the source ends;
+    ``keys`` handles the keys typed meanwhile."""
     while True:
         step = session.pump()
+        keys()
         for err in step.errors:
             progress.say(err)
         cues.show(step.drill_events)
@@ -383,6 +416,12 @@ def _loop(session: Any, cues: Cues, progress: Progress, stop: threading.Event,
         if duration_s and wall > duration_s / speed + 10.0:  # e.g. the link is gone for good
             return "timeout (no data)"
         stop.wait(POLL_S)
+
+
+def _balance_drill(drill_id: str) -> bool:
+    from trainer.drills.catalog import get_drill
+
+    return get_drill(drill_id).kind == "balance"
 
 
 def _restore(handlers: dict[Any, Any]) -> None:

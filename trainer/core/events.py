@@ -113,6 +113,7 @@ class BalanceLossDetector:
         self._recover_run = 0
         self._n_seen = 0  # rows fed so far (the settle test needs a full history)
         self._t_recovered = -math.inf
+        self._r2_cumsum = np.zeros(1)
         self.events: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------------------------------
@@ -154,6 +155,7 @@ class BalanceLossDetector:
         a["r2"] = np.concatenate((h["r2"], np.nan_to_num((d_ap * d_ap + d_ml * d_ml)
                                                          * (self.fs * self.fs))))
         a["dv"] = np.concatenate((h["dv"], nan))
+        self._r2_cumsum = np.concatenate(([0.0], np.cumsum(a["r2"])))
         self._n_seen += n
         new: list[dict[str, Any]] = []
         i = off
@@ -179,16 +181,26 @@ class BalanceLossDetector:
     def _baseline(self, a: dict[str, FloatArray], i: int, stop: int) -> None:
         """Posture = mean of the baseline input over the last ``baseline_s`` (finite values)."""
         lo0 = max(0, i - self._w + 1)
-        jj = np.arange(i - lo0, stop - lo0)
-        lo_w = np.maximum(0, jj - self._w + 1)
+        j0, j1 = i - lo0, stop - lo0  # rows i..stop-1 within the segment lo0..stop-1
+        if j0 >= self._w - 1:  # every window is full: window starts are a plain slice
+            starts: slice | NDArray[np.int64] = slice(j0 - self._w + 1, j1 - self._w + 1)
+            cnt_full: NDArray[np.int64] | int = self._w
+        else:
+            starts = np.maximum(0, np.arange(j0, j1) - self._w + 1)
+            cnt_full = np.arange(j0 + 1, j1 + 1) - starts
         for x, b in (("xap", "bap"), ("xml", "bml")):
             seg = a[x][lo0:stop]
             ok = np.isfinite(seg)
+            if ok.all():  # the usual case: the same sums and counts without the masking
+                cs = np.concatenate(([0.0], np.cumsum(seg)))
+                a[b][i:stop] = (cs[j0 + 1 : j1 + 1] - cs[starts]) / cnt_full
+                continue
             cs = np.concatenate(([0.0], np.cumsum(np.where(ok, seg, 0.0))))
             cc = np.concatenate(([0], np.cumsum(ok)))
-            cnt = cc[jj + 1] - cc[lo_w]
+            cnt = cc[j0 + 1 : j1 + 1] - cc[starts]
             with np.errstate(invalid="ignore", divide="ignore"):
-                a[b][i:stop] = np.where(cnt > 0, (cs[jj + 1] - cs[lo_w]) / cnt, np.nan)
+                a[b][i:stop] = np.where(cnt > 0, (cs[j0 + 1 : j1 + 1] - cs[starts]) / cnt,
+                                        np.nan)
 
     def _normal(self, a: dict[str, FloatArray], i: int, stop: int) -> tuple[int | None, str]:
         """Baseline over [i, stop); return the first trigger (index, kind) or (None, "")."""
@@ -236,16 +248,16 @@ class BalanceLossDetector:
         lo = max(i, i + (need - first))  # rows with a full history
         if lo >= stop:
             return out
-        cs = np.concatenate(([0.0], np.cumsum(a["r2"])))
-        j = np.arange(lo, stop)
-        q = (cs[j + 1] - cs[j + 1 - nq]) / nq
-        b0 = j + 1 - nq - nl
-        base = (cs[b0] - cs[b0 - nb]) / nb
+        cs = self._r2_cumsum  # of a["r2"], which stays fixed during one update
+        q = (cs[lo + 1 : stop + 1] - cs[lo + 1 - nq : stop + 1 - nq]) / nq
+        b0 = slice(lo + 1 - nq - nl, stop + 1 - nq - nl)  # start of each lookback
+        bb = slice(b0.start - nb, b0.stop - nb)
+        base = (cs[b0] - cs[bb]) / nb
         cfg = self.cfg
         ok = ((base >= cfg.settle_min_base_dps**2) & (q < cfg.settle_ratio**2 * base)
               & (q <= cfg.settle_max_quiet_dps**2))
         # the reference sway is single-leg sway from after the last loss had recovered
-        ok &= a["t"][b0 - nb] > max(self._t_detect, self._t_recovered)
+        ok &= a["t"][bb] > max(self._t_detect, self._t_recovered)
         out[lo - i:] = ok
         return out
 

@@ -172,19 +172,27 @@ def _make_blocks(t: FloatArray, acc: FloatArray, gyr: FloatArray, d: int) -> _Bl
     dev, norm = acc_features(acc)
     if d == 1:
         return _Blocks(t, acc, gyr, dev, norm)
-    # sums and maxima over strided views (no BLAS: see quat.rotate_rows)
-    acc_sum = acc[0::d].copy()
-    gyr_sum = gyr[0::d].copy()
+    # sums and maxima over strided views (no BLAS: see quat.rotate_rows), one column at a time:
+    # a strided n×3 view makes numpy loop over rows of 3, a column is one long loop
     dev_max = dev[0::d].copy()
     norm_max = norm[0::d].copy()
     for k in range(1, d):
-        acc_sum += acc[k::d]
-        gyr_sum += gyr[k::d]
         np.maximum(dev_max, dev[k::d], out=dev_max)
         np.maximum(norm_max, norm[k::d], out=norm_max)
-    acc_sum *= 1.0 / d
-    gyr_sum *= 1.0 / d
-    return _Blocks(t[d - 1 :: d], acc_sum, gyr_sum, dev_max, norm_max)
+    return _Blocks(t[d - 1 :: d], _block_means(acc, d), _block_means(gyr, d), dev_max, norm_max)
+
+
+def _block_means(x: FloatArray, d: int) -> FloatArray:
+    """Mean of each ``d`` consecutive rows of an n×3 array, summed in row order."""
+    out = np.empty((x.shape[0] // d, 3))
+    for c in range(3):
+        col = x[:, c]
+        s = col[0::d].copy()
+        for k in range(1, d):
+            s += col[k::d]
+        s *= 1.0 / d
+        out[:, c] = s
+    return out
 
 
 #: Longest gap (lost samples) over which the gyro rate is integrated: beyond it the rotation
@@ -446,7 +454,6 @@ class AnalysisResult:
 
     t_s: FloatArray
     events: list[dict[str, Any]]
-    sway: dict[str, float] | None  # None: too little valid tilt
     summary: LossSummary
     duration_s: float
     sample_rate_hz: float
@@ -462,6 +469,17 @@ class AnalysisResult:
     block_in_target: BoolArray
     valid_fraction: float  # share of samples with a tilt
     _samples: Callable[[], tuple[FloatArray, FloatArray, FloatArray]] = field(repr=False)
+
+    @cached_property
+    def sway(self) -> dict[str, float] | None:
+        """Sway metrics of the whole recording's valid tilt at the processing rate (None: less
+        than a second of it). Computed on first use: ``analyze --json`` reports sway per trial
+        and never needs this whole-recording figure."""
+        ok = np.isfinite(self.block_tilt_ap_deg) & np.isfinite(self.block_tilt_ml_deg)
+        if int(ok.sum()) < max(MIN_SAMPLES, round(self.tilt_rate_hz)):
+            return None
+        return sway_metrics(self.block_tilt_ap_deg[ok], self.block_tilt_ml_deg[ok],
+                            self.tilt_rate_hz)
 
     def _per_sample(self, blocks: NDArray[Any], before: Any) -> NDArray[Any]:
         """A block series as samples: each sample the latest block completed at or before it."""
@@ -663,9 +681,6 @@ def analyze(batch: SampleBatch | SampleChunks, config: PipelineConfig, offline: 
         n_valid = int(per_block[blk_ok].sum())
         n_in = int(per_block[blk_in & blk_ok].sum())
     fs = config.sample_rate_hz
-    sway: dict[str, float] | None = None
-    if int(blk_ok.sum()) >= max(MIN_SAMPLES, round(pipe.rate_hz)):
-        sway = sway_metrics(ap[blk_ok], ml[blk_ok], pipe.rate_hz)
     t0 = float(t[0]) if n else 0.0
 
     def samples() -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -678,7 +693,6 @@ def analyze(batch: SampleBatch | SampleChunks, config: PipelineConfig, offline: 
     return AnalysisResult(
         t_s=t,
         events=events,
-        sway=sway,
         summary=summarize_counts(events, t0, n_in, n_valid, config.target_radius_deg),
         duration_s=float(t[-1] - t[0]) + 1.0 / fs if n else 0.0,
         sample_rate_hz=fs,

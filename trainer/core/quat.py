@@ -60,7 +60,9 @@ def to_matrix(q: ArrayLike) -> FloatArray:
 def row_norm2(v: FloatArray) -> FloatArray:
     """Squared norm of each row of an n×3 array (column arithmetic: no BLAS threads)."""
     x, y, z = v[:, 0], v[:, 1], v[:, 2]
-    out: FloatArray = x * x + y * y + z * z
+    out: FloatArray = x * x
+    out += y * y  # in place: the same sums as x*x + y*y + z*z, fewer temporaries
+    out += z * z
     return out
 
 

@@ -42,7 +42,14 @@ from trainer.drills.detectors import (
 )
 from trainer.drills.norms import best_trial_ended_without_loss, compare_stance
 from trainer.drills.placement import placement_check
-from trainer.drills.reps import Motion, axis_reps, vertical_acc_g
+from trainer.drills.reps import (
+    PREROLL_S,
+    REP_GRACE_CONFIRM_S,
+    REP_GRACE_S,
+    Motion,
+    axis_reps,
+    vertical_acc_g,
+)
 from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 TREMOR_BAND_HZ = (7.0, 13.0)
@@ -158,6 +165,8 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
     age = raw.pop("age", None)
     sex = raw.pop("sex", None)
     level = raw.pop("level", None)
+    ref = raw.pop("rom_ref_deg", None)
+    rom_ref = float(ref) if isinstance(ref, int | float) and ref > 0 else None
     drill_params = {k: v for k, v in raw.items() if k in PARAM_KEYS}
     try:
         run_params = spec.params(level if isinstance(level, int) else None, drill_params)
@@ -193,7 +202,7 @@ def analyze_drill_arrays(spec: DrillSpec, *, t_s: FloatArray, gyr_dps: FloatArra
                     for k, t0, t1 in (windows or [(1, float(t[0]), float(t[-1]))])]
         else:
             sets = _axis_rep_sets(motion, spec, placement or spec.placement, run_params,
-                                  windows)
+                                  windows, rom_ref)
     elif spec.is_repetition:
         sets = _rep_sets(t, ap, ml, gyr, fs_hz, spec, side, placement, run_params, windows)
     elif spec.id == "calf-stretch":
@@ -305,12 +314,30 @@ def _rep_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray, fs
 
 
 def _axis_rep_sets(motion: Motion, spec: DrillSpec, placement: str,
-                   params: Mapping[str, Any], windows: list[tuple[int, float, float]]
-                   ) -> list[dict[str, Any]]:
+                   params: Mapping[str, Any], windows: list[tuple[int, float, float]],
+                   rom_ref_deg: float | None = None) -> list[dict[str, Any]]:
     """Reps about the movement's own axis (``trainer.drills.reps``), per guided set or over
-    the whole recording."""
-    return _reps_per_window(motion.t_s, spec.plan(params), windows,
-                            lambda p, a, b: axis_reps(motion, spec, placement, a, b))
+    the whole recording. In a guided set the counter sees what the live one saw: from "Go"
+    to the set's end and a grace period (until the next "Go", 2 s at most), reps peaking in
+    the set or up to 1 s after it, on the countdown's last second too — so ``analyze`` finds
+    the reps the session counted."""
+    t = motion.t_s
+    plan = spec.plan(params)
+    if not windows:
+        return _reps_per_window(t, plan, windows, lambda p, a, b: axis_reps(
+            motion, spec, placement, a, b, rom_ref_deg, to_the_end=True))
+    out = []
+    for n, (k, t0, t1) in enumerate(windows):
+        p = plan[k - 1] if 0 < k <= len(plan) else (plan[-1] if plan else None)
+        nxt = windows[n + 1][1] if n + 1 < len(windows) else np.inf
+        grace_until = t1 + min(REP_GRACE_CONFIRM_S, nxt - t1)
+        a = int(np.searchsorted(t, t0 - PREROLL_S))
+        b = int(np.searchsorted(t, grace_until))
+        reps = [r for r in axis_reps(motion, spec, placement, a, b, rom_ref_deg)
+                if t0 <= r.t_peak_s <= t1 + REP_GRACE_S]
+        out.append(_set(k, "reps", t0, t1, reps=reps,
+                        target_reps=p.target_reps if p else None))
+    return out
 
 
 def _reps_per_window(t: FloatArray, plan: list[SetPlan], windows: list[tuple[int, float, float]],

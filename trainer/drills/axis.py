@@ -143,7 +143,7 @@ def vertical_velocity(t_s: FloatArray, acc_vertical_g: FloatArray, fs_hz: float,
                       highpass_hz: float = 0.3) -> FloatArray:
     """Band-limited vertical velocity (m/s) from the Earth-frame vertical acceleration (g,
     gravity removed): the leaky integral of the high-passed acceleration. Only its sign pattern
-    and shape matter (rep direction); offline rise heights come from ``rise_between``."""
+    and shape matter (rep direction); rise heights come from ``trainer.drills.rise``."""
     from scipy import signal  # here, not at import: start-up time
 
     a = np.nan_to_num(np.asarray(acc_vertical_g, dtype=np.float64)) * 9.80665
@@ -154,23 +154,6 @@ def vertical_velocity(t_s: FloatArray, acc_vertical_g: FloatArray, fs_hz: float,
     k = float(np.exp(-2.0 * np.pi * highpass_hz / fs_hz))
     v = signal.lfilter([1.0 / fs_hz], [1.0, -k], a)
     return np.asarray(v, dtype=np.float64)
-
-
-def rise_between(t_s: FloatArray, acc_vertical_g: FloatArray, i0: int, i1: int) -> float:
-    """Peak rise (m) of the sensor between two moments it is at the same height and at rest
-    (a rep's onset and end): double integration of the vertical acceleration with the velocity
-    forced to zero at both ends and the height to return to its start (linear drift removal,
-    the zero-velocity update of foot-mounted navigation)."""
-    if i1 - i0 < 3:
-        return 0.0
-    t = np.asarray(t_s[i0:i1], dtype=np.float64)
-    a = np.nan_to_num(np.asarray(acc_vertical_g[i0:i1], dtype=np.float64)) * 9.80665
-    dt = np.diff(t, prepend=t[0])
-    v = np.cumsum(a * dt)
-    v = v - (t - t[0]) / max(t[-1] - t[0], 1e-9) * v[-1]
-    z = np.cumsum(v * dt)
-    z = z - (t - t[0]) / max(t[-1] - t[0], 1e-9) * z[-1]
-    return float(np.max(z))
 
 
 def up_from_quat(quat_wxyz: FloatArray) -> FloatArray:

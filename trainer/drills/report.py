@@ -209,9 +209,14 @@ def _norms_block(result: Mapping[str, Any], age: float | None, sex: str | None) 
                          ended_without_loss=best_trial_ended_without_loss(result),
                          protocol=params.get("protocol"))
     cls = "note" if cmp["norm_test"] else "warn"
+    spread = cmp.get("spread") or {}
+    sources = f"Mean: {_e(CITATION)} {_e(cmp['norm_source'])}"
+    if spread.get("source"):
+        sources += (f"<br/>Mean and standard deviation: {_e(spread['source'])} "
+                    f"({_e(spread.get('population', ''))})")
     return (f'<h2>Age norms</h2><p class="{cls}"><b>{_e(cmp["mode"])}</b></p>'
             f'<p class="note">{_e(describe(cmp))}</p>'
-            f'<p class="muted">Protocol: {_e(PROTOCOL)}<br/>Source: {_e(CITATION)}</p>')
+            f'<p class="muted">Protocol: {_e(PROTOCOL)}<br/>{sources}</p>')
 
 
 def _tilt_series(ana: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -37,7 +37,13 @@ from trainer.drills.detectors import (
     StillnessMonitor,
 )
 from trainer.drills.placement import placement_check
-from trainer.drills.reps import LiveReps, vertical_acc_g
+from trainer.drills.reps import (
+    PREROLL_S,
+    REP_GRACE_CONFIRM_S,
+    REP_GRACE_S,
+    LiveReps,
+    vertical_acc_g,
+)
 from trainer.drills.results import build_result, hold_entry_deg, signal_for
 
 READY, COUNTDOWN, ACTIVE, REST, PAIN, DONE = "ready", "countdown", "active", "rest", "pain", "done"
@@ -48,8 +54,6 @@ PERSISTED_TYPES = frozenset({
     "there", "jps_trial", "lunge",
 })
 PROPRIO_KINDS = ("position-sense", "lunge")
-REP_GRACE_S = 1.0  # a rep peaking this long after a reps set ended still counts for it
-REP_GRACE_CONFIRM_S = 2.0  # … when confirmed this long after the end (and before the next "Go")
 MOVEMENT_CUE_GAP_S = 3.0
 TEMPO_FAST_FRACTION = 0.15  # rising faster than this share of the tempo: 'slower'
 
@@ -116,13 +120,15 @@ class DrillSession:
     def __init__(self, spec: DrillSpec, side: str, *, level: int | None = None,
                  params: Mapping[str, Any] | None = None, fs_hz: float = 100.0,
                  catalog: Catalog | None = None, placement: str | None = None,
-                 calibrated: bool = False) -> None:
+                 calibrated: bool = False, rom_ref_deg: float | None = None) -> None:
         if side not in ("left", "right"):
             raise ValueError("side must be left or right")
         self.spec = spec
         self.side = side
         self.placement = placement or spec.placement
         self.calibrated = bool(calibrated)  # gyro/acc arrive in the segment frame
+        #: the person's own range from their first sessions: the partial-rep reference
+        self.rom_ref_deg = float(rom_ref_deg) if rom_ref_deg else None
         #: can the drill be measured with the sensor here? (front ends: ask before start())
         self.placement_check = placement_check(spec, self.placement)
         self.catalog = catalog or load_catalog()
@@ -160,6 +166,10 @@ class DrillSession:
         self._g_ap: FloatArray = np.empty(0)
         self._acc_v: FloatArray | None = None
         self._up: FloatArray | None = None
+        #: the countdown's last samples (t, gyr, up, acc_v): a rep counter starts on them, so a
+        #: rep begun just before "Go" is measured from its onset (as ``analyze`` does)
+        self._preroll: list[tuple[FloatArray, FloatArray, FloatArray | None,
+                                  FloatArray | None]] = []
         self._proprio: Any = None
         if spec.kind in PROPRIO_KINDS:  # joint position sense, lunge test: their own measure
             from trainer.drills.proprio import ProprioLive
@@ -513,7 +523,8 @@ class DrillSession:
         direction = 0 if plan.motion in ("pump", "circle") else 1
         if self.spec.kind == "reps":  # the movement's own axis, whatever the strapping
             self._rep_counter = LiveReps(self.spec, self.side, self.placement, self.fs_hz,
-                                         self.calibrated)
+                                         self.calibrated, rom_ref_deg=self.rom_ref_deg)
+            self._start_on_preroll(self._rep_counter, rec.t_start_s)
         else:
             self._rep_counter = RepCounter(
                 self.fs_hz, direction=direction, min_rom_deg=float(det.get("min_rom_deg", 6.0)),
@@ -594,6 +605,8 @@ class DrillSession:
         out: list[DrillEvent] = []
         if self._proprio is not None:
             return self._detect_proprio(f, a, b), None
+        if self.phase == COUNTDOWN and self.spec.kind == "reps":
+            self._keep_preroll(f, a, b)
         if self.phase != ACTIVE or not self.sets:
             # keep rep counters warm into the grace period after a reps set
             if self._rep_counter is not None and self._rep_rec is not None \
@@ -620,6 +633,32 @@ class DrillSession:
                     out.append(self._cue_ev(ev_t, self.catalog.common_cues.get(
                         "movement_during_hold", "Keep still"), "warning"))
         return out, None
+
+    def _keep_preroll(self, f: _Frames, a: int, b: int) -> None:
+        """Remember the countdown's samples (the last ``PREROLL_S`` of them)."""
+        if b <= a:
+            return
+        self._preroll.append((f.t_s[a:b], f.gyr[a:b],
+                              None if self._up is None else self._up[a:b],
+                              None if self._acc_v is None else self._acc_v[a:b]))
+        t_keep = float(f.t_s[b - 1]) - PREROLL_S
+        while len(self._preroll) > 1 and float(self._preroll[0][0][-1]) < t_keep:
+            self._preroll.pop(0)
+
+    def _start_on_preroll(self, counter: LiveReps, t0: float) -> None:
+        """Feed a new set's counter the countdown's last ``PREROLL_S`` (before "Go" at t0)."""
+        pre, self._preroll = self._preroll, []
+        if not pre:
+            return
+        t = np.concatenate([p[0] for p in pre])
+        k = (t >= t0 - PREROLL_S) & (t < t0)
+        if not k.any():
+            return
+        up = None if any(p[2] is None for p in pre) else np.concatenate(
+            [p[2] for p in pre if p[2] is not None])[k]
+        av = None if any(p[3] is None for p in pre) else np.concatenate(
+            [p[3] for p in pre if p[3] is not None])[k]
+        counter.update(t[k], np.concatenate([p[1] for p in pre])[k], up, av)
 
     def _detect_proprio(self, f: _Frames, a: int, b: int) -> list[DrillEvent]:
         """The proprioception measure sees every sample (its rotation and gyro bias carry on

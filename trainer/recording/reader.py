@@ -155,20 +155,17 @@ class Session:
         """Records ``i0:i1`` as a float64 :class:`SampleBatch`, after checking their times are
         finite, never going backwards, and not before ``t_before`` (the previous piece's last)."""
         t = np.array(rec["t_s"], dtype=np.float64)
-        if t.size and not (np.all(np.isfinite(t)) and np.all(np.diff(t) >= 0)
-                           and t[0] >= t_before):
+        # monotone between finite ends means all finite (a NaN fails its comparisons)
+        if t.size and not (math.isfinite(t[0]) and math.isfinite(t[-1])
+                           and bool(np.all(t[1:] >= t[:-1])) and t[0] >= t_before):
             raise SessionError(f"{self.path / fmt.IMU_FILE}: garbage time values "
                                f"(non-finite or going backwards) near sample {i0}")
         mag = None
         if self.mag is not None:
             mag = np.array(self.mag["mag_ut"][i0:i1], dtype=np.float64)
-        return SampleBatch(
-            t_s=t,
-            acc_g=np.array(rec["acc_g"], dtype=np.float64),
-            gyr_dps=np.array(rec["gyr_dps"], dtype=np.float64),
-            seq=np.array(rec["seq"], dtype=np.uint32),
-            mag_ut=mag,
-        )
+        acc, gyr = _sample_columns(rec)
+        return SampleBatch(t_s=t, acc_g=acc, gyr_dps=gyr,
+                           seq=np.array(rec["seq"], dtype=np.uint32), mag_ut=mag)
 
     def _read_records(self, i0: int, i1: int) -> NDArray[Any]:
         """Records ``i0:i1`` of ``imu.bin`` as an in-memory array (the memmap's file when it has
@@ -187,6 +184,20 @@ class Session:
     def events_of(self, *types: str) -> list[dict[str, Any]]:
         """Events of the given types, in file order."""
         return [e for e in self.events if e.get("type") in types]
+
+
+def _sample_columns(rec: NDArray[Any]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(acc_g, gyr_dps) of records as float64 n×3 arrays, converted column by column into one
+    column-major block: one long loop per column (a strided n×3 float32 view converts row by
+    row, 3 values at a time), and the pipeline's per-column work reads contiguous columns."""
+    n = rec.shape[0]
+    cols = np.empty((6, n))
+    acc = rec["acc_g"]
+    gyr = rec["gyr_dps"]
+    for c in range(3):
+        cols[c] = acc[:, c]
+        cols[3 + c] = gyr[:, c]
+    return cols[:3].T, cols[3:].T
 
 
 def open_session(path: str | os.PathLike[str], *, verify: bool | None = None) -> Session:

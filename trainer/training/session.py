@@ -202,6 +202,9 @@ class TrainingSession:
         self._owns_source = not source_started
         self._writer_factory = writer_factory
         self.writer: Any = None
+        #: live sinks beside the recorder (the LSL outlet): the same calls as the writer
+        #: (``append``, ``event``, ``status_event``) whether recording or not
+        self.sinks: list[Any] = []
         self.sway = SwayAccumulator()
         # single-leg stance: each trial's steady-state sway, the numbers `analyze` gives
         self.trials = LiveTrials(self.fs_hz, plan.target_radius_deg)
@@ -350,7 +353,7 @@ class TrainingSession:
                                         if float(e["t_s"]) <= t_over]
         step.batch = batch
         if len(batch):
-            self._record(lambda: self.writer.append(batch), step)
+            self._emit(lambda w: w.append(batch), step)
             if self.first_t_s is None:
                 self.first_t_s = float(batch.t_s[0])
             self.last_t_s = float(batch.t_s[-1])
@@ -496,7 +499,7 @@ class TrainingSession:
         peak_tilt_deg, direction_deg) plus the drill's (set, since_set_start_s) when the loss
         fell inside a set; every other persisted drill event as it is; the (timed) source
         statuses; all in time order."""
-        if self.writer is None:
+        if self.writer is None and not self.sinks:
             return
         lines: list[tuple[float, str, Any]] = []
         drill_losses: dict[float, dict[str, Any]] = {}
@@ -515,10 +518,25 @@ class TrainingSession:
         lines += [(float(st.t_s or 0.0), "", st) for st in statuses]
         for t, kind, data in sorted(lines, key=lambda x: x[0]):
             if not kind:  # a source status (its own event type: link_lost, gap, battery, …)
-                self._record(lambda st=data: self.writer.status_event(st), step)  # type: ignore[misc]
+                self._emit(lambda w, st=data: w.status_event(st), step)  # type: ignore[misc]
             else:
-                self._record(lambda t=t, kind=kind, data=data:  # type: ignore[misc]
-                             self.writer.event(t, kind, **data), step)
+                self._emit(lambda w, t=t, kind=kind, data=data:  # type: ignore[misc]
+                           w.event(t, kind, **data), step)
+
+    def _emit(self, call: Callable[[Any], object], step: Step | None) -> None:
+        """``call`` on the recorder and on every sink; a failing sink is dropped (one error
+        line), the session and the recording go on."""
+        if self.writer is not None:
+            self._record(lambda: call(self.writer), step)
+        for sink in list(self.sinks):
+            try:
+                call(sink)
+            except Exception as exc:
+                self.sinks.remove(sink)
+                with contextlib.suppress(Exception):
+                    sink.close()
+                if step is not None:
+                    step.errors.append(f"live streaming stopped: {type(exc).__name__}: {exc}")
 
     def _record(self, call: Callable[[], object], step: Step | None) -> None:
         """A recorder call; on failure the recording is closed (kept) and the session goes on."""
@@ -548,7 +566,7 @@ class TrainingSession:
             self.touchdowns_t_s.append(t)
         handler = getattr(self.drill, "user_event", None)
         drill_events = self._guarded(lambda: handler(event_type, t, **fields)) if handler else []
-        self._record(lambda: self.writer.event(t, event_type, **fields), None)
+        self._emit(lambda w: w.event(t, event_type, **fields), None)
         self._write([], drill_events)
         return t
 
@@ -630,8 +648,8 @@ class TrainingSession:
         if self.writer is not None and self.writer.last_t_s is not None \
                 and not self._stop_written:
             self._stop_written = True
-            self._record(lambda: self.writer.event(self.writer.last_t_s, "recording_stop",
-                                                   reason=reason), None)
+            last = self.writer.last_t_s
+            self._emit(lambda w: w.event(last, "recording_stop", reason=reason), None)
 
     def finish(self, reason: str = "stopped", *,
                ask_pain: Callable[[], int | None] | None = None,

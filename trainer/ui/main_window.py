@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -45,6 +45,7 @@ from trainer.ui.history_panel import HistoryPanel
 from trainer.ui.live import LiveSession, PipelineLike
 from trainer.ui.live_view import LiveView
 from trainer.ui.logs import log_hint
+from trainer.ui.lsl_control import LslControl
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.proprio_panel import ProprioPanel
@@ -187,6 +188,10 @@ class MainWindow(QMainWindow):
         self.touchdown_action = self._action(menu, "I &touched down",
                                              lambda: self.drills.user_event("user_touchdown"),
                                              QKeySequence(Qt.Key.Key_T))
+        self.lsl = LslControl(self, self.message)  # the LSL switch: menu, sensor panel, status
+        menu.addAction(self.lsl.action)
+        cast(QVBoxLayout, self.device_panel.layout()).addWidget(self.lsl.checkbox)
+        self.statusBar().insertPermanentWidget(0, self.lsl.label)
         menu.addSeparator()
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         # big-key control for someone standing 2 m away with a keyboard or a presenter remote
@@ -409,6 +414,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         now = self.clock()
         live, drills = self.live, self.drills
+        self.lsl.sync(live.session if live is not None else None)
         if live is not None:
             res = live.pump()
             for err in res.errors:
@@ -486,6 +492,7 @@ class MainWindow(QMainWindow):
         self.sources.closing = True
         self.timer.stop()
         self.sources.stop("window closed")
+        self.lsl.close()
         if self.audio is not None:
             self.audio.stop()
         self.history.shutdown()

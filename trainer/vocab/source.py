@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from trainer.vocab.batch import SampleBatch
+from trainer.vocab.roles import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,59 @@ class ReplayControl(Protocol):
 
     def seek(self, position_s: float) -> None:
         """Jump to ``position_s`` (clamped to the recording)."""
+
+
+@runtime_checkable
+class ClockedSource(Protocol):
+    """A source whose ``t_s`` is the *device's* time (counter/timestamps): it also reports, per
+    notification, the device time of its last sample and the host's arrival time, so a
+    :class:`MultiSource` can put several devices on one session clock
+    (``trainer.core.sessionclock``). Sources without it (simulator, replay) are already on the
+    session clock."""
+
+    def take_clock_pairs(self) -> tuple[list[float], list[float]]:
+        """``(t_device_s, arrival_s)`` pairs since the last call (``arrival_s``: the host's
+        ``time.monotonic`` when the notification arrived). Never blocks."""
+        ...
+
+
+@runtime_checkable
+class MultiSource(Protocol):
+    """Several sensors of one session, each with a role (issue 14; trainer/vocab/roles.py).
+
+    Every batch it returns is on the one **session clock** (seconds; all roles on the same time
+    base, device clocks mapped with their offset and drift). ``roles`` lists the sensors, primary
+    first; ``info`` is the primary's (so code written for one sensor can name the source).
+    A single-sensor session does not need this: a plain :class:`Source` stays the default.
+    """
+
+    info: SourceInfo
+    roles: tuple[Role, ...]
+    primary: Role
+
+    def start(self) -> None:
+        """Start every sensor (non-blocking)."""
+
+    def stop(self) -> None:
+        """Stop every sensor. Idempotent."""
+
+    def sensor_info(self) -> dict[Role, SourceInfo]:
+        """Each sensor's info (name, address, profile, rate), by role."""
+        ...
+
+    def read_all(self) -> dict[Role, SampleBatch]:
+        """Samples since the last call, one entry per role (possibly empty), all on the session
+        clock. Never blocks."""
+        ...
+
+    def drain_status_all(self) -> dict[Role, list[SourceStatus]]:
+        """Status changes since the last call, one entry per role (possibly empty)."""
+        ...
+
+    @property
+    def finished(self) -> bool:
+        """True once every sensor has finished (finite sources)."""
+        ...
 
 
 class BatchBuffer:

@@ -6,14 +6,59 @@ import numpy as np
 import pytest
 
 from firmware_bridge.simulator import SimConfig, simulate
-from firmware_bridge.simulator.stance import pendulum_filter
+from firmware_bridge.simulator.stance import (
+    AP_FIRM,
+    AP_FOAM,
+    ML_FIRM,
+    ML_FOAM,
+    PlaneGains,
+    StancePendulum,
+    condition_factor,
+    pendulum_filter,
+    stationary_rms,
+)
 from tests.firmware_bridge.simulator.conftest import ideal
+from trainer.core.sway import sway_metrics
 
 
 @pytest.mark.parametrize("fs", [50.0, 100.0, 400.0])
-def test_closed_loop_is_stable(fs: float) -> None:
-    _, a = pendulum_filter(fs)
+@pytest.mark.parametrize("gains", [AP_FIRM, ML_FIRM, AP_FOAM, ML_FOAM])
+def test_closed_loop_is_stable(fs: float, gains: PlaneGains) -> None:
+    _, a = pendulum_filter(fs, gains)
     assert np.abs(np.roots(a)).max() < 1.0
+
+
+def sway_spectrum(eyes: str, surface: str, fs: float = 100.0) -> tuple[float, float, float]:
+    """(mean frequency, RMS AP, RMS ML) of the stance model over 6 × 60 s."""
+    out = []
+    for seed in range(6):
+        p = StancePendulum(fs, condition_factor(eyes, surface), surface)
+        th = np.degrees(p.block(np.random.default_rng(seed), int(70 * fs)))[:, int(10 * fs):]
+        m = sway_metrics(th[0], th[1], fs)
+        out.append((m["mean_frequency"], m["rms_ap"], m["rms_ml"]))
+    mf, ap, ml = np.mean(out, axis=0)
+    return float(mf), float(ap), float(ml)
+
+
+def test_condition_dependent_spectra() -> None:
+    """Foam makes the sway faster (~1.5x mean frequency); eyes closed makes it larger, not
+    faster; the amplitudes follow the condition factors whatever the gains."""
+    firm, closed, foam = (sway_spectrum(*c) for c in (("open", "firm"), ("closed", "firm"),
+                                                      ("open", "foam")))
+    assert 1.3 < foam[0] / firm[0] < 1.8
+    assert abs(closed[0] / firm[0] - 1.0) < 0.05
+    assert 0.8 < firm[1] < 1.2  # ~1 deg AP on a firm floor, as before the spectra changed
+    assert closed[1] / firm[1] == pytest.approx(1.6, rel=0.15)
+    assert foam[1] / firm[1] == pytest.approx(1.35, rel=0.2)
+
+
+def test_firm_open_sway_is_unchanged_by_the_spectra_work() -> None:
+    """Firm floor: the AP gains and amplitudes are the long-standing ones (the sample sessions
+    in recordings/ regenerate bit for bit); ML keeps the AP gains at ~0.88 of the amplitude."""
+    fs = 100.0
+    assert stationary_rms(fs, ML_FIRM) == stationary_rms(fs, AP_FIRM)
+    p = StancePendulum(fs, 1.0)
+    assert p.scales.tolist() == [0.85, 0.75]
 
 
 def rms(cfg: SimConfig) -> tuple[float, float]:

@@ -71,7 +71,7 @@ def test_balance_time_to_first_loss_and_norms() -> None:
     d = analyze_drill("single-leg-balance", res, {"side": "left", "age": 45, "eyes": "open"})
     assert d["time_to_first_loss_s"] == pytest.approx(22.0, abs=0.1)
     assert d["holds_s"] == [pytest.approx(22.0, abs=0.1)] and d["balance_losses"] == 2
-    assert d["norms"]["age_group"] == "40-49" and d["norms"]["status"] == "below_norm"
+    assert d["norms"]["age_group"] == "40-49" and d["norms"]["status"] == "below_mean"
 
 
 def test_balance_without_core_losses_uses_the_fallback_detector() -> None:

@@ -8,8 +8,10 @@ import pytest
 
 from trainer.drills.norms import (
     SPRINGER_2007,
+    WATANABE_2025_EYES_CLOSED,
     age_group,
     best_trial_ended_without_loss,
+    compare_spread,
     compare_stance,
     describe,
     norm_seconds,
@@ -36,11 +38,14 @@ def test_lookup_values() -> None:
 
 def test_comparison_statuses_and_label() -> None:
     c = compare_stance(30.0, 45, "open")
-    assert c["status"] == "below_norm" and c["age_group"] == "40-49"
+    assert c["status"] == "below_mean" and c["age_group"] == "40-49"
     assert "Springer" in c["protocol"] and "best" in c["protocol"]
+    assert c["norm_sd_s"] is None and "could not" in c["norm_sd_note"]
     assert compare_stance(60.0, 30)["best_s"] == 45.0  # capped at the test's 45 s
-    assert compare_stance(45.0, 30)["status"] == "at_or_above_norm"
-    assert compare_stance(5.0, 30)["status"] == "well_below_norm"
+    assert compare_stance(45.0, 30)["status"] == "at_or_above_mean"
+    # no judgement from a mean alone: 5 s is below the mean, not "well below the norm"
+    assert compare_stance(5.0, 30)["status"] == "below_mean"
+    assert "about half of healthy people" in describe(compare_stance(5.0, 30))
     assert compare_stance(20.0, 30, surface="foam")["status"] == "not_comparable"
     assert compare_stance(20.0, None)["status"] == "no_age"
     assert "Springer" in describe(compare_stance(30.0, 45))
@@ -53,8 +58,8 @@ def test_a_hold_ended_without_a_loss_is_not_called_below_the_norm() -> None:
     text = describe(c)
     assert "below" not in text and "No balance loss in 30 s" in text and "45 s" in text
     # reaching the norm is still reaching it; a trial ended by a loss is still compared
-    assert compare_stance(44.8, 25, ended_without_loss=True)["status"] == "at_or_above_norm"
-    assert compare_stance(30.0, 45, "open")["status"] == "below_norm"
+    assert compare_stance(44.8, 25, ended_without_loss=True)["status"] == "at_or_above_mean"
+    assert compare_stance(30.0, 45, "open")["status"] == "below_mean"
 
 
 def test_best_trial_ended_without_loss() -> None:
@@ -76,3 +81,46 @@ def test_norm_test_mode_runs_the_study_protocol_and_is_labelled() -> None:
     assert [s.hold_s for s in spec.plan(p)] == [45.0, 45.0, 45.0]
     assert compare_stance(20.0, 30, "closed", protocol="norm-test")["mode"] == NORM_TEST_LABEL
     assert compare_stance(20.0, 30, "closed")["mode"] == NOT_NORM_TEST_LABEL
+
+
+def test_spread_table_is_the_sourced_one() -> None:
+    """Watanabe et al. 2025, Fig. 1: mean (SD), n per decade, eyes closed, up to 30 s."""
+    rows = [(g.label, g.n, g.mean_s, g.sd_s) for g in WATANABE_2025_EYES_CLOSED]
+    assert rows == [("20-29", 62, 28.5, 4.5), ("30-39", 61, 26.9, 7.2), ("40-49", 92, 24.1, 9.1),
+                    ("50-59", 30, 19.4, 10.9), ("60-66", 4, 16.8, 14.2)]
+    assert sum(n for _, n, _, _ in rows) == 249  # the study's 249 workers
+
+
+@pytest.mark.parametrize(("best", "age", "z", "band"), [
+    (30.0, 25, 0.33, "at_or_above_mean"),       # capped at the study's 30 s
+    (45.0, 25, 0.33, "at_or_above_mean"),
+    (24.0, 25, -1.0, "within_1sd_below_mean"),   # exactly mean - 1 SD
+    (23.9, 25, -1.02, "below_mean_minus_1sd"),
+    (19.0, 25, -2.11, "below_mean_minus_2sd"),
+    (10.0, 55, -0.86, "within_1sd_below_mean"),  # 19.4 +- 10.9 at 50-59
+])
+def test_eyes_closed_z_score_against_mean_and_sd(best: float, age: int, z: float,
+                                                 band: str) -> None:
+    s = compare_spread(best, age, "closed")
+    assert s["available"] and s["z"] == pytest.approx(z, abs=0.005) and s["band"] == band
+    assert "Watanabe" in s["source"] and s["cap_s"] == 30.0
+
+
+def test_spread_unavailable_says_why() -> None:
+    assert not compare_spread(20.0, 30, "open")["available"]
+    assert "eyes open" in compare_spread(20.0, 30, "open")["note"]
+    assert "n = 4" in compare_spread(10.0, 62, "closed")["note"]  # too few people
+    assert not compare_spread(10.0, 70, "closed")["available"]  # outside 20-66
+    assert compare_spread(None, 30, "closed")["z"] is None
+
+
+def test_comparison_names_every_source_and_uses_sd_wording() -> None:
+    c = compare_stance(12.0, 45, "closed")
+    assert c["status"] == "below_mean" and c["spread"]["band"] == "below_mean_minus_1sd"
+    text = describe(c)
+    assert "Springer et al. 2007" in text and "Watanabe et al. 2025" in text
+    assert "below mean - 1 SD" in text and "z = -1.3" in text and "indicative" in text
+    # under the norm test (stricter rules) the z-score is flagged as reading low
+    nt = compare_stance(12.0, 45, "closed", protocol="norm-test")
+    assert nt["spread"]["comparable_protocol"] is False and "reads low" in describe(nt)
+    assert "no z-score for eyes open" in describe(compare_stance(30.0, 45, "open"))

@@ -1,0 +1,133 @@
+"""The session clock on a synthetic BLE link: device clocks ±100 ppm off, samples delivered in
+bursts at connection events of different intervals, arrival jitter. Ground truth is the host
+time each sample was taken."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.core.sessionclock import (
+    DeviceClock,
+    SessionClock,
+    envelope_line,
+    event_onset_s,
+    lower_hull,
+    measure_alignment,
+)
+
+
+def ble_link(rng: np.random.Generator, *, fs: float, drift_ppm: float, start_s: float,
+             ci_s: float, duration_s: float, per_packet: int = 2, per_event: int = 6,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(t_dev of every sample, its true host time, notification t_dev_last, arrival).
+
+    Connection intervals are multiples of 1.25 ms (the BLE unit). When the notification period
+    and the interval share a large common divisor q the link "locks" and the offset is only
+    known to within q until drift sweeps the phase (see trainer/core/sessionclock.py).
+
+    The device queues a notification every ``per_packet`` samples; the radio sends queued
+    notifications at connection events every ``ci_s`` (at most ``per_event`` each, the rest
+    waits); the host sees them after a floor plus exponential jitter."""
+    e = drift_ppm * 1e-6
+    n = int(duration_s * fs) // per_packet * per_packet
+    t_dev = np.arange(n) / fs
+    t_true = start_s + t_dev / (1 + e)  # the device's crystal runs (1+e) fast
+    queued = t_true[per_packet - 1 :: per_packet]
+    phase = rng.uniform(0, ci_s)
+    sent = np.empty_like(queued)
+    free_from = -(10**9)  # earliest connection event with room (index)
+    counts: dict[int, int] = {}
+    for i, tq in enumerate(queued):
+        k = max(int(np.ceil((tq - phase) / ci_s)), int(free_from))
+        while counts.get(k, 0) >= per_event:
+            k += 1
+        counts[k] = counts.get(k, 0) + 1
+        free_from = k
+        sent[i] = phase + k * ci_s
+    arrival = sent + 0.0008 + rng.exponential(0.002, sent.size)
+    return t_dev, t_true, t_dev[per_packet - 1 :: per_packet], arrival
+
+
+def test_hull_and_envelope_line() -> None:
+    x = np.array([0.0, 1, 2, 3, 4])
+    y = np.array([1.0, 0.2, 0.5, 0.1, 1.0])
+    assert lower_hull(x, y) == [0, 1, 3, 4]
+    rng = np.random.default_rng(0)
+    xs = np.linspace(0, 100, 200)
+    ys = 0.5 + 1e-4 * xs + rng.exponential(0.01, xs.size)
+    slope, intercept = envelope_line(xs, ys, 1e-3)
+    assert slope == pytest.approx(1e-4, abs=3e-6)
+    assert intercept == pytest.approx(0.5, abs=1e-3)
+    assert np.all(ys >= intercept + slope * xs - 1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_three_devices_align_within_5_ms(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    links = [
+        ble_link(rng, fs=100.0, drift_ppm=+100, start_s=10.3, ci_s=0.0075, duration_s=120),
+        ble_link(rng, fs=200.0, drift_ppm=-100, start_s=10.9, ci_s=0.02875, duration_s=120),
+        ble_link(rng, fs=100.0, drift_ppm=+40, start_s=11.4, ci_s=0.04875, duration_s=120,
+                 per_packet=1),
+    ]
+    clock = SessionClock(origin_s=10.0)
+    errors = []
+    for role, (t_dev, t_true, nt, na) in zip(("a", "b", "c"), links, strict=True):
+        # observed and mapped in pieces, as a live session reads them
+        mapped = []
+        for lo in range(0, len(nt), 50):
+            hi = lo + 50
+            clock.observe(role, nt[lo:hi], na[lo:hi])
+            upto = nt[min(hi, len(nt)) - 1]
+            sel = (t_dev <= upto) & (t_dev > (nt[lo - 1] if lo else -1))
+            mapped.append(clock.map(role, t_dev[sel]))
+        m = np.concatenate(mapped)
+        assert np.all(np.diff(m) >= 0)
+        true_s = t_true[: len(m)] - 10.0
+        errors.append((true_s, m - true_s))
+    # the alignment error between sensors: at the same true moment, how far apart they put it
+    grid = np.arange(12.0, 120.0, 0.01)  # after the first ~10 s
+    at = [np.interp(grid, t, e) for t, e in errors]
+    pairwise = max(float(np.max(np.abs(x - y))) for i, x in enumerate(at) for y in at[i + 1:])
+    assert pairwise < 0.005, pairwise
+    grid0 = np.arange(1.5, 12.0, 0.01)
+    at0 = [np.interp(grid0, t, e) for t, e in errors]
+    first = max(float(np.max(np.abs(x - y))) for i, x in enumerate(at0) for y in at0[i + 1:])
+    assert first < 0.05  # at once within a connection interval, before drift is known
+    rep = clock.report()
+    assert rep["a"]["drift_ppm"] == pytest.approx(-100, abs=15)  # host = dev/(1+e)
+    assert rep["b"]["drift_ppm"] == pytest.approx(+100, abs=15)
+
+
+def test_device_restart_resets_the_fit() -> None:
+    dev = DeviceClock()
+    dev.observe(np.arange(0, 20, 0.1), 100 + np.arange(0, 20, 0.1))
+    dev.observe([0.0], [130.0])
+    fit = dev.fit
+    assert fit is not None and float(dev.to_host(0.0)) == pytest.approx(130.0)
+
+
+def tap(t: np.ndarray, t_tap: float, rng: np.random.Generator) -> np.ndarray:
+    acc = np.zeros((t.size, 3))
+    acc[:, 2] = 1.0 + rng.normal(0, 0.005, t.size)
+    w = 0.04
+    x = (t - t_tap) / w
+    pulse = np.where((x >= 0) & (x <= 1), 0.5 - 0.5 * np.cos(2 * np.pi * x), 0.0)
+    acc[:, 2] += 2.0 * pulse
+    return acc
+
+
+def test_alignment_from_a_shared_tap() -> None:
+    rng = np.random.default_rng(3)
+    t1 = np.arange(0, 5, 1 / 100) + 0.0031
+    t2 = np.arange(0, 5, 1 / 200) + 0.0017
+    t3 = np.arange(0, 5, 1 / 100) + 0.0077
+    sig = {"left-shank": (t1, tap(t1, 2.5, rng)), "trunk": (t2, tap(t2, 2.5 + 0.003, rng)),
+           "right-shank": (t3, tap(t3, 2.5, rng))}
+    al = measure_alignment(sig)
+    assert al is not None
+    assert al.offsets_ms["trunk"] == pytest.approx(3.0, abs=1.0)
+    assert abs(al.offsets_ms["right-shank"]) < 1.0
+    assert al.max_abs_ms == pytest.approx(3.0, abs=1.0)
+    assert event_onset_s(t1, np.tile([0, 0, 1.0], (t1.size, 1))) is None  # nothing happens

@@ -1,0 +1,286 @@
+"""One session clock for several sensors: each device's own time mapped onto the host's clock.
+
+Every sensor stamps its samples with its own clock (a µs counter, or a sample counter at a
+nominal rate), which starts at its own zero and runs a little fast or slow (crystals: ±100 ppm
+and more). To put two or three sensors on one time base we map each device time ``t_dev`` onto
+the host's monotonic clock::
+
+    arrival = offset + (1 + drift) · t_dev + latency,     latency ≥ 0
+
+``arrival`` is when the notification carrying the sample reached the host. BLE delivers samples
+in bursts at connection events (7.5 ms … 100 ms apart, different per sensor), so the latency of a
+sample varies by up to a connection interval plus jitter — arrival times alone are off by that
+much. But the *minimum* latency is the radio + host stack floor, which is the same for every
+sensor on one host: the lower envelope of ``arrival − t_dev`` is a line whose intercept is the
+offset (plus that common floor) and whose slope is the drift. We estimate that line online as
+Moon, Skelly & Towsley (1999, "Estimation and removal of clock skew from network delay
+measurements", IEEE INFOCOM) do for network clocks: the line under all points that minimises
+the summed distance to them — the lower-convex-hull edge spanning the mean time. Points are the
+lowest residual in each ``window_s`` of device time, over the last ``history_s``.
+
+Pure numpy (``trainer.core``): the caller passes arrival times; no clocks are read here.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class ClockFit:
+    """``host = t_dev + offset_s + drift · (t_dev − t_ref_s)``."""
+
+    offset_s: float
+    drift: float
+    t_ref_s: float
+    points: int
+
+    def to_host(self, t_dev: FloatArray) -> FloatArray:
+        return t_dev + self.offset_s + self.drift * (t_dev - self.t_ref_s)
+
+    @property
+    def drift_ppm(self) -> float:
+        return self.drift * 1e6
+
+
+def lower_hull(x: FloatArray, y: FloatArray) -> list[int]:
+    """Indices of the lower convex hull of points sorted by ``x`` (Andrew's monotone chain)."""
+    hull: list[int] = []
+    for i in range(len(x)):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            cross = (x[b] - x[a]) * (y[i] - y[a]) - (y[b] - y[a]) * (x[i] - x[a])
+            if cross <= 0:  # b lies on or above the chord a→i: not on the lower hull
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    return hull
+
+
+def envelope_line(x: FloatArray, y: FloatArray, max_slope: float) -> tuple[float, float]:
+    """``(slope, intercept)`` of the line below every point that minimises the summed vertical
+    distance to them (Moon et al. 1999): the lower-hull edge that spans the mean of ``x``.
+    The slope is bounded to ±``max_slope``; the line then still touches the points from below."""
+    if len(x) == 1:
+        return 0.0, float(y[0])
+    hull = lower_hull(x, y)
+    mean_x = float(x.mean())
+    slope = 0.0
+    for a, b in pairwise(hull):
+        if x[a] <= mean_x <= x[b] and x[b] > x[a]:
+            slope = float((y[b] - y[a]) / (x[b] - x[a]))
+            break
+    slope = min(max(slope, -max_slope), max_slope)
+    intercept = float(np.min(y - slope * x))
+    return slope, intercept
+
+
+class DeviceClock:
+    """Online estimate of one device's offset and drift against the host clock.
+
+    ``observe(t_dev, arrival)``: device time of a notification's last sample and its arrival.
+    Until ``min_span_s`` of device time is covered the drift is taken as 0 and the offset is
+    the lowest residual seen (so the first samples are already close).
+    """
+
+    def __init__(self, *, window_s: float = 1.0, history_s: float = 300.0,
+                 min_span_s: float = 4.0, max_drift: float = 1e-3,
+                 restart_s: float = 1.0) -> None:
+        self.window_s = window_s
+        self.restart_s = restart_s
+        self.min_span_s = min_span_s
+        self.max_drift = max_drift
+        self._pts: deque[tuple[float, float]] = deque(maxlen=max(3, int(history_s / window_s)))
+        self._win_start: float | None = None
+        self._win_min: tuple[float, float] | None = None  # (t_dev, residual)
+        self._fit: ClockFit | None = None
+        self.n_pairs = 0
+
+    def observe(self, t_dev: ArrayLike, arrival_s: ArrayLike) -> None:
+        t = np.atleast_1d(np.asarray(t_dev, dtype=np.float64))
+        a = np.atleast_1d(np.asarray(arrival_s, dtype=np.float64))
+        ok = np.isfinite(t) & np.isfinite(a)
+        for td, r in zip(t[ok].tolist(), (a[ok] - t[ok]).tolist(), strict=True):
+            self._one(td, r)
+
+    def _one(self, t_dev: float, residual: float) -> None:
+        self.n_pairs += 1
+        last = self._pts[-1][0] if self._pts else self._win_start
+        if last is not None and t_dev < last - self.restart_s:  # the device clock restarted
+            self.reset()
+            self.n_pairs = 1
+        if self._win_start is None:
+            self._win_start = t_dev
+        if self._win_min is None or residual < self._win_min[1]:
+            self._win_min = (t_dev, residual)
+            if self._fit is None or self._fit.points < 2:
+                self._refit()
+        if t_dev - self._win_start >= self.window_s:
+            self._pts.append(self._win_min)
+            self._win_start = t_dev
+            self._win_min = None
+            self._refit()
+
+    def reset(self) -> None:
+        """Forget everything (a device whose clock restarted)."""
+        self._pts.clear()
+        self._win_start = None
+        self._win_min = None
+        self._fit = None
+
+    def _refit(self) -> None:
+        pts = list(self._pts) + ([self._win_min] if self._win_min is not None else [])
+        if not pts:
+            return
+        arr = np.asarray(pts, dtype=np.float64)
+        x, y = arr[:, 0], arr[:, 1]
+        t_ref = float(x[0])
+        if len(pts) >= 3 and x[-1] - x[0] >= self.min_span_s:
+            slope, intercept = envelope_line(x - t_ref, y, self.max_drift)
+        else:
+            slope, intercept = 0.0, float(y.min())
+        self._fit = ClockFit(offset_s=intercept, drift=slope, t_ref_s=t_ref, points=len(pts))
+
+    @property
+    def fit(self) -> ClockFit | None:
+        return self._fit
+
+    def to_host(self, t_dev: ArrayLike) -> FloatArray:
+        t = np.asarray(t_dev, dtype=np.float64)
+        if self._fit is None:
+            raise ValueError("no clock pairs observed yet")
+        return self._fit.to_host(t)
+
+
+class SessionClock:
+    """Several devices on one time base: ``t_session = host(t_dev) − origin_s``.
+
+    ``origin_s`` is a host time (the session's start). Roles without clock pairs (simulated or
+    replayed sensors, already on the session clock) pass through unchanged. Mapped times never
+    go backwards per role (an estimate that moves earlier holds the time until it catches up)."""
+
+    def __init__(self, origin_s: float, **device_options: Any) -> None:
+        self.origin_s = float(origin_s)
+        self._options = device_options
+        self.devices: dict[str, DeviceClock] = {}
+        self._last: dict[str, float] = {}
+
+    def observe(self, role: str, t_dev: ArrayLike, arrival_s: ArrayLike) -> None:
+        dev = self.devices.get(role)
+        if dev is None:
+            dev = self.devices[role] = DeviceClock(**self._options)
+        dev.observe(t_dev, arrival_s)
+
+    def map(self, role: str, t_dev: ArrayLike) -> FloatArray:
+        t = np.asarray(t_dev, dtype=np.float64)
+        dev = self.devices.get(role)
+        if dev is None or dev.fit is None or not t.size:
+            return t.copy()
+        out = dev.to_host(t) - self.origin_s
+        last = self._last.get(role, -np.inf)
+        out = np.maximum(out, np.maximum.accumulate(np.concatenate(([last], out)))[1:])
+        self._last[role] = float(out[-1])
+        return out
+
+    def report(self) -> dict[str, Any]:
+        """Per role: the estimated drift (ppm) and offset, for ``session.json``."""
+        out: dict[str, Any] = {}
+        for role, dev in self.devices.items():
+            fit = dev.fit
+            if fit is None:
+                continue
+            out[role] = {"drift_ppm": round(fit.drift_ppm, 2),
+                         "offset_s": round(fit.offset_s + fit.drift * -fit.t_ref_s
+                                           - self.origin_s, 6),
+                         "envelope_points": fit.points, "pairs": dev.n_pairs}
+        return out
+
+
+# -- measuring the alignment: one event seen by every sensor ---------------------------------------
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Times of one shared event (a tap or a jump's landing) on each sensor, on the session clock.
+
+    ``offsets_ms`` are each sensor's event time minus the reference's (the first role given);
+    ``max_abs_ms`` is the largest pairwise difference — the alignment error."""
+
+    event_t_s: dict[str, float]
+    offsets_ms: dict[str, float]
+    max_abs_ms: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"method": "shared-event half-maximum onset of |acc| change",
+                "event_t_s": {k: round(v, 5) for k, v in self.event_t_s.items()},
+                "offsets_ms": {k: round(v, 3) for k, v in self.offsets_ms.items()},
+                "max_abs_ms": round(self.max_abs_ms, 3)}
+
+
+def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = None,
+                  search_s: float = 0.5, baseline_s: float = 0.5) -> float | None:
+    """Time of the sharpest acceleration event (a tap/jump): where ``| |acc| − baseline |``
+    first rises through half its peak, linearly interpolated between samples (sub-sample).
+    ``near_s``: look within ±``search_s`` of it (else the whole signal). None: nothing stands
+    out (peak below 0.3 g or below 8× the baseline's noise)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    acc = np.asarray(acc_g, dtype=np.float64)
+    if t.size < 5:
+        return None
+    norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+    sel = np.ones(t.size, dtype=bool) if near_s is None else np.abs(t - near_s) <= search_s
+    idx = np.flatnonzero(sel)
+    if idx.size < 5:
+        return None
+    # baseline: the median of the quiet stretch before the searched part (or of the part)
+    pre = (t < t[idx[0]]) & (t >= t[idx[0]] - baseline_s)
+    base_vals = norm[pre] if pre.sum() >= 5 else norm[idx]
+    base = float(np.median(base_vals))
+    noise = float(np.median(np.abs(base_vals - base))) * 1.4826
+    dev = np.abs(norm[idx] - base)
+    k = int(np.argmax(dev))
+    peak = float(dev[k])
+    if peak < max(0.3, 8 * noise):
+        return None
+    half = peak / 2
+    j = k
+    while j > 0 and dev[j - 1] >= half:
+        j -= 1
+    if j == 0:
+        return float(t[idx[0]])
+    i0, i1 = idx[j - 1], idx[j]
+    d0, d1 = dev[j - 1], dev[j]
+    frac = (half - d0) / (d1 - d0) if d1 != d0 else 0.0
+    return float(t[i0] + frac * (t[i1] - t[i0]))
+
+
+def measure_alignment(signals: Mapping[str, tuple[FloatArray, FloatArray]], *,
+                      near_s: float | None = None, search_s: float = 0.5) -> Alignment | None:
+    """The alignment error between sensors from one shared event: ``signals`` maps role →
+    (``t_s``, ``acc_g`` n×3). The event is found on the first role (near ``near_s`` if given),
+    then on every other role within ±``search_s`` of it. None when some sensor does not see it."""
+    roles = list(signals)
+    if len(roles) < 2:
+        return None
+    t0, a0 = signals[roles[0]]
+    ref = event_onset_s(t0, a0, near_s=near_s, search_s=search_s)
+    if ref is None:
+        return None
+    times = {roles[0]: ref}
+    for role in roles[1:]:
+        t, a = signals[role]
+        found = event_onset_s(t, a, near_s=ref, search_s=search_s)
+        if found is None:
+            return None
+        times[role] = found
+    offsets = {r: (v - ref) * 1e3 for r, v in times.items()}
+    spread = (max(times.values()) - min(times.values())) * 1e3
+    return Alignment(times, offsets, spread)
