@@ -343,25 +343,43 @@ def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = 
     return float(t[j - 1] + frac * (t[j] - t[j - 1]))
 
 
+def _steepest_rate(t: FloatArray, acc: FloatArray) -> float:
+    norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+    dt = np.diff(t)
+    ok = dt > 0
+    return float(np.max(np.abs(np.diff(norm)[ok] / dt[ok]))) if ok.any() else 0.0
+
+
 def measure_alignment(signals: Mapping[str, tuple[FloatArray, FloatArray]], *,
-                      near_s: float | None = None, search_s: float = 0.5) -> Alignment | None:
+                      near_s: float | None = None, search_s: float = 0.15
+                      ) -> Alignment | None:
     """The alignment error between sensors from one shared event: ``signals`` maps role →
-    (``t_s``, ``acc_g`` n×3). The event is found on the first role (near ``near_s`` if given),
-    then on every other role within ±``search_s`` of it. None when some sensor does not see it."""
+    (``t_s``, ``acc_g`` n×3). The event is the sharpest one of the sensor that feels it most
+    (near ``near_s`` if given; a tap or a landing is sharpest where it hits), then found on
+    every other sensor within ±``search_s``. Offsets are relative to the first role. None
+    when some sensor does not see it."""
     roles = list(signals)
     if len(roles) < 2:
         return None
-    t0, a0 = signals[roles[0]]
-    ref = event_onset_s(t0, a0, near_s=near_s, search_s=search_s)
+    if near_s is None:
+        lead = max(roles, key=lambda r: _steepest_rate(*signals[r]))
+        ref = event_onset_s(*signals[lead])
+    else:
+        lead = roles[0]
+        ref = event_onset_s(*signals[lead], near_s=near_s, search_s=search_s)
     if ref is None:
         return None
-    times = {roles[0]: ref}
-    for role in roles[1:]:
+    times = {lead: ref}
+    for role in roles:
+        if role == lead:
+            continue
         t, a = signals[role]
         found = event_onset_s(t, a, near_s=ref, search_s=search_s)
         if found is None:
             return None
         times[role] = found
-    offsets = {r: (v - ref) * 1e3 for r, v in times.items()}
+    times = {r: times[r] for r in roles}
+    first = times[roles[0]]
+    offsets = {r: (v - first) * 1e3 for r, v in times.items()}
     spread = (max(times.values()) - min(times.values())) * 1e3
     return Alignment(times, offsets, spread)
