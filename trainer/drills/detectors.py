@@ -14,11 +14,13 @@ cannot count twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from trainer.core.stillness import ON_PERSON, gyro_bias
 
 FloatArray = NDArray[np.float64]
 
@@ -151,13 +153,13 @@ def fill_nan(x: FloatArray, before: float = 0.0) -> FloatArray:
 
 def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
                        still_dps: float = 6.0, min_s: float = 0.8) -> FloatArray:
-    """Median angular rate over still stretches (offline): the residual gyro bias, or zeros."""
-    g = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
-    segs = still_segments(t_s, g, fs_hz, still_dps, min_s)
-    if not segs:
-        return np.zeros(3)
-    idx = np.concatenate([np.arange(a, b) for a, b in segs])
-    return np.asarray(np.median(g[idx], axis=0), dtype=np.float64)
+    """The residual gyro bias (offline): the median rate over the still stretches of a sensor on
+    a person — the core's one estimator (``trainer.core.stillness.gyro_bias``) with rate limits
+    of ``still_dps``; zeros when nothing was still. (``fs_hz``: kept for the callers; the rate
+    comes from ``t_s``.)"""
+    limits = replace(ON_PERSON, gyr_std_dps=still_dps, gyr_mean_dps=still_dps)
+    return gyro_bias(t_s, gyr_dps, None, limits, min_run_s=min_s, margin_s=0.0,
+                     robust=True).bias_dps
 
 
 @dataclass
