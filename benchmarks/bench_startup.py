@@ -66,7 +66,7 @@ def main() -> None:
             ("balance-trainer --help", [*bt, "--help"]),
         ]
         for name in COMMANDS:
-            cli = "import" if name == "import_cmd" else name
+            cli = "import" if name == "import_cmd" else name.replace("_", "-")
             cases.append((f"balance-trainer {cli} --help", [*bt, cli, "--help"]))
         cases += [
             (f"analyze --json {SAMPLE.name}", [*bt, "analyze", "--json", str(SAMPLE)]),
