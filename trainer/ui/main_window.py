@@ -121,7 +121,8 @@ class MainWindow(QMainWindow):
         self.sway = SwayPlot(fb.range_deg, fb.target_radius_deg)
         self.time_plots = ScrollingPlots(window_s, fb.range_deg)
         # the other sensors of a multi-sensor session: their tilt under the primary's
-        self.sensor_plots = SensorTracePlots(self.time_plots.tilt, window_s, fb.range_deg)
+        self.sensor_plots = SensorTracePlots(self.time_plots.tilt, window_s, fb.range_deg,
+                                             gives_way=self.time_plots.gyr)
         self.replay_panel = ReplayPanel()
         self.history = HistoryPanel()
         self.view = LiveView(self.sway, self.time_plots, self.metrics, self.drills, self.audio,

@@ -24,8 +24,11 @@ class SensorTracePlots:
     """The extra sensors' plots (``widget``) and the listener feeding them (``tracks``)."""
 
     def __init__(self, primary_plot: FastPlotWidget, window_s: float = 10.0,
-                 range_deg: float = 10.0) -> None:
+                 range_deg: float = 10.0, *, gives_way: QWidget | None = None) -> None:
         self.primary_plot = primary_plot
+        #: hidden while two or more extra sensors are shown (the primary's angular velocity:
+        #: their traces take its room, and a frame paints one plot less)
+        self.gives_way = gives_way
         self.window_s = window_s
         self.range_deg = range_deg
         self.widget = QWidget()
@@ -66,6 +69,8 @@ class SensorTracePlots:
             f"</span> <span style='color:{theme.ML_COLOUR}'>ML</span>",
             color=theme.MUTED, size="11pt")
         self.widget.setVisible(True)
+        if self.gives_way is not None and len(self.plots) >= 2:
+            self.gives_way.setVisible(False)
 
     def _detach(self) -> None:
         listeners = getattr(self._source, "listeners", None)
@@ -83,6 +88,8 @@ class SensorTracePlots:
             self.primary_plot.getPlotItem().setTitle(self._primary_title, color=theme.MUTED,
                                                      size="11pt")
         self.widget.setVisible(False)
+        if self.gives_way is not None:
+            self.gives_way.setVisible(True)
 
     def set_range(self, range_deg: float) -> None:
         self.range_deg = range_deg

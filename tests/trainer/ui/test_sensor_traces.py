@@ -31,6 +31,7 @@ def test_every_extra_sensor_gets_a_trace(qtbot: Any, window: Any) -> None:
     window.set_source(view, "device", label="three", pipeline=DirectTiltPipeline)
     wait_until(qtbot, lambda: set(window.sensor_plots.plots) == {"right-shank", "trunk"})
     assert window.sensor_plots.widget.isVisible()
+    assert not window.time_plots.gyr.isVisible()  # two extra traces take its room
     assert "left-shank (analysed)" in window.time_plots.tilt.getPlotItem().titleLabel.text
     # the core pipeline finds the vertical after a quiet second; then the traces are tilt
     tracks = window.sensor_plots.tracks
@@ -48,6 +49,7 @@ def test_every_extra_sensor_gets_a_trace(qtbot: Any, window: Any) -> None:
     window.set_source(ScriptedSource(), "device", label="one", pipeline=DirectTiltPipeline)
     wait_until(qtbot, lambda: not window.sensor_plots.plots)
     assert not window.sensor_plots.widget.isVisible()
+    assert window.time_plots.gyr.isVisible()
     assert view.listeners == []
 
 
