@@ -37,6 +37,7 @@ class SimulatedSource:
             raise ValueError("speed must be positive")
         self.config = config
         self.speed = speed
+        self.clock = clock  # what paces ``read`` (a follower built from this one keeps it)
         self._clock = clock
         self._stream = SensorStream(config)
         self.info: SourceInfo = self._stream.info

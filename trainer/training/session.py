@@ -355,6 +355,8 @@ class TrainingSession:
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
+                    step.core_events = [e for e in step.core_events
+                                        if float(e["t_s"]) <= t_over]
         step.batch = batch
         if len(batch):
             self._emit(lambda w: w.append(batch), step)
@@ -426,6 +428,8 @@ class TrainingSession:
                         self._feed_trials(processed, events)
                 self._note(processed.events, events)
                 drill_events += events
+                if drill is not None and drill.phase in (PAIN, DONE):
+                    break  # the sets are over: no analysis past them, however large the batch
         except Exception as exc:  # the data matter more than the live analysis
             self.analysis_failed = f"{type(exc).__name__}: {exc}"
             step.errors.append(f"live analysis stopped (recording goes on): "
@@ -771,7 +775,7 @@ def follow_guide(source: Source, guide: DrillSession | None, *, start_s: float =
         config = guided_config(source.config, guide, start_s=start_s)
     except ValueError as exc:
         raise TrainingError(f"simulator: {exc}") from None
-    return SimulatedSource(config, speed=source.speed)
+    return SimulatedSource(config, speed=source.speed, clock=source.clock)
 
 
 def new_session_dir(drill_id: str, side: str, root: str | os.PathLike[str] | None = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from trainer.training.session import Step, TrainingPlan, TrainingSession
 from trainer.ui.ring import RingBuffer
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
+from trainer.vocab.clock import Clock, wall_clock
 from trainer.vocab.source import Source, SourceStatus
 
 # ring buffer columns
@@ -98,7 +98,7 @@ class PumpResult:
     drill_events: list[Any] = field(default_factory=list)  # the guide's (cues, phases, …)
     errors: list[str] = field(default_factory=list)
     done: str | None = None  # the training session is over: drill done, source finished, …
-    arrival_s: float = 0.0  # perf_counter when the batch was taken from the source
+    arrival_s: float = 0.0  # the clock when the batch was taken from the source
 
 
 def free_session(source: Source, *, drill_id: str = "single-leg-balance", side: str = "left",
@@ -127,10 +127,12 @@ class LiveSession:
         window_s: float = 10.0,
         sample_rate_hz: float | None = None,
         trace_s: float = 5.0,
+        clock: Clock = wall_clock,
     ) -> None:
         session = (source if isinstance(source, TrainingSession)
                    else free_session(source, pipeline_factory=pipeline_factory))
         self.session = session
+        self.clock = clock  # arrival times for the link statistics
         rate = float(sample_rate_hz or session.source.info.sample_rate_hz or 100.0)
         self.sample_rate_hz = rate
         self.window_s = window_s
@@ -212,7 +214,7 @@ class LiveSession:
         if not self.running:
             return res
         step: Step = self.session.pump()
-        res.arrival_s = time.perf_counter()
+        res.arrival_s = self.clock()
         res.statuses = step.statuses
         res.errors = list(step.errors)
         res.drill_events = step.drill_events

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -63,6 +62,7 @@ from trainer.ui.sources import (
     simulated_source,
 )
 from trainer.ui.status_view import present
+from trainer.vocab.clock import Clock, wall_clock
 from trainer.vocab.source import Source, SourceStatus
 
 FRAME_MS = 16  # ~60 Hz
@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
     def __init__(self, *, window_s: float = 10.0, trace_s: float = 5.0, audio: bool = True,
                  settings: QSettings | None = None, sim: SimSettings = DEMO_SIM,
                  ask_screening: Callable[[Any], bool] | None = None,
-                 ask_confirm: Callable[[Any], bool] | None = None) -> None:
+                 ask_confirm: Callable[[Any], bool] | None = None,
+                 clock: Clock = wall_clock) -> None:
         """Collaborators: ``sim`` — the simulated person and link (seed, losses, speed);
         ``ask_screening`` / ``ask_confirm`` — how a pre-start check is asked (default: dialogs;
         tests answer them). Sources are plugged in with :meth:`set_source`."""
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.session: Any = None  # the replayed Session
         self.drill: TrainingSession | None = None  # the current (or last) drill's session
         self.sim = sim
+        self.clock = clock  # paces the simulator, the replay and the window's timers
         self.ask_screening: Callable[[Any], bool] = ask_screening or self._ask_screening
         self.ask_confirm: Callable[[Any], bool] = ask_confirm or self._ask_confirm
         self._real_sensor = False  # streaming a sensor connected here (the red flags were asked)
@@ -301,7 +303,7 @@ class MainWindow(QMainWindow):
                              pipeline_factory=pipeline,
                              target_radius_deg=self.feedback.target_radius_deg)
         self.live = LiveSession(model, window_s=self.window_s, sample_rate_hz=rate,
-                                trace_s=self.trace_s)
+                                trace_s=self.trace_s, clock=self.clock)
         self.live.target_radius_deg = self.feedback.target_radius_deg
         self._device_loss_pct = None
         self._stream_losses = 0
@@ -342,7 +344,8 @@ class MainWindow(QMainWindow):
         try:
             src = simulated_source(float(rate_hz or 100.0), drill_id=drill, side=side,
                                    eyes=self.drill_panel.eyes.currentText(),
-                                   surface=self.drill_panel.surface.currentText(), sim=self.sim)
+                                   surface=self.drill_panel.surface.currentText(), sim=self.sim,
+                                   clock=self.clock)
         except SourceError as exc:
             self.message(str(exc))
             return
@@ -456,7 +459,7 @@ class MainWindow(QMainWindow):
 
     def open_replay(self, path: str, speed: float = 1.0) -> bool:
         try:
-            src, session = replay_source(path, speed)
+            src, session = replay_source(path, speed, self.clock)
         except SourceError as exc:
             self.message(f"cannot replay: {exc}")
             return False
@@ -597,7 +600,7 @@ class MainWindow(QMainWindow):
         self.drill_panel.set_running(True)
         if session.recording:
             self.recording_path = session.path
-            self._recording_t0 = time.monotonic()
+            self._recording_t0 = self.clock()
             self.rec.set_recording(True, 0.0, str(session.path))
             self.status_rec.setText(f"recording to {session.path}")
         self._show_drill_view()
@@ -629,7 +632,8 @@ class MainWindow(QMainWindow):
             src = follow_guide(simulated_source(
                 self._nominal_hz, drill_id=plan.drill_id, side=plan.side,
                 placement=plan.placement, eyes=str(plan.choices.get("eyes") or "open"),
-                surface=str(plan.choices.get("surface") or "firm"), sim=self.sim), guide)
+                surface=str(plan.choices.get("surface") or "firm"), sim=self.sim,
+                clock=self.clock), guide)
             calibration, _ = stored_calibration(src.info, side=plan.side,
                                                 placement=plan.placement or guide.placement)
             session = TrainingSession(src, plan, guide=guide, calibration=calibration,
@@ -753,7 +757,7 @@ class MainWindow(QMainWindow):
                 colour = theme.LOSS_COLOUR if level == "warning" else theme.FG
                 self.cue.show_cue(str(ev.data.get("text", "")), colour)
                 if level == "warning":
-                    self._loss_flash_until = time.monotonic() + 2.0
+                    self._loss_flash_until = self.clock() + 2.0
             elif ev.type == "beep":
                 # drill cues by ear (eyes-closed drills); independent of the feedback fading
                 if self.audio is not None and self.audio.playing and self.feedback.audio:
@@ -806,7 +810,7 @@ class MainWindow(QMainWindow):
         if v.get("reps") is not None:
             text += f" · {v['reps']}/{v.get('target_reps') or '?'} reps"
         self.drill_panel.set_progress(progress(guide), text)
-        if time.monotonic() < self._loss_flash_until or phase == PAIN:
+        if self.clock() < self._loss_flash_until or phase == PAIN:
             return
         if phase in ("countdown", "ready"):  # ready: until the drill's first sample arrives
             self.cue.show_cue(f"Get ready… {v.get('countdown') or ''}", theme.ML_COLOUR)
@@ -909,7 +913,7 @@ class MainWindow(QMainWindow):
                          f"{type(exc).__name__}: {exc}")
 
     def _tick(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         live = self.live
         self.lsl.sync(live.session if live is not None else None)
         if live is not None:
@@ -927,10 +931,6 @@ class MainWindow(QMainWindow):
                 self._dirty = True
             if live.running and live.source.finished and self.source_kind == "replay":
                 self.replay_panel.set_playing(False)
-            session = self.drill
-            if (session is not None and self.drill_active() and res.n_new == 0
-                    and live.session is session):
-                self._drill_events(session.tick())  # timers, no data
             if res.done in ("duration", "source finished") and self.drill_active():
                 self._drill_done(reason=res.done)
         if self.drill is not None and now - self._last_view >= 0.1:
@@ -945,7 +945,7 @@ class MainWindow(QMainWindow):
             self._last_link = now
             loss = (self._device_loss_pct if self._device_loss_pct is not None
                     else live.link.loss_pct)
-            self.device_panel.set_link(live.link.rate_hz(time.perf_counter()), self._nominal_hz,
+            self.device_panel.set_link(live.link.rate_hz(self.clock()), self._nominal_hz,
                                        loss)
             if self.source_kind == "replay":
                 src = live.source
@@ -953,7 +953,7 @@ class MainWindow(QMainWindow):
                                                float(src.duration_s))  # type: ignore[attr-defined]
 
     def redraw(self, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         self.frames += 1
         live = self.live
         if live is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from trainer.training.sources import SimSettings
+from trainer.vocab.clock import Clock, wall_clock
 from trainer.vocab.source import Source
 
 #: The dashboard's simulated person: occasional balance losses (1.5 a minute) to see them.
@@ -21,7 +22,7 @@ class SourceError(Exception):
 def simulated_source(rate_hz: float = 100.0, *, drill_id: str = "single-leg-balance",
                      side: str = "left", placement: str | None = None, eyes: str = "open",
                      surface: str = "firm", duration_s: float | None = None,
-                     sim: SimSettings = DEMO_SIM) -> Source:
+                     sim: SimSettings = DEMO_SIM, clock: Clock = wall_clock) -> Source:
     """An endless simulated drill (``trainer.training.sources``, as `record --simulate`; the
     dashboard's default person loses balance now and then)."""
     from trainer.training.session import TrainingError
@@ -29,7 +30,8 @@ def simulated_source(rate_hz: float = 100.0, *, drill_id: str = "single-leg-bala
 
     try:
         return simulated(rate_hz=rate_hz, drill_id=drill_id, side=side, placement=placement,
-                         eyes=eyes, surface=surface, duration_s=duration_s, sim=sim)
+                         eyes=eyes, surface=surface, duration_s=duration_s, sim=sim,
+                         clock=clock)
     except TrainingError as exc:
         raise SourceError(f"bad simulator settings: {exc}") from None
 
@@ -49,7 +51,8 @@ def device_source(address: str, timeout_s: float = 30.0) -> Source:
         raise SourceError(f"cannot use sensor {address}: {exc}") from None
 
 
-def replay_source(path: str, speed: float = 1.0) -> tuple[Source, Any]:
+def replay_source(path: str, speed: float = 1.0, clock: Clock = wall_clock
+                  ) -> tuple[Source, Any]:
     """(ReplaySource, Session) for a session directory."""
     from trainer.recording import SessionError, open_session
 
@@ -65,7 +68,7 @@ def replay_source(path: str, speed: float = 1.0) -> tuple[Source, Any]:
         raise SourceError(f"replay is not available: {exc}") from None
     if session.n_samples == 0:
         raise SourceError(f"{path}: the session has no samples")
-    return ReplaySource(session, speed=speed), session
+    return ReplaySource(session, speed=speed, clock=clock), session
 
 
 def scan_devices(timeout_s: float = 5.0) -> list[tuple[str, str]]:

@@ -79,6 +79,37 @@ class Source(Protocol):
 
 
 @runtime_checkable
+class ReplayControl(Protocol):
+    """The player controls of a replayed source (``trainer.recording.replay.ReplaySource``):
+    what the dashboard's replay bar drives. Positions are seconds from the first sample."""
+
+    @property
+    def position_s(self) -> float: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def speed(self) -> float: ...
+
+    @property
+    def paused(self) -> bool: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def set_speed(self, speed: float) -> None:
+        """Playback rate (ValueError outside the player's range); no jump."""
+
+    def seek(self, position_s: float) -> None:
+        """Jump to ``position_s`` (clamped to the recording)."""
+
+
+@runtime_checkable
 class ClockedSource(Protocol):
     """A source whose ``t_s`` is the *device's* time (counter/timestamps): it also reports, per
     notification, the device time of its last sample and the host's arrival time, so a
