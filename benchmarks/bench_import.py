@@ -4,10 +4,12 @@
 
 Writes a generic CSV of ``--rows`` rows (``t_s`` + 3 acc + 3 gyro columns, float32-exact values
 as our own export writes them; 10⁷ rows ≈ 0.7 GB, 7 h at 400 Hz), then times the real command
-in a new process: wall time, CPU time (user + system) and peak resident memory (``/usr/bin/time``'s
-maximum resident set size). Goals (issue 16): peak memory < 300 MB
-whatever the file size, ≥ 1 M rows/s. The imported session is checked against the CSV's first
-and last rows.
+in a new process: wall time, CPU time (user + system of the child, its rusage) and peak resident
+memory (``/usr/bin/time``'s maximum resident set size). In the same run, alternating, the same
+command with pyarrow switched off (``numpy.loadtxt`` parses every chunk: what it did before
+pyarrow, and what it does for files under ``csvio.ARROW_MIN_BYTES``). Goals (issue 16): peak
+memory < 300 MB whatever the file size, ≥ 1 M rows/s. Each imported session is checked against
+the CSV's first and last rows.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from bench_analyze import command, run_child  # noqa: E402
 from trainer.recording import open_session  # noqa: E402
 
 HEADER = "t_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps\n"
+#: The command with pyarrow switched off: every chunk parsed by numpy.loadtxt.
+NO_ARROW = ("import sys; from trainer.recording import csvio; csvio.ARROW_MIN_BYTES = 1 << 62; "
+            "from trainer.cli.main import main; sys.exit(main(sys.argv[1:]))")
 
 
 def write_csv(path: Path, rows: int, rate: float = 400.0) -> None:
@@ -67,22 +72,29 @@ def main() -> None:
         print(f"{args.rows} rows, {size_mb:.0f} MB of CSV (written in "
               f"{time.perf_counter() - t0:.0f} s); load average {os.getloadavg()[0]:.1f} on "
               f"{os.cpu_count()} CPUs")
-        runs = []
+        variants = {"balance-trainer import --format generic": command(),
+                    "the same, pyarrow off (numpy.loadtxt)": [sys.executable, "-c", NO_ARROW]}
+        runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in variants}
         for k in range(args.repeats):
-            out = tmp / f"session-{k}"
-            runs.append(run_child([*command(), "import", str(csv), "--format", "generic",
-                                   "--out", str(out)]))
-            s = open_session(out)
-            assert s.n_samples == args.rows, s.n_samples
-            assert s.end_t_s == (args.rows - 1) / 400.0
-            del s
-            shutil.rmtree(out)
-        wall = statistics.median(r[0] for r in runs)
-        cpu = statistics.median(r[1] for r in runs)
-        rss = max(r[2] for r in runs)
-        print(f"balance-trainer import --format generic: {wall:.2f} s wall, {cpu:.2f} s CPU, "
-              f"peak {rss:.0f} MB; {args.rows / wall / 1e6:.2f} M rows/s wall, "
-              f"{args.rows / cpu / 1e6:.2f} M rows/s CPU (goals: < 300 MB, >= 1 M rows/s)")
+            for label, argv in variants.items():
+                out = tmp / f"session-{k}"
+                runs[label].append(run_child([*argv, "import", str(csv), "--format", "generic",
+                                              "--out", str(out)]))
+                s = open_session(out)
+                assert s.n_samples == args.rows, s.n_samples
+                assert s.end_t_s == (args.rows - 1) / 400.0
+                del s
+                shutil.rmtree(out)
+        cpus = {}
+        for label, rs in runs.items():
+            wall = statistics.median(r[0] for r in rs)
+            cpu = cpus[label] = statistics.median(r[1] for r in rs)
+            rss = max(r[2] for r in rs)
+            print(f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU, peak {rss:.0f} MB; "
+                  f"{args.rows / wall / 1e6:.2f} M rows/s wall, {args.rows / cpu / 1e6:.2f} M "
+                  "rows/s CPU")
+        mine, base = cpus.values()
+        print(f"pyarrow path {base / mine:.2f}x faster by CPU (goals: < 300 MB, >= 1 M rows/s)")
 
 
 if __name__ == "__main__":

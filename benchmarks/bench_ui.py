@@ -144,7 +144,7 @@ def main() -> int:
     record = soak or args.record
     total_s = args.warmup + (args.minutes * 60 if soak else args.seconds)
     if record:
-        win.countdown_s = 0.0
+        win.drills.countdown_s = 0.0
         win.start_drill(DrillSettings(duration_s=total_s + 60, record=True, sets=1))
 
     state: dict[str, object] = {"pending": None, "measuring": False}

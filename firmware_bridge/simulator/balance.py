@@ -67,16 +67,21 @@ class BalanceMotion:
     def block(self, t_true: FloatArray, rng: np.random.Generator) -> MotionBlock:
         n = t_true.shape[0]
         sway = self.pendulum.block(rng, n)
-        if self.sets is not None:
-            single, planned = self.sets.single(t_true)
+        loss_tilt, jolt = self.losses.block(t_true)
+        double = self.losses.double_stance(t_true)  # on both feet after a loss
+        if self.sets is not None or double.any():
+            if self.sets is not None:
+                single, planned = self.sets.single(t_true)
+                self.events.extend(
+                    self.sets.events_between(self._t_last, float(t_true[-1]), self.to_session)
+                )
+                self._t_last = float(t_true[-1])
+            else:
+                single = np.ones(n)
+            single = single * (1.0 - double)
             sway = sway * (DOUBLE_STANCE_SWAY + (1.0 - DOUBLE_STANCE_SWAY) * single)
             medial = self.config.lateral_sign * np.radians(DOUBLE_STANCE_MEDIAL_DEG)
             sway[1] -= medial * (1.0 - single)
-            self.events.extend(
-                self.sets.events_between(self._t_last, float(t_true[-1]), self.to_session)
-            )
-            self._t_last = float(t_true[-1])
-        loss_tilt, jolt = self.losses.block(t_true)
         if self.sets is not None:
             jolt = jolt + planned
         tilt = sway + loss_tilt

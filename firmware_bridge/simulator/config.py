@@ -12,31 +12,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from firmware_bridge.simulator.guide import GuideSchedule
+from trainer.vocab.drills import drill_facts
 from trainer.vocab.ids import DRILL_IDS
 
 #: Calibration scenarios: a still sensor, six still faces, standing still then a forward leg swing.
 CALIBRATION_SCENARIOS = ("still", "six-face", "mount-swing")
 SCENARIOS = DRILL_IDS + CALIBRATION_SCENARIOS
 
-#: Where the sensor sits when the config does not say (the drill decides: rotations about the
-#: foot's long axis are invisible on the shank).
-DEFAULT_PLACEMENT = {
-    "single-leg-balance": "shank",
-    "ankle-inversion": "foot",
-    "ankle-eversion": "foot",
-    "isometric-inversion": "foot",
-    "isometric-eversion": "foot",
-    "calf-raise": "foot",
-    "calf-stretch": "shank",
-    "warm-up": "foot",
-    "joint-position-sense": "foot",
-    "lunge-test": "shank",
-    "still": "shank",
-    "six-face": "shank",
-    "mount-swing": "shank",
-}
-#: Drills whose guided sets are reps (the others' are timed holds).
-REP_SCENARIOS = ("ankle-inversion", "ankle-eversion", "calf-raise", "warm-up")
+#: Where the sensor sits when the config does not say: the drill's placement in the catalog
+#: (rotations about the foot's long axis are invisible on the shank); calibration: the shank.
+DEFAULT_PLACEMENT = {**{d: drill_facts(d).placement for d in DRILL_IDS},
+                     **dict.fromkeys(CALIBRATION_SCENARIOS, "shank")}
+#: Drills whose guided sets are reps (the others' are timed holds): the catalog's kinds.
+REP_SCENARIOS = tuple(d for d in DRILL_IDS if drill_facts(d).counts_reps)
 
 Vec3 = tuple[float, float, float]
 

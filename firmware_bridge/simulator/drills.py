@@ -41,6 +41,7 @@ from firmware_bridge.simulator.motion import (
     MotionBlock,
 )
 from firmware_bridge.simulator.schedule import Oscillation, Plan, PlanItem, Pulse, Wobble
+from trainer.vocab.drills import drill_facts
 
 LONG_SIT_FOOT_PITCH_DEG = -70.0  # toes up, 20° short of vertical (relaxed)
 MTP_IN_FOOT_M = np.array([0.15, 0.0, -0.07])  # balls of the foot relative to the ankle joint
@@ -51,26 +52,35 @@ LEAD_IN_S = 2.0
 
 @dataclass(frozen=True)
 class DrillDefaults:
-    """Defaults (catalog-like); ``reps`` per set (holds per set for hold drills)."""
+    """How the simulated person does a drill (posture, amplitude, wobble). Sets, reps, holds,
+    tempo and rests are the catalog's (``trainer.vocab.drills``): ``reps`` and ``tempo_s`` here
+    only where the catalog has none (the warm-up's circles)."""
 
     posture: str
-    reps: int
-    tempo_s: float
     amplitude_deg: float
-    hold_s: float
-    rest_s: float
     wobble_deg: float = 0.3
     tremor_deg: float = 0.05
+    reps: int = 0
+    tempo_s: float = 0.0
+
+    def plan(self, drill_id: str) -> tuple[int, float, float, float]:
+        """(reps per set — holds per set for hold drills —, tempo_s, hold_s, rest_s) from the
+        catalog's defaults."""
+        facts = drill_facts(drill_id)
+        c = facts.defaults
+        reps = int(c.get("reps", self.reps) if facts.counts_reps else c.get("sets", 1))
+        return (reps, float(c.get("tempo_s", self.tempo_s)), float(c.get("hold_s", 0.0)),
+                float(c.get("rest_s", 0.0)))
 
 
 DEFAULTS = {
-    "ankle-inversion": DrillDefaults("long-sit", 10, 3.0, 20.0, 0.0, 45.0),
-    "ankle-eversion": DrillDefaults("long-sit", 10, 3.0, 15.0, 0.0, 45.0),
-    "isometric-inversion": DrillDefaults("chair", 8, 0.0, 1.0, 10.0, 10.0, 0.15, 0.015),
-    "isometric-eversion": DrillDefaults("chair", 8, 0.0, 1.0, 10.0, 10.0, 0.15, 0.015),
-    "calf-raise": DrillDefaults("standing", 10, 3.0, 25.0, 0.0, 45.0, 0.3, 0.05),
-    "calf-stretch": DrillDefaults("standing", 3, 0.0, 15.0, 30.0, 15.0, 0.3, 0.05),
-    "warm-up": DrillDefaults("long-sit", 10, 1.5, 20.0, 0.0, 10.0),
+    "ankle-inversion": DrillDefaults("long-sit", 20.0),
+    "ankle-eversion": DrillDefaults("long-sit", 15.0),
+    "isometric-inversion": DrillDefaults("chair", 1.0, 0.15, 0.015),
+    "isometric-eversion": DrillDefaults("chair", 1.0, 0.15, 0.015),
+    "calf-raise": DrillDefaults("standing", 25.0, 0.3, 0.05),
+    "calf-stretch": DrillDefaults("standing", 15.0, 0.3, 0.05),
+    "warm-up": DrillDefaults("long-sit", 20.0, reps=10, tempo_s=1.5),
 }
 CHANNELS = ("pitch", "inv", "lean", "effort")
 
@@ -85,11 +95,12 @@ class DrillMotion:
         d = DEFAULTS[config.scenario]
         self.d = d
         self.posture = config.posture or d.posture
-        self.reps = d.reps if config.reps is None else config.reps
-        self.tempo = config.tempo_s or d.tempo_s
+        reps, tempo_s, hold_s, rest_s = d.plan(config.scenario)
+        self.reps = reps if config.reps is None else config.reps
+        self.tempo = config.tempo_s or tempo_s
         self.amp = config.amplitude_deg or d.amplitude_deg
-        self.hold = config.hold_s or d.hold_s
-        self.rest = config.rest_s if config.rest_s is not None else d.rest_s
+        self.hold = config.hold_s or hold_s
+        self.rest = config.rest_s if config.rest_s is not None else rest_s
         self.lat = config.lateral_sign
         self.foot = config.effective_placement == "foot"
         rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5CED]))

@@ -1,7 +1,8 @@
 """Guided drills: catalog (data), detectors, cues, safety, progression, reports.
 
-``DRILLS`` maps each contract drill id to its ``DrillSpec`` (loaded from ``catalog.json`` on first
-use); ``get_drill(id)`` raises ``CatalogError`` for an unknown id.
+``DRILLS`` maps each contract drill id to its ``DrillSpec`` (loaded from
+``trainer/vocab/catalog.json`` on first use); ``get_drill(id)`` raises ``CatalogError`` for an
+unknown id.
 """
 
 from __future__ import annotations

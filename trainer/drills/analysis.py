@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from trainer.core import iir
 from trainer.core.trials import (
     MEAN_KEYS,
     set_windows,
@@ -406,12 +407,9 @@ def isometric_holds(t: FloatArray, gyr: FloatArray, fs: float, min_hold_s: float
     the two levels are not clearly apart (power ratio < 4, amplitude ratio < 2)."""
     if t.size < int(2 * fs) or fs < 2.2 * TREMOR_BAND_HZ[1]:
         return []
-    from scipy import signal
-    from scipy.ndimage import uniform_filter1d
-
-    sos = signal.butter(2, TREMOR_BAND_HZ, btype="band", fs=fs, output="sos")
-    band = signal.sosfiltfilt(sos, np.asarray(gyr, np.float64), axis=0)
-    power = uniform_filter1d(np.sum(band * band, axis=1), max(int(fs), 1))
+    sos = iir.butter_sos(2, TREMOR_BAND_HZ, fs, "bandpass")
+    band = iir.sosfiltfilt(sos, np.asarray(gyr, np.float64), axis=0)
+    power = iir.uniform_filter1d(np.sum(band * band, axis=1), max(int(fs), 1))
     level = np.log(np.maximum(power, 1e-12))
     lo, hi = np.percentile(level, [10, 90])
     if hi - lo < np.log(4.0):

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from trainer.core import iir
 from trainer.drills.detectors import FloatArray, GyroAngles
 
 MOVING_DPS = 5.0
@@ -144,15 +145,13 @@ def vertical_velocity(t_s: FloatArray, acc_vertical_g: FloatArray, fs_hz: float,
     """Band-limited vertical velocity (m/s) from the Earth-frame vertical acceleration (g,
     gravity removed): the leaky integral of the high-passed acceleration. Only its sign pattern
     and shape matter (rep direction); rise heights come from ``trainer.drills.rise``."""
-    from scipy import signal  # here, not at import: start-up time
-
     a = np.nan_to_num(np.asarray(acc_vertical_g, dtype=np.float64)) * 9.80665
     if a.size == 0:
         return a
-    sos = signal.butter(1, highpass_hz, btype="high", fs=fs_hz, output="sos")
-    a = signal.sosfilt(sos, a - a[0])
+    sos = iir.butter_sos(1, highpass_hz, fs_hz, "highpass")
+    a = iir.sosfilt(sos, a - a[0])
     k = float(np.exp(-2.0 * np.pi * highpass_hz / fs_hz))
-    v = signal.lfilter([1.0 / fs_hz], [1.0, -k], a)
+    v = iir.lfilter([1.0 / fs_hz], [1.0, -k], a)
     return np.asarray(v, dtype=np.float64)
 
 

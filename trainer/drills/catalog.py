@@ -12,11 +12,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from trainer.vocab.drills import CATALOG_FILE, catalog_text
 from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
 KINDS = ("balance", "reps", "hold", "warmup", "position-sense", "lunge")
@@ -537,8 +537,7 @@ def _parse_text(text: str, source: str) -> Catalog:
 
 @lru_cache(maxsize=1)
 def _default_catalog() -> Catalog:
-    text = resources.files("trainer.drills").joinpath("catalog.json").read_text(encoding="utf-8")
-    return _parse_text(text, "catalog.json")
+    return _parse_text(catalog_text(), CATALOG_FILE)
 
 
 def get_drill(drill_id: str) -> DrillSpec:

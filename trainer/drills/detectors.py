@@ -14,23 +14,15 @@ cannot count twice.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from trainer.core import iir
+
 FloatArray = NDArray[np.float64]
-
-
-@functools.lru_cache(maxsize=64)
-def _butter_sos(fs_hz: float, cutoff_hz: float) -> FloatArray:
-    """The 2nd-order Butterworth low-pass (designed once per rate and cut-off: a detector is
-    made per hold and per set, and the design costs more than filtering a short hold)."""
-    from scipy import signal  # here: `import scipy.signal` costs ~0.8 s of start-up
-
-    return np.asarray(signal.butter(2, cutoff_hz, fs=fs_hz, output="sos"), dtype=np.float64)
 
 
 class LowPass:
@@ -38,18 +30,17 @@ class LowPass:
 
     def __init__(self, fs_hz: float, cutoff_hz: float) -> None:
         cutoff = min(float(cutoff_hz), 0.45 * float(fs_hz))
-        self.sos = _butter_sos(float(fs_hz), cutoff).copy()  # the cached design stays intact
+        # trainer.core.iir: scipy.signal's design and filter in numpy (its import costs ~0.8 s)
+        self.sos = iir.butter_sos(2, cutoff, float(fs_hz))
         self._zi: FloatArray | None = None
 
     def __call__(self, x: FloatArray) -> FloatArray:
-        from scipy import signal
-
         x = np.asarray(x, dtype=np.float64)
         if x.size == 0:
             return x.copy()
         if self._zi is None:  # start in steady state at the first value: no start-up transient
-            self._zi = signal.sosfilt_zi(self.sos) * x[0]
-        y, self._zi = signal.sosfilt(self.sos, x, zi=self._zi)
+            self._zi = iir.sosfilt_zi(self.sos) * x[0]
+        y, self._zi = iir.sosfilt(self.sos, x, zi=self._zi)
         return np.asarray(y, dtype=np.float64)
 
     @property
@@ -98,11 +89,9 @@ class GyroAngles:
         prev = t[0] - 1.0 / self.fs_hz if self._t_last is None else self._t_last
         dt = np.clip(np.diff(t, prepend=prev), 0.0, self.max_dt_s)
         self._t_last = float(t[-1])
-        from scipy import signal  # here, not at import: see LowPass
-
-        # along axis 1 of the transposed view: the fastest layout for lfilter here
-        y, self._zi = signal.lfilter([1.0], [1.0, -self.a], (g * dt[:, None]).T, axis=1,
-                                     zi=self._zi)
+        # along axis 1 of the transposed view: one signal per row
+        y, self._zi = iir.lfilter([1.0], [1.0, -self.a], (g * dt[:, None]).T, axis=1,
+                                  zi=self._zi)
         return np.asarray(y.T, np.float64), g, dt
 
     def update(self, t_s: FloatArray, gyr_dps: FloatArray) -> tuple[FloatArray, FloatArray]:

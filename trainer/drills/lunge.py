@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from trainer.core import iir
 from trainer.core.tilt import inclination_from_tilt, quiet_mask
 from trainer.drills.detectors import FloatArray, LowPass, fill_nan, true_runs
 
@@ -69,11 +70,9 @@ def _smooth(y: FloatArray, fs: float, cutoff_hz: float) -> FloatArray:
     """Zero-phase low-pass (offline): depth is read at a held plateau, so no lag and no loss."""
     if y.size < 16 or cutoff_hz >= 0.45 * fs:
         return y
-    from scipy import signal
-
-    sos = signal.butter(2, cutoff_hz, fs=fs, output="sos")
+    sos = iir.butter_sos(2, cutoff_hz, fs)
     padlen = min(y.size - 1, int(3 * fs / cutoff_hz))
-    return np.asarray(signal.sosfiltfilt(sos, y, padlen=padlen), dtype=np.float64)
+    return iir.sosfiltfilt(sos, y, padlen=padlen)
 
 
 def find_lunges(t_s: FloatArray, inclination_deg: FloatArray, fs_hz: float, *,
@@ -135,10 +134,8 @@ def refine_depths(lunges: Sequence[Lunge], t_s: FloatArray, acc_g: FloatArray,
     axis = shank_axis(t, acc, gyr, fs_hz, calibrated)
     if axis is None or t.size < 4:
         return list(lunges)
-    from scipy.ndimage import uniform_filter1d
-
     k = max(1, round(0.2 * fs_hz))
-    acc_s = uniform_filter1d(acc, k, axis=0)
+    acc_s = iir.uniform_filter1d(acc, k, axis=0)
     norm = np.linalg.norm(acc_s, axis=1)
     rate = LowPass(fs_hz, 4.0)(np.linalg.norm(gyr, axis=1))
     held = (rate < HOLD_STILL_DPS) & (np.abs(norm - 1.0) < HOLD_ACC_G)

@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from trainer.core import iir
 from trainer.drills.detectors import FloatArray, LowPass, Rep, RepCounter
 
 G = 9.80665
@@ -94,8 +95,6 @@ class HeightProxy:
         return np.concatenate(hs), np.concatenate(vs)
 
     def _segment(self, a: FloatArray, dt: FloatArray) -> tuple[FloatArray, FloatArray]:
-        from scipy import signal
-
         level = np.empty_like(a)
         m = min(max(self._n_mean - self._n, 0), a.size)  # still in the running mean
         if m:
@@ -104,13 +103,13 @@ class HeightProxy:
             self._sum = float(csum[-1])
             self._level = float(level[m - 1])
         if m < a.size:
-            y, _ = signal.lfilter([1.0 - self.k], [1.0, -self.k], a[m:],
-                                  zi=np.array([self.k * self._level]))
+            y, _ = iir.lfilter([1.0 - self.k], [1.0, -self.k], a[m:],
+                               zi=np.array([self.k * self._level]))
             level[m:] = y
             self._level = float(y[-1])
         self._n += a.size
-        v, self._zv = signal.lfilter([1.0], [1.0, -self.k], (a - level) * dt, zi=self._zv)
-        h, self._zh = signal.lfilter([1.0], [1.0, -self.k], v * dt, zi=self._zh)
+        v, self._zv = iir.lfilter([1.0], [1.0, -self.k], (a - level) * dt, zi=self._zv)
+        h, self._zh = iir.lfilter([1.0], [1.0, -self.k], v * dt, zi=self._zh)
         return np.asarray(100.0 * h, np.float64), np.asarray(v, np.float64)
 
 

@@ -1,9 +1,13 @@
 """A recorded session analysed for the drills (file I/O lives here, not in the detectors).
 
 ``load_session(path)`` opens a session directory (``trainer.recording.open_session``) and runs the
-core's offline analysis (``trainer.core.pipeline.analyze``, with the session's calibration
-profile, placement and side). ``analyze_session(path)`` returns the session's drill result
-(``trainer.drills.analysis.analyze_drill``, with the guided session's events).
+core's analysis (``trainer.core.pipeline.analyze``, with the session's calibration profile,
+placement and side) — the causal orientation streamed chunk by chunk, as ``analyze --json``
+and the live session compute it: the numbers of a report equal ``analyze``'s, and memory stays
+bounded by a chunk (the non-causal offline VQF holds ~230 bytes per processed sample, ~160 MiB
+for two hours, more than the session's raw samples). ``analyze_session(path)`` returns the
+session's drill result (``trainer.drills.analysis.analyze_drill``, with the guided session's
+events).
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def load_session(path: str | Path) -> LoadedSession:
             sample_rate_hz=session.sample_rate_hz, drill_id=session.drill_id,
             placement=session.placement, side=session.side, calibration=session.calibration)
         # the session read in chunks (bounded memory); per-sample series expand on demand
-        result = analyze(session, config, offline=True)
+        result = analyze(session, config)
     except SessionError as exc:
         raise SessionLoadError(str(exc)) from None
     except ValueError as exc:

@@ -223,6 +223,10 @@ def _seq(path: Path, lines: Sequence[int], cells: Sequence[str], name: str) -> N
 #: Text read per chunk by the streaming generic reader (~100 k rows of a typical export): memory
 #: is bounded by a chunk, whatever the file's size.
 CHUNK_BYTES = 4 << 20
+#: Files from this size on are parsed by pyarrow's CSV reader (~1.6× faster than numpy.loadtxt
+#: for the same chunks, benchmarks/bench_import.py); below it, importing pyarrow (~0.2 s) would
+#: cost more than it saves.
+ARROW_MIN_BYTES = 32 << 20
 
 
 @dataclass
@@ -230,9 +234,12 @@ class GenericStream:
     """A generic CSV opened for streaming: what the header says now, the samples chunk by chunk.
 
     ``chunks()`` yields validated float64 :class:`SampleBatch`es in file order. Each chunk is
-    parsed by ``numpy.loadtxt`` (C, ~1-2 M rows/s) and checked with vectorised tests; a chunk
-    that fails any of them is read again row by row with the csv module (the same path the other
-    formats take), which names the first bad line — so errors read the same however big the file.
+    parsed by pyarrow's CSV reader (``arrow``: big files) or ``numpy.loadtxt`` (C, ~1 M rows/s)
+    and checked with vectorised tests; a chunk that either parser refuses (empty or odd cells,
+    ragged rows: pyarrow then gives way to loadtxt) or that fails a check is read again row by row
+    with the csv module (the same path the other formats take), which names the first bad line —
+    so errors read the same however big the file, and both fast parsers give the same numbers
+    (correctly rounded decimal → float64).
     """
 
     path: Path
@@ -244,6 +251,7 @@ class GenericStream:
     _handle: BinaryIO
     _line: int  # number of the last line read (1-based)
     chunk_bytes: int = CHUNK_BYTES
+    arrow: bool = False  # parse with pyarrow first
 
     def chunks(self) -> Iterator[SampleBatch]:
         names = list(self.wanted)
@@ -289,6 +297,10 @@ class GenericStream:
             yield first, piece
 
     def _fast(self, text: bytes, cols: list[int]) -> FloatArray | None:
+        if self.arrow:
+            parsed = _arrow_parse(text, len(self.header), cols)
+            if parsed is not None:
+                return parsed
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "input contained no data": blank lines only
@@ -368,6 +380,37 @@ class GenericStream:
                                        v[:, [k[c] for c in GENERIC_REQUIRED[4:7]]], seq, mag)
 
 
+def _arrow_parse(text: bytes, n_columns: int, cols: list[int]) -> FloatArray | None:
+    """Columns ``cols`` of whole CSV lines (no header) as float64 by pyarrow, or None when it
+    cannot (not installed, a ragged row, an empty, "nan" or otherwise odd cell): the caller then
+    parses the piece another way, which accepts or names the problem exactly as without pyarrow.
+    One thread: CPU is what an import costs on a shared machine."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    names = [f"c{i}" for i in range(n_columns)]
+    keep = [names[c] for c in cols]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                           block_size=max(1 << 20, len(text) + 1)),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=keep, column_types=dict.fromkeys(keep, pa.float64())),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    out = np.empty((table.num_rows, len(cols)))
+    for j in range(len(cols)):
+        column = table.column(j)
+        if column.null_count:
+            return None
+        out[:, j] = column.to_numpy()
+    return out
+
+
 def open_generic(path: str | Path) -> GenericStream:
     """Open a generic CSV and check its header (one-line :class:`SessionError` otherwise)."""
     path = Path(path)
@@ -394,8 +437,12 @@ def open_generic(path: str | Path) -> GenericStream:
     except BaseException:
         f.close()
         raise
+    try:
+        big = os.fstat(f.fileno()).st_size >= ARROW_MIN_BYTES
+    except (OSError, ValueError):  # not a regular file
+        big = False
     return GenericStream(path, header, wanted, ignored, has_mag=GENERIC_MAG[0] in wanted,
-                         has_seq=GENERIC_SEQ in wanted, _handle=f, _line=line)
+                         has_seq=GENERIC_SEQ in wanted, _handle=f, _line=line, arrow=big)
 
 
 def _check_text(path: Path, f: BinaryIO, probe: int = 1 << 16) -> None:

@@ -355,8 +355,11 @@ class TrainingSession:
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
+                    # nor the core's events detected in those samples: analyze of the recording
+                    # cannot find them (e.g. the planned foot-down after the last set, a
+                    # "settle" whose onset is before the end but its detection after it)
                     step.core_events = [e for e in step.core_events
-                                        if float(e["t_s"]) <= t_over]
+                                        if float(e.get("t_detected_s", e["t_s"])) <= t_over]
         step.batch = batch
         if len(batch):
             self._emit(lambda w: w.append(batch), step)

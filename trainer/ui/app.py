@@ -128,4 +128,5 @@ def run_dashboard(setup: Callable[[MainWindow], None], options: LaunchOptions,
         stopper.restore()
     if window.isVisible():  # the loop ended some other way: finish the drill all the same
         window.close()
+    window.settings_store.sync()  # on disk now: the process may end without Qt's teardown
     return 0 if status["screenshot_ok"] else 1

@@ -82,3 +82,21 @@ def ask_screening(parent: QWidget | None, reason: str) -> bool:
         QMessageBox.warning(parent, "See a doctor first", gate.message)
         return False
     return True
+
+
+def ask_confirm(parent: QWidget | None, message: str) -> bool:
+    """A yes/no pre-start question (e.g. "is the sensor on the foot?")."""
+    answer = QMessageBox.question(parent, "Before you start", message)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_placement(parent: QWidget | None, message: str, needed: str) -> str:
+    """The placement dialog before a drill: "moved" (the sensor is now on ``needed``),
+    "continue" (train unmeasured) or "cancel"."""
+    box = QMessageBox(QMessageBox.Icon.Information, "Sensor placement", message, parent=parent)
+    moved = box.addButton(f"Sensor is on the {needed} now", QMessageBox.ButtonRole.AcceptRole)
+    go_on = box.addButton("Continue without measurement", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return "moved" if clicked is moved else "continue" if clicked is go_on else "cancel"

@@ -1,9 +1,12 @@
 """How a source status looks in the dashboard, without Qt: which state the device panel shows,
-its battery / RSSI / loss numbers, and the status-bar line. The window only applies it."""
+its battery / RSSI / loss numbers, and the status-bar line (:func:`present`); :func:`show_status`
+applies it to the device panel (any object with its setters) and the status bar."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from trainer.vocab.source import SourceStatus
 
@@ -59,3 +62,19 @@ def present(st: SourceStatus, source_kind: str) -> StatusView:
     if kind == "gap":
         return StatusView(message=f"link gap: {st.message}", message_ms=3000)
     return StatusView()
+
+
+def show_status(st: SourceStatus, source_kind: str, panel: Any,
+                message: Callable[[str, int], None]) -> float | None:
+    """Apply ``st`` to the device panel (``DevicePanel``: set_state/set_battery/set_rssi) and
+    the status bar; returns the device's own loss % when the status carries one."""
+    view = present(st, source_kind)
+    if view.battery_given:
+        panel.set_battery(view.battery_pct)
+    if view.rssi_given:
+        panel.set_rssi(view.rssi_dbm)
+    if view.state is not None:
+        panel.set_state(view.state)
+    if view.message:
+        message(view.message, view.message_ms)
+    return view.loss_pct

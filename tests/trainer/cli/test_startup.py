@@ -17,15 +17,18 @@ from trainer.cli.main import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "recordings" / "single-leg-balance-eyes-closed-loss"
+#: Repetition and hold drills: their detectors filter (trainer.core.iir, not scipy.signal).
+DRILL_SAMPLES = [ROOT / "recordings" / "calf-raise-set",
+                 ROOT / "recordings" / "isometric-eversion-holds"]
 
 #: Never needed to print help or parse arguments.
 HEAVY_FOR_HELP = ("numpy", "scipy", "vqf", "PySide6", "pyqtgraph", "bleak", "sounddevice",
-                  "dbus", "dbus_fast", "pylsl", "firmware_bridge.simulator")
+                  "dbus", "dbus_fast", "pylsl", "firmware_bridge.simulator", "pyarrow")
 #: ``analyze`` of a balance session needs numpy and vqf, nothing of these (scipy.signal alone
 #: costs ~0.8 s to import with SciPy 1.17).
 HEAVY_FOR_ANALYZE = ("scipy.signal", "scipy.ndimage", "scipy.stats", "scipy.optimize",
                      "scipy.linalg", "PySide6", "pyqtgraph", "bleak", "sounddevice", "pylsl",
-                     "firmware_bridge.simulator")
+                     "firmware_bridge.simulator", "pyarrow")
 
 
 def imported_modules(*args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
@@ -71,6 +74,14 @@ def test_analyze_of_a_balance_session_skips_scipy_signal() -> None:
     assert not sneaked(mods, HEAVY_FOR_ANALYZE), sneaked(mods, HEAVY_FOR_ANALYZE)
 
 
+@pytest.mark.parametrize("sample", DRILL_SAMPLES, ids=lambda p: p.name)
+def test_analyze_of_a_rep_or_hold_drill_skips_scipy(sample: Path) -> None:
+    mods, proc = imported_modules("analyze", "--json", str(sample))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "trainer.core.iir" in mods  # the drill's filters ran
+    assert not sneaked(mods, HEAVY_FOR_ANALYZE), sneaked(mods, HEAVY_FOR_ANALYZE)
+
+
 def test_export_skips_scipy_signal(tmp_path: Path) -> None:
     mods, proc = imported_modules("export", str(SAMPLE), "--format", "csv",
                                   "--out", str(tmp_path / "out.csv"))
@@ -78,8 +89,8 @@ def test_export_skips_scipy_signal(tmp_path: Path) -> None:
     assert not sneaked(mods, HEAVY_FOR_ANALYZE), sneaked(mods, HEAVY_FOR_ANALYZE)
 
 
-def test_the_detector_matches_scipy_signal_imported_lazily() -> None:
-    """The lazy import in the drill detectors still gives scipy's filter (no behaviour change)."""
+def test_the_detector_matches_scipy_signal() -> None:
+    """The drill detectors' low-pass (trainer.core.iir) still gives scipy's filter, streamed."""
     import numpy as np
     from scipy import signal
 

@@ -15,7 +15,7 @@ from trainer.drills.catalog import load_catalog, parse_catalog, validate_params
 
 
 def _raw() -> dict[str, Any]:
-    text = resources.files("trainer.drills").joinpath("catalog.json").read_text()
+    text = resources.files("trainer.vocab").joinpath("catalog.json").read_text()
     return json.loads(text)
 
 

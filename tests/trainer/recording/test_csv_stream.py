@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.trainer.recording.conftest import make_batch
-from trainer.recording import SessionError
+from trainer.recording import SessionError, csvio
 from trainer.recording.convert import import_csv
-from trainer.recording.csvio import open_generic, read_generic, stream_csv, write_generic
+from trainer.recording.csvio import (
+    _arrow_parse,
+    open_generic,
+    read_generic,
+    stream_csv,
+    write_generic,
+)
 from trainer.vocab.batch import SampleBatch
 
 HEADER = "t_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps\n"
@@ -23,16 +30,18 @@ def rows(n: int, t0: float = 0.0) -> str:
     return "".join(f"{t0 + i * 0.01:.2f},0,0,1,{i},0,0\n" for i in range(n))
 
 
-def streamed(path: Path, chunk_bytes: int) -> SampleBatch:
+def streamed(path: Path, chunk_bytes: int, arrow: bool = False) -> SampleBatch:
     stream = open_generic(path)
     stream.chunk_bytes = chunk_bytes
+    stream.arrow = arrow  # pyarrow first (big files), else numpy.loadtxt: the same results
     return SampleBatch.concat(list(stream.chunks()))
 
 
 @settings(max_examples=25, deadline=None)
-@given(chunk=st.integers(min_value=1, max_value=400), crlf=st.booleans(), blank=st.booleans())
+@given(chunk=st.integers(min_value=1, max_value=400), crlf=st.booleans(), blank=st.booleans(),
+       arrow=st.booleans())
 def test_any_chunk_size_reads_the_same(tmp_path_factory: pytest.TempPathFactory, chunk: int,
-                                       crlf: bool, blank: bool) -> None:
+                                       crlf: bool, blank: bool, arrow: bool) -> None:
     b = make_batch(300, mag=True)
     buf = io.StringIO()
     write_generic(buf, [b], with_mag=True)
@@ -44,7 +53,7 @@ def test_any_chunk_size_reads_the_same(tmp_path_factory: pytest.TempPathFactory,
     p = tmp_path_factory.mktemp("csv") / "a.csv"
     p.write_bytes(text.encode())
     whole = read_generic(p).batch
-    parts = streamed(p, chunk)
+    parts = streamed(p, chunk, arrow)
     for name in ("t_s", "acc_g", "gyr_dps", "seq", "mag_ut"):
         np.testing.assert_array_equal(getattr(parts, name), getattr(whole, name))
     np.testing.assert_array_equal(whole.t_s, b.t_s)
@@ -59,9 +68,9 @@ def test_any_chunk_size_reads_the_same(tmp_path_factory: pytest.TempPathFactory,
 def test_errors_late_in_a_big_file_name_their_line(tmp_path: Path, tail: str, match: str) -> None:
     p = tmp_path / "bad.csv"
     p.write_text(HEADER + rows(401) + tail + rows(50, 6.0))
-    for chunk in (64, 1000, 1 << 20):
+    for chunk, arrow in itertools.product((64, 1000, 1 << 20), (False, True)):
         with pytest.raises(SessionError, match=match) as info:
-            streamed(p, chunk)
+            streamed(p, chunk, arrow)
         assert "\n" not in str(info.value) and str(p) in str(info.value)
 
 
@@ -94,3 +103,30 @@ def test_import_streams_to_the_same_session(tmp_path: Path) -> None:
     s = import_csv([p], "generic", tmp_path / "s")
     np.testing.assert_array_equal(s.batch().t_s, b.t_s)
     np.testing.assert_array_equal(s.batch().gyr_dps, b.gyr_dps.astype(np.float32))
+
+
+def test_pyarrow_parses_like_loadtxt_and_gives_way_on_odd_cells() -> None:
+    pytest.importorskip("pyarrow")
+    good = b"0.0025,1e-3,-.5,1.0165218,7,2,3\r\n0.005,0,0,1,0,0,3.4028235e38\n"
+    ref = np.loadtxt(io.BytesIO(good), delimiter=",", usecols=[0, 2, 6], ndmin=2)
+    np.testing.assert_array_equal(_arrow_parse(good, 7, [0, 2, 6]), ref)
+    spaced = b"0,1, 2,1,0,0,0\n"  # spaces around a number: both parsers read it
+    np.testing.assert_array_equal(_arrow_parse(spaced, 7, [0, 1, 2]),
+                                  np.loadtxt(io.BytesIO(spaced), delimiter=",", usecols=[0, 1, 2],
+                                             ndmin=2))
+    for odd in (b"", b"0,1,,1,0,0,0\n", b"0,1,nan,1,0,0,0\n", b"0,1,2,1,0,0\n",
+                b"0,1,x,1,0,0,0\n"):
+        assert _arrow_parse(odd, 7, [0, 1, 2, 3]) is None, odd
+
+
+def test_big_files_are_parsed_by_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    monkeypatch.setattr(csvio, "ARROW_MIN_BYTES", 1000)
+    p = tmp_path / "a.csv"
+    p.write_text(HEADER + rows(30))
+    assert not open_generic(p).arrow
+    p.write_text(HEADER + rows(300))
+    s = open_generic(p)
+    assert s.arrow
+    np.testing.assert_array_equal(SampleBatch.concat(list(s.chunks())).gyr_dps[:, 0],
+                                  np.arange(300))

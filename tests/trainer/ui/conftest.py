@@ -126,12 +126,35 @@ def window(qtbot: Any) -> Iterator[Any]:
     # the pre-start checks (red-flag dialog) answered "go"; tests of the gate pass their own
     w = MainWindow(audio=False, ask_screening=lambda check: True,
                    ask_confirm=lambda check: True)
-    w.countdown_s = 0.2
+    w.drills.countdown_s = 0.2
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
     yield w
     w.close()
+
+
+class DeviceSources:
+    """A source factory (``MainWindow(sources=…)`` / ``window.sources.factory``) whose sensor
+    is ``make(address)`` (a test double); the simulator and replays are the real ones."""
+
+    def __init__(self, make: Any) -> None:
+        from trainer.ui.source_control import DefaultSources
+
+        self.base = DefaultSources()
+        self.make = make
+
+    def simulated(self, rate_hz: float, **kw: Any) -> Any:
+        return self.base.simulated(rate_hz, **kw)
+
+    def device(self, address: str) -> Any:
+        return self.make(address)
+
+    def replay(self, path: str, speed: float) -> Any:
+        return self.base.replay(path, speed)
+
+    def scan(self) -> list[tuple[str, str]]:
+        return [("C4:7C:8D:6A:01:23", "C4:7C:8D:6A:01:23  WT901BLE67")]
 
 
 def now() -> float:

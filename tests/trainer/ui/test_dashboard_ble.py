@@ -19,7 +19,7 @@ def test_connect_stream_link_drop_and_reconnect(
     dev = mock_bluez.add_device(ADDR, spec)
     window.connect_device(ADDR)
     assert "connecting" in window.device_panel.state.text()
-    wait_until(qtbot, lambda: window.source_kind == "device", 40)
+    wait_until(qtbot, lambda: window.sources.kind == "device", 40)
     assert "witmotion" in window.source_label.text().lower()
     config = spec.services[0]["chars"][1]["uuid"]  # WitMotion write characteristic
     n_config = 4  # unlock, rate, save, battery request

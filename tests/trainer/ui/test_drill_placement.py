@@ -6,16 +6,16 @@ from typing import Any
 
 
 def test_one_strap_on_the_shank_serves_calf_raises_without_asking(window: Any) -> None:
-    window.source_kind, window._source_placement = "device", "shank"
+    window.sources.kind, window.sources.placement = "device", "shank"
     asked: list[str] = []
-    window.ask_placement = lambda msg, needed: asked.append(msg) or "cancel"
-    assert window._drill_placement("calf-raise") == "shank"
-    assert window._drill_placement("calf-stretch") == "shank"
+    window.drills.ask_placement = lambda msg, needed: asked.append(msg) or "cancel"
+    assert window.drills.drill_placement("calf-raise") == "shank"
+    assert window.drills.drill_placement("calf-stretch") == "shank"
     assert not asked
 
 
 def test_band_drill_on_the_shank_asks_and_follows_the_answer(window: Any) -> None:
-    window.source_kind, window._source_placement = "device", "shank"
+    window.sources.kind, window.sources.placement = "device", "shank"
     answers = iter(["moved", "continue", "cancel"])
     asked: list[tuple[str, str]] = []
 
@@ -23,8 +23,8 @@ def test_band_drill_on_the_shank_asks_and_follows_the_answer(window: Any) -> Non
         asked.append((msg, needed))
         return next(answers)
 
-    window.ask_placement = ask
-    assert window._drill_placement("ankle-inversion") == "foot"
-    assert window._drill_placement("ankle-inversion") == "shank"  # trains unmeasured
-    assert window._drill_placement("isometric-eversion") is None
+    window.drills.ask_placement = ask
+    assert window.drills.drill_placement("ankle-inversion") == "foot"
+    assert window.drills.drill_placement("ankle-inversion") == "shank"  # trains unmeasured
+    assert window.drills.drill_placement("isometric-eversion") is None
     assert all(needed == "foot" and "shank" in msg for msg, needed in asked)

@@ -32,8 +32,8 @@ class SilentAudio:
 
 
 def test_sound_follows_tilt_and_is_silent_in_the_dead_zone(qtbot: Any, window: Any) -> None:
-    window.audio = SilentAudio()
-    window.sonify = SonificationParams(dead_zone_deg=1.0, saturation_deg=6.0, ml_sign=-1)
+    window.audio = window.view.audio = SilentAudio()
+    window.view.sonify = SonificationParams(dead_zone_deg=1.0, saturation_deg=6.0, ml_sign=-1)
     window.feedback_panel.audio.setEnabled(True)
     window.feedback_panel.audio.setChecked(True)
     assert window.audio.playing
@@ -61,11 +61,11 @@ def test_fading_reaches_no_live_feedback(qtbot: Any, window: Any) -> None:
     wait_until(qtbot, lambda: window.sway.dot_rgb() is not None)  # first third: shown
     wait_until(qtbot, lambda: progress(window.drill.drill) > 0.7, 5)
     wait_until(qtbot, lambda: window.sway.dot_rgb() is None)  # last third: hidden
-    window.stop_drill()
+    window.drills.stop()
 
 
 def test_drill_cues_beep_when_sound_is_on(qtbot: Any, window: Any) -> None:
-    window.audio = SilentAudio()
+    window.audio = window.view.audio = SilentAudio()
     window.feedback_panel.audio.setEnabled(True)
     window.feedback_panel.audio.setChecked(True)
     use_scripted(window, ScriptedSource(amp_deg=0.2))
@@ -73,4 +73,4 @@ def test_drill_cues_beep_when_sound_is_on(qtbot: Any, window: Any) -> None:
     window.start_drill(DrillSettings(duration_s=5, record=False, sets=1))
     wait_until(qtbot, lambda: window.drill_state() == "active")
     assert window.audio.synth._beeps  # countdown ticks / the start beep are queued
-    window.stop_drill()
+    window.drills.stop()

@@ -75,14 +75,14 @@ def test_lsl_switch_streams_the_live_view_and_the_drill(qtbot: Any, window: Any,
     markers = lsl.StreamInlet(found[0], max_buflen=60, processing_flags=0)
     markers.open_stream(TIMEOUT_S)
     qtbot.wait(100)
-    window.add_marker()
+    window.drills.user_event("marker")
     lines, _ = pull_until(qtbot, markers,
                           lambda r: any(json.loads(x[0])["type"] == "marker" for x in r))
     marker = next(json.loads(x[0]) for x in lines if json.loads(x[0])["type"] == "marker")
     assert marker["label"] == "marker 1"
     pull_until(qtbot, inlet, lambda r: len(r) >= 20)  # samples go on during the drill
     assert window.lsl.sink in window.live.session.sinks
-    window.stop_drill()
+    window.drills.stop()
 
     window.lsl.action.setChecked(False)  # off: the outlets are closed
     assert window.lsl.sink is None and not window.lsl.checkbox.isChecked()

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.trainer.ui.conftest import ScriptedSource, use_scripted, wait_until
+from tests.trainer.ui.conftest import DeviceSources, ScriptedSource, use_scripted, wait_until
 from trainer.feedback import ZONE_COLOURS, Zone
 from trainer.recording import open_session
 from trainer.ui.live import AP
@@ -30,7 +30,7 @@ def test_simulator_streams_into_plots_and_big_numbers(qtbot: Any, window: Any) -
     wait_until(qtbot, lambda: window.metrics.text_of("ellipse_area") != "–")
     x, _y = window.time_plots.ap.getData()
     assert x is not None and len(x) > 300 and x[-1] == 0.0 and x[0] < 0
-    assert window.frames > 5
+    assert window.view.frames > 5
     assert "simulated" in window.device_panel.state.text()
     wait_until(qtbot, lambda: window.device_panel.rate.text().startswith(("1", "2")))
     assert window.device_panel.battery.text() == "100 %"
@@ -65,7 +65,7 @@ def test_feedback_fading_bandwidth_hides_colour_inside(qtbot: Any, window: Any) 
     wait_until(qtbot, lambda: brush_rgb(window) == (150, 150, 150))
     src.offset_deg = (5.0, 0.0)
     wait_until(qtbot, lambda: brush_rgb(window) == ZONE_COLOURS[Zone.OUTSIDE])
-    window.stop_drill()
+    window.drills.stop()
 
 
 def test_guided_drill_countdown_recording_pain_and_summary(qtbot: Any, window: Any,
@@ -138,16 +138,16 @@ def test_a_failing_sensor_never_freezes_and_the_recording_keeps_its_data(
                and window.live.recorder.n_samples > 50)
     src.fail_with = RuntimeError("BLE adapter error")
     wait_until(qtbot, lambda: "BLE adapter error" in window.statusBar().currentMessage())
-    frames = window.frames
-    window.stop_drill()  # the user stops: pain rating, then the recording keeps what it has
+    frames = window.view.frames
+    window.drills.stop()  # the user stops: pain rating, then the recording keeps what it has
     assert window.drill_state() == "pain"
-    window.rate_pain(0)
+    window.drills.rate_pain(0)
     assert not window.rec.recording
     s = open_session(path)
     assert s.status == "complete" and s.n_samples > 50
     qtbot.wait(100)
     window.redraw()
-    assert window.frames > frames  # still alive
+    assert window.view.frames > frames  # still alive
     assert window.device_panel.state.text().startswith("error")
 
 
@@ -162,13 +162,11 @@ def test_bad_device_and_scan_without_bluetooth_are_messages(qtbot: Any, window: 
 
 
 def test_connect_streams_the_device_with_its_link_statistics(
-        qtbot: Any, window: Any, monkeypatch: Any) -> None:
-    import trainer.ui.main_window as mw
-
+        qtbot: Any, window: Any) -> None:
     src = ScriptedSource()
-    monkeypatch.setattr(mw, "device_source", lambda address: src)
+    window.sources.factory = DeviceSources(lambda address: src)
     window.connect_device("C4:7C:8D:6A:01:23")
-    wait_until(qtbot, lambda: window.source_kind == "device" and window.live is not None)
+    wait_until(qtbot, lambda: window.sources.kind == "device" and window.live is not None)
     assert "C4:7C:8D:6A:01:23" in window.source_label.text()
     src.pending.append(SourceStatus("link", "", None, {"rssi_dbm": -58, "battery_pct": 77,
                                                         "loss_pct": 2.5}))
@@ -205,9 +203,9 @@ def test_a_drill_on_the_other_leg_restarts_the_pipeline_for_it(qtbot: Any, windo
     assert window.live.pipeline.config.side == "left"
     window.start_drill(DrillSettings(side="right", duration_s=5, record=False, sets=1))
     assert window.live.pipeline.config.side == "right"
-    assert window.sway.ml_screen_sign == 1.0 and window.sonify.ml_sign == 1.0
-    window.stop_drill()
-    window.rate_pain(0)
+    assert window.sway.ml_screen_sign == 1.0 and window.view.sonify.ml_sign == 1.0
+    window.drills.stop()
+    window.drills.rate_pain(0)
     window.start_drill(DrillSettings(drill_id="calf-raise", side="right", record=False, sets=1))
     assert window.live.pipeline.config.placement == "foot"
 
@@ -222,7 +220,7 @@ def test_tools_menu_opens_the_calibration_wizard(qtbot: Any, window: Any) -> Non
 def test_m_adds_a_marker_to_the_recording(qtbot: Any, window: Any) -> None:
     from PySide6.QtCore import Qt
 
-    window.add_marker()
+    window.drills.user_event("marker")
     assert "start a drill" in window.statusBar().currentMessage()
     use_scripted(window, ScriptedSource())
     window.start_drill(DrillSettings(duration_s=30, sets=1))
@@ -230,8 +228,8 @@ def test_m_adds_a_marker_to_the_recording(qtbot: Any, window: Any) -> None:
     path = window.recording_path
     qtbot.keyClick(window, Qt.Key.Key_M)
     assert "marker 1" in window.statusBar().currentMessage()
-    window.stop_drill()
-    window.rate_pain(0)
+    window.drills.stop()
+    window.drills.rate_pain(0)
     markers = [e for e in open_session(path).events if e["type"] == "marker"]
     assert len(markers) == 1 and markers[0]["label"] == "marker 1"
 

@@ -33,7 +33,7 @@ def test_open_play_pause_speed_and_seek(qtbot: Any, window: Any, session_dir: Pa
     window.seek(4.0)
     assert src.position_s == pytest.approx(4.0, abs=0.3)
     t = window.live.ring.view()[:, T]
-    assert t[-1] - window.session.start_t_s == pytest.approx(4.0, abs=0.05)
+    assert t[-1] - window.sources.session.start_t_s == pytest.approx(4.0, abs=0.05)
     wait_until(qtbot, lambda: src.finished, 5)
     wait_until(qtbot, lambda: not rp.play_button.isChecked())
     assert "0:06" in rp.time.text() or "0:05" in rp.time.text()
@@ -53,7 +53,7 @@ def test_seek_gives_the_same_tilt_as_an_uninterrupted_replay(qtbot: Any, window:
         sample_rate_hz=s.sample_rate_hz, drill_id=s.drill_id, placement=s.placement,
         side=s.side, calibration=s.calibration)).process(s.batch())
     window.open_replay(str(session_dir))
-    window.set_playing(False)
+    window.sources.set_playing(False)
     window.seek(3.0)
     rows = window.live.ring.view()
     n = rows.shape[0]
@@ -64,7 +64,7 @@ def test_seek_gives_the_same_tilt_as_an_uninterrupted_replay(qtbot: Any, window:
 
 def test_jump_to_events(qtbot: Any, window: Any, session_dir: Path) -> None:
     window.open_replay(str(session_dir))
-    window.set_playing(False)
+    window.sources.set_playing(False)
     window.seek(0.5)
     window.replay_panel.next_button.click()  # the balance loss at 2.5 s: land 1 s before it
     assert window.live.source.position_s == pytest.approx(1.5, abs=0.05)
@@ -112,7 +112,7 @@ def test_space_toggles_play_and_arrows_jump(qtbot: Any, window: Any, session_dir
     assert src.paused
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not src.paused
-    window.set_playing(False)
+    window.sources.set_playing(False)
     window.seek(0.5)
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert src.position_s == pytest.approx(1.5, abs=0.05)
@@ -127,10 +127,10 @@ def test_the_shipped_sample_sessions_replay(qtbot: Any, window: Any, name: str) 
     if not path.is_dir():
         pytest.skip(f"{path} not present")
     assert window.open_replay(str(path))
-    window.set_playing(False)
-    window.seek(window.session.duration_s / 2)
+    window.sources.set_playing(False)
+    window.seek(window.sources.session.duration_s / 2)
     rows = window.live.ring.view()
     assert rows.shape[0] > 100 and np.isfinite(rows[-50:, AP]).all()
-    assert window.drill_panel.drill.currentData() == window.session.drill_id
+    assert window.drill_panel.drill.currentData() == window.sources.session.drill_id
     window.redraw()
     assert window.metrics.text_of("ellipse_area") != "–"

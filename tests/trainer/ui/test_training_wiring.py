@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.trainer.ui.conftest import ScriptedSource, wait_until
+from tests.trainer.ui.conftest import DeviceSources, ScriptedSource, wait_until
 from trainer.recording import open_session
 from trainer.ui.settings import DrillSettings
 
@@ -15,20 +15,18 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_connect_asks_the_red_flag_questions_before_connecting(
-        qtbot: Any, window: Any, monkeypatch: Any) -> None:
-    import trainer.ui.main_window as mw
-
+        qtbot: Any, window: Any) -> None:
     connected: list[str] = []
-    monkeypatch.setattr(mw, "device_source",
-                        lambda address: connected.append(address) or ScriptedSource())
+    window.sources.factory = DeviceSources(
+        lambda address: connected.append(address) or ScriptedSource())
     asked: list[Any] = []
-    window.ask_screening = lambda check: asked.append(check) or False  # declined / red flag
+    window.drills.ask_screening = lambda check: asked.append(check) or False  # declined / red flag
     window.connect_device("C4:7C:8D:6A:01:23")
     assert [c.id for c in asked] == ["red_flags"] and not connected and window.live is None
     assert "not started" in window.statusBar().currentMessage()
-    window.ask_screening = lambda check: asked.append(check) or True
+    window.drills.ask_screening = lambda check: asked.append(check) or True
     window.connect_device("C4:7C:8D:6A:01:23")
-    wait_until(qtbot, lambda: window.source_kind == "device")
+    wait_until(qtbot, lambda: window.sources.kind == "device")
     assert connected == ["C4:7C:8D:6A:01:23"] and len(asked) == 2
 
 
@@ -37,8 +35,8 @@ def test_a_cleared_screening_is_not_asked_again(qtbot: Any, window: Any) -> None
     from trainer.drills.store import DrillStore
 
     DrillStore().save_screening(screen({q["id"]: False for q in questions()}))
-    window.ask_screening = lambda check: (_ for _ in ()).throw(AssertionError("asked"))
-    assert window.settle_checks(None, real_sensor=True)
+    window.drills.ask_screening = lambda check: (_ for _ in ()).throw(AssertionError("asked"))
+    assert window.drills.settle_checks(None, real_sensor=True)
 
 
 def test_a_drill_on_a_real_sensor_updates_the_level(qtbot: Any, window: Any) -> None:
@@ -46,11 +44,11 @@ def test_a_drill_on_a_real_sensor_updates_the_level(qtbot: Any, window: Any) -> 
     from trainer.drills.store import DrillStore
 
     src = ScriptedSource(amp_deg=0.3)
-    window._real_sensor = True  # as after Connect (the red flags were answered)
+    window.sources.real_sensor = True  # as after Connect (the red flags were answered)
     window.set_source(src, "device", label="scripted")
     window.start_drill(DrillSettings(duration_s=2.0, sets=1))
     wait_until(qtbot, lambda: window.drill_state() == "pain", 20)
-    window.rate_pain(1)
+    window.drills.rate_pain(1)
     assert window.drill_state() == "done"
     entry = DrillStore().all_progress()["single-leg-balance|left"]
     session_id = open_session(window.recording_path).meta["session_id"]
@@ -65,7 +63,7 @@ def test_a_simulated_drill_never_changes_the_level(qtbot: Any, window: Any) -> N
     window.start_simulator(100.0)
     window.start_drill(DrillSettings(duration_s=2.0, sets=1))
     wait_until(qtbot, lambda: window.drill_state() == "pain", 20)
-    window.rate_pain(0)
+    window.drills.rate_pain(0)
     assert DrillStore().all_progress() == {}
     assert "progression is not changed" in window.statusBar().currentMessage()
 
@@ -79,8 +77,8 @@ def test_no_balance_losses_in_a_calf_raise(qtbot: Any, window: Any) -> None:
     assert window.live.pipeline.config.placement == "foot"
     wait_until(qtbot, lambda: window.live.latest_t_s is not None and window.live.latest_t_s > 8,
                30)
-    window.stop_drill()
-    window.rate_pain(0)
+    window.drills.stop()
+    window.drills.rate_pain(0)
     events = open_session(window.recording_path).events
     assert not [e for e in events if e["type"] == "balance_loss"]
     assert "Balance lost" not in window.cue.text()

@@ -1,0 +1,91 @@
+"""The dashboard on a manual clock (``MainWindow(clock=…)``, the window's timer off, one
+``tick()`` a frame): a drill and a replay advance exactly as far as the test moves time, so what
+is on screen at each moment is deterministic whatever the machine's load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trainer.training.sources import SimSettings
+from trainer.vocab.clock import ManualClock
+
+FRAME_S = 1 / 64  # ~60 Hz, exact in binary: n frames are exactly n × FRAME_S seconds
+
+
+@pytest.fixture
+def clocked(qtbot: Any) -> Any:
+    from trainer.ui.main_window import MainWindow
+
+    clock = ManualClock(50.0)
+    w = MainWindow(audio=False, clock=clock, sim=SimSettings(seed=2),
+                   ask_screening=lambda check: True, ask_confirm=lambda check: True)
+    w.timer.stop()
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    w.clock_ = clock
+    yield w
+    w.close()
+
+
+def _run(w: Any, seconds: float) -> None:
+    for _ in range(round(seconds / FRAME_S)):
+        w.clock_.advance(FRAME_S)
+        w.tick()
+
+
+def test_a_drill_follows_the_manual_clock_frame_by_frame(clocked: Any) -> None:
+    w = clocked
+    w.choose_drill(drill="single-leg-balance", side="left")
+    w.start_simulator(100.0)
+    _run(w, 0.5)  # the preview streams half a second
+    assert w.live.latest_t_s == pytest.approx(0.5, abs=0.02)
+    w.drills.countdown_s = 3.0
+    w.start_drill(w.drill_panel.settings())
+    assert w.drill_state() == "ready" and w.recording_path is not None
+    _run(w, 1.0)
+    assert w.drill_state() == "countdown" and "Get ready" in w.cue.text()
+    assert w.rec.recording
+    _run(w, 2.5)  # past the 3 s countdown (the analysis goes in 0.1 s steps)
+    assert w.drill_state() == "active"
+    hold = float(w.drill.drill.params["hold_s"])
+    left = w.drill.view()["remaining_s"]
+    assert left == pytest.approx(hold - 0.5, abs=0.15)
+    assert f"set 1/{w.drill.view()['n_sets']}" in w.drill_panel.progress.format()
+    _run(w, 5.0)
+    assert w.drill.view()["remaining_s"] == pytest.approx(left - 5.0, abs=0.15)
+    # nothing moves while the clock stands still, however many frames are drawn
+    t = w.live.latest_t_s
+    for _ in range(50):
+        w.tick()
+    assert w.live.latest_t_s == t and w.drill.view()["remaining_s"] == pytest.approx(left - 5.0,
+                                                                                      abs=0.15)
+    w.drills.stop()
+    assert w.drill_state() == "pain"
+    w.drills.skip_pain()
+    assert w.drill_state() == "done" and not w.rec.recording
+
+
+def test_a_replay_plays_pauses_and_changes_speed_on_the_manual_clock(
+        clocked: Any, session_dir: Path) -> None:
+    w = clocked
+    assert w.open_replay(str(session_dir))
+    player = w.sources.player
+    assert player is not None and player.duration_s > 5.0
+    _run(w, 2.0)
+    assert player.position_s == pytest.approx(2.0, abs=1e-6)
+    w.sources.set_speed(2.0)
+    _run(w, 1.0)
+    assert player.position_s == pytest.approx(4.0, abs=1e-6)
+    w.sources.set_playing(False)
+    _run(w, 1.0)
+    assert player.position_s == pytest.approx(4.0, abs=1e-6)
+    assert w.replay_panel.time.text().startswith("0:04.0")
+    w.seek(1.0)
+    assert player.position_s == pytest.approx(1.0, abs=1e-6)
+    w.sources.set_playing(True)
+    _run(w, 0.5)
+    assert player.position_s == pytest.approx(2.0, abs=1e-6)
