@@ -38,7 +38,7 @@ from scipy.optimize import least_squares
 
 from calibration.errors import CalibrationError
 from calibration.rotation import quat_from_matrix, rotvec_matrix
-from calibration.stillness import TABLE, StillnessThresholds, still_segments
+from trainer.core.stillness import TABLE, StillnessThresholds, still_segments
 
 FloatArray = NDArray[np.float64]
 

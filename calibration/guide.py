@@ -35,7 +35,7 @@ from calibration.mounting import (
     mounting_from_vectors,
 )
 from calibration.rotation import quat_from_matrix
-from calibration.stillness import STANDING, TABLE, StillnessThresholds, is_still
+from trainer.core.stillness import STANDING, TABLE, StillnessThresholds, is_still
 from trainer.vocab.calibration import CalibrationProfile
 
 FloatArray = NDArray[np.float64]

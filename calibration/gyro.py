@@ -1,4 +1,5 @@
-"""Gyroscope bias from the still parts of a recording.
+"""Gyroscope bias from the still parts of a recording (``trainer.core.stillness.gyro_bias``, the
+estimator the drills use too, with a table's thresholds).
 
 At rest a gyroscope should read zero; its mean over the still samples is the bias. Refuses (with a
 reason the user can act on) when too little of the recording was still.
@@ -13,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from calibration.errors import CalibrationError
-from calibration.stillness import TABLE, StillnessThresholds, sample_rate_hz, still_segments
+from trainer.core.stillness import TABLE, StillnessThresholds, gyro_bias
 
 FloatArray = NDArray[np.float64]
 
@@ -47,23 +48,12 @@ def estimate_gyro_bias(
     """Mean gyroscope reading over the still samples (raises :class:`CalibrationError` when the
     sensor moved too much to leave ``min_still_s`` seconds of rest)."""
     t = np.asarray(t_s, dtype=np.float64)
-    gyr = np.asarray(gyr_dps, dtype=np.float64)
     if t.shape[0] < 10:
         raise CalibrationError("too few samples for a gyroscope bias; record at least 10 s")
-    fs = sample_rate_hz(t)
-    total_s = t.shape[0] / fs
-    segs = still_segments(t, acc_g, gyr, thresholds, min_duration_s=1.0)
-    idx = np.concatenate([np.arange(s.start, s.stop) for s in segs]) if segs else np.zeros(0, int)
-    still_s = idx.shape[0] / fs
-    if still_s < min_still_s:
+    est = gyro_bias(t, gyr_dps, acc_g, thresholds, min_run_s=1.0)
+    if est.still_s < min_still_s:
         raise CalibrationError(
-            f"the sensor moved: only {still_s:.1f} s of {total_s:.1f} s were still "
+            f"the sensor moved: only {est.still_s:.1f} s of {est.total_s:.1f} s were still "
             f"(need {min_still_s:.0f} s); lay it on a table, do not touch it, and repeat"
         )
-    still = gyr[idx]
-    return GyroBiasResult(
-        bias_dps=still.mean(axis=0),
-        noise_dps=still.std(axis=0),
-        still_s=still_s,
-        total_s=total_s,
-    )
+    return GyroBiasResult(est.bias_dps, est.noise_dps, est.still_s, est.total_s)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from calibration.errors import CalibrationError
 from calibration.rotation import quat_from_matrix
-from calibration.stillness import STANDING, Segment, sample_rate_hz, segments_of, still_mask
+from trainer.core.stillness import STANDING, Segment, sample_rate_hz, segments_of, still_mask
 from trainer.vocab.ids import PLACEMENTS, SIDES
 
 FloatArray = NDArray[np.float64]

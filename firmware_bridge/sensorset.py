@@ -15,6 +15,7 @@ every read of all sensors to listeners (the recorder of the extra sensors, live 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -66,8 +67,15 @@ class SensorSet:
             src.start()
 
     def stop(self) -> None:
-        for src in self.sources.values():
-            src.stop()
+        """Stop every sensor at once (each BLE sensor takes up to seconds to disconnect)."""
+        sources = list(self.sources.values())
+        threads = [threading.Thread(target=s.stop, name=f"stop-{r}", daemon=True)
+                   for r, s in zip(self.roles, sources, strict=True)][1:]
+        for t in threads:
+            t.start()
+        sources[0].stop()
+        for t in threads:
+            t.join(15.0)
 
     def read_all(self) -> dict[Role, SampleBatch]:
         out: dict[Role, SampleBatch] = {}
@@ -78,7 +86,8 @@ class SensorSet:
                 if t_dev:
                     self.session_clock.observe(role, t_dev, arrival)
                 if len(batch):
-                    batch = dataclasses.replace(batch, t_s=self.session_clock.map(role, batch.t_s))
+                    mapped = self.session_clock.map(role, src.device_time(batch), key=batch.t_s)
+                    batch = dataclasses.replace(batch, t_s=mapped)
             out[role] = batch
         return out
 
@@ -92,15 +101,11 @@ class SensorSet:
         return out
 
     def _map_status(self, role: Role, st: SourceStatus) -> SourceStatus:
-        dev = self.session_clock.devices[role]
-        if dev.fit is None:
-            return st
+        clock = self.session_clock
         data = st.data
         if st.t_s is not None and "t_end_s" in data:  # a gap: its end on the same clock
-            end = float(dev.to_host(float(data["t_end_s"]))) - self.session_clock.origin_s
-            data = {**data, "t_end_s": end}
-        t = None if st.t_s is None else \
-            float(dev.to_host(float(st.t_s))) - self.session_clock.origin_s
+            data = {**data, "t_end_s": clock.map_event(role, float(data["t_end_s"]))}
+        t = None if st.t_s is None else clock.map_event(role, float(st.t_s))
         return dataclasses.replace(st, t_s=t, data=data)
 
     @property

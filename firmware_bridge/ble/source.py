@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from firmware_bridge.ble.address import is_ble_address
 from firmware_bridge.ble.errors import explain, is_fatal
 from firmware_bridge.ble.link_stats import LinkStats, LinkStatsTracker
@@ -168,6 +170,15 @@ class BleSource:
     def drain_status(self) -> list[SourceStatus]:
         return self._buffer.take_status()
 
+    def device_time(self, batch: SampleBatch) -> np.ndarray:
+        """The device's own time of each sample: its timestamp counter where the profile has
+        one, else its sample counter (``seq``, gaps included) over the stamping rate — never
+        the arrival-derived times a counter-less decoder stamps (a SensorSet maps this onto the
+        session clock)."""
+        if self.profile is not None and self.profile.has_device_clock:
+            return batch.t_s
+        return batch.seq.astype(np.float64) / float(self.info.sample_rate_hz)
+
     def take_clock_pairs(self) -> tuple[list[float], list[float]]:
         """``(t_device_s, arrival_s)`` of each notification that released samples since the
         last call (``ClockedSource``: a SensorSet maps the device clock onto the session clock)."""
@@ -274,7 +285,7 @@ class BleSource:
                     t_dev, arrivals = self._pairs
                     if len(t_dev) >= _MAX_PAIRS:
                         del t_dev[: _MAX_PAIRS // 2], arrivals[: _MAX_PAIRS // 2]
-                    t_dev.append(float(out.batch.t_s[-1]))
+                    t_dev.append(float(self.device_time(out.batch)[-1]))
                     arrivals.append(arrival)
         except Exception:  # a decoder bug must not kill the link
             self.callback_errors += 1

@@ -83,6 +83,12 @@ class MockDevice:
         return int(self.mock.iface.EmitNotifications(dbus.ObjectPath(self.chars[char]), arr,
                                                       float(interval_s)))
 
+    def emit_at(self, char: str, packets: list[bytes], times_s: list[float]) -> int:
+        """Notify packet ``i`` at ``time.monotonic()`` ``times_s[i]`` (tests/mockbluez/timed)."""
+        arr = dbus.Array([dbus.ByteArray(p) for p in packets], signature="ay")
+        return int(self.mock.iface.EmitNotificationsAt(
+            dbus.ObjectPath(self.chars[char]), arr, dbus.Array(times_s, signature="d")))
+
     def stream(self, sid: int) -> StreamState:
         total, delivered, dropped, done = self.mock.iface.GetStream(dbus.UInt32(sid))
         return StreamState(int(total), int(delivered), int(dropped), bool(done))

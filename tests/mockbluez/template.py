@@ -22,6 +22,7 @@ dbus-python and drives GLib timers through ctypes (no PyGObject needed).
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import json
 import time
@@ -328,7 +329,12 @@ def _tick() -> bool:
     for s in _streams.values():
         if s["next"] >= len(s["packets"]):
             continue
-        due = len(s["packets"]) if s["interval"] <= 0 else int((now - s["t0"]) / s["interval"]) + 1
+        if s.get("times") is not None:  # a schedule of absolute monotonic times
+            due = bisect.bisect_right(s["times"], now)
+        elif s["interval"] <= 0:
+            due = len(s["packets"])
+        else:
+            due = int((now - s["t0"]) / s["interval"]) + 1
         due = min(due, len(s["packets"]))
         while s["next"] < due:
             i = s["next"]
@@ -351,6 +357,21 @@ def EmitNotifications(self: Any, char_path: str, packets: Any, interval_s: float
     if not _ticker_running[0]:
         _ticker_running[0] = True
         _timeout_add(2, _tick)
+    return sid
+
+
+@dbus.service.method(MOCK_IFACE, in_signature="oaayad", out_signature="u")
+def EmitNotificationsAt(self: Any, char_path: str, packets: Any, times_s: Any) -> int:
+    """Queue ``packets`` for notification on ``char_path``, packet ``i`` at ``time.monotonic()``
+    ``times_s[i]`` (non-decreasing): BLE connection events of a drifting device."""
+    sid = _next_stream[0]
+    _next_stream[0] += 1
+    _streams[sid] = {"char": str(char_path), "packets": [bytes(p) for p in packets],
+                     "times": [float(t) for t in times_s], "interval": 0.0,
+                     "t0": time.monotonic(), "next": 0, "delivered": [], "dropped": []}
+    if not _ticker_running[0]:
+        _ticker_running[0] = True
+        _timeout_add(1, _tick)
     return sid
 
 

@@ -70,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
         result = _analyze(name, session, offline=args.offline, target_radius=args.target_radius)
         if series_paths:
             _write_series(series_paths[i], result)
-        report = build_report(name, session, result)
+        try:
+            report = build_report(name, session, result)
+        except SessionError as exc:  # e.g. a damaged extra sensor's file
+            raise CliError(str(exc)) from None
         if args.json:
             print(json.dumps(report, ensure_ascii=False))
         else:
@@ -139,11 +142,19 @@ def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
 
 def build_report(name: str, session: Session, result: AnalysisResult) -> dict[str, Any]:
     """The contract's JSON object for one analysed session."""
-    sway = sway_report(session, result)
+    from trainer.drills.multisensor import sensors_report, with_touchdowns
+
+    stance_losses = list(result.summary.balance_losses_t_s)
+    # several sensors: the lifted foot's own touchdowns are the balance-loss times (issue 14)
+    result, lifted = with_touchdowns(session, result)
+    sway = sway_report(session, lifted.for_sway(result) if lifted else result)
     events = result.summary.to_dict()
     events["balance_losses"] = [
         {k: _num(v) for k, v in e.items()} for e in result.events if e["type"] == "balance_loss"
     ]
+    if lifted is not None and lifted.touchdowns:
+        events["balance_loss_source"] = f"{lifted.role} sensor touchdown"
+    sensors = sensors_report(session, result, sway, lifted, stance_losses)
     return _clean_dict({
         "session": name,
         "duration_s": result.duration_s,
@@ -159,6 +170,7 @@ def build_report(name: str, session: Session, result: AnalysisResult) -> dict[st
         "sway": sway,
         "events": events,
         "drill": _drill_result(session, result),
+        **({"sensors": sensors} if sensors is not None else {}),
     })
 
 

@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=("csv",), default="csv", help="output format (csv)")
     p.add_argument("--out", required=True, metavar="FILE", help="CSV file to write (- = stdout)")
     p.add_argument("--no-tilt", action="store_true", help="leave out the tilt columns")
+    p.add_argument("--sensor", metavar="ROLE", default=None,
+                   help="a session with several sensors: only this one (default: every "
+                        "sensor, with a role column)")
     p.set_defaults(func=run)
 
 
@@ -28,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from trainer.outputs import OutputError, check_output_file
-    from trainer.recording import SessionError, open_session
+    from trainer.recording import SessionError, multicsv, open_session
     from trainer.recording.convert import export_csv
     from trainer.recording.tilt import tilt_columns
 
@@ -39,7 +42,16 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     try:
         session = open_session(args.session)
-        n = export_csv(session, args.out, tilt=None if args.no_tilt else tilt_columns)
+        if multicsv.has_several_sensors(session):  # one more column: role
+            n = multicsv.export_sensors_csv(session, args.out,
+                                            tilt=None if args.no_tilt else tilt_columns,
+                                            role=_role(args.sensor))
+        elif args.sensor is not None and _role(args.sensor) != \
+                multicsv.session_sensors(session)[0].role:
+            raise CliError(f"--sensor {args.sensor}: the session has one sensor "
+                           f"({multicsv.session_sensors(session)[0].role})")
+        else:
+            n = export_csv(session, args.out, tilt=None if args.no_tilt else tilt_columns)
     except SessionError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
@@ -47,3 +59,14 @@ def run(args: argparse.Namespace) -> int:
     if args.out != "-":
         print(f"{args.out}  ({n} rows)", file=sys.stderr)
     return 0
+
+
+def _role(text: str | None) -> Any:
+    from trainer.vocab.roles import RoleError, parse_role
+
+    if text is None:
+        return None
+    try:
+        return parse_role(text)
+    except RoleError as exc:
+        raise CliError(f"--sensor: {exc}") from None

@@ -231,6 +231,7 @@ def ask_pain(stdin: TextIO, out: TextIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trainer.cli.sensors import calibrations, open_sensors
     from trainer.cli.sources import follow_guide, source_from_args
     from trainer.recording import SessionError
     from trainer.recording.convert import check_new_dir
@@ -255,14 +256,22 @@ def run(args: argparse.Namespace) -> int:
                          yes=args.continue_unmeasured):
         print("not started", file=sys.stderr)
         return 0
-    source = source_from_args(args, duration_s=args.duration, drill=drill_id, side=side,
-                              placement=placement)
+    # two or three sensors (--device ADDR:ROLE …, --simulate --roles …): trainer/cli/sensors.py
+    sensors = open_sensors(args, drill=drill_id, side=side, placement=placement,
+                           duration_s=args.duration)
+    source = sensors.view if sensors else source_from_args(
+        args, duration_s=args.duration, drill=drill_id, side=side, placement=placement)
     try:
         calibration = _calibration(args, source.info, side, placement)
         fs = float(source.info.sample_rate_hz)
         guide = None if args.no_guide else drill_guide(plan, fs)
+        if sensors:
+            calibrations(sensors, calibration, accept=args.accept_calibration)
+            sensors.follow(guide)
+            source = sensors.view
         source = follow_guide(source, guide)  # the simulated person does the guide's sets
-        session = TrainingSession(source, plan, calibration=calibration, guide=guide)
+        session = TrainingSession(source, plan, calibration=calibration, guide=guide,
+                                  writer_factory=sensors.writer_factory() if sensors else None)
         lsl = _lsl_sink(source.info, side, session.placement) if args.lsl else None
     except TrainingError as exc:
         source.stop()
@@ -270,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         source.stop()
         raise
-    stop = threading.Event()
+    stop = StopFlag()
     prompting = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:  # Ctrl-C / SIGTERM: finish cleanly
@@ -391,7 +400,27 @@ def _pain_question(prompting: threading.Event) -> Callable[[], int | None]:
     return ask
 
 
-def _loop(session: Any, cues: Cues, progress: Progress, stop: threading.Event,
+class StopFlag:
+    """Set by the Ctrl-C/SIGTERM handler: a plain flag, never a lock (``threading.Event.set``
+    in a signal handler deadlocks when the signal lands while the main thread holds the
+    event's lock inside ``Event.wait`` — `record` then never exits)."""
+
+    def __init__(self) -> None:
+        self.flag = False
+
+    def set(self) -> None:
+        self.flag = True
+
+    def is_set(self) -> bool:
+        return self.flag
+
+    def wait(self, timeout_s: float) -> bool:
+        if not self.flag:
+            time.sleep(timeout_s)  # a signal interrupts nothing that holds a lock
+        return self.flag
+
+
+def _loop(session: Any, cues: Cues, progress: Progress, stop: StopFlag,
           duration_s: float | None, speed: float, wall0: float,
           keys: Callable[[], None] = lambda: None) -> str:
     """Pump the session until the drill is done, the duration, Ctrl-C or the source ends;

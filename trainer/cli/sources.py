@@ -12,7 +12,8 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
-from trainer.cli.common import CliError, ble_address, positive_float, rate_hz
+from trainer.cli.common import CliError, positive_float, rate_hz
+from trainer.cli.sensors import DeviceAction, device_spec, role_list
 
 if TYPE_CHECKING:  # numpy comes with it: `--help` must not pay for it
     from trainer.vocab.source import Source
@@ -22,8 +23,12 @@ def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
                        required: bool = True) -> None:
     """``--device ADDRESS | --simulate [| --replay SESSION]`` plus the simulator's knobs."""
     group = parser.add_mutually_exclusive_group(required=required)
-    group.add_argument("--device", metavar="ADDRESS", type=ble_address,
-                       help="BLE address of the sensor")
+    group.add_argument("--device", metavar="ADDRESS[:ROLE]", type=device_spec,
+                       action=DeviceAction,
+                       help="BLE address of the sensor; for several sensors give it once per "
+                            "sensor with its role (left-shank, right-shank, left-foot, "
+                            "right-foot, trunk), e.g. --device AA:BB:CC:DD:EE:01:left-shank "
+                            "--device AA:BB:CC:DD:EE:02:trunk")
     group.add_argument("--simulate", action="store_true", help="use the built-in simulated sensor")
     if replay:
         group.add_argument("--replay", metavar="SESSION", help="play back a recorded session")
@@ -31,6 +36,10 @@ def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
                         help="sample rate (default: the device's own; 100 when simulated)")
     sim = parser.add_argument_group("simulated sensor (with --simulate)")
     sim.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
+    sim.add_argument("--roles", type=role_list, default=None, metavar="ROLE,ROLE,...",
+                     help="simulate several sensors on one person, e.g. "
+                          "left-shank,right-foot,trunk (the first leg sensor on --side is the "
+                          "one the drill is analysed on)")
     sim.add_argument("--eyes", choices=("open", "closed"), default="open",
                      help="simulated condition: eyes open or closed (default: open)")
     sim.add_argument("--surface", choices=("firm", "foam"), default="firm",
@@ -123,7 +132,10 @@ def follow_guide(source: Source, guide: Any | None, *, start_s: float = 0.0) -> 
 
 def source_from_args(args: argparse.Namespace, *, duration_s: float | None = None,
                      **overrides: Any) -> Source:
-    """:func:`open_source` from parsed :func:`add_source_options` (and drill) options."""
+    """:func:`open_source` from parsed :func:`add_source_options` (and drill) options (one
+    sensor; several: :func:`trainer.cli.sensors.open_sensors`)."""
+    if len(getattr(args, "devices", None) or []) > 1:
+        raise CliError("several sensors: give each one a role (--device ADDRESS:ROLE)")
     kwargs: dict[str, Any] = {
         "device": getattr(args, "device", None),
         "simulate": bool(getattr(args, "simulate", False)),

@@ -90,14 +90,21 @@ class DeviceClock:
 
     ``observe(t_dev, arrival)``: device time of a notification's last sample and its arrival.
     Until ``min_span_s`` of device time is covered the drift is taken as 0 and the offset is
-    the lowest residual seen (so the first samples are already close).
+    the lowest residual seen (so the first samples are already close); after that the drift is
+    shrunk toward 0 while the span is short against ``drift_prior_s`` (latency noise over a
+    few seconds looks like hundreds of ppm; crystals are within ±``max_drift``).
     """
 
     def __init__(self, *, window_s: float = 1.0, history_s: float = 300.0,
-                 min_span_s: float = 4.0, max_drift: float = 1e-3,
-                 restart_s: float = 1.0) -> None:
+                 min_span_s: float = 4.0, max_drift: float = 5e-4,
+                 restart_s: float = 1.0, drift_prior_s: float = 10.0,
+                 step_s: float = 0.008, step_windows: int = 5) -> None:
         self.window_s = window_s
         self.restart_s = restart_s
+        self.drift_prior_s = drift_prior_s
+        self.step_s = step_s
+        self.step_windows = step_windows
+        self.steps = 0  # discontinuities of the device time handled
         self.min_span_s = min_span_s
         self.max_drift = max_drift
         self._pts: deque[tuple[float, float]] = deque(maxlen=max(3, int(history_s / window_s)))
@@ -113,12 +120,27 @@ class DeviceClock:
         for td, r in zip(t[ok].tolist(), (a[ok] - t[ok]).tolist(), strict=True):
             self._one(td, r)
 
+    def _below_line(self, t_dev: float, residual: float) -> float:
+        """How far a residual lies below the fitted envelope (positive: below)."""
+        fit = self._fit
+        if fit is None:
+            return 0.0
+        return fit.offset_s + fit.drift * (t_dev - fit.t_ref_s) - residual
+
     def _one(self, t_dev: float, residual: float) -> None:
         self.n_pairs += 1
         last = self._pts[-1][0] if self._pts else self._win_start
         if last is not None and t_dev < last - self.restart_s:  # the device clock restarted
             self.reset()
             self.n_pairs = 1
+        elif self._fit is not None and self._fit.points >= 3 \
+                and self._below_line(t_dev, residual) > self.step_s:
+            # latency cannot be negative: the device time jumped ahead (a sample counter
+            # that counted a gap that was not there, a clock step): start the fit again here
+            n = self.n_pairs
+            self.reset()
+            self.n_pairs = n
+            self.steps += 1
         if self._win_start is None:
             self._win_start = t_dev
         if self._win_min is None or residual < self._win_min[1]:
@@ -129,6 +151,21 @@ class DeviceClock:
             self._pts.append(self._win_min)
             self._win_start = t_dev
             self._win_min = None
+            self._refit()
+            self._check_behind()
+
+    def _check_behind(self) -> None:
+        """The last ``step_windows`` window minima all above the envelope by ``step_s``: the
+        device time fell behind (samples lost that its counter did not count): start the fit
+        again from those windows."""
+        k = self.step_windows
+        if self._fit is None or len(self._pts) < k + 3:
+            return
+        recent = list(self._pts)[-k:]
+        if all(-self._below_line(t, r) > self.step_s for t, r in recent):
+            self._pts.clear()
+            self._pts.extend(recent)
+            self.steps += 1
             self._refit()
 
     def reset(self) -> None:
@@ -145,8 +182,13 @@ class DeviceClock:
         arr = np.asarray(pts, dtype=np.float64)
         x, y = arr[:, 0], arr[:, 1]
         t_ref = float(x[0])
-        if len(pts) >= 3 and x[-1] - x[0] >= self.min_span_s:
-            slope, intercept = envelope_line(x - t_ref, y, self.max_drift)
+        span = float(x[-1] - x[0])
+        if len(pts) >= 3 and span >= self.min_span_s:
+            slope, _ = envelope_line(x - t_ref, y, self.max_drift)
+            # over a short span the envelope's slope is mostly latency noise: trust it in
+            # proportion to span² / (span² + prior²), then let the line touch from below
+            slope *= span * span / (span * span + self.drift_prior_s ** 2)
+            intercept = float(np.min(y - slope * (x - t_ref)))
         else:
             slope, intercept = 0.0, float(y.min())
         self._fit = ClockFit(offset_s=intercept, drift=slope, t_ref_s=t_ref, points=len(pts))
@@ -174,6 +216,8 @@ class SessionClock:
         self._options = device_options
         self.devices: dict[str, DeviceClock] = {}
         self._last: dict[str, float] = {}
+        # recent (device time, session time) of mapped samples, to place events among them
+        self._recent: dict[str, deque[tuple[FloatArray, FloatArray]]] = {}
 
     def observe(self, role: str, t_dev: ArrayLike, arrival_s: ArrayLike) -> None:
         dev = self.devices.get(role)
@@ -181,7 +225,10 @@ class SessionClock:
             dev = self.devices[role] = DeviceClock(**self._options)
         dev.observe(t_dev, arrival_s)
 
-    def map(self, role: str, t_dev: ArrayLike) -> FloatArray:
+    def map(self, role: str, t_dev: ArrayLike, key: ArrayLike | None = None) -> FloatArray:
+        """Session times of device times ``t_dev``; ``key``: the times the source stamped the
+        same samples with (what its events refer to, see :meth:`map_event`; default
+        ``t_dev``)."""
         t = np.asarray(t_dev, dtype=np.float64)
         dev = self.devices.get(role)
         if dev is None or dev.fit is None or not t.size:
@@ -190,7 +237,24 @@ class SessionClock:
         last = self._last.get(role, -np.inf)
         out = np.maximum(out, np.maximum.accumulate(np.concatenate(([last], out)))[1:])
         self._last[role] = float(out[-1])
+        k = t if key is None else np.asarray(key, dtype=np.float64)
+        self._recent.setdefault(role, deque(maxlen=16)).append((k, out))
         return out
+
+    def map_event(self, role: str, t_dev: float) -> float:
+        """Session time of an event stamped like the samples' ``key`` (a gap, a link loss),
+        placed among the samples already mapped: the nearest mapped sample plus the time
+        difference (so a gap lands between the samples around it even while the fit moves)."""
+        recent = self._recent.get(role)
+        if recent:
+            t = np.concatenate([a for a, _ in recent])
+            m = np.concatenate([b for _, b in recent])
+            k = int(np.argmin(np.abs(t - t_dev)))
+            return float(m[k] + (t_dev - t[k]))
+        dev = self.devices.get(role)
+        if dev is None or dev.fit is None:
+            return float(t_dev)
+        return float(dev.to_host(t_dev)) - self.origin_s
 
     def report(self) -> dict[str, Any]:
         """Per role: the estimated drift (ppm) and offset, for ``session.json``."""
@@ -199,7 +263,7 @@ class SessionClock:
             fit = dev.fit
             if fit is None:
                 continue
-            out[role] = {"drift_ppm": round(fit.drift_ppm, 2),
+            out[role] = {"drift_ppm": round(fit.drift_ppm, 2), "steps": dev.steps,
                          "offset_s": round(fit.offset_s + fit.drift * -fit.t_ref_s
                                            - self.origin_s, 6),
                          "envelope_points": fit.points, "pairs": dev.n_pairs}
@@ -219,68 +283,103 @@ class Alignment:
     max_abs_ms: float
 
     def as_json(self) -> dict[str, Any]:
-        return {"method": "shared-event half-maximum onset of |acc| change",
+        return {"method": "shared event: half-way crossing of |acc| at its steepest front",
                 "event_t_s": {k: round(v, 5) for k, v in self.event_t_s.items()},
                 "offsets_ms": {k: round(v, 3) for k, v in self.offsets_ms.items()},
                 "max_abs_ms": round(self.max_abs_ms, 3)}
 
 
 def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = None,
-                  search_s: float = 0.5, baseline_s: float = 0.5) -> float | None:
-    """Time of the sharpest acceleration event (a tap/jump): where ``| |acc| − baseline |``
-    first rises through half its peak, linearly interpolated between samples (sub-sample).
+                  search_s: float = 0.5, baseline_s: float = 0.5,
+                  front_s: float = 0.06) -> float | None:
+    """Time of the sharpest acceleration event (a tap, a jump's landing, a foot striking the
+    floor). The first steep change of ``|acc|`` finds the event's front; its time is where ``|acc|``
+    crosses halfway between its level just before the front and its extreme just after
+    (within ``front_s``), linearly interpolated between samples (sub-sample, and the same for
+    every sample rate). Levels taken right at the front, not from a long baseline: slow
+    movements around the event (a fall, a sway) move the level differently on each segment.
     ``near_s``: look within ±``search_s`` of it (else the whole signal). None: nothing stands
-    out (peak below 0.3 g or below 8× the baseline's noise)."""
+    out (steepest change below 8× the noise of the ``baseline_s`` before, or below 5 g/s)."""
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
-    if t.size < 5:
+    if t.size < 6:
         return None
     norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-    sel = np.ones(t.size, dtype=bool) if near_s is None else np.abs(t - near_s) <= search_s
+    dt = np.diff(t)
+    rate = np.zeros(dt.size)
+    ok = dt > 0
+    rate[ok] = np.diff(norm)[ok] / dt[ok]  # between samples k and k+1
+    sel = np.ones(rate.size, dtype=bool) if near_s is None else np.abs(t[1:] - near_s) <= search_s
     idx = np.flatnonzero(sel)
     if idx.size < 5:
         return None
-    # baseline: the median of the quiet stretch before the searched part (or of the part)
-    pre = (t < t[idx[0]]) & (t >= t[idx[0]] - baseline_s)
-    base_vals = norm[pre] if pre.sum() >= 5 else norm[idx]
-    base = float(np.median(base_vals))
-    noise = float(np.median(np.abs(base_vals - base))) * 1.4826
-    dev = np.abs(norm[idx] - base)
-    k = int(np.argmax(dev))
-    peak = float(dev[k])
-    if peak < max(0.3, 8 * noise):
+    mag = np.abs(rate[idx])
+    # the event's first steep front (a tap's rise, not its equally steep fall)
+    first = int(np.flatnonzero(mag >= 0.6 * mag.max())[0])
+    sign = np.sign(rate[idx[first]])
+    run = first
+    while run + 1 < idx.size and np.sign(rate[idx[run + 1]]) == sign \
+            and mag[run + 1] >= 0.3 * mag.max():
+        run += 1
+    k = int(idx[first + int(np.argmax(mag[first:run + 1]))])
+    pre = (t[1:] < t[k]) & (t[1:] >= t[k] - baseline_s)
+    base_rates = np.abs(rate[pre]) if pre.sum() >= 5 else np.abs(rate[idx])
+    noise = float(np.median(base_rates)) * 1.4826
+    if abs(rate[k]) < max(5.0, 8 * noise):
         return None
-    half = peak / 2
-    j = k
-    while j > 0 and dev[j - 1] >= half:
+    y = norm if rate[k] > 0 else -norm  # a rising front either way
+    before = np.flatnonzero((t >= t[k] - front_s) & (t <= t[k]))
+    after = np.flatnonzero((t >= t[k + 1]) & (t <= t[k + 1] + front_s))
+    low = float(y[before].min())
+    i_top = int(after[np.argmax(y[after])])
+    half = 0.5 * (low + float(y[i_top]))
+    j = i_top
+    while j > 0 and y[j - 1] >= half:
         j -= 1
     if j == 0:
-        return float(t[idx[0]])
-    i0, i1 = idx[j - 1], idx[j]
-    d0, d1 = dev[j - 1], dev[j]
-    frac = (half - d0) / (d1 - d0) if d1 != d0 else 0.0
-    return float(t[i0] + frac * (t[i1] - t[i0]))
+        return float(t[0])
+    y0, y1 = float(y[j - 1]), float(y[j])
+    frac = (half - y0) / (y1 - y0) if y1 != y0 else 0.0
+    return float(t[j - 1] + frac * (t[j] - t[j - 1]))
+
+
+def _steepest_rate(t: FloatArray, acc: FloatArray) -> float:
+    norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+    dt = np.diff(t)
+    ok = dt > 0
+    return float(np.max(np.abs(np.diff(norm)[ok] / dt[ok]))) if ok.any() else 0.0
 
 
 def measure_alignment(signals: Mapping[str, tuple[FloatArray, FloatArray]], *,
-                      near_s: float | None = None, search_s: float = 0.5) -> Alignment | None:
+                      near_s: float | None = None, search_s: float = 0.15
+                      ) -> Alignment | None:
     """The alignment error between sensors from one shared event: ``signals`` maps role →
-    (``t_s``, ``acc_g`` n×3). The event is found on the first role (near ``near_s`` if given),
-    then on every other role within ±``search_s`` of it. None when some sensor does not see it."""
+    (``t_s``, ``acc_g`` n×3). The event is the sharpest one of the sensor that feels it most
+    (near ``near_s`` if given; a tap or a landing is sharpest where it hits), then found on
+    every other sensor within ±``search_s``. Offsets are relative to the first role. None
+    when some sensor does not see it."""
     roles = list(signals)
     if len(roles) < 2:
         return None
-    t0, a0 = signals[roles[0]]
-    ref = event_onset_s(t0, a0, near_s=near_s, search_s=search_s)
+    if near_s is None:
+        lead = max(roles, key=lambda r: _steepest_rate(*signals[r]))
+        ref = event_onset_s(*signals[lead])
+    else:
+        lead = roles[0]
+        ref = event_onset_s(*signals[lead], near_s=near_s, search_s=search_s)
     if ref is None:
         return None
-    times = {roles[0]: ref}
-    for role in roles[1:]:
+    times = {lead: ref}
+    for role in roles:
+        if role == lead:
+            continue
         t, a = signals[role]
         found = event_onset_s(t, a, near_s=ref, search_s=search_s)
         if found is None:
             return None
         times[role] = found
-    offsets = {r: (v - ref) * 1e3 for r, v in times.items()}
+    times = {r: times[r] for r in roles}
+    first = times[roles[0]]
+    offsets = {r: (v - first) * 1e3 for r, v in times.items()}
     spread = (max(times.values()) - min(times.values())) * 1e3
     return Alignment(times, offsets, spread)

@@ -31,7 +31,6 @@ from trainer.core.trials import (
 from trainer.drills.axis import up_from_quat
 from trainer.drills.catalog import PARAM_KEYS, DrillSpec, SetPlan, get_drill
 from trainer.drills.detectors import (
-    BalanceLossDetector,
     DrillAngles,
     FloatArray,
     LowPass,
@@ -255,10 +254,8 @@ def _balance_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArray
     """One row per trial: losses inside it, the stance time (to the first loss, the person's
     ``user_touchdown`` mark or the trial end) and the trial's steady-state sway
     (``trainer.core.trials``; on the processing-rate tilt ``block`` when given)."""
-    if losses is None:
-        det = BalanceLossDetector(fs, float(spec.detection.get("loss_tilt_deg", 10.0)),
-                                  float(spec.detection.get("loss_rate_dps", 30.0)))
-        losses = det.update(t, ap, ml, gyr)
+    if losses is None:  # the core's events are the one definition of a loss: none given, none
+        losses = []
     tw = trial_windows(windows, losses, user_touchdowns(events), float(t[0]), float(t[-1]))
     bt, bap, bml, bfs, bq = (block if block is not None
                              else (t, ap, ml, fs, None))

@@ -14,13 +14,14 @@ cannot count twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from trainer.core import iir
+from trainer.core.stillness import ON_PERSON, gyro_bias
 
 FloatArray = NDArray[np.float64]
 
@@ -148,13 +149,13 @@ def fill_nan(x: FloatArray, before: float = 0.0) -> FloatArray:
 
 def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
                        still_dps: float = 6.0, min_s: float = 0.8) -> FloatArray:
-    """Median angular rate over still stretches (offline): the residual gyro bias, or zeros."""
-    g = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
-    segs = still_segments(t_s, g, fs_hz, still_dps, min_s)
-    if not segs:
-        return np.zeros(3)
-    idx = np.concatenate([np.arange(a, b) for a, b in segs])
-    return np.asarray(np.median(g[idx], axis=0), dtype=np.float64)
+    """The residual gyro bias (offline): the median rate over the still stretches of a sensor on
+    a person — the core's one estimator (``trainer.core.stillness.gyro_bias``) with rate limits
+    of ``still_dps``; zeros when nothing was still. (``fs_hz``: kept for the callers; the rate
+    comes from ``t_s``.)"""
+    limits = replace(ON_PERSON, gyr_std_dps=still_dps, gyr_mean_dps=still_dps)
+    return gyro_bias(t_s, gyr_dps, None, limits, min_run_s=min_s, margin_s=0.0,
+                     robust=True).bias_dps
 
 
 @dataclass
@@ -594,44 +595,3 @@ def true_runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     d = np.diff(m.astype(np.int8))
     starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     return list(zip(starts.tolist(), stops.tolist(), strict=True))
-
-
-# ------------------------------------------------------------- balance losses
-
-
-class BalanceLossDetector:
-    """Fallback balance-loss detector (the core's events are preferred when present).
-
-    A loss is a tilt excursion of more than ``loss_tilt_deg`` from the slow running centre, or an
-    angular-rate burst above ``loss_rate_dps``; one event per ``refractory_s``.
-    """
-
-    def __init__(self, fs_hz: float, loss_tilt_deg: float = 10.0, loss_rate_dps: float = 30.0,
-                 refractory_s: float = 3.0, centre_hz: float = 0.05) -> None:
-        self.loss_tilt_deg = float(loss_tilt_deg)
-        self.loss_rate_dps = float(loss_rate_dps)
-        self.refractory_s = float(refractory_s)
-        self._c_ap = LowPass(fs_hz, centre_hz)
-        self._c_ml = LowPass(fs_hz, centre_hz)
-        self._rate = LowPass(fs_hz, 5.0)
-        self._last = -np.inf
-        self.times_s: list[float] = []
-
-    def update(self, t_s: FloatArray, ap_deg: FloatArray, ml_deg: FloatArray,
-               gyr_dps: FloatArray) -> list[float]:
-        t = np.asarray(t_s, dtype=np.float64)
-        if t.size == 0:
-            return []
-        ap = np.asarray(ap_deg, dtype=np.float64)
-        ml = np.asarray(ml_deg, dtype=np.float64)
-        dev = np.hypot(ap - self._c_ap(ap), ml - self._c_ml(ml))
-        rate = self._rate(np.linalg.norm(np.asarray(gyr_dps, np.float64).reshape(-1, 3), axis=1))
-        hit = (dev > self.loss_tilt_deg) | (rate > self.loss_rate_dps)
-        out: list[float] = []
-        for a, _ in true_runs(hit):
-            ta = float(t[a])
-            if ta - self._last >= self.refractory_s:
-                self._last = ta
-                out.append(ta)
-        self.times_s.extend(out)
-        return out

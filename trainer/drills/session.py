@@ -29,7 +29,6 @@ import numpy as np
 from trainer.drills.axis import up_from_quat
 from trainer.drills.catalog import Catalog, DrillSpec, SetPlan, load_catalog
 from trainer.drills.detectors import (
-    BalanceLossDetector,
     DrillAngles,
     FloatArray,
     Rep,
@@ -154,10 +153,6 @@ class DrillSession:
         self._rep_sign = 1.0
         self._rep_axis = "ml"
         self._still: StillnessMonitor | None = None
-        self._loss = BalanceLossDetector(
-            self.fs_hz, float(spec.detection.get("loss_tilt_deg", 10.0)),
-            float(spec.detection.get("loss_rate_dps", 30.0)))
-        self._core_losses_seen = False
         self._losses_seen: set[float] = set()
         self._angles = DrillAngles(self.fs_hz, self.placement, side)
         self._last_move_cue = -np.inf
@@ -746,12 +741,12 @@ class DrillSession:
     # -------------------------------------------------------- balance losses
     def _new_losses(self, f: _Frames) -> list[tuple[float, float, str]]:
         """Balance losses found in this batch as (detection time, onset, source), in detection
-        order: the core's events, or the fallback detector's for sources without them."""
+        order: the core's events (``trainer.core.events``, the one definition of a loss; a
+        pipeline without events reports none)."""
         if self.spec.kind != "balance":
             return []
         found: list[tuple[float, float, str]] = []
         if f.has_core_events:
-            self._core_losses_seen = True
             for e in f.events:
                 kind, tt = _event_fields(e)
                 if kind != "balance_loss" or tt is None or float(tt) in self._losses_seen:
@@ -760,9 +755,6 @@ class DrillSession:
                 det = (e.get("t_detected_s") if isinstance(e, Mapping)
                        else getattr(e, "t_detected_s", None))
                 found.append((float(det) if det is not None else float(tt), float(tt), "core"))
-        elif not self._core_losses_seen:
-            times = self._loss.update(f.t_s, self._g_ap, self._g_ml, f.gyr)
-            found = [(tl, tl, "drills") for tl in times]
         return sorted(found)
 
     def _flush_losses(self, pending: list[tuple[float, float, str]], before_s: float

@@ -71,6 +71,12 @@ def import_csv(
     """
     out = Path(out)
     check_new_dir(out)
+    if source_format == "generic" and len(paths) == 1:
+        from trainer.recording import multicsv
+
+        if multicsv.has_role_column(paths[0]):  # several sensors (export of such a session)
+            return multicsv.import_sensors_csv(paths[0], out, drill_id=drill_id, side=side,
+                                               placement=placement, rate_hz=rate_hz)
     # streamed: generic CSV is parsed and written chunk by chunk (bounded memory)
     data, chunks = csvio.stream_csv([Path(p) for p in paths], source_format)
     return save_imported(data, out, drill_id=drill_id, side=side, placement=placement,

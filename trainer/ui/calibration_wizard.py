@@ -13,7 +13,9 @@ first (one BLE connection per sensor) — reconnect afterwards to apply the new 
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -333,3 +335,20 @@ class CalibrationWizard(QWizard):
     def done(self, result: int) -> None:
         self.stop_sensor()
         super().done(result)
+
+
+def open_wizard(parent: QWidget, *, address: str | None, side: str, placement: str,
+                message: Callable[[str], None]) -> CalibrationWizard | None:
+    """The dashboard's Tools → Calibrate: the wizard for the connected sensor (``address``; None:
+    simulated), shown; a failure is logged and said through ``message``."""
+    try:
+        wizard = CalibrationWizard(parent=parent, address=address, side=side,
+                                   placement=placement)
+        wizard.profile_saved.connect(
+            lambda _p: message("calibration saved; reconnect the sensor to apply it"))
+        wizard.show()
+    except Exception as exc:
+        logging.getLogger(__name__).exception("calibration wizard failed")
+        message(f"calibration wizard failed: {exc}")
+        return None
+    return wizard

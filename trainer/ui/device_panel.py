@@ -98,6 +98,14 @@ class DevicePanel(QGroupBox):
     def scan_failed(self) -> None:
         self.scan_button.setEnabled(True)
 
+    def show_scan(self, devices: list[tuple[str, str]] | None) -> None:
+        """A finished scan (None: it failed): the list, the scan button back, disconnected."""
+        if devices is None:
+            self.scan_failed()
+        else:
+            self.set_scan_results(devices)
+        self.set_state("disconnected")
+
     def set_state(self, state: str, detail: str = "") -> None:
         colour = STATE_COLOURS.get(state, theme.FG)
         text = state + (f" ({detail})" if detail else "")

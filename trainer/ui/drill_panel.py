@@ -228,6 +228,15 @@ class DrillPanel(QGroupBox):
         if surface is not None and self.surface.isEnabled():
             self.surface.setCurrentText(surface)
 
+    def placement(self) -> str:
+        """Where the selected drill wants the sensor (shank or foot)."""
+        from trainer.drills import CatalogError, get_drill
+
+        try:
+            return str(get_drill(str(self.drill.currentData())).placement)
+        except CatalogError:
+            return "shank"
+
     def settings(self) -> DrillSettings:
         return DrillSettings(
             drill_id=str(self.drill.currentData()),

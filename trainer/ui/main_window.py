@@ -37,6 +37,7 @@ from trainer.training.session import TrainingSession
 from trainer.training.sources import SimSettings
 from trainer.ui import safety_dialog, theme
 from trainer.ui.audio import AudioFeedback
+from trainer.ui.calibration_wizard import open_wizard
 from trainer.ui.device_panel import DevicePanel
 from trainer.ui.drill_control import DrillControl
 from trainer.ui.drill_panel import DrillPanel
@@ -237,7 +238,7 @@ class MainWindow(QMainWindow):
         src.started.connect(self._on_started)
         src.stopped.connect(lambda: dp.set_state("disconnected"))
         src.state.connect(dp.set_state)
-        src.scanned.connect(self._on_scanned)
+        src.scanned.connect(dp.show_scan)
         src.connected.connect(self._on_connected)
         src.replay_position.connect(rp.set_position)
         src.replay_playing.connect(rp.set_playing)
@@ -266,16 +267,9 @@ class MainWindow(QMainWindow):
                           else "Press Start (or Space) for a guided drill", theme.MUTED)
         self._dirty = True
 
-    def _on_scanned(self, devices: list[tuple[str, str]] | None) -> None:
-        if devices is None:
-            self.device_panel.scan_failed()
-        else:
-            self.device_panel.set_scan_results(devices)
-        self.device_panel.set_state("disconnected")
-
     def _on_connected(self, address: str, src: Source) -> None:
         self.sources.use_device(address, src, side=self.drill_panel.side.currentText(),
-                                placement=self._placement(), drill_id=self._drill_id(),
+                                placement=self.drill_panel.placement(), drill_id=self._drill_id(),
                                 target_radius_deg=self.view.feedback.target_radius_deg)
 
     def _on_running(self, on: bool) -> None:
@@ -293,11 +287,9 @@ class MainWindow(QMainWindow):
 
     def _follow_leg(self, side: str, placement: str) -> None:
         """Plots and sound follow the drill's leg (the tilt convention depends on it)."""
-        if (side, placement) == (self.sources.side, self.sources.placement):
-            return
-        self.sources.side, self.sources.placement = side, placement
-        self.view.set_side(side)
-        self.message(f"tilt now for the {side} {placement}")
+        if self.sources.follow_leg(side, placement):
+            self.view.set_side(side)
+            self.message(f"tilt now for the {side} {placement}")
 
     # ------------------------------------------------------------------------------ actions
     def set_source(self, source: Source, kind: str, *, label: str = "", session: Any = None,
@@ -392,15 +384,6 @@ class MainWindow(QMainWindow):
     def _drill_id(self) -> str:
         return str(self.drill_panel.drill.currentData())
 
-    def _placement(self) -> str:
-        """Where the selected drill wants the sensor (shank or foot)."""
-        from trainer.drills import CatalogError, get_drill
-
-        try:
-            return str(get_drill(self._drill_id()).placement)
-        except CatalogError:
-            return "shank"
-
     # ------------------------------------------------------------------------------ the frame
     def tick(self) -> None:
         """One frame: pump, react to status/events, redraw. Never raises."""
@@ -472,21 +455,10 @@ class MainWindow(QMainWindow):
             self.history.ensure_loaded()
 
     def open_calibration(self) -> None:
-        from trainer.ui.calibration_wizard import CalibrationWizard
-
         live = self.live
-        address = live.source.info.address if live is not None and \
-            self.sources.kind == "device" else None
-        try:
-            self._wizard = CalibrationWizard(parent=self, address=address,
-                                             side=self.drill_panel.side.currentText(),
-                                             placement=self._placement())
-            self._wizard.profile_saved.connect(
-                lambda _p: self.message("calibration saved; reconnect the sensor to apply it"))
-            self._wizard.show()
-        except Exception as exc:
-            log.exception("calibration wizard failed")
-            self.message(f"calibration wizard failed: {exc}")
+        address = live.source.info.address if live and self.sources.kind == "device" else None
+        self._wizard = open_wizard(self, address=address, side=self.drill_panel.side.currentText(),
+                                   placement=self.drill_panel.placement(), message=self.message)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sources.closing = True

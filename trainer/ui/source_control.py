@@ -204,6 +204,13 @@ class SourceControl(QObject):
                               8000)
         return ok
 
+    def follow_leg(self, side: str, placement: str) -> bool:
+        """A drill measures ``side`` / ``placement`` from now on; True: that changed."""
+        if (side, placement) == (self.side, self.placement):
+            return False
+        self.side, self.placement = side, placement
+        return True
+
     # ------------------------------------------------------------------ a BLE sensor
     def connect_device(self, address: str) -> None:
         """Connect in a worker thread (the first connection can take seconds); ``connected``

@@ -122,6 +122,11 @@ class ClockedSource(Protocol):
         ``time.monotonic`` when the notification arrived). Never blocks."""
         ...
 
+    def device_time(self, batch: SampleBatch) -> Any:
+        """Each sample's device time (s) on the clock of ``take_clock_pairs``: the device's
+        timestamp counter, or its sample counter over the nominal rate."""
+        ...
+
 
 @runtime_checkable
 class MultiSource(Protocol):

@@ -131,3 +131,27 @@ def test_alignment_from_a_shared_tap() -> None:
     assert abs(al.offsets_ms["right-shank"]) < 1.0
     assert al.max_abs_ms == pytest.approx(3.0, abs=1.0)
     assert event_onset_s(t1, np.tile([0, 0, 1.0], (t1.size, 1))) is None  # nothing happens
+
+
+@pytest.mark.parametrize("jump_s", [0.13, -0.13])
+def test_a_counter_that_counts_a_false_gap_is_put_right(jump_s: float) -> None:
+    """A counter-less sensor's decoder once infers 13 missing samples that were not missing
+    (a host stall), or misses 13 that were: its device time jumps. Latency cannot be negative,
+    so the envelope shows the step and the fit starts again; the samples keep their times."""
+    rng = np.random.default_rng(7)
+    t_dev, t_true, nt, na = ble_link(rng, fs=100.0, drift_ppm=50, start_s=5.0, ci_s=0.0075,
+                                     duration_s=60, per_packet=1)
+    after = t_dev >= 30.0
+    t_dev = t_dev + np.where(after, jump_s, 0.0)
+    nt = nt + np.where(nt >= 30.0, jump_s, 0.0)
+    clock = SessionClock(origin_s=5.0)
+    mapped = []
+    for lo in range(0, len(nt), 20):
+        hi = lo + 20
+        clock.observe("a", nt[lo:hi], na[lo:hi])
+        sel = (t_dev <= nt[min(hi, len(nt)) - 1]) & (t_dev > (nt[lo - 1] if lo else -1))
+        mapped.append(clock.map("a", t_dev[sel]))
+    err = np.concatenate(mapped) - (t_true - 5.0)
+    late = err[(t_true - 5.0) > 40.0]  # 10 s after the jump
+    assert np.max(np.abs(late - np.median(err[(t_true - 5.0) < 29.0]))) < 0.005
+    assert clock.devices["a"].steps == 1

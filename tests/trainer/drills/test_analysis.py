@@ -74,11 +74,12 @@ def test_balance_time_to_first_loss_and_norms() -> None:
     assert d["norms"]["age_group"] == "40-49" and d["norms"]["status"] == "below_mean"
 
 
-def test_balance_without_core_losses_uses_the_fallback_detector() -> None:
+def test_balance_without_core_losses_has_none() -> None:
+    """The core's events are the one definition of a loss: none given, none found."""
     res, _ = arrays(SimConfig(seed=1, duration_s=60, balance_loss_times_s=(25.0,)))
     res.pop("balance_losses_t_s")
     d = analyze_drill("single-leg-balance", res, {"side": "left"})
-    assert d["time_to_first_loss_s"] == pytest.approx(25.0, abs=1.0)
+    assert d["time_to_first_loss_s"] is None
 
 
 def test_guided_session_events_define_the_sets() -> None:

@@ -7,7 +7,6 @@ import pytest
 
 from tests.trainer.drills.synth import rep_trace
 from trainer.drills.detectors import (
-    BalanceLossDetector,
     RepCounter,
     StillnessMonitor,
     rep_summary,
@@ -211,17 +210,3 @@ def test_still_segments() -> None:
     t, _, gyr = _still_trace(6.0)
     segs = still_segments(t, gyr, FS, still_dps=12.0, min_s=2.0)
     assert len(segs) == 2 and t[segs[0][1]] < 6.2 < t[segs[1][0]]
-
-
-def test_balance_loss_fallback_on_simulated_stance() -> None:
-    from firmware_bridge.simulator import SimConfig, simulate
-
-    rec = simulate(SimConfig(seed=3, duration_s=60, balance_loss_times_s=(20.0, 45.0)))
-    det = BalanceLossDetector(FS)
-    b, tr = rec.batch, rec.truth
-    for a in range(0, len(b), 50):
-        sl = slice(a, a + 50)
-        det.update(b.t_s[sl], tr.tilt_ap_deg[sl], tr.tilt_ml_deg[sl], b.gyr_dps[sl])
-    assert len(det.times_s) == 2
-    assert det.times_s[0] == pytest.approx(20.0, abs=1.0)
-    assert det.times_s[1] == pytest.approx(45.0, abs=1.0)

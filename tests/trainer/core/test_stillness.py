@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from calibration.stillness import STANDING, TABLE, is_still, still_mask, still_segments
 from tests.calibration.synth import SensorErrors, six_faces
+from trainer.core.stillness import STANDING, TABLE, is_still, still_mask, still_segments
 
 
 def test_still_periods_are_found_and_turns_are_not() -> None:

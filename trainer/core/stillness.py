@@ -1,4 +1,6 @@
-"""Stillness detection: which samples of a recording were taken with the sensor at rest.
+"""Stillness and the gyroscope bias: which samples were taken with the sensor at rest, and the
+gyroscope's reading there. The one estimator calibration (a sensor on a table) and the drills (a
+sensor on a person: the residual bias between movements) share, with their own thresholds.
 
 A window is still when the per-axis standard deviations of the gyroscope and the accelerometer are
 small (norm of the three standard deviations, so a slow rotation that keeps ``|a|`` at 1 g is still
@@ -32,6 +34,10 @@ class StillnessThresholds:
 TABLE = StillnessThresholds()
 #: A person standing quietly (sway of a degree or so): the vertical for mounting alignment.
 STANDING = StillnessThresholds(window_s=1.0, gyr_std_dps=5.0, acc_std_g=0.3, gyr_mean_dps=15.0)
+#: A sensor strapped on a person between movements (drills): the rate of turn stays small; the
+#: accelerometer is not asked (``acc_g`` None).
+ON_PERSON = StillnessThresholds(window_s=0.25, gyr_std_dps=6.0, acc_std_g=np.inf,
+                                gyr_mean_dps=6.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +166,45 @@ def is_still(acc_g: FloatArray, gyr_dps: FloatArray, thresholds: StillnessThresh
     g_mean = float(np.linalg.norm(gyr.mean(axis=0)))
     return (g_std < thresholds.gyr_std_dps and a_std < thresholds.acc_std_g
             and g_mean < thresholds.gyr_mean_dps)
+
+
+@dataclass(frozen=True, slots=True)
+class GyroBias:
+    """The gyroscope's reading at rest (``bias_dps``: mean, or median when robust), the per-axis
+    spread of the still samples (``noise_dps``) and how much was still."""
+
+    bias_dps: FloatArray
+    noise_dps: FloatArray
+    still_s: float
+    total_s: float
+
+
+def gyro_bias(
+    t_s: FloatArray,
+    gyr_dps: FloatArray,
+    acc_g: FloatArray | None = None,
+    thresholds: StillnessThresholds = TABLE,
+    *,
+    min_run_s: float = 1.0,
+    margin_s: float = 0.25,
+    robust: bool = False,
+) -> GyroBias:
+    """The gyroscope bias over the still runs (:func:`still_segments`, at least ``min_run_s``
+    long). ``acc_g`` None: stillness from the gyroscope alone. ``robust``: the median (a sensor
+    on a person: the odd twitch), else the mean (a sensor on a table). No still sample: zeros,
+    ``still_s`` 0 — the caller decides whether that is enough."""
+    t = np.asarray(t_s, dtype=np.float64)
+    gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
+    n = t.shape[0]
+    acc = np.zeros_like(gyr) if acc_g is None else np.asarray(acc_g, dtype=np.float64)
+    zeros = np.zeros(3)
+    if n < 2:
+        return GyroBias(zeros, zeros, 0.0, 0.0)
+    fs = sample_rate_hz(t)
+    segs = still_segments(t, acc, gyr, thresholds, min_duration_s=min_run_s, margin_s=margin_s)
+    if not segs:
+        return GyroBias(zeros, zeros, 0.0, n / fs)
+    still = gyr[np.concatenate([np.arange(s.start, s.stop) for s in segs])]
+    bias = np.median(still, axis=0) if robust else still.mean(axis=0)
+    return GyroBias(np.asarray(bias, dtype=np.float64), still.std(axis=0),
+                    still.shape[0] / fs, n / fs)

@@ -1,0 +1,111 @@
+"""MultiSimulatedSource: two or three simulated sensors on one simulated person (a MultiSource).
+
+The primary role is an ordinary :class:`SimulatedSource` (the stance leg: its sway, losses,
+touchdowns, link errors); every other role's samples are derived from that person's truth by
+:mod:`firmware_bridge.simulator.body`, at the same sample times — one simulated clock, so the
+session clock needs no mapping and the alignment between the sensors is exact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from firmware_bridge.simulator.body import (
+    holds_from_events,
+    segment_readings,
+    touchdowns_from_events,
+)
+from firmware_bridge.simulator.source import SimulatedSource
+from trainer.vocab.batch import SampleBatch
+from trainer.vocab.roles import Role, RoleError, check_roles, role_segment, role_side
+from trainer.vocab.source import SourceInfo, SourceStatus
+
+
+class MultiSimulatedSource:
+    """``roles`` (primary first) on the person simulated by ``primary`` (not started yet)."""
+
+    def __init__(self, primary: SimulatedSource, roles: tuple[Role, ...] | list[Role]) -> None:
+        roles = check_roles(list(roles))
+        if not roles:
+            raise RoleError("no sensor roles")
+        self.source = primary
+        self.primary: Role = roles[0]
+        self.roles: tuple[Role, ...] = tuple(roles)
+        self.stance_side = role_side(self.primary) or primary.config.side
+        base = primary.info
+        self._infos: dict[Role, SourceInfo] = {self.primary: base}
+        head, _, last = base.address.rpartition(":")
+        for i, role in enumerate(self.roles[1:], start=1):
+            try:
+                addr = f"{head}:{(int(last, 16) + i) % 256:02X}"
+            except ValueError:
+                addr = f"{base.address}-{i}"
+            sim = dict(base.extra.get("simulator") or {})
+            sim.update(role=role, side=role_side(role), placement=role_segment(role))
+            self._infos[role] = dataclasses.replace(
+                base, name=f"{base.name} ({role})", address=addr,
+                extra={**base.extra, "simulator": sim})
+        self._statuses: dict[Role, list[SourceStatus]] = {r: [] for r in self.roles}
+        self._state: dict[Role, dict[str, object]] = {r: {} for r in self.roles}
+
+    @property
+    def info(self) -> SourceInfo:
+        return self.source.info
+
+    def sensor_info(self) -> dict[Role, SourceInfo]:
+        return dict(self._infos)
+
+    def start(self) -> None:
+        self.source.start()
+        for role in self.roles[1:]:
+            self._statuses[role] += [SourceStatus("connected", self._infos[role].address),
+                                     SourceStatus("streaming", role)]
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def read_all(self) -> dict[Role, SampleBatch]:
+        batch = self.source.read()
+        out: dict[Role, SampleBatch] = {self.primary: batch}
+        truth = self.source.last_truth
+        if not len(batch) or truth is None or len(truth) != len(batch):
+            for role in self.roles[1:]:
+                out[role] = SampleBatch.empty()
+            return out
+        events = self.source.events
+        touchdowns = touchdowns_from_events(events)
+        holds = holds_from_events(events)
+        seed = self.source.config.seed
+        for role in self.roles[1:]:
+            acc, gyr = segment_readings(role, self.stance_side, batch.t_s, int(batch.seq[0]),
+                                        truth.tilt_ap_deg, truth.tilt_ml_deg, touchdowns,
+                                        seed=seed, fs_hz=self.source.config.sample_rate_hz,
+                                        state=self._state[role], holds=holds)
+            out[role] = SampleBatch(batch.t_s, acc, gyr, batch.seq.copy())
+        return out
+
+    def drain_status_all(self) -> dict[Role, list[SourceStatus]]:
+        out = {r: list(v) for r, v in self._statuses.items()}
+        for v in self._statuses.values():
+            v.clear()
+        out[self.primary] = self.source.drain_status() + out[self.primary]
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self.source.finished
+
+    @property
+    def events(self) -> list[dict[str, object]]:
+        return self.source.events
+
+    def clock_report(self) -> dict[str, object]:
+        return {}
+
+
+def touchdown_times(source: MultiSimulatedSource) -> list[float]:
+    """The simulated person's touchdown times so far (truth, session clock)."""
+    return [td.t_s for td in touchdowns_from_events(source.events)]
+
+
+__all__ = ["MultiSimulatedSource", "touchdown_times"]
