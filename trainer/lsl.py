@@ -36,6 +36,7 @@ import numpy as np
 from trainer.fsutil import json_line
 from trainer.recording.format import STATUS_EVENT_TYPES
 from trainer.vocab.batch import SampleBatch
+from trainer.vocab.roles import parse_role, role_segment, role_side
 from trainer.vocab.source import SourceInfo, SourceStatus
 
 STREAM_PREFIX = "BalanceTrainer"
@@ -308,6 +309,8 @@ class LslSink:
         self.role = meta.role
         outlet.sensor(meta)
         self._last_t_s: float | None = None
+        self.failed: str | None = None  # the other sensors' streaming stopped (listener)
+        self._listening: Any = None  # the PrimaryView whose listeners hold ours
 
     def append(self, batch: SampleBatch) -> int:
         self.outlet.push_samples(self.role, batch)
@@ -319,25 +322,96 @@ class LslSink:
         t = self._last_t_s if t_s is None else float(t_s)
         self.outlet.push_event({"t_s": t, "type": str(event_type), **fields})
 
-    def status_event(self, status: SourceStatus) -> bool:
-        """As ``SessionWriter.status_event``: the recorded kinds only."""
+    def status_event(self, status: SourceStatus, role: str | None = None) -> bool:
+        """As ``SessionWriter.status_event``: the recorded kinds only (``role``: another sensor's,
+        named in the marker)."""
         etype = STATUS_EVENT_TYPES.get(status.kind)
         if etype is None:
             return False
         fields: dict[str, Any] = dict(status.data)
         if status.message:
             fields["message"] = status.message
+        if role is not None:
+            fields["role"] = role
         self.event(status.t_s, etype, **fields)
         return True
 
+    # -- the other sensors of a multi-sensor session -------------------------------------------
+    def listen(self, view: Any) -> None:
+        """Stream every other sensor of ``view`` (a ``PrimaryView``: ``sensors``, ``listeners``)
+        on its own stream, from its next read on; this sink's own role is its primary."""
+        sensors = view.sensors
+        for role, info in sensors.sensor_info().items():
+            if role != self.role:
+                self.outlet.sensor(SensorMeta(role, info, side=role_side(role),
+                                              placement=role_segment(role)))
+        view.listeners.append(self.listener)
+        self._listening = view
+
+    def listener(self, batches: Mapping[str, SampleBatch],
+                 statuses: Mapping[str, list[SourceStatus]]) -> None:
+        """A ``PrimaryView`` listener: the other sensors' samples, and their recorded statuses as
+        markers with their ``role`` (the primary's come through the session, as recorded). Never
+        raises: a listener's error would stop the whole sensor set."""
+        if self.failed or self.outlet.closed:
+            return
+        try:
+            for role, batch in batches.items():
+                if role != self.role and len(batch):
+                    self.outlet.push_samples(role, batch)
+            for role, sts in statuses.items():
+                if role != self.role:
+                    for st in sts:
+                        self.status_event(st, role=role)
+        except Exception as exc:
+            self.failed = f"{type(exc).__name__}: {exc}"
+
+    @property
+    def listening_to(self) -> Any:
+        """The ``PrimaryView`` this sink listens to (None: one sensor)."""
+        return self._listening
+
+    def detach(self) -> None:
+        """Stop listening to the sensor set (the session's sinks are the owner's business)."""
+        view, self._listening = self._listening, None
+        if view is not None and self.listener in view.listeners:
+            view.listeners.remove(self.listener)
+
     def close(self) -> None:
+        self.detach()
         self.outlet.close()
 
 
 def session_sink(info: SourceInfo, *, side: str, placement: str, role: str | None = None,
                  session_id: str | None = None) -> LslSink:
-    """The outlet of a one-sensor session and its writer-shaped sink (``record --lsl``, the
-    dashboard's switch). LslUnavailable when liblsl cannot be loaded."""
+    """The outlet of a one-sensor session and its writer-shaped sink. LslUnavailable when liblsl
+    cannot be loaded."""
     outlet = LslOutlet(session_id=session_id, prefix=os.environ.get(PREFIX_ENV) or STREAM_PREFIX)
     meta = SensorMeta(role or default_role(side, placement), info, side=side, placement=placement)
     return LslSink(outlet, meta)
+
+
+def primary_role(source: Any, side: str, placement: str) -> str:
+    """The role of the sensor a training session analyses: a ``PrimaryView``'s primary, else the
+    single sensor's ``<side>-<placement>``."""
+    sensors = getattr(source, "sensors", None)
+    return str(sensors.primary) if sensors is not None else default_role(side, placement)
+
+
+def sink_for_source(source: Any, *, side: str, placement: str,
+                    session_id: str | None = None) -> LslSink:
+    """The sink for a training session's source (``record --lsl``, the dashboard's switch): one
+    sensor, or every sensor of a ``PrimaryView`` (the primary through the session's sinks, the
+    others through a listener). LslUnavailable when liblsl cannot be loaded."""
+    role = primary_role(source, side, placement)
+    sensors = getattr(source, "sensors", None)
+    if sensors is not None:
+        primary = parse_role(role)
+        side_, segment = role_side(primary), role_segment(primary)
+        sink = session_sink(source.info, side=side_ or side, placement=segment, role=role,
+                            session_id=session_id)
+        if hasattr(source, "listeners"):
+            sink.listen(source)
+        return sink
+    return session_sink(source.info, side=side, placement=placement, role=role,
+                        session_id=session_id)

@@ -272,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
         source = follow_guide(source, guide)  # the simulated person does the guide's sets
         session = TrainingSession(source, plan, calibration=calibration, guide=guide,
                                   writer_factory=sensors.writer_factory() if sensors else None)
-        lsl = _lsl_sink(source.info, side, session.placement) if args.lsl else None
+        lsl = _lsl_sink(session.source, side, session.placement) if args.lsl else None
     except TrainingError as exc:
         source.stop()
         raise CliError(str(exc)) from None
@@ -298,8 +298,8 @@ def run(args: argparse.Namespace) -> int:
     if lsl is not None:
         lsl.outlet.session_id = session.writer.meta.get("session_id")
         session.sinks.append(lsl)
-        print(f"streaming to Lab Streaming Layer: {lsl.outlet.prefix}-{lsl.role} and "
-              f"{lsl.outlet.prefix}-events", file=sys.stderr)
+        names = [f"{lsl.outlet.prefix}-{r}" for r in (*lsl.outlet.roles, "events")]
+        print(f"streaming to Lab Streaming Layer: {', '.join(names)}", file=sys.stderr)
     progress = Progress(sys.stderr, args.duration, quiet=args.quiet, bell=not args.no_bell)
     cues = Cues(session, progress)
     wall0 = time.monotonic()
@@ -348,12 +348,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lsl_sink(info: Any, side: str, placement: str) -> Any:
-    """The LSL outlet for ``--lsl`` (a one-line error when liblsl cannot be loaded)."""
-    from trainer.lsl import LslUnavailable, session_sink
+def _lsl_sink(source: Any, side: str, placement: str) -> Any:
+    """The LSL outlet for ``--lsl``: every sensor of the source (a one-line error when liblsl
+    cannot be loaded)."""
+    from trainer.lsl import LslUnavailable, sink_for_source
 
     try:
-        return session_sink(info, side=side, placement=placement)
+        return sink_for_source(source, side=side, placement=placement)
     except LslUnavailable as exc:
         raise CliError(f"--lsl: {exc}") from None
 

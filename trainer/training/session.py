@@ -26,10 +26,12 @@ was written is kept) — both become one-line ``Step.errors``.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,10 @@ from trainer.vocab.source import Source, SourceStatus
 #: Samples go through the pipeline, the guide and the recorder in steps of this much data,
 #: counted from the first sample (see ``pump``): 0.1 s, well under a frame of feedback lag.
 ANALYSIS_CHUNK_S = 0.1
+#: The pipeline runs sooner, in steps of about this much data (a divisor of the analysis step),
+#: so the front end shows every sample within a frame; fixed steps from the first sample keep
+#: its output bit for bit the same however the samples were read.
+PIPELINE_STEP_S = 0.01
 #: What the user may choose on top of the level's parameters (only those the drill has).
 CHOICES = ("eyes", "surface", "sets", "hold_s", "countdown_s", "protocol")
 #: Events a person makes (DESIGN.md): a marker (M in the dashboard); ``user_touchdown`` (the
@@ -113,17 +119,34 @@ def as_stored(batch: SampleBatch) -> SampleBatch:
                        batch.gyr_dps.astype(f4).astype(np.float64), batch.seq, batch.mag_ut)
 
 
-def concat_processed(outs: list[ProcessedBatch]) -> ProcessedBatch:
-    """Processed pieces of one batch as one (for the front end's plots)."""
-    return ProcessedBatch(
-        t_s=np.concatenate([o.t_s for o in outs]),
-        quat_wxyz=np.concatenate([o.quat_wxyz for o in outs]),
-        tilt_ap_deg=np.concatenate([o.tilt_ap_deg for o in outs]),
-        tilt_ml_deg=np.concatenate([o.tilt_ml_deg for o in outs]),
-        gyr_dps=np.concatenate([o.gyr_dps for o in outs]),
-        acc_g=np.concatenate([o.acc_g for o in outs]),
-        in_target=np.concatenate([o.in_target for o in outs]),
-        events=[e for o in outs for e in o.events])
+_ROW_FIELDS = ("t_s", "quat_wxyz", "tilt_ap_deg", "tilt_ml_deg", "gyr_dps", "acc_g", "in_target")
+
+
+def cut_processed(outs: list[Any], sizes: list[int]) -> tuple[list[Any], list[Any]]:
+    """Pipeline outputs (consecutive, in order) cut again into parts of ``sizes`` rows, and the
+    rest (``[]`` or one part). Each event goes with the part holding its detection sample
+    (``t_detected_s``), where processing that part alone would have reported it. Works on
+    ``ProcessedBatch`` and on test doubles with fewer row fields."""
+    if not outs:
+        return [], []
+    names = [k for k in _ROW_FIELDS if all(hasattr(o, k) for o in outs)]
+    cols = {k: np.concatenate([np.asarray(getattr(o, k)) for o in outs]) for k in names}
+    events = [e for o in outs for e in (getattr(o, "events", None) or ())]
+    t = cols["t_s"]
+    n = t.shape[0]
+    detected = np.array([float(e.get("t_detected_s", e.get("t_s", 0.0))) for e in events])
+    rows = np.clip(np.searchsorted(t, detected, side="left"), 0, max(0, n - 1))
+    bounds = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+    if bounds[-1] < n:
+        bounds = np.append(bounds, n)
+    whole = isinstance(outs[0], ProcessedBatch)
+    parts: list[Any] = []
+    for i, j in itertools.pairwise(bounds.tolist()):
+        fields = {k: v[i:j] for k, v in cols.items()}
+        evs = [e for e, r in zip(events, rows, strict=True) if i <= r < j]
+        parts.append(ProcessedBatch(**fields, events=evs) if whole
+                     else SimpleNamespace(**fields, events=evs))
+    return parts[:len(sizes)], parts[len(sizes):]
 
 
 def drill_spec(drill_id: str) -> DrillSpec:
@@ -226,8 +249,12 @@ class TrainingSession:
         self.outcome: Outcome | None = None
         self._t_end: float | None = None
         self._pending: list[SampleBatch] = []
+        self._processed: list[Any] = []  # the pipeline's output for the pending samples
         self._statuses: list[SourceStatus] = []  # timed, waiting for their samples
         self._chunk = max(1, round(self.fs_hz * ANALYSIS_CHUNK_S))
+        target = max(1, round(self.fs_hz * PIPELINE_STEP_S))
+        self._micro = max(d for d in range(1, target + 1) if self._chunk % d == 0)
+        self._unprocessed: list[SampleBatch] = []  # read, waiting for a whole pipeline step
         self._active_from: float | None = None
         self._stop_written = False
 
@@ -239,6 +266,8 @@ class TrainingSession:
         """Start the analysis again (a replay seek): a fresh pipeline, nothing pending."""
         self.pipeline = self.new_pipeline()
         self._pending = []
+        self._processed = []
+        self._unprocessed = []
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -300,10 +329,12 @@ class TrainingSession:
     def pump(self) -> Step:
         """Take what arrived, record it, analyse it, guide the drill. Never raises.
 
-        The samples go on in whole steps of ``ANALYSIS_CHUNK_S`` counted from the first sample
-        (the rest waits for the next call, or the end): what is analysed and recorded, and
-        when, depends on the data only, never on how often the front end polls — so `record`
-        and the dashboard write the same session from the same input."""
+        The samples go through the guide and the recorder in whole steps of
+        ``ANALYSIS_CHUNK_S`` counted from the first sample (the rest waits for the next call, or
+        the end): what is analysed and recorded, and when, depends on the data only, never on
+        how often the front end polls — so `record` and the dashboard write the same session
+        from the same input. The pipeline itself (batch-invariant) runs on every sample as it
+        arrives: ``Step.processed`` is shown at once, not a step later."""
         step = Step()
         if self.outcome is not None:
             return step
@@ -324,12 +355,41 @@ class TrainingSession:
                 batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
                 step.done = "duration"
         self._pending.append(batch)
+        self._run_pipeline(batch, step, final=step.done is not None or finished)
         # placed by the batch read with them; written once the samples up to them are
         self._statuses += self._timed_statuses(step.statuses, batch)
         self._process(self._take(final=step.done is not None or finished), step)
         if step.done is None and finished:
             step.done = "duration" if self.plan.duration_s else "source finished"
         return step
+
+    def _run_pipeline(self, batch: SampleBatch, step: Step, *, final: bool = False) -> None:
+        """The pipeline on the samples read, in whole ``PIPELINE_STEP_S`` steps (all of them
+        when ``final``), for the front end to show now; the guide, the events and the recorder
+        take its output in whole analysis steps (``_analyse``)."""
+        if self.analysis_failed:
+            return
+        waiting = [b for b in (*self._unprocessed, batch) if len(b)]
+        self._unprocessed = []
+        if not waiting:
+            return
+        raw = waiting[0] if len(waiting) == 1 else SampleBatch.concat(waiting)
+        m = self._micro
+        n = len(raw) if final else len(raw) // m * m
+        if n < len(raw):
+            self._unprocessed = [raw.slice(n)]
+        outs = []
+        try:
+            for i in range(0, n, m):
+                outs.append(self.pipeline.process(as_stored(raw.slice(i, min(n, i + m)))))
+        except Exception as exc:  # the data matter more than the live analysis
+            self.analysis_failed = f"{type(exc).__name__}: {exc}"
+            step.errors.append(f"live analysis stopped (recording goes on): "
+                               f"{self.analysis_failed}")
+            return
+        if outs:
+            self._processed += outs
+            step.processed = cut_processed(outs, [n])[0][0] if len(outs) > 1 else outs[0]
 
     def _take(self, final: bool) -> SampleBatch:
         """The pending samples in whole analysis steps (all of them when ``final``)."""
@@ -352,6 +412,8 @@ class TrainingSession:
             if step.done == "drill done":  # record up to the end of the sets, not the batch
                 self.recording_stopped = True
                 self._pending = []
+                self._processed = []
+                self._unprocessed = []
                 t_over = self._t_sets_over(step.drill_events)
                 if t_over is not None:
                     batch = batch.slice(0, int((batch.t_s <= t_over).sum()))
@@ -413,12 +475,10 @@ class TrainingSession:
             return
         size = self._chunk
         parts = [batch] if len(batch) <= size else batch.split([size] * (len(batch) // size))
-        outs: list[ProcessedBatch] = []
+        outs, self._processed = cut_processed(self._processed, [len(p) for p in parts])
         drill_events: list[DrillEvent] = []
         try:
-            for part in parts:
-                processed = self.pipeline.process(as_stored(part))
-                outs.append(processed)
+            for part, processed in zip(parts, outs, strict=True):
                 events: list[DrillEvent] = []
                 drill = self.drill
                 if drill is not None:
@@ -438,7 +498,6 @@ class TrainingSession:
             step.errors.append(f"live analysis stopped (recording goes on): "
                                f"{self.analysis_failed}")
             return
-        step.processed = outs[0] if len(outs) == 1 else concat_processed(outs)
         step.core_events = [e for out in outs for e in out.events]
         step.drill_events = drill_events
 
@@ -643,7 +702,9 @@ class TrainingSession:
         """Process and record the samples and statuses still waiting for a whole step."""
         if not self.recording_stopped and (self._pending or self._statuses):
             with contextlib.suppress(Exception):
-                self._process(self._take(final=True), Step(), final=True)
+                step = Step()
+                self._run_pipeline(SampleBatch.empty(), step, final=True)
+                self._process(self._take(final=True), step, final=True)
 
     def stop_recording(self, reason: str) -> None:
         """The samples still waiting for a whole analysis step, the last source statuses and

@@ -117,13 +117,22 @@ class DevicePanel(QGroupBox):
         self.connect_button.setEnabled(not live)
 
     def set_link(self, rate_hz: float, nominal_hz: float, loss_pct: float) -> None:
-        self.rate.setText(f"{rate_hz:.0f} / {nominal_hz:.0f} Hz")
+        # only what changed: a style sheet set again re-polishes the label and re-lays out
+        # the window (a whole-window repaint twice a second)
+        _set_text(self.rate, f"{rate_hz:.0f} / {nominal_hz:.0f} Hz")
         colour = "#eb4034" if loss_pct > 5 else ("#ffb000" if loss_pct > 1 else theme.FG)
-        self.loss.setText(f"{loss_pct:.1f} %")
-        self.loss.setStyleSheet(f"color: {colour};")
+        _set_text(self.loss, f"{loss_pct:.1f} %")
+        style = f"color: {colour};"
+        if self.loss.styleSheet() != style:
+            self.loss.setStyleSheet(style)
 
     def set_battery(self, pct: float | None) -> None:
         self.battery.setText("–" if pct is None else f"{pct:.0f} %")
 
     def set_rssi(self, dbm: float | None) -> None:
         self.rssi.setText("–" if dbm is None else f"{dbm:.0f} dBm")
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)

@@ -92,7 +92,8 @@ class LinkStats:
 
 @dataclass
 class PumpResult:
-    n_new: int = 0
+    n_new: int = 0  # samples analysed and recorded (in whole analysis steps)
+    n_shown: int = 0  # samples newly in the plot buffers (every read: shown at once)
     statuses: list[SourceStatus] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # the pipeline's (losses)
     drill_events: list[Any] = field(default_factory=list)  # the guide's (cues, phases, …)
@@ -228,6 +229,7 @@ class LiveSession:
             self.link.update(step.batch, res.arrival_s)
         if step.processed is not None:
             self.ingest(step.processed, res)
+            res.n_shown = len(step.processed.t_s)
         for ev in step.drill_events:
             if ev.type == "balance_loss":
                 self.add_loss(float(ev.t_s))

@@ -123,19 +123,23 @@ class LslControl(QObject):
 
     # -- internals -----------------------------------------------------------------------------
     def _attach(self, session: Any) -> None:
-        from trainer.lsl import LslUnavailable, default_role, session_sink
+        from trainer.lsl import LslUnavailable, primary_role, sink_for_source
 
-        info = session.source.info
+        source = session.source
         side, placement = str(session.plan.side), str(session.placement)
-        key = (str(info.address), default_role(side, placement))
+        key = (str(source.info.address), primary_role(source, side, placement))
         if self.sink is None or key != self._key:
             self._close_sink()
             try:
-                self.sink = session_sink(info, side=side, placement=placement)
+                self.sink = sink_for_source(source, side=side, placement=placement)
             except LslUnavailable as exc:
                 self.unavailable(str(exc))
                 return
             self._key = key
+        elif getattr(source, "sensors", None) is not None \
+                and self.sink.listening_to is not source:
+            self.sink.detach()  # the same sensors, read through a new view: follow it
+            self.sink.listen(source)
         writer = getattr(session, "writer", None)
         meta = getattr(writer, "meta", None)
         if isinstance(meta, dict) and meta.get("session_id") and not self.sink.outlet.stream_names:

@@ -52,6 +52,7 @@ from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.proprio_panel import ProprioPanel
 from trainer.ui.recent import RecentSessions
 from trainer.ui.replay_panel import ReplayPanel
+from trainer.ui.sensor_traces import SensorTracePlots
 from trainer.ui.settings import DrillSettings, FeedbackSettings, open_settings
 from trainer.ui.source_control import DefaultSources, SourceControl, SourceFactory, Streaming
 from trainer.ui.sources import DEMO_SIM
@@ -119,6 +120,8 @@ class MainWindow(QMainWindow):
         self.rec = RecordingIndicator()
         self.sway = SwayPlot(fb.range_deg, fb.target_radius_deg)
         self.time_plots = ScrollingPlots(window_s, fb.range_deg)
+        # the other sensors of a multi-sensor session: their tilt under the primary's
+        self.sensor_plots = SensorTracePlots(self.time_plots.tilt, window_s, fb.range_deg)
         self.replay_panel = ReplayPanel()
         self.history = HistoryPanel()
         self.view = LiveView(self.sway, self.time_plots, self.metrics, self.drills, self.audio,
@@ -146,6 +149,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.rec)
         plots_right = QSplitter(Qt.Orientation.Vertical)
         plots_right.addWidget(self.time_plots.tilt)
+        plots_right.addWidget(self.sensor_plots.widget)
         plots_right.addWidget(self.time_plots.gyr)
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.sway)
@@ -373,6 +377,7 @@ class MainWindow(QMainWindow):
 
     def apply_feedback_settings(self, fb: FeedbackSettings) -> None:
         self.view.set_feedback(fb, self.live)
+        self.sensor_plots.set_range(fb.range_deg)
         if self.audio is not None:
             if fb.audio and not self.audio.start():
                 self.feedback_panel.set_audio_unavailable(self.audio.reason)
@@ -398,6 +403,7 @@ class MainWindow(QMainWindow):
         now = self.clock()
         live, drills = self.live, self.drills
         self.lsl.sync(live.session if live is not None else None)
+        self.sensor_plots.sync(live.source if live is not None else None, side=self.sources.side)
         if live is not None:
             res = live.pump()
             for err in res.errors:
@@ -410,7 +416,7 @@ class MainWindow(QMainWindow):
             if res.drill_events:
                 drills.events(res.drill_events)
                 self._dirty = True
-            if res.n_new:
+            if res.n_new or res.n_shown:
                 self._dirty = True
             if live.running and live.source.finished and self.sources.kind == "replay":
                 self.replay_panel.set_playing(False)
@@ -431,6 +437,7 @@ class MainWindow(QMainWindow):
 
     def redraw(self, now: float | None = None) -> None:
         self.view.redraw(self.live, self.clock() if now is None else now)
+        self.sensor_plots.update(self.live.latest_t_s if self.live is not None else None)
 
     def _on_status(self, st: SourceStatus) -> None:
         loss = show_status(st, self.sources.kind, self.device_panel, self.message)
@@ -465,6 +472,7 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self.sources.stop("window closed")
         self.lsl.close()
+        self.sensor_plots.close()
         if self.audio is not None:
             self.audio.stop()
         self.history.shutdown()

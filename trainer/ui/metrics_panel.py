@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -25,13 +26,50 @@ TILES = (
 )
 
 
+class BigNumber(QWidget):
+    """A big number that repaints only itself when it changes.
+
+    A QLabel's ``setText`` re-lays out its parents (the tiles, the page: a whole-window repaint,
+    ~10 ms, each time the numbers change); this widget has a fixed height, paints its own opaque
+    background and text, and only asks for a repaint of itself."""
+
+    def __init__(self, text: str = "–") -> None:
+        super().__init__()
+        self._text = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self._bg = QColor(theme.PANEL_BG)
+        self._fg = QColor(theme.FG)
+
+    def text(self) -> str:
+        return self._text
+
+    def sizeHint(self) -> QSize:  # the font's (the style sheet's #metricValue), never the text's
+        return QSize(40, QFontMetrics(self.font()).height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def setText(self, text: str) -> None:  # QLabel's name: a drop-in
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), self._bg)
+        p.setPen(self._fg)
+        p.setFont(self.font())
+        p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), self._text)
+        p.end()
+
+
 class MetricTile(QFrame):
     def __init__(self, caption: str, unit: str) -> None:
         super().__init__()
         self.setStyleSheet(f"background: {theme.PANEL_BG}; border-radius: 8px;")
-        self.value = QLabel("–")
+        self.value = BigNumber("–")
         self.value.setObjectName("metricValue")
-        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         cap = QLabel(f"{caption}" + (f" ({unit})" if unit else ""))
         cap.setObjectName("metricCaption")
         cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -53,6 +91,7 @@ class MetricsPanel(QWidget):
             self.tiles[key] = tile
             self._formats[key] = fmt
             grid.addWidget(tile, 0, i)
+            grid.setColumnStretch(i, 1)
 
     def set_values(self, values: dict[str, float | None]) -> None:
         for key, tile in self.tiles.items():

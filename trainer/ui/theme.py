@@ -35,7 +35,7 @@ QTabWidget::pane {{ border: 0; }}
 QTabBar::tab {{ background: #262a33; padding: 6px 18px; margin-right: 2px; }}
 QTabBar::tab:selected {{ background: #394050; }}
 QStatusBar {{ color: {MUTED}; font-size: 15px; }}
-QLabel#metricValue {{ font-size: 58px; font-weight: bold; }}
+#metricValue {{ font-size: 58px; font-weight: bold; }}
 QLabel#metricCaption {{ font-size: 17px; color: {MUTED}; }}
 QLabel#cue {{ font-size: 42px; font-weight: bold; }}
 QLabel#rec {{ font-size: 26px; font-weight: bold; }}
