@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_drills.py [--minutes 60] [--rate 400]
 
 The recording is made by the independent body model (``tests.bodymodel``): an hour of calf
-raises on the shank (any strapping), an hour of band inversion on the foot, repeated sets to
-fill the hour. The core's analysis (``trainer.core.pipeline.analyze``, online) runs first and
-is timed separately; then ``trainer.drills.analysis.analyze_drill`` on its result, the part
+raises on the shank (any strapping), an hour of band inversion on the foot, an hour of calf
+stretches (shank) and of isometric inversion holds (foot), repeated sets to fill the hour.
+The core's analysis (``trainer.core.pipeline.analyze``, online) runs first and is timed
+separately; then ``trainer.drills.analysis.analyze_drill`` on its result, the part
 this benchmark is about, timed in CPU seconds (``time.process_time``: the machine is shared).
 The per-sample series the drill analysis reads (gyro, accelerometer, orientation) are expanded
 once before the timing, as ``analyze --json`` has them. Ratios within one run are what to
@@ -43,11 +44,17 @@ def hour_of(drill: str, placement: str, minutes: float, rate: float
         if drill == "calf-raise":
             rec = bm.calf_raise(rng, "left", placement, 15, rate, strap=strap, errors=errors,
                                 tempo=(1.5, 4.0))
+        elif drill == "calf-stretch":
+            rec = bm.calf_stretch(rng, "left", 3, rate, strap=strap, errors=errors)
+        elif drill.startswith("isometric"):
+            rec = bm.isometric(rng, drill, "left", placement, 4, rate, strap=strap,
+                               errors=errors)
         else:
             rec = bm.band_reps(rng, drill, "left", placement, 15, rate, strap=strap,
                                errors=errors, tempo=(1.5, 4.0))
         t = rec.t_s - rec.t_s[0] + t0
-        true += sum(r.t_peak_s - rec.t_s[0] + t0 < minutes * 60.0 for r in rec.full_reps)
+        true += sum(r.t_peak_s - rec.t_s[0] + t0 < minutes * 60.0 for r in rec.full_reps) \
+            if rec.reps else len(rec.holds)
         parts.append((t, rec.acc_g, rec.gyr_dps))
         t0 = float(t[-1]) + 1.0 / rate
     t = np.concatenate([p[0] for p in parts])
@@ -61,12 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--rate", type=float, default=400.0)
+    ap.add_argument("--drill", action="append", help="only these drills (default: all four)")
     args = ap.parse_args(argv)
     print(f"{args.minutes:g} min at {args.rate:g} Hz "
           f"({int(args.minutes * 60 * args.rate):,} samples)")
     from scipy import signal  # noqa: F401  imported once up front: not part of the timing
 
-    for drill, placement in (("calf-raise", "shank"), ("ankle-inversion", "foot")):
+    for drill, placement in (("calf-raise", "shank"), ("ankle-inversion", "foot"),
+                             ("calf-stretch", "shank"), ("isometric-inversion", "foot")):
+        if args.drill and drill not in args.drill:
+            continue
         batch, true = hour_of(drill, placement, args.minutes, args.rate)
         c0 = time.process_time()
         res = analyze(batch, PipelineConfig(sample_rate_hz=args.rate, placement=placement,
@@ -76,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         c0 = time.process_time()
         d = analyze_drill(drill, res, {"side": "left", "placement": placement})
         drill_s = time.process_time() - c0
-        print(f"  {drill:16s} on the {placement:5s}: drill analysis {drill_s:6.2f} s CPU "
-              f"({d['reps']} reps of {true}, {d['partial_reps']} partial)   core analysis "
+        found = (f"{d['reps']} reps of {true}, {d['partial_reps']} partial" if "reps" in d
+                 else f"{len(d.get('holds_s') or [])} holds of {true}")
+        print(f"  {drill:19s} on the {placement:5s}: drill analysis {drill_s:6.2f} s CPU "
+              f"({found})   core analysis "
               f"{core_s:6.2f} s CPU   ratio {drill_s / core_s:.2f}")
     return 0
 

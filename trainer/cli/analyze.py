@@ -254,10 +254,15 @@ def format_table(report: dict[str, Any]) -> str:
              and not isinstance(v, bool)}
     if extra:
         lines.append("  Drill")
-        for key in ("reps", "rom_deg", "holds_s", "time_to_first_loss_s", "best_stance_s",
-                    "error"):
-            if key in extra:
+        for key in ("reps", "partial_reps", "rom_deg", "height_cm", "holds_s",
+                    "time_to_first_loss_s", "best_stance_s", "error"):
+            if key in extra and not (key == "partial_reps" and drill.get("measurable") is False):
                 lines.append(f"    {key:<22}{_fmt(extra[key]):>10}")
+        if drill.get("measurable") is False:  # say what the sensor could not measure, not 0
+            import textwrap
+
+            lines += textwrap.wrap(f"not measured: {drill.get('not_measured') or ''}", 96,
+                                   initial_indent="    ", subsequent_indent="      ")
     return "\n".join(lines)
 
 

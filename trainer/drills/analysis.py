@@ -386,11 +386,12 @@ def _isometric_sets(t: FloatArray, ap: FloatArray, ml: FloatArray, gyr: FloatArr
     g_ap, g_ml = _angles(t, ap, ml, gyr, fs, spec, side, placement, bias)
     axis, sign = signal_for(spec, side)
     angle = (g_ml if axis == "ml" else g_ap) * sign
+    still = gyr - bias  # once, not per hold (an hour has hundreds of holds)
     if windows:
-        return [_hold_from_window(k, t, angle, gyr - bias, fs, spec, t0, t1)
+        return [_hold_from_window(k, t, angle, still, fs, spec, t0, t1)
                 for k, t0, t1 in windows]
-    spans = isometric_holds(t, gyr - bias, fs, float(spec.detection.get("min_hold_s", 2.0)))
-    return [_hold_from_window(i + 1, t, angle, gyr - bias, fs, spec, t0, t1)
+    spans = isometric_holds(t, still, fs, float(spec.detection.get("min_hold_s", 2.0)))
+    return [_hold_from_window(i + 1, t, angle, still, fs, spec, t0, t1)
             for i, (t0, t1) in enumerate(spans)]
 
 

@@ -540,15 +540,14 @@ class StillnessMonitor:
         first_end = max(n_all - m, w - 1)  # windows ending at earlier samples were judged then
         hit: int | None = None  # index into _pre of the settling window's last sample
         if first_end < n_all:
-            from numpy.lib.stride_tricks import sliding_window_view
-
             a = self._pre[1, first_end - w + 1:]
             r = self._pre[2, first_end - w + 1:]
-            aw, rw = sliding_window_view(a, w), sliding_window_view(r, w)
-            ok = ((aw.max(axis=1) - aw.min(axis=1) <= self.settle_band_deg)
-                  & (rw.max(axis=1) <= self.still_dps))
+            ok = ((_trailing(a, w, "max") - _trailing(a, w, "min") <= self.settle_band_deg)
+                  & (_trailing(r, w, "max") <= self.still_dps))
             if self.entry_deg > 0:  # in the held position: away from the angle at the start
-                ok &= np.abs(aw.mean(axis=1) - self._pre[1, 0]) >= self.entry_deg
+                c = np.concatenate(([0.0], np.cumsum(a)))
+                mean = (c[w:] - c[:-w]) / w
+                ok &= np.abs(mean - self._pre[1, 0]) >= self.entry_deg
             if ok.any():
                 hit = first_end + int(np.argmax(ok))
         late = np.flatnonzero(t >= self._t0 + self.max_settle_s)
@@ -561,6 +560,22 @@ class StillnessMonitor:
         self._t_settled = float(self._pre[0, hit])
         self._pre = self._pre[:, :hit + 1]
         return hit + 1 - (n_all - m)
+
+
+def _trailing(x: FloatArray, w: int, kind: str) -> FloatArray:
+    """Max or min of each full window of ``w`` samples of x, in order (the windows ending at
+    x[w-1], x[w], …) in O(n) (van Herk / Gil-Werman: running extremes within blocks of w, from
+    either end; numpy only), not an n×w view (an hour at 400 Hz with 1 s windows)."""
+    y = np.asarray(x, np.float64) * (1.0 if kind == "max" else -1.0)
+    n = y.size
+    if w <= 1 or n < w:
+        return y[: max(n - w + 1, 0)] * (1.0 if kind == "max" else -1.0)
+    pad = -(-n // w) * w - n
+    blocks = np.concatenate([y, np.full(pad, -np.inf)]).reshape(-1, w)
+    prefix = np.maximum.accumulate(blocks, axis=1).ravel()
+    suffix = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    out = np.maximum(suffix[: n - w + 1], prefix[w - 1:n])
+    return out * (1.0 if kind == "max" else -1.0)
 
 
 def still_segments(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float, still_dps: float,

@@ -49,12 +49,13 @@ class Progress:
     sessions: int = 0
     rom_ref_deg: float | None = None  # the person's own range (mean of the first sessions)
     rom_sessions: int = 0  # sessions in that mean
+    rom_ref_placement: str | None = None  # where the sensor was in them (shank | foot)
 
     def to_dict(self) -> dict[str, Any]:
         return {"drill_id": self.drill_id, "side": self.side, "level": self.level,
                 "successes": self.successes, "failures": self.failures,
                 "sessions": self.sessions, "rom_ref_deg": self.rom_ref_deg,
-                "rom_sessions": self.rom_sessions}
+                "rom_sessions": self.rom_sessions, "rom_ref_placement": self.rom_ref_placement}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Progress:
@@ -62,7 +63,17 @@ class Progress:
         return cls(str(d["drill_id"]), str(d["side"]), int(d["level"]), int(d.get("successes", 0)),
                    int(d.get("failures", 0)), int(d.get("sessions", 0)),
                    float(ref) if isinstance(ref, int | float) else None,
-                   int(d.get("rom_sessions", 0)))
+                   int(d.get("rom_sessions", 0)),
+                   str(d["rom_ref_placement"]) if d.get("rom_ref_placement") else None)
+
+    def rom_reference(self, placement: str | None) -> float | None:
+        """The person's own range for a session with the sensor at ``placement`` (None when
+        their first sessions had it elsewhere: a shank's foot angle from the rise and the
+        foot's own rotation are not the same measure)."""
+        if self.rom_ref_deg is None or (self.rom_ref_placement is not None
+                                        and placement != self.rom_ref_placement):
+            return None
+        return self.rom_ref_deg
 
     @classmethod
     def start(cls, spec: DrillSpec, side: str) -> Progress:
@@ -78,6 +89,7 @@ class Outcome:
     reason: str
     measured: bool = True  # False: the sensor could not measure the drill where it was
     rom_deg: float | None = None  # the session's mean range of motion (rep drills)
+    placement: str | None = None  # where the sensor was (the range's measure depends on it)
 
 
 @dataclass(frozen=True)
@@ -117,12 +129,17 @@ def session_outcome(spec: DrillSpec, params: Mapping[str, Any], result: Mapping[
         reps = int(result.get("reps") or 0)
         rom = result.get("rom_deg")
         rom = float(rom) if isinstance(rom, int | float) and reps else None
+        where = result.get("placement")
+        where = str(where) if where else None
         if reps < REPS_FRACTION * target_reps:
-            return Outcome(False, pain, f"{reps} of {target_reps} reps", rom_deg=rom)
+            return Outcome(False, pain, f"{reps} of {target_reps} reps", rom_deg=rom,
+                           placement=where)
         if rom is not None and rom_ref_deg and rom < ROM_FRACTION * rom_ref_deg:
             return Outcome(False, pain, f"{reps} of {target_reps} reps but a range of "
-                           f"{rom:.0f}° (your usual {rom_ref_deg:.0f}°)", rom_deg=rom)
-        return Outcome(True, pain, f"{reps} of {target_reps} reps", rom_deg=rom)
+                           f"{rom:.0f}° (your usual {rom_ref_deg:.0f}°)", rom_deg=rom,
+                           placement=where)
+        return Outcome(True, pain, f"{reps} of {target_reps} reps", rom_deg=rom,
+                       placement=where)
     if spec.kind == "position-sense":
         done = int(result.get("trials_done") or 0)
         planned = int(params.get("trials", 3)) * len(params.get("targets") or [])
@@ -150,11 +167,15 @@ def decide(progress: Progress, outcome: Outcome, spec: DrillSpec,
     top = max(len(spec.progression) - 1, 0)
     level = spec.clamp_level(progress.level)
     p = replace(progress, level=level, sessions=progress.sessions + 1)
+    if outcome.rom_deg is not None and outcome.placement and p.rom_ref_placement not in (
+            None, outcome.placement):  # the sensor moved: the reference starts again
+        p = replace(p, rom_ref_deg=None, rom_sessions=0)
     if outcome.rom_deg is not None and p.rom_sessions < ROM_REF_SESSIONS:
         n = p.rom_sessions
         ref = outcome.rom_deg if p.rom_ref_deg is None or n == 0 else (
             (p.rom_ref_deg * n + outcome.rom_deg) / (n + 1))
-        p = replace(p, rom_ref_deg=round(ref, 2), rom_sessions=n + 1)
+        p = replace(p, rom_ref_deg=round(ref, 2), rom_sessions=n + 1,
+                    rom_ref_placement=outcome.placement or p.rom_ref_placement)
 
     def make(action: str, new_level: int, reason: str, *, successes: int,
              failures: int) -> tuple[Progress, Decision]:

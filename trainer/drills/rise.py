@@ -256,9 +256,13 @@ class RiseReps:
         data ends here, measure up to its last sample)."""
         t = self._t
         p = int(np.searchsorted(t, c.t_peak_s))
-        after = t[p:]
-        fastest = np.minimum.accumulate(self._v[p:])  # the way down so far (negative)
-        down = np.flatnonzero((fastest < -END_SPEED_MPS) & (self._v[p:] > END_FRACTION * fastest))
+        # the window ends by MAX_DOWN_S after the peak: look no further (plus the first sample
+        # past it, wherever it lies), or a long recording analysed at once gets quadratic
+        q = int(np.searchsorted(t, c.t_peak_s + MAX_DOWN_S + 2 * MARGIN_S, side="right")) + 1
+        after = t[p:q]
+        v = self._v[p:q]
+        fastest = np.minimum.accumulate(v)  # the way down so far (negative)
+        down = np.flatnonzero((fastest < -END_SPEED_MPS) & (v > END_FRACTION * fastest))
         gap = np.flatnonzero(np.diff(after) > GAP_S)
         late = np.flatnonzero(after >= c.t_peak_s + MAX_DOWN_S)
         ends = [p + int(x[0]) for x in (down, late) if x.size]

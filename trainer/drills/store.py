@@ -129,6 +129,12 @@ class DrillStore:
         _atomic_write_json(self.progress_path, doc)
         return new, decision
 
+    def rom_reference(self, spec: DrillSpec, side: str, placement: str | None
+                      ) -> float | None:
+        """The person's own range of motion for this drill, side and sensor placement (the
+        mean of their first sessions), or None."""
+        return self.progress(spec, side).rom_reference(placement)
+
     def level_for(self, spec: DrillSpec, side: str) -> int | None:
         """The level to run this drill at on this side (None for drills without levels)."""
         return self.progress(spec, side).level if spec.progression else None
@@ -143,8 +149,9 @@ class DrillStore:
         scale = spec_scale()
         if pain is not None and pain >= scale.see_doctor_at:
             self.record_severe_pain(when)
-        outcome = session_outcome(spec, params, result, pain,
-                                  self.progress(spec, side).rom_ref_deg)
+        where = result.get("placement")
+        outcome = session_outcome(spec, params, result, pain, self.progress(
+            spec, side).rom_reference(str(where) if where else None))
         if result.get("stopped") and outcome.met_targets:
             outcome = Outcome(False, pain, "stopped early")
         _, decision = self.apply_session(spec, side, outcome, session_id, when)

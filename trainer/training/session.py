@@ -161,8 +161,12 @@ def drill_guide(plan: TrainingPlan, fs_hz: float, store: DrillStore | None = Non
     """The guide at the user's level for this drill and side (from the progression store), with
     the user's choices where they differ from the level's."""
     spec = drill_spec(plan.drill_id)
+    rom_ref = None
     try:
-        level = (store or DrillStore()).level_for(spec, plan.side)
+        store = store or DrillStore()
+        level = store.level_for(spec, plan.side)
+        if spec.kind == "reps":  # the partial-rep reference: the person's own range
+            rom_ref = store.rom_reference(spec, plan.side, plan.placement or spec.placement)
     except (OSError, ValueError):
         level = None  # an unreadable progress file: the drill's start level
     try:
@@ -171,7 +175,7 @@ def drill_guide(plan: TrainingPlan, fs_hz: float, store: DrillStore | None = Non
                      if k in CHOICES and v is not None
                      and (v != base[k] if k in base else k == "protocol")}
         return DrillSession(spec, plan.side, level=level, params=overrides or None, fs_hz=fs_hz,
-                            placement=plan.placement)
+                            placement=plan.placement, rom_ref_deg=rom_ref)
     except (CatalogError, ValueError) as exc:
         raise TrainingError(f"drill {plan.drill_id}: {exc}") from None
 
@@ -183,6 +187,8 @@ def recorded_parameters(guide: DrillSession | None, plan: TrainingPlan) -> dict[
     params = {k: v for k, v in guide.params.items() if k != "sides"}
     if guide.level is not None:
         params["level"] = guide.level
+    if guide.rom_ref_deg is not None:  # analyze judges partial reps as the session did
+        params["rom_ref_deg"] = guide.rom_ref_deg
     return params
 
 

@@ -65,3 +65,8 @@ def test_band_drill_on_the_shank_says_what_it_cannot_measure(tmp_path: Path) -> 
     assert d["measurable"] is False
     assert d["reps"] is None and d["rom_deg"] is None
     assert "foot" in d["not_measured"]
+    from tests.bodymodel.evaluate import run_cli
+
+    code, table, _ = run_cli(["analyze", str(tmp_path / "set")])  # the readable table too
+    assert code == 0
+    assert "not measured: Ankle inversion" in table and "partial_reps" not in table
