@@ -61,7 +61,9 @@ def test_record_two_sensors_one_drops(mock_bluez: MockBluez, tmp_path: Path) -> 
         wait_until(lambda: len(trunk.writes(trunk.spec.services[0]["chars"][1]["uuid"])) >= 4,
                    10, "the trunk configured again")
         # the trunk sensor kept sampling while its link was down: its counter says how long
-        seq0 = int((time.monotonic() - t1_start) * 100) // 4 * 4
+        # (at least 40 samples: under load the mock's schedule can start before emit() returns,
+        # and a counter that resumes at 600 would be no outage at all — seen in CI)
+        seq0 = max(int((time.monotonic() - t1_start) * 100) // 4 * 4, 640)
         t2 = make_stream("reference", 400, seed=3, seq0=seq0)
         trunk.wait_stream(trunk.emit(trunk.spec.data_uuid, t2.packets, 0.04), 30)
         shank.wait_stream(sid, 60)
