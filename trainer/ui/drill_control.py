@@ -24,6 +24,7 @@ from trainer.ui.settings import DrillSettings
 from trainer.ui.source_control import SourceControl
 from trainer.ui.sources import SourceError
 from trainer.vocab.clock import Clock, wall_clock
+from trainer.vocab.ids import detects_balance_losses
 
 #: How long a warning cue ("Balance lost!") stays before the drill's own cue comes back.
 FLASH_S = 2.0
@@ -360,6 +361,12 @@ class DrillControl(QObject):
     def remaining_s(self) -> float | None:
         guide = self.drill.drill if self.drill is not None and self.active else None
         return None if guide is None else guide.view().get("remaining_s")
+
+    def shows_sway(self) -> bool:
+        """Whether sway numbers mean something now: no drill running (the free view), or a
+        balance drill. Reps, stretches and holds move on purpose: no sway metrics there."""
+        return not self.active or self.drill is None or \
+            detects_balance_losses(self.drill.plan.drill_id)
 
     def in_target_pct(self) -> float | None:
         return self.drill.sway.in_target_pct() if self.drill is not None and self.active \

@@ -25,6 +25,8 @@ from trainer.ui.settings import FeedbackSettings
 
 #: The big numbers and the ellipse are recomputed this often (not every frame).
 METRICS_EVERY_S = 0.25
+#: The tiles that are sway metrics (blank outside balance drills).
+SWAY_TILES = ("ellipse_area", "mean_velocity", "time_in_target_pct", "losses")
 
 
 class LiveView:
@@ -129,6 +131,8 @@ class LiveView:
 
     def _numbers(self, live: LiveSession, trace: Any, rows: Any) -> None:
         values: dict[str, Any] = dict(self.current_metrics(live))
+        if not self.drills.shows_sway():  # a calf raise is not sway: blank, not misleading
+            values.update(dict.fromkeys(SWAY_TILES))
         values["time_left_s"] = self.drills.remaining_s()
         self.metrics.set_values(values)
         ell = prediction_ellipse(self.sway.ml_screen_sign * trace[:, ML], trace[:, AP])

@@ -89,3 +89,21 @@ def test_a_replay_plays_pauses_and_changes_speed_on_the_manual_clock(
     w.sources.set_playing(True)
     _run(w, 0.5)
     assert player.position_s == pytest.approx(2.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("drill, sway_shown", [("calf-raise", False), ("single-leg-balance", True)])
+def test_sway_tiles_only_in_balance_drills(clocked: Any, drill: str, sway_shown: bool) -> None:
+    w = clocked
+    w.choose_drill(drill=drill, side="left")
+    w.start_simulator(100.0)
+    _run(w, 5.0)
+    assert w.metrics.text_of("ellipse_area") != "–"  # the free view shows sway
+    w.drills.countdown_s = 1.0
+    w.start_drill(w.drill_panel.settings())
+    _run(w, 8.0)
+    assert w.drill_state() == "active"
+    shown = [w.metrics.text_of(k) != "–" for k in ("ellipse_area", "mean_velocity", "losses")]
+    assert shown == [sway_shown] * 3
+    assert w.metrics.text_of("time_left_s") != "–"
+    w.drills.stop()
+    w.drills.skip_pain()
