@@ -457,17 +457,6 @@ class TrainingSession:
                 return float(ev.t_s)
         return None
 
-    def tick(self, t_s: float | None = None) -> list[DrillEvent]:
-        """Advance the guide's timers without data (to the last sample time by default)."""
-        t = self.last_t_s if t_s is None else t_s
-        drill = self.drill
-        if (drill is None or t is None or drill.phase in (READY, PAIN, DONE)
-                or self.analysis_failed):
-            return []
-        events = self._guarded(lambda: drill.tick(float(t)))
-        self._write([], events)
-        return events
-
     def _analyse(self, batch: SampleBatch, step: Step) -> None:
         """The batch through the pipeline and the guide, one analysis step at a time (the guide
         sees the same steps whatever the polling)."""
