@@ -31,9 +31,9 @@ Our measurement is the IMU-detected time to the first balance loss in each 3-tri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 CITATION = ("Springer BA, Marin R, Cyhan T, Roberts H, Gill NW. Normative values for the unipedal "
             "stance test with eyes open and closed. J Geriatr Phys Ther 2007;30(1):8-15.")
@@ -55,16 +55,30 @@ NOT_NORM_TEST_LABEL = ("Training session, not the norm test: the trials were not
 
 
 @dataclass(frozen=True)
-class AgeGroup:
+class AgeRange:
+    """A study's age group: ``lo``-``hi`` years, both included."""
+
     lo: int
     hi: int
-    eyes_open_s: float  # mean best of 3, sexes pooled
-    eyes_closed_female_s: float  # mean best of 3
-    eyes_closed_male_s: float
 
     @property
     def label(self) -> str:
         return f"{self.lo}-{self.hi}"
+
+
+G = TypeVar("G", bound=AgeRange)
+
+
+def group_for(groups: Iterable[G], age: float) -> G | None:
+    """The group that holds ``age`` (whole years), or None outside the study's ages."""
+    return next((g for g in groups if g.lo <= int(age) <= g.hi), None)
+
+
+@dataclass(frozen=True)
+class AgeGroup(AgeRange):
+    eyes_open_s: float  # mean best of 3, sexes pooled
+    eyes_closed_female_s: float  # mean best of 3
+    eyes_closed_male_s: float
 
 
 SPRINGER_2007 = (
@@ -103,18 +117,12 @@ NO_SD_EYES_OPEN = ("No standard deviation for eyes-open stance time could be sou
 
 
 @dataclass(frozen=True)
-class SpreadGroup:
+class SpreadGroup(AgeRange):
     """An age group's mean and standard deviation of the stance time, with its size."""
 
-    lo: int
-    hi: int
     n: int
     mean_s: float
     sd_s: float
-
-    @property
-    def label(self) -> str:
-        return f"{self.lo}-{self.hi}"
 
 
 #: Watanabe et al. 2025, Fig. 1 caption: one-leg standing time with eyes closed (up to 30 s),
@@ -130,10 +138,7 @@ WATANABE_2025_EYES_CLOSED = (
 
 def age_group(age: float) -> AgeGroup | None:
     """The study's age group for ``age`` (None outside 18-99)."""
-    for g in SPRINGER_2007:
-        if g.lo <= int(age) <= g.hi:
-            return g
-    return None
+    return group_for(SPRINGER_2007, age)
 
 
 def norm_seconds(age: float, eyes: str = "open", sex: str | None = None) -> float | None:
@@ -154,10 +159,7 @@ def norm_seconds(age: float, eyes: str = "open", sex: str | None = None) -> floa
 
 def spread_group(age: float) -> SpreadGroup | None:
     """Watanabe et al. 2025's age group for ``age`` (None outside 20-66)."""
-    for g in WATANABE_2025_EYES_CLOSED:
-        if g.lo <= int(age) <= g.hi:
-            return g
-    return None
+    return group_for(WATANABE_2025_EYES_CLOSED, age)
 
 
 def compare_spread(best_s: float | None, age: float | None, eyes: str = "open",
