@@ -29,10 +29,8 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from array import array
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -41,87 +39,40 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_ui import NotifyingSource  # noqa: E402  (benchmarks/ is the script's folder)
+
 ROLES = ("left-shank", "right-shank", "trunk")
 
 
-class PlayedSensor:
-    """A Source fed by a thread at ``notify_hz`` notifications/s from pre-generated samples;
-    remembers when the notification of each newest sample arrived."""
+class PlayedSensor(NotifyingSource):
+    """A BLE-like source (bench_ui's) playing pre-generated samples of one simulated sensor;
+    without its thread (``threaded`` False), ``push_until`` delivers them frame by frame."""
 
     def __init__(self, role: str, rate_hz: float, notify_hz: float, total_s: float,
                  seed: int) -> None:
         from firmware_bridge.simulator import SensorStream, SimConfig
-        from trainer.vocab.source import BatchBuffer
 
         side = "right" if role.startswith("right") else "left"
         cfg = SimConfig(seed=seed, sample_rate_hz=rate_hz, duration_s=None, side=side,
                         placement="shank", balance_loss_rate_per_min=2.0,
                         name=f"Sim {role}", address=f"SIM:00:00:00:00:0{seed}")
         stream = SensorStream(cfg)
-        self.info = stream.info
         self._data = stream.next(int(rate_hz * (total_s + 5)))
-        self.rate_hz = rate_hz
-        self.notify_hz = notify_hz
-        self._buf = BatchBuffer()
-        self.arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (t_s newest, perf)
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"fake-ble-{role}", daemon=True)
-        self.finished = False
+        super().__init__(stream.info, self._played, rate_hz, notify_hz, name=f"fake-ble-{role}")
         self.threaded = True
-        self._sent = 0
+
+    def _played(self, n: int) -> Any:
+        return self._data.slice(self._sent, min(len(self._data), self._sent + n))
 
     def start(self) -> None:
         if self.threaded:
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        period = 1.0 / self.notify_hz
-        t0 = time.perf_counter()
-        sent = 0
-        k = 0
-        n_all = len(self._data)
-        while not self._stop.is_set() and sent < n_all:
-            k += 1
-            due = min(n_all, round((time.perf_counter() - t0) * self.rate_hz)) - sent
-            if due > 0:
-                batch = self._data.slice(sent, sent + due)
-                sent += due
-                now = time.perf_counter()
-                with self._lock:
-                    self.arrivals.append((float(batch.t_s[-1]), now))
-                self._buf.put(batch)
-            wait = t0 + k * period - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
+            super().start()
 
     def push_until(self, data_s: float) -> None:
         """CPU mode (no thread): deliver the samples due by ``data_s`` of stream time now."""
-        due = min(len(self._data), int(data_s * self.rate_hz))
-        if due > self._sent:
-            batch = self._data.slice(self._sent, due)
-            self._sent = due
-            with self._lock:
-                self.arrivals.append((float(batch.t_s[-1]), time.perf_counter()))
-            self._buf.put(batch)
-
-    def read(self) -> Any:
-        return self._buf.take()
-
-    def drain_status(self) -> list[Any]:
-        return self._buf.take_status()
-
-    def arrival_of(self, t_s: float) -> float | None:
-        """When the notification carrying sample ``t_s`` arrived."""
-        with self._lock:
-            for t_last, perf in reversed(self.arrivals):
-                if t_last <= t_s + 1e-9:
-                    return perf
-        return None
-
+        due = min(len(self._data), int(data_s * self.rate_hz)) - self._sent
+        if due > 0:
+            self.deliver(due)
 
 def pct(values: Any, q: float) -> float | None:
     arr = np.asarray(values, dtype=np.float64)

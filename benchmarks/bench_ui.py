@@ -26,6 +26,7 @@ import time
 from array import array
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,24 +48,26 @@ def rss_mb() -> float:
 
 
 class NotifyingSource:
-    """A Source fed by a thread at ``notify_hz`` notifications/s (like BLE), arrival-stamped."""
+    """A Source fed by a thread at ``notify_hz`` notifications/s (like BLE), arrival-stamped.
 
-    def __init__(self, rate_hz: float, notify_hz: float) -> None:
-        from firmware_bridge.simulator import SensorStream, SimConfig
+    ``next_samples(n)`` gives the next ``n`` samples (fewer, or none, when a finite source ends).
+    """
+
+    def __init__(self, info: object, next_samples: Any, rate_hz: float, notify_hz: float,
+                 name: str = "fake-ble") -> None:
         from trainer.vocab.source import BatchBuffer
 
-        cfg = SimConfig(seed=7, sample_rate_hz=rate_hz, duration_s=None,
-                        balance_loss_rate_per_min=2.0)
-        self._stream = SensorStream(cfg)
-        self.info = self._stream.info
+        self.info = info
+        self._next = next_samples
         self.rate_hz = rate_hz
         self.notify_hz = notify_hz
         self._buf = BatchBuffer()
         self.arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (t_s newest, perf)
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fake-ble", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.finished = False
+        self._sent = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -72,21 +75,26 @@ class NotifyingSource:
     def stop(self) -> None:
         self._stop.set()
 
+    def deliver(self, n: int) -> bool:
+        """One notification of the next ``n`` samples, stamped now; False once the source ends."""
+        batch = self._next(n)
+        if not len(batch):
+            return False
+        self._sent += len(batch)
+        with self._lock:
+            self.arrivals.append((float(batch.t_s[-1]), time.perf_counter()))
+        self._buf.put(batch)
+        return True
+
     def _run(self) -> None:
         period = 1.0 / self.notify_hz
         t0 = time.perf_counter()
-        sent = 0
         k = 0
         while not self._stop.is_set():
             k += 1
-            due = round((time.perf_counter() - t0) * self.rate_hz) - sent
-            if due > 0:
-                batch = self._stream.next(due)
-                sent += due
-                now = time.perf_counter()
-                with self._lock:
-                    self.arrivals.append((float(batch.t_s[-1]), now))
-                self._buf.put(batch)
+            due = round((time.perf_counter() - t0) * self.rate_hz) - self._sent
+            if due > 0 and not self.deliver(due):
+                return
             wait = t0 + k * period - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
@@ -138,7 +146,11 @@ def main() -> int:
     win = MainWindow(audio=False)
     win.resize(1560, 940)
     win.show()
-    src = NotifyingSource(args.rate, args.notify_hz)
+    from firmware_bridge.simulator import SensorStream, SimConfig
+
+    stream = SensorStream(SimConfig(seed=7, sample_rate_hz=args.rate, duration_s=None,
+                                    balance_loss_rate_per_min=2.0))
+    src = NotifyingSource(stream.info, stream.next, args.rate, args.notify_hz)
     win.set_source(src, "simulated", label=f"bench · {args.rate:g} Hz")  # type: ignore[arg-type]
     soak = args.minutes is not None
     record = soak or args.record
