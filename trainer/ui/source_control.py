@@ -287,39 +287,29 @@ class SourceControl(QObject):
     def connect_device(self, address: str) -> None:
         """Connect in a worker thread (the first connection can take seconds); ``connected``
         follows on the GUI thread. The pre-start checks are the caller's (before this)."""
-        if self.connecting:
-            return
-        self.connecting = True
-        self.state.emit("connecting", address)
-        self.message.emit(f"connecting to {address}…", 8000)
-
-        def work() -> None:
-            try:
-                result: object = (address, self.factory.device(address))
-            except SourceError as exc:
-                result = str(exc)
-            except Exception as exc:  # never let a worker thread die silently
-                log.exception("connecting to %s failed", address)
-                result = f"cannot connect to {address}: {exc}"
-            self._connect_done.emit(result)
-
-        threading.Thread(target=work, name="ble-connect", daemon=True).start()
+        self._connect(address, address, lambda: (address, self.factory.device(address)))
 
     def connect_sensors(self, addresses: dict[Role, str], ordered: tuple[Role, ...]) -> None:
         """Connect several sensors together in a worker thread (``ordered[0]`` the primary);
         ``sensors_connected`` follows on the GUI thread. The pre-start checks are the caller's."""
+        names = ", ".join(f"{r} {addresses[r]}" for r in ordered)
+        self._connect(names, f"{len(ordered)} sensors",
+                      lambda: self.factory.sensors(addresses, ordered))
+
+    def _connect(self, names: str, detail: str, connect: Callable[[], object]) -> None:
+        """``connect()`` (blocking) in a worker thread; its result, or a one-line error, goes to
+        ``_on_connect_done`` on the GUI thread."""
         if self.connecting:
             return
         self.connecting = True
-        names = ", ".join(f"{r} {addresses[r]}" for r in ordered)
-        self.state.emit("connecting", f"{len(ordered)} sensors")
+        self.state.emit("connecting", detail)
         self.message.emit(f"connecting to {names}…", 8000)
 
         def work() -> None:
             from trainer.training.session import TrainingError
 
             try:
-                result: object = self.factory.sensors(addresses, ordered)
+                result = connect()
             except (SourceError, TrainingError) as exc:
                 result = str(exc)
             except Exception as exc:  # never let a worker thread die silently
@@ -327,7 +317,7 @@ class SourceControl(QObject):
                 result = f"cannot connect to {names}: {exc}"
             self._connect_done.emit(result)
 
-        threading.Thread(target=work, name="ble-connect-sensors", daemon=True).start()
+        threading.Thread(target=work, name="ble-connect", daemon=True).start()
 
     def _on_connect_done(self, result: object) -> None:
         self.connecting = False
