@@ -8,11 +8,11 @@ stance (``SensorStream``), generated before the run, so the producers cost what 
 decoding costs, not the simulator's. A ``SensorSet`` + ``PrimaryView`` (``firmware_bridge``)
 joins them; the real ``MainWindow`` pulls on its 60 Hz timer: the primary through the training
 session (core pipeline, drill guide, recorder with ``--record``), the two others through their
-trace pipelines (``trainer.ui.multi_live``), and redraws. With ``--lsl`` all three sensors also
-stream to Lab Streaming Layer.
+trace pipelines (``trainer.ui.multi_live``) into one plot, and redraws. With ``--lsl`` all three
+sensors also stream to Lab Streaming Layer.
 
 Latency, per sensor = from the arrival of a sample's notification to the end of the paint of the
-plot that first shows it (primary: its tilt plot; the others: their trace plots). GUI CPU =
+plot that first shows it (primary: its tilt plot; the others: the extra sensors' plot). GUI CPU =
 ``time.thread_time()`` of the GUI thread / wall time. Frames/s = paints of the primary's tilt plot
 that showed new data, per second.
 
@@ -239,9 +239,14 @@ def main() -> int:
 
     win.time_plots.tilt.paint_hook = lambda: painted("left-shank")
 
-    def hook_extras() -> None:
-        for role, (plot, _ap, _ml) in win.sensor_plots.plots.items():
-            plot.paint_hook = lambda role=role: painted(role)
+    def hook_extras() -> None:  # one plot shows every extra sensor
+        roles_shown = win.sensor_plots.roles
+
+        def painted_extras() -> None:
+            for role in roles_shown:
+                painted(role)
+
+        win.sensor_plots.plot.paint_hook = painted_extras
 
     def begin() -> None:
         hook_extras()

@@ -10,6 +10,7 @@ clock (cue flashes, the recording's elapsed time), and how a pre-start check is 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,23 @@ VIEW_EVERY_S = 0.1
 log = logging.getLogger(__name__)
 
 Ask = Callable[[Any], bool]
+
+
+#: A cue that is only a rep count, as the guide says it: "2 / 10" (or "2").
+BARE_COUNT = re.compile(r"\d+(\s*/\s*\d+)?")
+
+
+def active_cue(view: dict[str, Any], name: str) -> str:
+    """The banner during a set: the guide's cue with the rep count shown once. The guide's own
+    rep cue is the bare count ("2 / 10"): the drill's name goes before it ("Calf raise — 2 / 10");
+    a cue that already holds a count (a partial rep's) stays as it is; any other cue gets the
+    count after it."""
+    cue = str(view.get("cue") or name)
+    if BARE_COUNT.fullmatch(cue.strip()):
+        return f"{name} — {cue.strip()}"
+    if view.get("reps") is None or re.search(r"\d+\s*/\s*\d+", cue):
+        return cue
+    return f"{cue} — {view['reps']} / {view.get('target_reps') or '?'}"
 
 
 class DrillControl(QObject):
@@ -295,6 +313,8 @@ class DrillControl(QObject):
                 text = str(ev.data.get("text", ""))
                 cues.append(text)
                 warning = ev.data.get("level", "info") == "warning"
+                if not warning and self.drill is not None and BARE_COUNT.fullmatch(text.strip()):
+                    text = active_cue({"cue": text}, self.drill.spec.name)  # as show_view does
                 self.cue.emit(text, theme.LOSS_COLOUR if warning else theme.FG)
                 if warning:
                     self._flash_until = self.clock() + FLASH_S
@@ -365,10 +385,7 @@ class DrillControl(QObject):
         elif phase == "rest":
             self.cue.emit(f"Rest — next set in {left or 0:.0f} s", theme.AP_COLOUR)
         elif phase == ACTIVE:
-            cue = str(v.get("cue") or session.spec.name)
-            if v.get("reps") is not None:
-                cue = f"{cue} — {v['reps']}/{v.get('target_reps') or '?'}"
-            self.cue.emit(cue, theme.FG)
+            self.cue.emit(active_cue(v, session.spec.name), theme.FG)
 
     def feedback_progress(self) -> float | None:
         """How far the drill's sets are (0…1) while a set runs, for the feedback fading;

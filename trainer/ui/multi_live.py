@@ -62,6 +62,16 @@ def track_pipeline(info: SourceInfo, role: Role, *, side: str,
     return Pipeline(config)
 
 
+def _write(track: Track, t_s: Any, tilt_ap_deg: Any, tilt_ml_deg: Any) -> None:
+    t = np.asarray(t_s, dtype=np.float64)
+    rows = np.empty((t.shape[0], 3))
+    rows[:, T] = t
+    rows[:, AP] = tilt_ap_deg
+    rows[:, ML] = tilt_ml_deg
+    track.ring.write(rows)
+    track.received += t.shape[0]
+
+
 class SensorTracks:
     """The extra sensors' live tilt traces; a ``PrimaryView`` listener (see the module doc).
 
@@ -114,15 +124,23 @@ class SensorTracks:
         if latest is not None and batch.t_s[0] < latest[T] - JUMP_BACK_S:
             track.ring.clear()  # the clock started again (a restarted simulation, a seek)
         out = track.pipeline.process(batch)
-        t = np.asarray(out.t_s, dtype=np.float64)
-        rows = np.empty((t.shape[0], 3))
-        rows[:, T] = t
-        rows[:, AP] = out.tilt_ap_deg
-        rows[:, ML] = out.tilt_ml_deg
-        track.ring.write(rows)
-        track.received += len(batch)
+        _write(track, out.t_s, out.tilt_ap_deg, out.tilt_ml_deg)
         if track.state in ("connecting", "connected", "restored"):
             track.state = "streaming"
+
+    def push(self, role: Role, t_s: Any, tilt_ap_deg: Any, tilt_ml_deg: Any) -> None:
+        """Already-computed tilt of ``role`` into its trace (e.g. a replay of an analysed
+        session); the sensor is then streaming. Unknown roles are ignored."""
+        track = self.tracks.get(role)
+        if track is not None:
+            _write(track, t_s, tilt_ap_deg, tilt_ml_deg)
+            track.state = "streaming"
+
+    def set_state(self, role: Role, state: str) -> None:
+        """The link state shown for ``role`` (``STATE_KINDS``)."""
+        track = self.tracks.get(role)
+        if track is not None:
+            track.state = state
 
     def reset(self) -> None:
         """Forget the traces (a replay seek)."""

@@ -140,6 +140,11 @@ class ScrollingPlots:
         for line, y in zip(self.band, (-radius_deg, radius_deg), strict=True):
             line.setData([-self.window_s, 0], [y, y])
 
+    def set_band_visible(self, shown: bool) -> None:
+        """The target band (sway drills); hidden while a drill moves on purpose."""
+        for line in self.band:
+            line.setVisible(shown)
+
     def set_tilt_range(self, range_deg: float) -> None:
         self.tilt_range_deg = range_deg
         self.tilt.set_ranges((-self.window_s, 0.0), (-range_deg, range_deg))
