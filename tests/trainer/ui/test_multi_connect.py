@@ -119,7 +119,7 @@ def test_connect_all_from_the_panel_shows_every_sensor_and_records_them(
     for role in ("left-shank", "trunk"):
         assert abs(sensors[role].n_samples - n) <= 10, role
     wait_until(qtbot, lambda: "analysed" in link_lines(window)[0]
-               and "right-shank" == several.roles[0].currentData(), 5)
+               and several.roles[0].currentData() == "right-shank", 5)
     # the drill's writer leaves the sensors' listeners with its recording
     wait_until(qtbot, lambda: all(getattr(f, "__name__", "") != "listener"
                                   for f in window.live.source.listeners), 5)
