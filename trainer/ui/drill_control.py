@@ -152,12 +152,26 @@ class DrillControl(QObject):
         src = self.sources
         live = src.live
         assert live is not None
-        if src.kind == "simulated":
+        eyes = str(plan.choices.get("eyes") or "open")
+        surface = str(plan.choices.get("surface") or "firm")
+        if src.kind == "simulated" and src.sensors is not None:  # several, on one person
+            guide = drill_guide(plan, src.nominal_hz)
+            sensors = src.simulated_sensors(src.nominal_hz, src.sensors.roles,
+                                            drill_id=plan.drill_id, side=plan.side,
+                                            placement=plan.placement or guide.placement,
+                                            eyes=eyes, surface=surface, guide=guide)
+            session = TrainingSession(sensors.view, plan, guide=guide,
+                                      calibration=sensors.calibrations.get(sensors.primary),
+                                      pipeline_factory=src.pipeline_override,
+                                      writer_factory=sensors.writer_factory())
+            session.start()  # may raise: the preview keeps streaming then
+            live.source.stop()  # the preview's simulated person
+            src.sensors = sensors
+        elif src.kind == "simulated":
             guide = drill_guide(plan, src.nominal_hz)
             sim = follow_guide(src.factory.simulated(
                 src.nominal_hz, drill_id=plan.drill_id, side=plan.side,
-                placement=plan.placement, eyes=str(plan.choices.get("eyes") or "open"),
-                surface=str(plan.choices.get("surface") or "firm")), guide)
+                placement=plan.placement, eyes=eyes, surface=surface), guide)
             calibration, _ = stored_calibration(sim.info, side=plan.side,
                                                 placement=plan.placement or guide.placement)
             session = TrainingSession(sim, plan, guide=guide, calibration=calibration,
@@ -165,10 +179,14 @@ class DrillControl(QObject):
             session.start()  # may raise: the preview keeps streaming then
             live.source.stop()  # the preview's simulated person
         else:
-            session = TrainingSession(live.source, plan, calibration=src.calibration,
-                                      source_started=True,
+            # several sensors: the primary follows the drill's leg, every sensor is recorded
+            several = src.drill_sensors(plan.side, plan.placement or self.sources.placement)
+            session = TrainingSession(live.source if several is None else several.view, plan,
+                                      calibration=src.calibration, source_started=True,
                                       update_progress=src.real_sensor or None,
-                                      pipeline_factory=src.pipeline_override)
+                                      pipeline_factory=src.pipeline_override,
+                                      writer_factory=None if several is None
+                                      else several.writer_factory())
             session.start()
         live.begin(session)
         return session

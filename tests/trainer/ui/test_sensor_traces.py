@@ -96,7 +96,8 @@ def test_lsl_streams_every_sensor_of_the_set(qtbot: Any, window: Any,
         # every sensor's samples on the one session clock (sample k at k / 100 s)
         np.testing.assert_allclose(t * 100, np.round(t * 100), atol=1e-4)
     window.lsl.action.setChecked(False)
-    assert view.listeners == [window.sensor_plots.tracks]  # the LSL listener is gone
+    # the LSL listener is gone (the traces and the link panel stay)
+    assert view.listeners == [window.sensor_plots.tracks, window.sensor_links]
 
 
 def test_tracks_model_files_tilt_by_role_and_never_raises() -> None:
