@@ -29,7 +29,7 @@ def test_bounds_follow_the_data_with_a_pixel_margin(plot: FastPlotWidget) -> Non
     assert r.left() == pytest.approx(-5, abs=4 * px) and r.left() < -5
     assert r.right() == pytest.approx(-1, abs=4 * px) and r.right() > -1
     assert r.top() < -2 < 3 < r.bottom()
-    x, y = c.getData()
+    _x, y = c.getData()
     np.testing.assert_array_equal(y, np.linspace(-2, 3, 50))
     # NaN (tilt before the vertical is known) is left out of the bounds; all NaN: empty
     c.setData(np.array([-3.0, -2.0, -1.0]), np.array([np.nan, 1.0, 2.0]))
