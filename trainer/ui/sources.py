@@ -5,11 +5,15 @@ Heavy modules are imported lazily so the window starts even when an optional par
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.training.sources import SimSettings
 from trainer.vocab.clock import Clock, wall_clock
+from trainer.vocab.roles import Role
 from trainer.vocab.source import Source
+
+if TYPE_CHECKING:
+    from trainer.training.sensors import Sensors
 
 #: The dashboard's simulated person: occasional balance losses (1.5 a minute) to see them.
 DEMO_SIM = SimSettings(seed=1, losses_per_min=1.5)
@@ -49,6 +53,25 @@ def device_source(address: str, timeout_s: float = 30.0) -> Source:
         raise SourceError(str(exc)) from None
     except Exception as exc:
         raise SourceError(f"cannot use sensor {address}: {exc}") from None
+
+
+def sensors_source(addresses: dict[Role, str], ordered: tuple[Role, ...],
+                   timeout_s: float = 30.0) -> Sensors:
+    """Several connected, streaming BLE sensors (``trainer.training.sensors.Sensors``), the
+    first of ``ordered`` the primary. BLOCKS until all are connected (up to ``timeout_s``):
+    call it from a worker thread."""
+    try:
+        from trainer.training.sensors import connect_sensors
+    except ImportError as exc:
+        raise SourceError(f"Bluetooth support is not available: {exc}") from None
+    from trainer.training.session import TrainingError
+
+    try:
+        return connect_sensors(addresses, ordered, timeout_s=timeout_s)
+    except TrainingError as exc:
+        raise SourceError(str(exc)) from None
+    except Exception as exc:
+        raise SourceError(f"cannot use sensors {', '.join(addresses.values())}: {exc}") from None
 
 
 def replay_source(path: str, speed: float = 1.0, clock: Clock = wall_clock
