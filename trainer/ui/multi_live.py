@@ -53,12 +53,13 @@ class Track:
 def track_pipeline(info: SourceInfo, role: Role, *, side: str,
                    calibration: CalibrationProfile | None = None) -> Pipeline:
     """The trace pipeline of one extra sensor: its leg's side and segment (the trunk, a vertical
-    segment like the shank, is strapped and read like one), no balance-loss detection."""
+    segment like the shank, is strapped and read like one), no balance-loss detection; only the
+    tilt is drawn, so no per-sample quaternions (half the cost of a frame's few samples)."""
     segment = role_segment(role)
     config = PipelineConfig(sample_rate_hz=float(info.sample_rate_hz or 100.0),
                             placement="foot" if segment == "foot" else "shank",
                             side=role_side(role) or side, calibration=calibration,
-                            detect_balance_losses=False)
+                            detect_balance_losses=False, sample_quaternions=False)
     return Pipeline(config)
 
 
@@ -86,12 +87,18 @@ class SensorTracks:
         self.primary = primary
         self.window_s = window_s
         self.tracks: dict[Role, Track] = {}
+
+        def make(info: SourceInfo, role: Role) -> Any:
+            if pipeline_factory is not None:
+                return pipeline_factory(info, role)
+            return track_pipeline(info, role, side=side,
+                                  calibration=(calibrations or {}).get(role))
+
+        self._make = make
         for role, info in infos.items():
             if role == primary:
                 continue
-            cal = (calibrations or {}).get(role)
-            pipe = (pipeline_factory(info, role) if pipeline_factory is not None
-                    else track_pipeline(info, role, side=side, calibration=cal))
+            pipe = make(info, role)
             rate = float(info.sample_rate_hz or 100.0)
             ring = RingBuffer(math.ceil(window_s * rate * 1.2) + 16, 3)
             self.tracks[role] = Track(role, info, pipe, ring)
@@ -109,6 +116,10 @@ class SensorTracks:
             kinds = [st.kind for st in sts if st.kind in STATE_KINDS and not _warning(st)]
             if kinds:
                 track.state = kinds[-1]
+            if any(st.kind == "seek" for st in sts):  # a replay jumped: start afresh
+                track.ring.clear()
+                track.pipeline = self._make(track.info, role)
+                track.failed = None
         for role, batch in batches.items():
             track = self.tracks.get(role)
             if track is None or len(batch) == 0 or track.failed:

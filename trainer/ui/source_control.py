@@ -366,6 +366,14 @@ class SourceControl(QObject):
                               f"{sensors.primary}). {' '.join(notes)}".strip(), 8000)
         return ok
 
+    def sensor_calibrations(self) -> dict[Role, Any] | None:
+        """Each sensor's calibration profile (several sensors, live or replayed), else None."""
+        if self.sensors is not None:
+            return dict(self.sensors.calibrations)
+        replayed = getattr(getattr(self.live, "source", None), "sensors", None)
+        calibrations = getattr(replayed, "calibrations", None)
+        return calibrations() if callable(calibrations) else None
+
     def drill_sensors(self, side: str, placement: str) -> Sensors | None:
         """The connected sensors for a drill on ``side``/``placement`` (the primary follows the
         drill's leg as in ``record``); None: one sensor."""

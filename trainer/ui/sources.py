@@ -76,7 +76,8 @@ def sensors_source(addresses: dict[Role, str], ordered: tuple[Role, ...],
 
 def replay_source(path: str, speed: float = 1.0, clock: Clock = wall_clock
                   ) -> tuple[Source, Any]:
-    """(ReplaySource, Session) for a session directory."""
+    """(player, Session) for a session directory: a ReplaySource, or for a session with
+    several sensors a ReplayView playing them all."""
     from trainer.recording import SessionError, open_session
 
     try:
@@ -86,12 +87,18 @@ def replay_source(path: str, speed: float = 1.0, clock: Clock = wall_clock
     except OSError as exc:
         raise SourceError(f"cannot open {path}: {exc.strerror or exc}") from None
     try:
-        from trainer.recording.replay import ReplaySource  # type: ignore[import-not-found]
+        from trainer.recording.multi_replay import replay_sources
     except ImportError as exc:
         raise SourceError(f"replay is not available: {exc}") from None
     if session.n_samples == 0:
         raise SourceError(f"{path}: the session has no samples")
-    return ReplaySource(session, speed=speed, clock=clock), session
+    try:  # several sensors: every one, on the session clock (a ReplayView)
+        player: Any = replay_sources(session, speed, clock=clock)
+        return player, session
+    except SessionError as exc:
+        raise SourceError(str(exc)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
 def scan_devices(timeout_s: float = 5.0) -> list[tuple[str, str]]:
