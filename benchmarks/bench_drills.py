@@ -18,18 +18,24 @@ set accuracy: `python -m tests.bodymodel.evaluate`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# as the command line runs (trainer/cli/main.py): one BLAS thread — a pool only spins on a
+# busy machine, and its threads' CPU counts in process_time
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.bodymodel import drills as bm
-from trainer.core.pipeline import PipelineConfig, analyze
-from trainer.drills.analysis import analyze_drill
-from trainer.vocab.batch import SampleBatch
+from tests.bodymodel import drills as bm  # noqa: E402
+from trainer.core.pipeline import PipelineConfig, analyze  # noqa: E402
+from trainer.drills.analysis import analyze_drill  # noqa: E402
+from trainer.vocab.batch import SampleBatch  # noqa: E402
 
 
 def hour_of(drill: str, placement: str, minutes: float, rate: float

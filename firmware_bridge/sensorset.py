@@ -108,6 +108,15 @@ class SensorSet:
         t = None if st.t_s is None else clock.map_event(role, float(st.t_s))
         return dataclasses.replace(st, t_s=t, data=data)
 
+    def set_primary(self, role: Role) -> None:
+        """The sensor the drill is analysed on from now on (a drill on the other leg): the same
+        connected sensors, on the same session clock."""
+        if role not in self.sources:
+            raise RoleError(f"primary role {role} has no sensor")
+        self.primary = role
+        self.roles = (role, *[r for r in self.roles if r != role])
+        self.sources = {r: self.sources[r] for r in self.roles}
+
     @property
     def finished(self) -> bool:
         return all(s.finished for s in self.sources.values())
@@ -141,7 +150,7 @@ class PrimaryView:
         batches = self.sensors.read_all()
         statuses = self.sensors.drain_status_all()
         self._primary_status += statuses.get(self.sensors.primary, [])
-        for listener in self.listeners:
+        for listener in list(self.listeners):  # a listener may remove itself
             listener(batches, statuses)
         return batches[self.sensors.primary]
 

@@ -13,7 +13,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import ble_address, duration_s, fail, positive_float, rate_hz
+from trainer.cli.common import duration_s, fail, positive_float, rate_hz
+from trainer.cli.sensors import add_device_option, add_roles_option
 from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
 
@@ -37,7 +38,7 @@ def register(sub: Any) -> None:
                        description="The Qt dashboard. Without a source option it opens idle "
                        "(scan/connect from the window).")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--device", metavar="ADDRESS", help="connect to a BLE sensor", type=ble_address)
+    add_device_option(g)  # as in record: ADDRESS, or ADDRESS:ROLE once per sensor
     g.add_argument("--simulate", action="store_true", help="stream the simulated sensor")
     g.add_argument("--replay", metavar="SESSION", help="replay a recorded session directory")
     p.add_argument("--speed", type=positive_float, default=1.0, help="replay speed (0.25–4)")
@@ -52,6 +53,7 @@ def register(sub: Any) -> None:
                        help="balance drills: eyes open or closed (default: the level's)")
     drill.add_argument("--surface", choices=("firm", "foam"), default=None,
                        help="balance drills: firm floor or foam pad (default: the level's)")
+    add_roles_option(p)
     add_window_options(p)
     p.set_defaults(func=run)
 
@@ -65,10 +67,11 @@ def check_display(command: str, args: argparse.Namespace | None = None) -> None:
     from trainer.ui.display import no_display_reason
 
     options = []
-    for flag in ("device", "replay"):
-        value = getattr(args, flag, None)
-        if value:
-            options.append(f"--{flag} {shlex.quote(str(value))}")
+    for address, role in getattr(args, "devices", None) or []:
+        options.append(f"--device {shlex.quote(address + (f':{role}' if role else ''))}")
+    value = getattr(args, "replay", None)
+    if value:
+        options.append(f"--replay {shlex.quote(str(value))}")
     if getattr(args, "simulate", False):
         options.append("--simulate")
     reason = no_display_reason(command, " ".join(options))
@@ -102,6 +105,7 @@ def launch(args: argparse.Namespace, command: str) -> int:
         given = ", ".join(f"--{k}" for k in chosen) or "--start-drill"
         fail(f"{given}: a replay shows the drill as it was recorded (its own conditions)")
     check_screenshot(args.screenshot, replay)
+    sensors = _sensor_plan(args)
     if replay is not None:
         # open it before the window appears: a bad path is a one-line error, exit 2
         from trainer.ui.sources import SourceError, replay_source
@@ -119,15 +123,29 @@ def launch(args: argparse.Namespace, command: str) -> int:
         if chosen:
             window.choose_drill(**chosen)
         if command == "demo" or getattr(args, "simulate", False):
-            window.start_simulator(args.rate)
+            window.start_simulator(args.rate, roles=tuple(r for _, r in sensors or ()))
         elif replay is not None:
             window.open_replay(replay, speed)
+        elif sensors:
+            window.connect_sensors(sensors)
         elif getattr(args, "device", None):
             window.connect_device(args.device)
 
     options = LaunchOptions(quit_after_s=args.quit_after, screenshot=args.screenshot,
                             audio=not args.no_audio, start_drill=args.start_drill)
     return run_dashboard(setup, options)
+
+
+def _sensor_plan(args: argparse.Namespace) -> list[tuple[str | None, Any]] | None:
+    """Several sensors (``--device ADDR:ROLE …``, ``--simulate --roles …``) checked as `record`
+    checks them (one-line errors before the window opens); None: one plain sensor."""
+    from trainer.cli.sensors import wanted_roles
+    from trainer.drills.catalog import get_drill
+
+    side = getattr(args, "side", None) or "left"
+    placement = getattr(args, "placement", None) or get_drill(
+        getattr(args, "drill", None) or "single-leg-balance").placement
+    return wanted_roles(args, side, str(placement))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from trainer.cli.common import CliError, positive_float, rate_hz
-from trainer.cli.sensors import DeviceAction, device_spec, role_list
+from trainer.cli.sensors import add_device_option, add_roles_option
 
 if TYPE_CHECKING:  # numpy comes with it: `--help` must not pay for it
     from trainer.vocab.source import Source
@@ -23,12 +23,7 @@ def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
                        required: bool = True) -> None:
     """``--device ADDRESS | --simulate [| --replay SESSION]`` plus the simulator's knobs."""
     group = parser.add_mutually_exclusive_group(required=required)
-    group.add_argument("--device", metavar="ADDRESS[:ROLE]", type=device_spec,
-                       action=DeviceAction,
-                       help="BLE address of the sensor; for several sensors give it once per "
-                            "sensor with its role (left-shank, right-shank, left-foot, "
-                            "right-foot, trunk), e.g. --device AA:BB:CC:DD:EE:01:left-shank "
-                            "--device AA:BB:CC:DD:EE:02:trunk")
+    add_device_option(group)
     group.add_argument("--simulate", action="store_true", help="use the built-in simulated sensor")
     if replay:
         group.add_argument("--replay", metavar="SESSION", help="play back a recorded session")
@@ -36,10 +31,7 @@ def add_source_options(parser: argparse.ArgumentParser, *, replay: bool = False,
                         help="sample rate (default: the device's own; 100 when simulated)")
     sim = parser.add_argument_group("simulated sensor (with --simulate)")
     sim.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
-    sim.add_argument("--roles", type=role_list, default=None, metavar="ROLE,ROLE,...",
-                     help="simulate several sensors on one person, e.g. "
-                          "left-shank,right-foot,trunk (the first leg sensor on --side is the "
-                          "one the drill is analysed on)")
+    add_roles_option(sim)
     sim.add_argument("--eyes", choices=("open", "closed"), default="open",
                      help="simulated condition: eyes open or closed (default: open)")
     sim.add_argument("--surface", choices=("firm", "foam"), default="firm",

@@ -35,7 +35,16 @@ def butter_sos(order: int, cutoff_hz: float | tuple[float, float], fs_hz: float,
     """Digital Butterworth filter as second-order sections (n_sections×6, ``b0 b1 b2 1 a1 a2``),
     designed like ``scipy.signal.butter(order, cutoff_hz, btype, fs=fs_hz, output="sos")``:
     analog prototype, frequencies pre-warped, bilinear transform. Band-pass: order per edge
-    (2·order poles), like SciPy."""
+    (2·order poles), like SciPy. Designs are remembered (a filter per hold of an hour's
+    holds): each call returns its own copy."""
+    edges = tuple(float(e) for e in np.atleast_1d(np.asarray(cutoff_hz, dtype=np.float64)))
+    return _butter_sos(int(order), edges, float(fs_hz), btype).copy()
+
+
+@lru_cache(maxsize=64)
+def _butter_sos(order: int, cutoff: tuple[float, ...], fs_hz: float,
+                btype: Literal["lowpass", "highpass", "bandpass"]) -> FloatArray:
+    cutoff_hz = cutoff[0] if len(cutoff) == 1 else cutoff
     if order < 1:
         raise ValueError(f"filter order must be at least 1, got {order}")
     edges = np.atleast_1d(np.asarray(cutoff_hz, dtype=np.float64)) * 2.0 / float(fs_hz)
@@ -178,7 +187,9 @@ def _section(c: FloatArray, x: FloatArray, z: FloatArray) -> FloatArray:
         zc = zc @ f_group.T + group_ends[:, g]
     starts = (from_inputs + np.einsum("jab,mgb->mgja", f_pow[:GROUP], zg)
               ).reshape(m, ng * GROUP, 2)[:, :nb]
-    y = (xb @ t_mat.T + starts @ g_mat.T).reshape(m, nb * BLOCK)[:, :n]
+    yb = xb @ t_mat.T
+    yb += starts @ g_mat.T
+    y = yb.reshape(m, nb * BLOCK)[:, :n]
     tail = n - (nb - 1) * BLOCK
     if tail == BLOCK:
         z[:] = starts[:, -1] @ f_pow[1].T + u[:, -1]

@@ -63,59 +63,91 @@ def sample_rate_hz(t_s: FloatArray) -> float:
 
 
 def _moving_sum(x: FloatArray, w: int) -> FloatArray:
-    """Sums over every window of ``w`` consecutive rows (``n - w + 1`` rows out)."""
-    c = np.cumsum(np.concatenate([np.zeros((1, *x.shape[1:])), x], axis=0), axis=0)
-    out: FloatArray = c[w:] - c[:-w]
+    """Sums over every window of ``w`` consecutive samples along the last axis (``n - w + 1``
+    out): rows are signals (contiguous rows: the cumulative sum runs along memory)."""
+    c = np.empty((*x.shape[:-1], x.shape[-1] + 1))
+    c[..., 0] = 0.0
+    np.cumsum(x, axis=-1, out=c[..., 1:])
+    out: FloatArray = c[..., w:] - c[..., :-w]
     return out
 
 
+def _std_norm(x: FloatArray, w: int) -> tuple[FloatArray, FloatArray]:
+    """Per window of ``w`` samples of the rows of ``x`` (3×n, centred; overwritten): the norm of
+    the per-row standard deviations, and the rows' window means (3×(n-w+1)). In place where it
+    can be: an hour at 400 Hz is 35 MB a 3-row array."""
+    s1 = _moving_sum(x, w)
+    s1 /= w
+    np.multiply(x, x, out=x)
+    var = _moving_sum(x, w)
+    var /= w
+    var -= s1 * s1
+    np.clip(var, 0.0, None, out=var)
+    std = var[0]
+    std += var[1]
+    std += var[2]
+    return np.sqrt(std, out=std), s1
+
+
 def window_stats(
-    acc_g: FloatArray, gyr_dps: FloatArray, w: int
+    acc_g: FloatArray | None, gyr_dps: FloatArray, w: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per window of ``w`` samples: norm of gyro per-axis std, norm of acc per-axis std, and norm
-    of the mean gyro vector. Windows start at every sample (``n - w + 1`` values)."""
-    acc = np.asarray(acc_g, dtype=np.float64)
+    """Per window of ``w`` samples: norm of gyro per-axis std, norm of acc per-axis std (zeros
+    when ``acc_g`` is None: not asked), and norm of the mean gyro vector. Windows start at
+    every sample (``n - w + 1`` values)."""
     gyr = np.asarray(gyr_dps, dtype=np.float64)
     # centre on the overall mean first: keeps the cumulative sums well conditioned
-    acc = acc - acc.mean(axis=0)
     gyr0 = gyr.mean(axis=0)
-    gyr_c = gyr - gyr0
-    out = []
-    for x in (gyr_c, acc):
-        s1 = _moving_sum(x, w) / w
-        s2 = _moving_sum(x * x, w) / w
-        var = np.clip(s2 - s1 * s1, 0.0, None)
-        out.append(np.sqrt(var.sum(axis=1)))
-    mean_gyr = _moving_sum(gyr_c, w) / w + gyr0
-    return out[0], out[1], np.linalg.norm(mean_gyr, axis=1)
+    g_std, mean_gyr = _std_norm(_centred_rows(gyr, gyr0), w)
+    mean_gyr += gyr0[:, None]
+    mean_gyr *= mean_gyr
+    g_mean = mean_gyr[0]
+    g_mean += mean_gyr[1]
+    g_mean += mean_gyr[2]
+    np.sqrt(g_mean, out=g_mean)
+    if acc_g is None:
+        return g_std, np.zeros_like(g_std), g_mean
+    acc = np.asarray(acc_g, dtype=np.float64)
+    a_std, _ = _std_norm(_centred_rows(acc, acc.mean(axis=0)), w)
+    return g_std, a_std, g_mean
+
+
+def _centred_rows(x: FloatArray, mean: FloatArray) -> FloatArray:
+    """``(x − mean)ᵀ`` as a new contiguous 3×n array (one pass, one allocation)."""
+    out = np.empty((x.shape[1], x.shape[0]))
+    np.subtract(x.T, mean[:, None], out=out)
+    return out
 
 
 def still_mask(
     t_s: FloatArray,
-    acc_g: FloatArray,
+    acc_g: FloatArray | None,
     gyr_dps: FloatArray,
     thresholds: StillnessThresholds = TABLE,
 ) -> BoolArray:
-    """True for every sample that lies inside at least one still window."""
+    """True for every sample that lies inside at least one still window (``acc_g`` None: from
+    the gyroscope alone)."""
     n = int(np.asarray(t_s).shape[0])
     if n == 0:
         return np.zeros(0, dtype=bool)
-    fs = sample_rate_hz(t_s)
+    return _still_mask(n, sample_rate_hz(t_s), acc_g, gyr_dps, thresholds)
+
+
+def _still_mask(n: int, fs: float, acc_g: FloatArray | None, gyr_dps: FloatArray,
+                thresholds: StillnessThresholds) -> BoolArray:
     w = max(2, round(thresholds.window_s * fs))
     if n < w:
         return np.zeros(n, dtype=bool)
     g_std, a_std, g_mean = window_stats(acc_g, gyr_dps, w)
-    ok = (
-        (g_std < thresholds.gyr_std_dps)
-        & (a_std < thresholds.acc_std_g)
-        & (g_mean < thresholds.gyr_mean_dps)
-    )
-    # sample i is covered by windows k in [i - w + 1, i]
-    c = np.concatenate([[0], np.cumsum(ok.astype(np.int64))])
-    idx = np.arange(n)
-    hi = np.minimum(idx, ok.shape[0] - 1) + 1
-    lo = np.maximum(idx - w + 1, 0)
-    covered: BoolArray = (c[hi] - c[np.minimum(lo, hi)]) > 0
+    ok = (g_std < thresholds.gyr_std_dps) & (g_mean < thresholds.gyr_mean_dps)
+    if acc_g is not None:
+        ok &= a_std < thresholds.acc_std_g
+    # window k covers samples k … k + w − 1: a run of still windows [a, b) covers [a, b − 1 + w)
+    runs = np.diff(ok.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    d = np.zeros(n + 1, dtype=np.int32)
+    np.add.at(d, np.flatnonzero(runs == 1), 1)
+    np.add.at(d, np.flatnonzero(runs == -1) + (w - 1), -1)
+    covered: BoolArray = np.cumsum(d[:n]) > 0
     return covered
 
 
@@ -132,7 +164,7 @@ def segments_of(mask: BoolArray) -> list[Segment]:
 
 def still_segments(
     t_s: FloatArray,
-    acc_g: FloatArray,
+    acc_g: FloatArray | None,
     gyr_dps: FloatArray,
     thresholds: StillnessThresholds = TABLE,
     *,
@@ -144,10 +176,16 @@ def still_segments(
     n = int(np.asarray(t_s).shape[0])
     if n < 2:
         return []
-    fs = sample_rate_hz(t_s)
+    return _still_segments(n, sample_rate_hz(t_s), acc_g, gyr_dps, thresholds, min_duration_s,
+                           margin_s)
+
+
+def _still_segments(n: int, fs: float, acc_g: FloatArray | None, gyr_dps: FloatArray,
+                    thresholds: StillnessThresholds, min_duration_s: float, margin_s: float
+                    ) -> list[Segment]:
     margin = round(margin_s * fs)
     out = []
-    for seg in segments_of(still_mask(t_s, acc_g, gyr_dps, thresholds)):
+    for seg in segments_of(_still_mask(n, fs, acc_g, gyr_dps, thresholds)):
         a, b = seg.start + margin, seg.stop - margin
         if b - a >= min_duration_s * fs:
             out.append(Segment(a, b))
@@ -188,23 +226,30 @@ def gyro_bias(
     min_run_s: float = 1.0,
     margin_s: float = 0.25,
     robust: bool = False,
+    spread: bool = True,
 ) -> GyroBias:
     """The gyroscope bias over the still runs (:func:`still_segments`, at least ``min_run_s``
     long). ``acc_g`` None: stillness from the gyroscope alone. ``robust``: the median (a sensor
     on a person: the odd twitch), else the mean (a sensor on a table). No still sample: zeros,
-    ``still_s`` 0 — the caller decides whether that is enough."""
+    ``still_s`` 0 — the caller decides whether that is enough. ``spread`` False: ``noise_dps``
+    not computed (zeros; the drills only need the bias)."""
     t = np.asarray(t_s, dtype=np.float64)
     gyr = np.asarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
     n = t.shape[0]
-    acc = np.zeros_like(gyr) if acc_g is None else np.asarray(acc_g, dtype=np.float64)
+    acc = None if acc_g is None else np.asarray(acc_g, dtype=np.float64)
     zeros = np.zeros(3)
     if n < 2:
         return GyroBias(zeros, zeros, 0.0, 0.0)
     fs = sample_rate_hz(t)
-    segs = still_segments(t, acc, gyr, thresholds, min_duration_s=min_run_s, margin_s=margin_s)
+    segs = _still_segments(n, fs, acc, gyr, thresholds, min_run_s, margin_s)
     if not segs:
         return GyroBias(zeros, zeros, 0.0, n / fs)
-    still = gyr[np.concatenate([np.arange(s.start, s.stop) for s in segs])]
-    bias = np.median(still, axis=0) if robust else still.mean(axis=0)
-    return GyroBias(np.asarray(bias, dtype=np.float64), still.std(axis=0),
-                    still.shape[0] / fs, n / fs)
+    mark = np.zeros(n + 1, dtype=np.int32)
+    np.add.at(mark, [sg.start for sg in segs], 1)
+    np.add.at(mark, [sg.stop for sg in segs], -1)
+    still = gyr[np.cumsum(mark[:n]) > 0]  # the runs' samples, in order
+    # robust: the median per axis on contiguous columns (the same values as along axis 0)
+    bias = (np.array([np.median(still[:, j]) for j in range(3)]) if robust
+            else still.mean(axis=0))
+    return GyroBias(np.asarray(bias, dtype=np.float64),
+                    still.std(axis=0) if spread else zeros, still.shape[0] / fs, n / fs)

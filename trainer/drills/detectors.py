@@ -155,7 +155,7 @@ def estimate_gyro_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
     comes from ``t_s``.)"""
     limits = replace(ON_PERSON, gyr_std_dps=still_dps, gyr_mean_dps=still_dps)
     return gyro_bias(t_s, gyr_dps, None, limits, min_run_s=min_s, margin_s=0.0,
-                     robust=True).bias_dps
+                     robust=True, spread=False).bias_dps
 
 
 @dataclass

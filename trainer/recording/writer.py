@@ -231,6 +231,11 @@ class SessionWriter:
     def first_t_s(self) -> float | None:
         return self._first_t
 
+    @property
+    def closed(self) -> bool:
+        """The recording is finished (``close`` was called)."""
+        return self._closed
+
     def flush(self) -> None:
         """fsync everything written so far (the background thread does this twice a second)."""
         with self._lock:

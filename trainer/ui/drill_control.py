@@ -10,6 +10,7 @@ clock (cue flashes, the recording's elapsed time), and how a pre-start check is 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,23 @@ VIEW_EVERY_S = 0.1
 log = logging.getLogger(__name__)
 
 Ask = Callable[[Any], bool]
+
+
+#: A cue that is only a rep count, as the guide says it: "2 / 10" (or "2").
+BARE_COUNT = re.compile(r"\d+(\s*/\s*\d+)?")
+
+
+def active_cue(view: dict[str, Any], name: str) -> str:
+    """The banner during a set: the guide's cue with the rep count shown once. The guide's own
+    rep cue is the bare count ("2 / 10"): the drill's name goes before it ("Calf raise — 2 / 10");
+    a cue that already holds a count (a partial rep's) stays as it is; any other cue gets the
+    count after it."""
+    cue = str(view.get("cue") or name)
+    if BARE_COUNT.fullmatch(cue.strip()):
+        return f"{name} — {cue.strip()}"
+    if view.get("reps") is None or re.search(r"\d+\s*/\s*\d+", cue):
+        return cue
+    return f"{cue} — {view['reps']} / {view.get('target_reps') or '?'}"
 
 
 class DrillControl(QObject):
@@ -134,12 +152,26 @@ class DrillControl(QObject):
         src = self.sources
         live = src.live
         assert live is not None
-        if src.kind == "simulated":
+        eyes = str(plan.choices.get("eyes") or "open")
+        surface = str(plan.choices.get("surface") or "firm")
+        if src.kind == "simulated" and src.sensors is not None:  # several, on one person
+            guide = drill_guide(plan, src.nominal_hz)
+            sensors = src.simulated_sensors(src.nominal_hz, src.sensors.roles,
+                                            drill_id=plan.drill_id, side=plan.side,
+                                            placement=plan.placement or guide.placement,
+                                            eyes=eyes, surface=surface, guide=guide)
+            session = TrainingSession(sensors.view, plan, guide=guide,
+                                      calibration=sensors.calibrations.get(sensors.primary),
+                                      pipeline_factory=src.pipeline_override,
+                                      writer_factory=sensors.writer_factory())
+            session.start()  # may raise: the preview keeps streaming then
+            live.source.stop()  # the preview's simulated person
+            src.sensors = sensors
+        elif src.kind == "simulated":
             guide = drill_guide(plan, src.nominal_hz)
             sim = follow_guide(src.factory.simulated(
                 src.nominal_hz, drill_id=plan.drill_id, side=plan.side,
-                placement=plan.placement, eyes=str(plan.choices.get("eyes") or "open"),
-                surface=str(plan.choices.get("surface") or "firm")), guide)
+                placement=plan.placement, eyes=eyes, surface=surface), guide)
             calibration, _ = stored_calibration(sim.info, side=plan.side,
                                                 placement=plan.placement or guide.placement)
             session = TrainingSession(sim, plan, guide=guide, calibration=calibration,
@@ -147,10 +179,14 @@ class DrillControl(QObject):
             session.start()  # may raise: the preview keeps streaming then
             live.source.stop()  # the preview's simulated person
         else:
-            session = TrainingSession(live.source, plan, calibration=src.calibration,
-                                      source_started=True,
+            # several sensors: the primary follows the drill's leg, every sensor is recorded
+            several = src.drill_sensors(plan.side, plan.placement or self.sources.placement)
+            session = TrainingSession(live.source if several is None else several.view, plan,
+                                      calibration=src.calibration, source_started=True,
                                       update_progress=src.real_sensor or None,
-                                      pipeline_factory=src.pipeline_override)
+                                      pipeline_factory=src.pipeline_override,
+                                      writer_factory=None if several is None
+                                      else several.writer_factory())
             session.start()
         live.begin(session)
         return session
@@ -277,6 +313,8 @@ class DrillControl(QObject):
                 text = str(ev.data.get("text", ""))
                 cues.append(text)
                 warning = ev.data.get("level", "info") == "warning"
+                if not warning and self.drill is not None and BARE_COUNT.fullmatch(text.strip()):
+                    text = active_cue({"cue": text}, self.drill.spec.name)  # as show_view does
                 self.cue.emit(text, theme.LOSS_COLOUR if warning else theme.FG)
                 if warning:
                     self._flash_until = self.clock() + FLASH_S
@@ -347,10 +385,7 @@ class DrillControl(QObject):
         elif phase == "rest":
             self.cue.emit(f"Rest — next set in {left or 0:.0f} s", theme.AP_COLOUR)
         elif phase == ACTIVE:
-            cue = str(v.get("cue") or session.spec.name)
-            if v.get("reps") is not None:
-                cue = f"{cue} — {v['reps']}/{v.get('target_reps') or '?'}"
-            self.cue.emit(cue, theme.FG)
+            self.cue.emit(active_cue(v, session.spec.name), theme.FG)
 
     def feedback_progress(self) -> float | None:
         """How far the drill's sets are (0…1) while a set runs, for the feedback fading;

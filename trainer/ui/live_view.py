@@ -44,6 +44,7 @@ class LiveView:
         self.schedule = FadingSchedule("concurrent", 1.0)  # over drill progress 0…1
         self.sonify = SonificationParams()
         self.frames = 0
+        self.sway_shown = True
         self._last_metrics = -float("inf")
 
     def set_side(self, side: str) -> None:
@@ -76,8 +77,18 @@ class LiveView:
         return feedback_now(self.schedule, zone, drill_active=done is not None,
                             progress=done or 0.0)
 
+    def show_sway(self, shown: bool) -> None:
+        """The sway view (and the target band on the tilt plot) only where sway means
+        something: the free view and balance drills. A calf raise, a stretch or a hold moves on
+        purpose: the view is hidden, the tilt plot (the movement itself) takes its room."""
+        if shown != self.sway_shown:
+            self.sway_shown = shown
+            self.sway.setVisible(shown)
+            self.time_plots.set_band_visible(shown)
+
     def redraw(self, live: LiveSession | None, now: float) -> None:
         self.frames += 1
+        self.show_sway(self.drills.shows_sway())
         if live is None:
             return
         rows = live.ring.view()
@@ -86,14 +97,15 @@ class LiveView:
             self.sway.update_dot(None, None, Zone.INSIDE, False)
             return
         trace = rows[-int(self.trace_s * live.sample_rate_hz):]
-        self.sway.update_trace(trace[:, AP], trace[:, ML])
         ap, ml = float(rows[-1, AP]), float(rows[-1, ML])
         zone = zone_of(ap, ml, self.feedback.target_radius_deg)
         fb = self.feedback_now(zone)
-        if fb.summary_only:
-            self.sway.update_dot(None, None, zone, False)
-        else:
-            self.sway.update_dot(ap, ml, zone, fb.show and self.feedback.visual)
+        if self.sway_shown:
+            self.sway.update_trace(trace[:, AP], trace[:, ML])
+            if fb.summary_only:
+                self.sway.update_dot(None, None, zone, False)
+            else:
+                self.sway.update_dot(ap, ml, zone, fb.show and self.feedback.visual)
         self._sound(ap, ml, fb.show)
         if now - self._last_metrics >= METRICS_EVERY_S:
             self._last_metrics = now
@@ -131,10 +143,12 @@ class LiveView:
 
     def _numbers(self, live: LiveSession, trace: Any, rows: Any) -> None:
         values: dict[str, Any] = dict(self.current_metrics(live))
-        if not self.drills.shows_sway():  # a calf raise is not sway: blank, not misleading
+        if not self.sway_shown:  # a calf raise is not sway: blank, not misleading
             values.update(dict.fromkeys(SWAY_TILES))
         values["time_left_s"] = self.drills.remaining_s()
         self.metrics.set_values(values)
+        if not self.sway_shown:
+            return
         ell = prediction_ellipse(self.sway.ml_screen_sign * trace[:, ML], trace[:, AP])
         self.sway.update_ellipse(ell)
         # loss markers on the sway view: the tilt at each loss still in the buffer

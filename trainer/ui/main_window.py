@@ -48,6 +48,7 @@ from trainer.ui.live_view import LiveView
 from trainer.ui.logs import log_hint
 from trainer.ui.lsl_control import LslControl
 from trainer.ui.metrics_panel import CueBanner, MetricsPanel, RecordingIndicator
+from trainer.ui.multi_live import SensorLinks
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.proprio_panel import ProprioPanel
 from trainer.ui.recent import RecentSessions
@@ -58,6 +59,7 @@ from trainer.ui.source_control import DefaultSources, SourceControl, SourceFacto
 from trainer.ui.sources import DEMO_SIM
 from trainer.ui.status_view import show_status
 from trainer.vocab.clock import Clock, wall_clock
+from trainer.vocab.roles import Role
 from trainer.vocab.source import Source, SourceStatus
 
 FRAME_MS = 16  # ~60 Hz
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         # the other sensors of a multi-sensor session: their tilt under the primary's
         self.sensor_plots = SensorTracePlots(self.time_plots.tilt, window_s, fb.range_deg,
                                              gives_way=self.time_plots.gyr)
+        # every sensor's link in the sensor panel (several sensors)
+        self.sensor_links = SensorLinks(self.clock)
         self.replay_panel = ReplayPanel()
         self.history = HistoryPanel()
         self.view = LiveView(self.sway, self.time_plots, self.metrics, self.drills, self.audio,
@@ -224,8 +228,9 @@ class MainWindow(QMainWindow):
         dp, rp, src, dr = self.device_panel, self.replay_panel, self.sources, self.drills
         dp.scan_requested.connect(src.scan)
         dp.connect_requested.connect(self.connect_device)
+        dp.connect_several_requested.connect(self.connect_sensors)
         dp.disconnect_requested.connect(self.disconnect_source)
-        dp.simulate_requested.connect(self.start_simulator)
+        dp.simulate_requested.connect(lambda: self.start_simulator())
         self.drill_panel.start_requested.connect(self.start_drill)
         self.drill_panel.stop_requested.connect(dr.stop)
         self.drill_panel.pain_rated.connect(dr.rate_pain)
@@ -245,6 +250,7 @@ class MainWindow(QMainWindow):
         src.state.connect(dp.set_state)
         src.scanned.connect(dp.show_scan)
         src.connected.connect(self._on_connected)
+        src.sensors_connected.connect(self._on_sensors_connected)
         src.replay_position.connect(rp.set_position)
         src.replay_playing.connect(rp.set_playing)
         dr.cue.connect(self.cue.show_cue)
@@ -277,6 +283,12 @@ class MainWindow(QMainWindow):
                                 placement=self.drill_panel.placement(), drill_id=self._drill_id(),
                                 target_radius_deg=self.view.feedback.target_radius_deg)
 
+    def _on_sensors_connected(self, sensors: Any) -> None:
+        self.sources.use_sensors(sensors, side=self.drill_panel.side.currentText(),
+                                 placement=self.drill_panel.placement(),
+                                 drill_id=self._drill_id(),
+                                 target_radius_deg=self.view.feedback.target_radius_deg)
+
     def _on_running(self, on: bool) -> None:
         self.drill_panel.set_running(on)
         if on:
@@ -308,13 +320,58 @@ class MainWindow(QMainWindow):
                          target_radius_deg=self.view.feedback.target_radius_deg)
 
     def start_simulator(self, rate_hz: float | None = None, *, drill: str | None = None,
-                        side: str | None = None) -> None:
-        """Stream the simulated sensor doing ``drill`` on ``side`` (default: the panel's)."""
+                        side: str | None = None, roles: tuple[Role, ...] | None = None) -> None:
+        """Stream the simulated sensor doing ``drill`` on ``side`` (default: the panel's);
+        ``roles`` (default: the sensor panel's when "Several sensors" is open): several
+        simulated sensors on one person, as ``record --simulate --roles``."""
+        from trainer.training.sensors import sensor_plan
+        from trainer.training.session import TrainingError
+
         dp = self.drill_panel
-        self.sources.simulate(float(rate_hz or 100.0), drill_id=drill or self._drill_id(),
-                              side=side or dp.side.currentText(), eyes=dp.eyes.currentText(),
-                              surface=dp.surface.currentText(),
-                              target_radius_deg=self.view.feedback.target_radius_deg)
+        side = side or dp.side.currentText()
+        drill_id = drill or self._drill_id()
+        several = self.device_panel.several
+        if roles is None and several.isChecked():
+            roles = several.chosen_roles()
+        if roles:
+            try:
+                plan = sensor_plan([], roles, simulate=True, side=side, placement=dp.placement())
+            except TrainingError as exc:
+                self.message(str(exc))
+                return
+            roles = None if plan is None else tuple(r for _, r in plan)
+        self.sources.simulate(float(rate_hz or 100.0), drill_id=drill_id, side=side,
+                              eyes=dp.eyes.currentText(), surface=dp.surface.currentText(),
+                              target_radius_deg=self.view.feedback.target_radius_deg,
+                              roles=roles)
+
+    def connect_sensors(self, devices: list[tuple[str, Role | None]]) -> None:
+        """Connect several sensors together (``dashboard --device ADDR:ROLE …``, the sensor
+        panel's "Connect all"): checked as ``record`` checks them; one sensor without a role
+        (or at the drill's own leg) is the plain one-sensor connection. The red-flag questions
+        first, then all connect in a worker thread; the primary follows the drill panel."""
+        from trainer.training.sensors import primary_first, sensor_plan
+        from trainer.training.session import TrainingError
+
+        if not devices:
+            self.message("give each sensor a role and an address (Scan fills the addresses)")
+            return
+        side, placement = self.drill_panel.side.currentText(), self.drill_panel.placement()
+        try:
+            plan = sensor_plan(devices, None, simulate=False, side=side, placement=placement)
+        except TrainingError as exc:
+            self.message(str(exc))
+            return
+        if plan is None:
+            self.connect_device(devices[0][0])
+            return
+        if self.sources.connecting:
+            return
+        if not self.drills.settle_checks(None, real_sensor=True):
+            self.device_panel.set_state("disconnected")
+            return
+        addresses = {r: str(a) for a, r in plan}
+        self.sources.connect_sensors(addresses, primary_first(list(addresses), side, placement))
 
     def connect_device(self, address: str) -> None:
         """The red-flag questions first (before any sample is used, as `record --device`),
@@ -404,7 +461,10 @@ class MainWindow(QMainWindow):
         now = self.clock()
         live, drills = self.live, self.drills
         self.lsl.sync(live.session if live is not None else None)
-        self.sensor_plots.sync(live.source if live is not None else None, side=self.sources.side)
+        self.sensor_plots.sync(live.source if live is not None else None, side=self.sources.side,
+                               calibrations=self.sources.sensor_calibrations())
+        if self.sensor_links.sync(live.source if live is not None else None):
+            self._show_sensor_links(now)
         if live is not None:
             res = live.pump()
             for err in res.errors:
@@ -432,9 +492,16 @@ class MainWindow(QMainWindow):
             loss = (self._device_loss_pct if self._device_loss_pct is not None
                     else live.link.loss_pct)
             self.device_panel.set_link(live.link.rate_hz(now), self.sources.nominal_hz, loss)
+            self._show_sensor_links(now)
             position = self.sources.link_view()
             if position is not None:
                 self.replay_panel.set_position(*position)
+
+    def _show_sensor_links(self, now: float) -> None:
+        links, primary = self.sensor_links.links, self.sensor_links.primary
+        self.device_panel.several.show_sensors(
+            [(link.address, role, link.line(now) + (" · analysed" if role == primary else ""))
+             for role, link in links.items()])
 
     def redraw(self, now: float | None = None) -> None:
         self.view.redraw(self.live, self.clock() if now is None else now)
@@ -474,6 +541,7 @@ class MainWindow(QMainWindow):
         self.sources.stop("window closed")
         self.lsl.close()
         self.sensor_plots.close()
+        self.sensor_links.close()
         if self.audio is not None:
             self.audio.stop()
         self.history.shutdown()

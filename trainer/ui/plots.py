@@ -7,12 +7,13 @@ buffer. Nothing here runs per sample; ``update`` runs once per frame.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPaintEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
@@ -45,8 +46,12 @@ class FastPlotWidget(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no
             ax = item.getAxis(name)
             ax.setTickFont(theme.font(13))
             ax.setTextPen(theme.FG)
-            # fixed ranges: the axes never change, so paint them from a cached pixmap
+            # fixed ranges: the axes never change, so paint them from a cached pixmap (their
+            # labels are child items: cached on their own)
             ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            ax.label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # the title (HTML text, laid out at every paint otherwise) too
+        item.titleLabel.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_ranges(xrange, yrange)
         # the plot paints its whole area (background brush): Qt need not paint the widgets
         # behind it first, so a frame repaints the plots, not the window under them
@@ -64,10 +69,80 @@ class FastPlotWidget(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no
             self.paint_hook()
 
 
-def _curve(plot: FastPlotWidget, colour: str) -> pg.PlotCurveItem:
-    """A bare curve item: its ``setData`` is ~10× cheaper than a PlotDataItem's (no
-    scatter/downsampling/bounds bookkeeping), which matters at 60 frames/s with many curves."""
-    c = pg.PlotCurveItem(pen=theme.pen(colour), skipFiniteCheck=True)
+class FastCurve(pg.PlotCurveItem):  # type: ignore[misc]  # pyqtgraph ships no type hints
+    """A bare curve whose bounds cost next to nothing, for plots that do not auto-range.
+
+    A ``PlotCurveItem``'s ``setData`` invalidates its bounds and recomputes them (NaN-aware min
+    and max of x and y, plus a pixel margin from the view's transform) when Qt next asks, and
+    announces a geometry change and emits signals. Here ``setData(x, y[, skipFiniteCheck=…])``
+    swaps the arrays, takes min and max once, keeps the pixel margin until the view's transform
+    changes (a resize), and announces a geometry change only when the bounds moved. The bounds
+    stay tight — Qt repaints only the rectangle the curve covers (old and new), not the whole
+    plot — which is what keeps the paint (and the X11 transfer) small."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self._rect = QRectF()
+        self._pad: tuple[float, float] | None = None
+        super().__init__(*args, **kwargs)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def viewTransformChanged(self) -> None:
+        self._pad = None
+        super().viewTransformChanged()
+        self._rect = self._bounds(*self.getData())
+
+    def _bounds(self, x: NDArray[np.float64] | None, y: NDArray[np.float64] | None) -> QRectF:
+        if x is None or y is None or x.size == 0:
+            return QRectF()
+        lo_x, hi_x, lo_y, hi_y = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+        if not np.isfinite(lo_x + hi_x + lo_y + hi_y):  # NaN until the vertical is known
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo_x, hi_x = float(np.nanmin(x)), float(np.nanmax(x))
+                lo_y, hi_y = float(np.nanmin(y)), float(np.nanmax(y))
+            if not np.isfinite(lo_x + hi_x + lo_y + hi_y):
+                return QRectF()
+        if self._pad is None:
+            px, py = self.pixelVectors()
+            pad = 1.0 + self.opts["pen"].widthF()  # a pen's half width, and a pixel to spare
+            self._pad = ((px.length() if px is not None else 0.0) * pad,
+                         (py.length() if py is not None else 0.0) * pad)
+        dx, dy = self._pad
+        return QRectF(lo_x - dx, lo_y - dy, hi_x - lo_x + 2 * dx, hi_y - lo_y + 2 * dy)
+
+    def setData(self, *args: object, **kwargs: object) -> None:
+        if len(args) != 2 or not set(kwargs) <= {"skipFiniteCheck"}:
+            super().setData(*args, **kwargs)
+            self.prepareGeometryChange()
+            self._rect = self._bounds(*self.getData())
+            return
+        x = np.asarray(args[0], dtype=np.float64)
+        y = np.asarray(args[1], dtype=np.float64)
+        if x.ndim != 1 or x.shape != y.shape:
+            raise ValueError(f"x and y must be 1-D of one length, got {x.shape} and {y.shape}")
+        self.xData, self.yData = x, y
+        if "skipFiniteCheck" in kwargs:
+            self.opts["skipFiniteCheck"] = bool(kwargs["skipFiniteCheck"])
+        self.path = None
+        self.fillPath = None
+        self._fillPathList = None
+        self._mouseShape = None
+        self._lineSegmentsRendered = False
+        rect = self._bounds(x, y)
+        if rect != self._rect:
+            self.prepareGeometryChange()  # Qt repaints where it was, too
+            self._rect = rect
+        self.update()
+
+
+def _curve(plot: FastPlotWidget, colour: str, width: float = 1, dashed: bool = False
+           ) -> FastCurve:
+    """A bare curve item (:class:`FastCurve`): its ``setData`` costs a small fraction of a
+    PlotDataItem's (no scatter/downsampling/bounds bookkeeping), which matters at 60 frames/s
+    with many curves."""
+    c = FastCurve(pen=theme.pen(colour, width, dashed), skipFiniteCheck=True)
     plot.addItem(c)
     return c
 
@@ -140,6 +215,11 @@ class ScrollingPlots:
         for line, y in zip(self.band, (-radius_deg, radius_deg), strict=True):
             line.setData([-self.window_s, 0], [y, y])
 
+    def set_band_visible(self, shown: bool) -> None:
+        """The target band (sway drills); hidden while a drill moves on purpose."""
+        for line in self.band:
+            line.setVisible(shown)
+
     def set_tilt_range(self, range_deg: float) -> None:
         self.tilt_range_deg = range_deg
         self.tilt.set_ranges((-self.window_s, 0.0), (-range_deg, range_deg))
@@ -187,11 +267,12 @@ class SwayPlot(FastPlotWidget):
         self.range_deg = range_deg
         self.radius_deg = target_radius_deg
         item.addItem(pg.InfiniteLine(0, angle=90, pen=theme.pen("#3a3f4b")), ignoreBounds=True)
-        self.target = self.plot([], [], pen=theme.pen(theme.TARGET_COLOUR, width=3))
-        self.trace = self.plot([], [], pen=theme.pen(theme.TRACE_COLOUR), skipFiniteCheck=True)
-        self.ellipse = self.plot([], [], pen=theme.pen(theme.ELLIPSE_COLOUR, width=2, dashed=True))
+        self.target = _curve(self, theme.TARGET_COLOUR, width=3)
+        self.trace = _curve(self, theme.TRACE_COLOUR)
+        self.ellipse = _curve(self, theme.ELLIPSE_COLOUR, width=2, dashed=True)
         self.losses = pg.ScatterPlotItem(size=14, symbol="x", pen=theme.pen(theme.LOSS_COLOUR, 2),
                                          brush=None)
+        self.losses.setVisible(False)  # shown when there are some (an empty one still paints)
         self.addItem(self.losses)
         # the live dot: a plain ellipse item moved with setPos (pixel-sized, ignores the view's
         # scale) — much cheaper per frame than re-creating a one-point ScatterPlotItem
@@ -263,4 +344,7 @@ class SwayPlot(FastPlotWidget):
         self.ellipse.setData(x, y)
 
     def update_losses(self, ap: Sequence[float], ml: Sequence[float]) -> None:
+        if not ap and not self.losses.isVisible():
+            return
         self.losses.setData([self.ml_screen_sign * v for v in ml], list(ap))
+        self.losses.setVisible(bool(ap))

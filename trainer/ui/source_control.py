@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -29,10 +29,15 @@ from trainer.ui.sources import (
     device_source,
     replay_source,
     scan_devices,
+    sensors_source,
     simulated_source,
 )
 from trainer.vocab.clock import Clock, wall_clock
+from trainer.vocab.roles import Role
 from trainer.vocab.source import ReplayControl, Source
+
+if TYPE_CHECKING:
+    from trainer.training.sensors import Sensors
 
 #: A jump to an event lands this much before it, like a video chapter.
 EVENT_PRE_ROLL_S = 1.0
@@ -49,6 +54,11 @@ class SourceFactory(Protocol):
 
     def device(self, address: str) -> Source:
         """A connected, streaming sensor (blocks up to the connection timeout)."""
+        ...
+
+    def sensors(self, addresses: dict[Role, str], ordered: tuple[Role, ...]) -> Sensors:
+        """Several connected, streaming sensors, ``ordered[0]`` the primary (blocks up to the
+        connection timeout; ``trainer.training.sensors.connect_sensors``)."""
         ...
 
     def replay(self, path: str, speed: float) -> tuple[Source, Any]:
@@ -76,6 +86,9 @@ class DefaultSources:
 
     def device(self, address: str) -> Source:
         return device_source(address)
+
+    def sensors(self, addresses: dict[Role, str], ordered: tuple[Role, ...]) -> Sensors:
+        return sensors_source(addresses, ordered)
 
     def replay(self, path: str, speed: float) -> tuple[Source, Any]:
         return replay_source(path, speed, self.clock)
@@ -109,6 +122,7 @@ class SourceControl(QObject):
     state = Signal(str, str)  # the device panel's state, address
     scanned = Signal(object)  # list[(address, label)], or None when the scan failed
     connected = Signal(str, object)  # the address, the connected Source
+    sensors_connected = Signal(object)  # several connected sensors (Sensors)
     replay_position = Signal(float, float)  # position, duration (s)
     replay_playing = Signal(bool)
     _scan_done = Signal(object)
@@ -128,6 +142,8 @@ class SourceControl(QObject):
         self.kind = ""  # simulated | device | replay
         self.session: Any = None  # the replayed Session
         self.calibration: Any = None
+        #: several sensors (a SensorSet or simulated ones): the live source is their view
+        self.sensors: Sensors | None = None
         self.side = "left"
         self.placement = "shank"
         self.pipeline_override: Callable[[], PipelineLike] | None = None
@@ -144,13 +160,16 @@ class SourceControl(QObject):
     def use(self, source: Source, kind: str, *, label: str = "", session: Any = None,
             calibration: Any = None, placement: str = "shank", side: str = "left",
             pipeline: Callable[[], PipelineLike] | None = None,
-            drill_id: str = "single-leg-balance", target_radius_deg: float = 3.0) -> bool:
+            drill_id: str = "single-leg-balance", target_radius_deg: float = 3.0,
+            sensors: Sensors | None = None) -> bool:
         """Stop the current source (finishing any drill) and stream from ``source`` in a free
         training session (no guide, not recorded) until a drill starts. ``pipeline``: a factory
         replacing the core pipeline (tests); ``drill_id``: the drill the stream is, which
-        decides e.g. whether balance losses are detected. False: it did not start."""
+        decides e.g. whether balance losses are detected; ``sensors``: the several sensors
+        ``source`` is the view of. False: it did not start."""
         self.stop()
         self.kind, self.session, self.calibration = kind, session, calibration
+        self.sensors = sensors
         self.side, self.placement = side, placement
         self.pipeline_override = pipeline
         rate = float(source.info.sample_rate_hz or 100.0)
@@ -186,8 +205,14 @@ class SourceControl(QObject):
         self.stopped.emit()
 
     def simulate(self, rate_hz: float, *, drill_id: str, side: str, eyes: str = "open",
-                 surface: str = "firm", target_radius_deg: float = 3.0) -> bool:
-        """Stream the simulated sensor doing ``drill_id`` on ``side``."""
+                 surface: str = "firm", target_radius_deg: float = 3.0,
+                 roles: tuple[Role, ...] | None = None) -> bool:
+        """Stream the simulated sensor doing ``drill_id`` on ``side``; ``roles``: several
+        simulated sensors on one person (as ``record --simulate --roles``)."""
+        if roles:
+            return self._simulate_sensors(rate_hz, roles, drill_id=drill_id, side=side,
+                                          eyes=eyes, surface=surface,
+                                          target_radius_deg=target_radius_deg)
         try:
             src = self.factory.simulated(rate_hz, drill_id=drill_id, side=side, eyes=eyes,
                                          surface=surface)
@@ -204,6 +229,53 @@ class SourceControl(QObject):
                               8000)
         return ok
 
+    def simulated_sensors(self, rate_hz: float, roles: tuple[Role, ...], *, drill_id: str,
+                          side: str, placement: str | None = None, eyes: str = "open",
+                          surface: str = "firm", guide: Any = None) -> Sensors:
+        """Simulated sensors at ``roles`` on one person doing ``drill_id`` (following ``guide``
+        when given), the primary the one the drill on ``side``/``placement`` is analysed on;
+        each with its stored calibration (TrainingError, SourceError)."""
+        from trainer.drills.catalog import get_drill
+        from trainer.training.sensors import primary_first, primary_leg, simulated_sensors
+        from trainer.training.session import follow_guide
+
+        placement = placement or str(get_drill(drill_id).placement)
+        ordered = primary_first(roles, side, placement)
+        p_side, p_place = primary_leg(ordered[0], side, placement)
+        person = follow_guide(self.factory.simulated(rate_hz, drill_id=drill_id, side=p_side,
+                                                     placement=p_place, eyes=eyes,
+                                                     surface=surface), guide)
+        sensors = simulated_sensors(person, ordered)
+        sensors.load_calibrations()
+        return sensors
+
+    def _simulate_sensors(self, rate_hz: float, roles: tuple[Role, ...], *, drill_id: str,
+                          side: str, eyes: str, surface: str, target_radius_deg: float) -> bool:
+        from trainer.training.sensors import primary_leg
+        from trainer.training.session import TrainingError
+
+        try:
+            sensors = self.simulated_sensors(rate_hz, roles, drill_id=drill_id, side=side,
+                                             eyes=eyes, surface=surface)
+        except (SourceError, TrainingError) as exc:
+            self.message.emit(str(exc), 8000)
+            return False
+        info = sensors.view.info
+        person = getattr(sensors.multi, "source", None)  # the simulated person (primary leg)
+        p_side, p_place = primary_leg(sensors.primary, side, str(getattr(
+            getattr(person, "config", None), "effective_placement", "shank")))
+        self.real_sensor = False
+        ok = self.use(sensors.view, "simulated",
+                      label=f"Simulated sensors · {', '.join(sensors.roles)} · "
+                            f"{info.sample_rate_hz:g} Hz",
+                      calibration=sensors.calibrations.get(sensors.primary), side=p_side,
+                      placement=p_place, drill_id=drill_id,
+                      target_radius_deg=target_radius_deg, sensors=sensors)
+        if ok:
+            self.message.emit(f"streaming {len(sensors.roles)} simulated sensors ({drill_id}, "
+                              f"analysed: {sensors.primary})", 8000)
+        return ok
+
     def follow_leg(self, side: str, placement: str) -> bool:
         """A drill measures ``side`` / ``placement`` from now on; True: that changed."""
         if (side, placement) == (self.side, self.placement):
@@ -215,20 +287,34 @@ class SourceControl(QObject):
     def connect_device(self, address: str) -> None:
         """Connect in a worker thread (the first connection can take seconds); ``connected``
         follows on the GUI thread. The pre-start checks are the caller's (before this)."""
+        self._connect(address, address, lambda: (address, self.factory.device(address)))
+
+    def connect_sensors(self, addresses: dict[Role, str], ordered: tuple[Role, ...]) -> None:
+        """Connect several sensors together in a worker thread (``ordered[0]`` the primary);
+        ``sensors_connected`` follows on the GUI thread. The pre-start checks are the caller's."""
+        names = ", ".join(f"{r} {addresses[r]}" for r in ordered)
+        self._connect(names, f"{len(ordered)} sensors",
+                      lambda: self.factory.sensors(addresses, ordered))
+
+    def _connect(self, names: str, detail: str, connect: Callable[[], object]) -> None:
+        """``connect()`` (blocking) in a worker thread; its result, or a one-line error, goes to
+        ``_on_connect_done`` on the GUI thread."""
         if self.connecting:
             return
         self.connecting = True
-        self.state.emit("connecting", address)
-        self.message.emit(f"connecting to {address}…", 8000)
+        self.state.emit("connecting", detail)
+        self.message.emit(f"connecting to {names}…", 8000)
 
         def work() -> None:
+            from trainer.training.session import TrainingError
+
             try:
-                result: object = (address, self.factory.device(address))
-            except SourceError as exc:
+                result = connect()
+            except (SourceError, TrainingError) as exc:
                 result = str(exc)
             except Exception as exc:  # never let a worker thread die silently
-                log.exception("connecting to %s failed", address)
-                result = f"cannot connect to {address}: {exc}"
+                log.exception("connecting to %s failed", names)
+                result = f"cannot connect to {names}: {exc}"
             self._connect_done.emit(result)
 
         threading.Thread(target=work, name="ble-connect", daemon=True).start()
@@ -239,11 +325,65 @@ class SourceControl(QObject):
             self.message.emit(result, 8000)
             self.state.emit("error", "")
             return
+        if not isinstance(result, tuple):  # several sensors
+            if self.closing:
+                result.view.stop()  # type: ignore[attr-defined]
+                return
+            self.sensors_connected.emit(result)
+            return
         address, src = cast(tuple[str, Source], result)
         if self.closing:
             src.stop()
             return
         self.connected.emit(address, src)
+
+    def use_sensors(self, sensors: Sensors, *, side: str, placement: str, drill_id: str,
+                    target_radius_deg: float = 3.0) -> bool:
+        """Stream several connected sensors, each with its stored calibration, analysed on the
+        one the drill on ``side``/``placement`` is measured with (``sensors_connected`` calls
+        this through the window, which knows the drill panel's side and placement)."""
+        from trainer.training.sensors import primary_leg
+        from trainer.training.session import TrainingError
+
+        sensors = sensors.with_primary(side, placement)
+        notes: list[str] = []
+        try:
+            notes = sensors.load_calibrations()
+        except TrainingError as exc:  # a bad profile file must not stop the sensors
+            log.exception("calibration not loaded")
+            notes = [f"calibration not loaded: {exc}"]
+        infos = sensors.infos()
+        p_side, p_place = primary_leg(sensors.primary, side, placement)
+        self.real_sensor = True
+        label = "Sensors " + " · ".join(f"{r} {infos[r].address} ({infos[r].profile})"
+                                        for r in sensors.roles)
+        ok = self.use(sensors.view, "device", label=label,
+                      calibration=sensors.calibrations.get(sensors.primary), side=p_side,
+                      placement=p_place, drill_id=drill_id,
+                      target_radius_deg=target_radius_deg, sensors=sensors)
+        if ok:
+            self.message.emit(f"connected to {len(sensors.roles)} sensors (analysed: "
+                              f"{sensors.primary}). {' '.join(notes)}".strip(), 8000)
+        return ok
+
+    def sensor_calibrations(self) -> dict[Role, Any] | None:
+        """Each sensor's calibration profile (several sensors, live or replayed), else None."""
+        if self.sensors is not None:
+            return dict(self.sensors.calibrations)
+        replayed = getattr(getattr(self.live, "source", None), "sensors", None)
+        calibrations = getattr(replayed, "calibrations", None)
+        return calibrations() if callable(calibrations) else None
+
+    def drill_sensors(self, side: str, placement: str) -> Sensors | None:
+        """The connected sensors for a drill on ``side``/``placement`` (the primary follows the
+        drill's leg as in ``record``); None: one sensor."""
+        if self.sensors is None:
+            return None
+        sensors = self.sensors.with_primary(side, placement)
+        if sensors is not self.sensors:
+            self.sensors = sensors
+            self.calibration = sensors.calibrations.get(sensors.primary)
+        return sensors
 
     def use_device(self, address: str, src: Source, *, side: str, placement: str,
                    drill_id: str, target_radius_deg: float = 3.0) -> None:

@@ -5,11 +5,15 @@ Heavy modules are imported lazily so the window starts even when an optional par
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainer.training.sources import SimSettings
 from trainer.vocab.clock import Clock, wall_clock
+from trainer.vocab.roles import Role
 from trainer.vocab.source import Source
+
+if TYPE_CHECKING:
+    from trainer.training.sensors import Sensors
 
 #: The dashboard's simulated person: occasional balance losses (1.5 a minute) to see them.
 DEMO_SIM = SimSettings(seed=1, losses_per_min=1.5)
@@ -51,9 +55,29 @@ def device_source(address: str, timeout_s: float = 30.0) -> Source:
         raise SourceError(f"cannot use sensor {address}: {exc}") from None
 
 
+def sensors_source(addresses: dict[Role, str], ordered: tuple[Role, ...],
+                   timeout_s: float = 30.0) -> Sensors:
+    """Several connected, streaming BLE sensors (``trainer.training.sensors.Sensors``), the
+    first of ``ordered`` the primary. BLOCKS until all are connected (up to ``timeout_s``):
+    call it from a worker thread."""
+    try:
+        from trainer.training.sensors import connect_sensors
+    except ImportError as exc:
+        raise SourceError(f"Bluetooth support is not available: {exc}") from None
+    from trainer.training.session import TrainingError
+
+    try:
+        return connect_sensors(addresses, ordered, timeout_s=timeout_s)
+    except TrainingError as exc:
+        raise SourceError(str(exc)) from None
+    except Exception as exc:
+        raise SourceError(f"cannot use sensors {', '.join(addresses.values())}: {exc}") from None
+
+
 def replay_source(path: str, speed: float = 1.0, clock: Clock = wall_clock
                   ) -> tuple[Source, Any]:
-    """(ReplaySource, Session) for a session directory."""
+    """(player, Session) for a session directory: a ReplaySource, or for a session with
+    several sensors a ReplayView playing them all."""
     from trainer.recording import SessionError, open_session
 
     try:
@@ -63,12 +87,18 @@ def replay_source(path: str, speed: float = 1.0, clock: Clock = wall_clock
     except OSError as exc:
         raise SourceError(f"cannot open {path}: {exc.strerror or exc}") from None
     try:
-        from trainer.recording.replay import ReplaySource  # type: ignore[import-not-found]
+        from trainer.recording.multi_replay import replay_sources
     except ImportError as exc:
         raise SourceError(f"replay is not available: {exc}") from None
     if session.n_samples == 0:
         raise SourceError(f"{path}: the session has no samples")
-    return ReplaySource(session, speed=speed, clock=clock), session
+    try:  # several sensors: every one, on the session clock (a ReplayView)
+        player: Any = replay_sources(session, speed, clock=clock)
+        return player, session
+    except SessionError as exc:
+        raise SourceError(str(exc)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
 def scan_devices(timeout_s: float = 5.0) -> list[tuple[str, str]]:

@@ -3,7 +3,15 @@ from __future__ import annotations
 import numpy as np
 
 from tests.calibration.synth import SensorErrors, six_faces
-from trainer.core.stillness import STANDING, TABLE, is_still, still_mask, still_segments
+from trainer.core.stillness import (
+    ON_PERSON,
+    STANDING,
+    TABLE,
+    gyro_bias,
+    is_still,
+    still_mask,
+    still_segments,
+)
 
 
 def test_still_periods_are_found_and_turns_are_not() -> None:
@@ -42,3 +50,34 @@ def test_standing_thresholds_accept_sway_table_ones_do_not() -> None:
     gyr += rng.normal(0, 0.3, (n, 3))
     assert is_still(acc, gyr, STANDING)
     assert not is_still(acc, gyr, TABLE)
+
+
+def _windows_by_hand(t: np.ndarray, gyr: np.ndarray, w: int, limit: float) -> np.ndarray:
+    """Sample i is still when some window of w samples holding it has a gyro std norm and a
+    mean-rate norm below ``limit`` (the definition, one window at a time)."""
+    n = t.size
+    ok = np.array([np.linalg.norm(gyr[k:k + w].std(axis=0)) < limit
+                   and np.linalg.norm(gyr[k:k + w].mean(axis=0)) < limit
+                   for k in range(n - w + 1)])
+    return np.array([ok[max(0, i - w + 1): min(i, n - w) + 1].any() for i in range(n)])
+
+
+def test_gyro_only_stillness_matches_the_window_definition() -> None:
+    """Without an accelerometer (a sensor on a person): the cumulative-sum windows and the
+    run-based coverage give what the window-by-window definition gives; the accelerometer
+    absent or all zeros is the same; the bias without its spread is the same bias."""
+    rng = np.random.default_rng(5)
+    fs, n = 100.0, 1500
+    t = np.arange(n) / fs
+    gyr = rng.normal(0.0, 1.0, (n, 3)) + np.array([0.8, -0.3, 0.2])
+    for a, b in ((200, 260), (400, 420), (700, 900), (1300, 1310), (1480, 1500)):
+        gyr[a:b] += rng.normal(0.0, 30.0, 3)
+    limits = ON_PERSON
+    w = max(2, round(limits.window_s * fs))
+    mask = still_mask(t, None, gyr, limits)
+    assert np.array_equal(mask, _windows_by_hand(t, gyr, w, limits.gyr_std_dps))
+    assert np.array_equal(mask, still_mask(t, np.zeros_like(gyr), gyr, limits))
+    full = gyro_bias(t, gyr, None, limits, robust=True)
+    lean = gyro_bias(t, gyr, None, limits, robust=True, spread=False)
+    assert np.array_equal(full.bias_dps, lean.bias_dps) and full.still_s == lean.still_s
+    assert np.all(full.noise_dps > 0) and not np.any(lean.noise_dps)

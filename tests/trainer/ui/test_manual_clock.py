@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from trainer.training.sources import SimSettings
 from trainer.vocab.clock import ManualClock
@@ -98,6 +99,8 @@ def test_sway_tiles_only_in_balance_drills(clocked: Any, drill: str, sway_shown:
     w.start_simulator(100.0)
     _run(w, 5.0)
     assert w.metrics.text_of("ellipse_area") != "–"  # the free view shows sway
+    assert w.sway.isVisible()
+    free_width = w.time_plots.tilt.width()
     w.drills.countdown_s = 1.0
     w.start_drill(w.drill_panel.settings())
     _run(w, 8.0)
@@ -105,5 +108,38 @@ def test_sway_tiles_only_in_balance_drills(clocked: Any, drill: str, sway_shown:
     shown = [w.metrics.text_of(k) != "–" for k in ("ellipse_area", "mean_velocity", "losses")]
     assert shown == [sway_shown] * 3
     assert w.metrics.text_of("time_left_s") != "–"
+    # the sway view too: no target, ellipse or trace while a calf raise moves on purpose —
+    # the view is hidden (the tilt plot, the movement itself, takes its room), the tilt plot's
+    # target band with it
+    assert w.sway.isVisible() == sway_shown
+    assert all(line.isVisible() == sway_shown for line in w.time_plots.band)
+    QApplication.processEvents()  # the layout follows
+    assert (w.time_plots.tilt.width() > 1.3 * free_width) == (not sway_shown)
+    w.drills.stop()
+    w.drills.skip_pain()
+    _run(w, 0.5)
+    assert w.sway.isVisible() and all(line.isVisible() for line in w.time_plots.band)
+
+
+def test_the_calf_raise_banner_shows_the_rep_count_once(clocked: Any) -> None:
+    import re
+
+    w = clocked
+    w.choose_drill(drill="calf-raise", side="right")
+    w.start_simulator(100.0)
+    _run(w, 0.5)
+    w.drills.countdown_s = 1.0
+    w.start_drill(w.drill_panel.settings())
+    banners: list[str] = []
+    for _ in range(40):  # up to 20 s, 0.5 s at a time, until two reps are counted
+        _run(w, 0.5)
+        banners.append(w.cue.text())
+        if w.drill.view().get("reps", 0) and w.drill.view()["reps"] >= 2:
+            break
+    counted = [b for b in banners if re.search(r"\d+\s*/\s*\d+", b)]
+    assert counted, banners
+    for b in counted:
+        assert len(re.findall(r"\d+\s*/\s*\d+", b)) == 1, b
+    assert re.fullmatch(r"Calf raise — [12] / \d+", counted[-1]), counted[-1]
     w.drills.stop()
     w.drills.skip_pain()

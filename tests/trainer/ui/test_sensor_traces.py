@@ -40,11 +40,20 @@ def test_every_extra_sensor_gets_a_trace(qtbot: Any, window: Any) -> None:
     srcs["trunk"].offset_deg = (4.0, 0.0)  # the trunk leans: its trace follows (the others not)
     wait_until(qtbot, lambda: abs(trunk.latest()[AP]) > 2.0, 15)
     assert abs(tracks.tracks["right-shank"].ring.latest()[AP]) < 1.0
-    plot, ap, _ml = window.sensor_plots.plots["trunk"]
+    plots = window.sensor_plots
+    ap, _ml = plots.curves["trunk"]
     x, _y = ap.getData()
     assert x is not None and len(x) > 50 and -0.2 < x[-1] <= 0.05 and x[0] < x[-1]
-    assert "trunk tilt" in plot.getPlotItem().titleLabel.text
-    assert "streaming" in plot.getPlotItem().titleLabel.text
+    # one plot for both extra sensors: distinct colours, a legend with role and link state
+    assert {c.getViewBox() for pair in plots.curves.values() for c in pair} == {
+        plots.plot.getPlotItem().vb}
+    pens = {c.opts["pen"].color().name() for pair in plots.curves.values() for c in pair}
+    assert len(pens) == 4
+    title = plots.plot.getPlotItem().titleLabel.text
+    assert title == plots.legend()
+    assert "right-shank" in title and "trunk" in title and title.count("streaming") == 2
+    srcs["trunk"].pending.append(SourceStatus("lost", "link"))
+    wait_until(qtbot, lambda: "lost" in plots.plot.getPlotItem().titleLabel.text)
     # one sensor again: the extra plots go away, the primary's title comes back
     window.set_source(ScriptedSource(), "device", label="one", pipeline=DirectTiltPipeline)
     wait_until(qtbot, lambda: not window.sensor_plots.plots)
@@ -87,7 +96,8 @@ def test_lsl_streams_every_sensor_of_the_set(qtbot: Any, window: Any,
         # every sensor's samples on the one session clock (sample k at k / 100 s)
         np.testing.assert_allclose(t * 100, np.round(t * 100), atol=1e-4)
     window.lsl.action.setChecked(False)
-    assert view.listeners == [window.sensor_plots.tracks]  # the LSL listener is gone
+    # the LSL listener is gone (the traces and the link panel stay)
+    assert view.listeners == [window.sensor_plots.tracks, window.sensor_links]
 
 
 def test_tracks_model_files_tilt_by_role_and_never_raises() -> None:
@@ -123,3 +133,29 @@ def test_tracks_model_files_tilt_by_role_and_never_raises() -> None:
     # the clock starts again (a restarted simulation): the trace starts afresh
     tracks({"right-shank": batch}, {})
     assert tracks.tracks["right-shank"].ring.count == 10
+
+
+def test_tracks_fed_by_the_caller_are_drawn_in_one_plot(qtbot: Any, window: Any) -> None:
+    """The public interface a multi-sensor replay uses: ``show_tracks`` + ``SensorTracks.push``
+    (already-analysed tilt), ``set_state``, ``reset``; ``show_tracks(None)`` hides it again."""
+    window.timer.stop()
+    infos = {r: SourceInfo(r, f"A:{i}", "test", 100.0)
+             for i, r in enumerate(("left-shank", "right-shank", "trunk"))}
+    tracks = SensorTracks(infos, "left-shank",  # type: ignore[arg-type]
+                          pipeline_factory=lambda info, role: DirectTiltPipeline())
+    plots = window.sensor_plots
+    plots.show_tracks(tracks)
+    assert plots.roles == ("right-shank", "trunk") and plots.widget.isVisibleTo(window)
+    t = np.arange(300) / 100.0
+    tracks.push("right-shank", t, np.full(300, 2.0), np.full(300, -1.0))
+    tracks.push("trunk", t, np.full(300, 1.0), np.zeros(300))
+    tracks.set_state("trunk", "reconnecting")
+    plots.update(float(t[-1]))
+    x, y = plots.curves["right-shank"][0].getData()
+    assert x[-1] == pytest.approx(0.0) and x[0] == pytest.approx(-2.99) and set(y) == {2.0}
+    assert "reconnecting" in plots.legend() and plots.legend().count("streaming") == 1
+    plots.reset()
+    assert tracks.tracks["trunk"].ring.count == 0
+    plots.show_tracks(None)
+    assert not plots.curves and not plots.widget.isVisibleTo(window)
+    assert window.time_plots.gyr.isVisibleTo(window)
