@@ -50,6 +50,10 @@ class PipelineConfig:
     ``processing_rate_hz``: orientation, tilt and events run at fs/d, the lowest such rate ≥ this
     (None: at the sample rate; see ``Pipeline``). ``metrics_window_s``: live sway window;
     ``metrics_refresh_s``: live metrics are recomputed at most this often (sample time).
+    ``sample_quaternions``: in ``Pipeline.process``, each sample's quaternion turned on by the
+    gyro since its block ended (True) or the block's own, held like the tilt (False: about half
+    the cost of a small batch, for users of the tilt only, e.g. the dashboard's trace of an extra
+    sensor; tilt, in-target and events are the same either way).
     """
 
     sample_rate_hz: float
@@ -63,6 +67,7 @@ class PipelineConfig:
     strapping: str | None = None
     processing_rate_hz: float | None = 100.0
     detect_balance_losses: bool = True
+    sample_quaternions: bool = True
     events: EventConfig = field(default_factory=EventConfig)
     vqf_params: dict[str, Any] = field(default_factory=dict)
 
@@ -343,10 +348,13 @@ class Pipeline:
             g0 = self.n_samples
             nb = len(blocks)
             counts = _counts(n, nb, d, (g0 // d + 1) * d - 1 - g0)
-            q_s, self._carry_rad = _hold_propagate(
-                np.concatenate((self._last_q[None, :], quat)), counts, gyr,
-                1.0 / self.config.sample_rate_hz, self._carry_rad,
-            )
+            table = np.concatenate((self._last_q[None, :], quat))
+            if self.config.sample_quaternions:
+                q_s, self._carry_rad = _hold_propagate(
+                    table, counts, gyr, 1.0 / self.config.sample_rate_hz, self._carry_rad,
+                )
+            else:
+                q_s = np.repeat(table, counts, axis=0)
             ap_s = np.repeat(np.concatenate((self._last_tilt[:1], ap)), counts)
             ml_s = np.repeat(np.concatenate((self._last_tilt[1:], ml)), counts)
         if len(blocks):

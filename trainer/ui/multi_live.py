@@ -53,12 +53,13 @@ class Track:
 def track_pipeline(info: SourceInfo, role: Role, *, side: str,
                    calibration: CalibrationProfile | None = None) -> Pipeline:
     """The trace pipeline of one extra sensor: its leg's side and segment (the trunk, a vertical
-    segment like the shank, is strapped and read like one), no balance-loss detection."""
+    segment like the shank, is strapped and read like one), no balance-loss detection; only the
+    tilt is drawn, so no per-sample quaternions (half the cost of a frame's few samples)."""
     segment = role_segment(role)
     config = PipelineConfig(sample_rate_hz=float(info.sample_rate_hz or 100.0),
                             placement="foot" if segment == "foot" else "shank",
                             side=role_side(role) or side, calibration=calibration,
-                            detect_balance_losses=False)
+                            detect_balance_losses=False, sample_quaternions=False)
     return Pipeline(config)
 
 

@@ -7,7 +7,6 @@ buffer. Nothing here runs per sample; ``update`` runs once per frame.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -96,14 +95,11 @@ class FastCurve(pg.PlotCurveItem):  # type: ignore[misc]  # pyqtgraph ships no t
     def _bounds(self, x: NDArray[np.float64] | None, y: NDArray[np.float64] | None) -> QRectF:
         if x is None or y is None or x.size == 0:
             return QRectF()
-        lo_x, hi_x, lo_y, hi_y = float(x.min()), float(x.max()), float(y.min()), float(y.max())
-        if not np.isfinite(lo_x + hi_x + lo_y + hi_y):  # NaN until the vertical is known
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                lo_x, hi_x = float(np.nanmin(x)), float(np.nanmax(x))
-                lo_y, hi_y = float(np.nanmin(y)), float(np.nanmax(y))
-            if not np.isfinite(lo_x + hi_x + lo_y + hi_y):
-                return QRectF()
+        # fmin/fmax skip NaN (tilt before the vertical is known) without nanmin's copies
+        lo_x, hi_x = float(np.fmin.reduce(x)), float(np.fmax.reduce(x))
+        lo_y, hi_y = float(np.fmin.reduce(y)), float(np.fmax.reduce(y))
+        if not np.isfinite(lo_x + hi_x + lo_y + hi_y):  # all NaN (or an infinity)
+            return QRectF()
         if self._pad is None:
             px, py = self.pixelVectors()
             pad = 1.0 + self.opts["pen"].widthF()  # a pen's half width, and a pixel to spare
@@ -237,8 +233,9 @@ class ScrollingPlots:
         skip = bool(np.isfinite(rows[0, AP]))
         self.ap.setData(x, rows[:, AP], skipFiniteCheck=skip)
         self.ml.setData(x, rows[:, ML], skipFiniteCheck=skip)
-        for c, col in zip(self.g, (GX, GY, GZ), strict=True):
-            c.setData(x, rows[:, col], skipFiniteCheck=True)
+        if not self.gyr.isHidden():  # hidden while extra sensors' traces take its room
+            for c, col in zip(self.g, (GX, GY, GZ), strict=True):
+                c.setData(x, rows[:, col], skipFiniteCheck=True)
         lx = np.asarray([t - t_now for t in losses_t_s if t_now - self.window_s <= t <= t_now])
         if lx.size or self._markers_shown:  # markers only when there are (or were) some
             self._markers_shown = bool(lx.size)

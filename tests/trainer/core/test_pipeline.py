@@ -91,6 +91,26 @@ def test_processing_blocks_hold_the_latest_completed_block(rec400) -> None:  # t
     assert np.all(np.isfinite(off.tilt_ap_deg)) and np.all(np.isfinite(off.quat_wxyz))
 
 
+def test_held_block_quaternions_give_the_same_tilt(rec400) -> None:  # type: ignore[no-untyped-def]
+    """``sample_quaternions=False`` (a tilt-only user): the same tilt, in-target and events,
+    streamed or not; each sample's quaternion is its block's, held like the tilt."""
+    batch = rec400.batch.slice(0, 4003)
+    full = analyze(batch, PipelineConfig(sample_rate_hz=400.0))
+    config = PipelineConfig(sample_rate_hz=400.0, sample_quaternions=False)
+    held = analyze(batch, config)
+    _pipe, outs = _stream(batch, config, seed=3)
+    for res in (held, outs):
+        ap = res.tilt_ap_deg if res is held else np.concatenate([o.tilt_ap_deg for o in res])
+        np.testing.assert_allclose(ap, full.tilt_ap_deg, rtol=0, atol=1e-9, equal_nan=True)
+    np.testing.assert_array_equal(held.tilt_ml_deg, full.tilt_ml_deg)
+    np.testing.assert_array_equal(held.in_target, full.in_target)
+    assert len(held.events) == len(full.events)
+    # streamed: runs of 4 samples, each with its block's quaternion (the block's last sample's)
+    q = np.concatenate([o.quat_wxyz for o in outs])[3:].reshape(-1, 4, 4)
+    assert np.all(q == q[:, :1])
+    np.testing.assert_allclose(q[:, 0], full.quat_wxyz[3::4][:q.shape[0]], rtol=0, atol=1e-12)
+
+
 def test_processed_batch_shapes(rec) -> None:  # type: ignore[no-untyped-def]
     pipe = Pipeline(PipelineConfig(sample_rate_hz=100.0))
     out = pipe.process(rec.batch.slice(0, 250))
