@@ -68,8 +68,16 @@ class IntroPage(QWizardPage):
         self.side.addItems(["left", "right"])
         self.side.setCurrentText(wizard.side)
         self.placement = QComboBox()
-        self.placement.addItems(["shank", "foot"])
+        self.placement.addItems(["shank", "foot", "trunk"])  # trunk: one of several sensors
         self.placement.setCurrentText(wizard.placement)
+        # several sensors connected: which one (its address, and its role's leg and placement)
+        self.sensor = QComboBox()
+        for role, address in wizard.sensors:
+            self.sensor.addItem(f"{role}  {address}", (role, address))
+        self.sensor.currentIndexChanged.connect(self._sensor_chosen)
+        if wizard.sensors:
+            form.addRow("Sensor", self.sensor)
+            self._sensor_chosen(0)
         form.addRow("Leg", self.side)
         form.addRow("Placement", self.placement)
         self.step_boxes: dict[str, QCheckBox] = {}
@@ -82,6 +90,23 @@ class IntroPage(QWizardPage):
         self.error = QLabel("")
         self.error.setStyleSheet("color: #c62828;")
         form.addRow(self.error)
+
+    def _sensor_chosen(self, index: int) -> None:
+        """One of several sensors: its address, and its role's side and placement (the mounting
+        is calibrated for the role, as ``calibrate --device ADDRESS:ROLE``)."""
+        data = self.sensor.itemData(index)
+        if not data:
+            return
+        from trainer.vocab.roles import parse_role, role_segment, role_side
+
+        role, address = data
+        self.dev_radio.setChecked(True)
+        self.address.setText(address)
+        r = parse_role(role)
+        side = role_side(r)
+        if side is not None:
+            self.side.setCurrentText(side)
+        self.placement.setCurrentText(role_segment(r))
 
     def isComplete(self) -> bool:
         return any(b.isChecked() for b in self.step_boxes.values())
@@ -190,9 +215,11 @@ class CalibrationWizard(QWizard):
     def __init__(self, parent: QWidget | None = None, *, address: str | None = None,
                  simulate: bool | None = None, side: str = "left", placement: str = "shank",
                  steps: list[str] | None = None, seed: int = 1, speed: float = 1.0,
-                 tilted: bool = True) -> None:
+                 tilted: bool = True, sensors: list[tuple[str, str]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Calibrate sensor")
+        #: several connected sensors: (role, address) to choose from, the analysed one first
+        self.sensors = list(sensors or [])
         self.address = address
         self.simulate = (address is None) if simulate is None else simulate
         self.side, self.placement = side, placement
@@ -338,12 +365,14 @@ class CalibrationWizard(QWizard):
 
 
 def open_wizard(parent: QWidget, *, address: str | None, side: str, placement: str,
-                message: Callable[[str], None]) -> CalibrationWizard | None:
+                message: Callable[[str], None],
+                sensors: list[tuple[str, str]] | None = None) -> CalibrationWizard | None:
     """The dashboard's Tools → Calibrate: the wizard for the connected sensor (``address``; None:
-    simulated), shown; a failure is logged and said through ``message``."""
+    simulated; ``sensors``: several connected, (role, address) to choose from), shown; a
+    failure is logged and said through ``message``."""
     try:
         wizard = CalibrationWizard(parent=parent, address=address, side=side,
-                                   placement=placement)
+                                   placement=placement, sensors=sensors)
         wizard.profile_saved.connect(
             lambda _p: message("calibration saved; reconnect the sensor to apply it"))
         wizard.show()

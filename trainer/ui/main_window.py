@@ -532,8 +532,14 @@ class MainWindow(QMainWindow):
     def open_calibration(self) -> None:
         live = self.live
         address = live.source.info.address if live and self.sources.kind == "device" else None
+        several = self.sources.sensors if self.sources.kind == "device" else None
+        sensors = None
+        if several is not None:  # choose which one; its role gives leg and placement
+            infos = several.infos()
+            sensors = [(str(r), str(infos[r].address)) for r in several.roles]
         self._wizard = open_wizard(self, address=address, side=self.drill_panel.side.currentText(),
-                                   placement=self.drill_panel.placement(), message=self.message)
+                                   placement=self.drill_panel.placement(), message=self.message,
+                                   sensors=sensors)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sources.closing = True

@@ -190,3 +190,18 @@ def test_dashboard_device_roles_are_checked_like_records(
             errors.append(err[0].split(": error: ", 1)[-1].split(": ", 1)[-1])
         assert errors[0] == errors[1], case
     assert not (tmp_path / "s0").exists()
+
+
+def test_calibration_wizard_offers_each_connected_sensor_for_its_role(
+        qtbot: Any, window: Any, factory: ScriptedSensors) -> None:
+    window.connect_sensors([(LEFT, "left-shank"), (TRUNK, "trunk")])
+    wait_until(qtbot, lambda: window.sources.sensors is not None, 10)
+    window.open_calibration()
+    intro = window._wizard.intro
+    assert [intro.sensor.itemData(i) for i in range(intro.sensor.count())] == [
+        ("left-shank", LEFT), ("trunk", TRUNK)]
+    assert intro.address.text() == LEFT and intro.placement.currentText() == "shank"
+    intro.sensor.setCurrentIndex(1)  # the trunk: its address, the trunk's mounting
+    assert intro.dev_radio.isChecked() and intro.address.text() == TRUNK
+    assert intro.placement.currentText() == "trunk"
+    window._wizard.close()
