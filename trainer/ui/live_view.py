@@ -22,6 +22,7 @@ from trainer.ui.live import AP, ML, LiveSession, T
 from trainer.ui.metrics_panel import MetricsPanel
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.settings import FeedbackSettings
+from trainer.vocab.ids import detects_balance_losses
 
 #: The big numbers and the ellipse are recomputed this often (not every frame).
 METRICS_EVERY_S = 0.25
@@ -45,6 +46,8 @@ class LiveView:
         self.sonify = SonificationParams()
         self.frames = 0
         self.sway_shown = True
+        #: the drill of the session being replayed (None: live, or a recording without a drill)
+        self.replay_drill: str | None = None
         self._last_metrics = -float("inf")
 
     def set_side(self, side: str) -> None:
@@ -79,8 +82,9 @@ class LiveView:
 
     def show_sway(self, shown: bool) -> None:
         """The sway view (and the target band on the tilt plot) only where sway means
-        something: the free view and balance drills. A calf raise, a stretch or a hold moves on
-        purpose: the view is hidden, the tilt plot (the movement itself) takes its room."""
+        something: the free view and balance drills, live or replayed. A calf raise, a stretch
+        or a hold moves on purpose: the view is hidden, the tilt plot (the movement itself)
+        takes its room."""
         if shown != self.sway_shown:
             self.sway_shown = shown
             self.sway.setVisible(shown)
@@ -88,7 +92,7 @@ class LiveView:
 
     def redraw(self, live: LiveSession | None, now: float) -> None:
         self.frames += 1
-        self.show_sway(self.drills.shows_sway())
+        self.show_sway(self.drills.shows_sway() and detects_balance_losses(self.replay_drill))
         if live is None:
             return
         rows = live.ring.view()
