@@ -26,6 +26,8 @@ from trainer.vocab.ids import detects_balance_losses
 
 #: The big numbers and the ellipse are recomputed this often (not every frame).
 METRICS_EVERY_S = 0.25
+#: The tilt plot's ± range while a drill moves on purpose (the sway view hidden).
+MOVEMENT_RANGE_DEG = 30.0
 #: The tiles that are sway metrics (blank outside balance drills).
 SWAY_TILES = ("ellipse_area", "mean_velocity", "time_in_target_pct", "losses")
 
@@ -65,7 +67,7 @@ class LiveView:
             self.time_plots.set_target(fb.target_radius_deg)
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
-            self.time_plots.set_tilt_range(fb.range_deg)
+            self.time_plots.set_tilt_range(self._tilt_range())
         if not self.drills.in_set:
             self.schedule = FadingSchedule(fb.mode, 1.0)
 
@@ -89,6 +91,12 @@ class LiveView:
             self.sway_shown = shown
             self.sway.setVisible(shown)
             self.time_plots.set_band_visible(shown)
+            self.time_plots.set_tilt_range(self._tilt_range())
+
+    def _tilt_range(self) -> float:
+        """The tilt plot's ± range: the sway scale, or room for a movement (reps, stretches)."""
+        return (self.feedback.range_deg if self.sway_shown
+                else max(MOVEMENT_RANGE_DEG, self.feedback.range_deg))
 
     def redraw(self, live: LiveSession | None, now: float) -> None:
         self.frames += 1

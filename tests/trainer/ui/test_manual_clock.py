@@ -132,6 +132,9 @@ def test_a_replay_shows_sway_only_for_a_balance_drill(clocked: Any, recording: s
     assert w.live.latest_t_s is not None and w.live.latest_t_s > 2.0
     assert w.sway.isVisible() == sway_shown
     assert (w.metrics.text_of("ellipse_area") != "–") == sway_shown
+    # the tilt plot has room for the movement (a calf raise tilts the foot 20° and more)
+    _lo, hi = w.time_plots.tilt.getPlotItem().vb.viewRange()[1]
+    assert hi == pytest.approx(w.view.feedback.range_deg if sway_shown else 30.0)
     # live again (eyes and surface "not recorded" in the replay: the simulator takes the
     # defaults): the free view shows sway
     w.start_simulator(100.0)
@@ -139,6 +142,8 @@ def test_a_replay_shows_sway_only_for_a_balance_drill(clocked: Any, recording: s
     assert w.sources.kind == "simulated", w.statusBar().currentMessage()
     assert w.sway.isVisible()
     assert w.drill_panel.eyes.currentText() == "open"
+    assert w.time_plots.tilt.getPlotItem().vb.viewRange()[1][1] == pytest.approx(
+        w.view.feedback.range_deg)
 
 
 def test_the_calf_raise_banner_shows_the_rep_count_once(clocked: Any) -> None:
