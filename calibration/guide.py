@@ -368,7 +368,9 @@ class MountCollector(Collector):
                 self._stand_len_s = self._seconds(start, e)
                 if self.phase == "stand":
                     self.phase = "swing"
-                    self._say("standing posture captured; now swing the leg forward and back")
+                    self._say("standing posture captured; now " + (
+                        "lean the trunk forward and back up" if self.placement == "trunk"
+                        else "swing the leg forward and back"))
             return
         # moving
         if self.phase == "stand" and self._run is not None and self._len_s >= MOVED_AFTER_S:
@@ -381,7 +383,7 @@ class MountCollector(Collector):
     def _finish_swing(self, a: int, b: int) -> None:
         assert self._vertical is not None and self.fs is not None
         try:
-            swing = analyse_swing(self.gyr_dps[a:b], self.fs)
+            swing = analyse_swing(self.gyr_dps[a:b], self.fs, lean=self.placement == "trunk")
             matrix, tilt = mounting_from_vectors(self._vertical, swing.axis_s)
         except CalibrationError as exc:
             self.repeats += 1
@@ -395,13 +397,16 @@ class MountCollector(Collector):
         self.done = True
 
     def status(self) -> GuideStatus:
+        trunk = self.placement == "trunk"
         if self.phase == "stand":
-            prompt = (f"Strap the sensor on the {self.side} {self.placement}; stand still on both "
-                      f"feet ({self.stand_s:.0f} s)")
+            where = "the lower back" if trunk else f"the {self.side} {self.placement}"
+            prompt = (f"Strap the sensor on {where}; stand still on both feet "
+                      f"({self.stand_s:.0f} s)")
             progress = 0.5 * min(1.0, self._len_s / self.stand_s)
         else:
-            prompt = (f"Swing the {self.side} leg about 30° forward and back, knee straight, "
-                      "then stand still")
+            prompt = ("Lean the trunk about 30° forward from the hips and back up, then stand "
+                      "still" if trunk else f"Swing the {self.side} leg about 30° forward and "
+                      "back, knee straight, then stand still")
             progress = 1.0 if self.done else 0.5 + (0.25 if self._swing_start is not None else 0)
         return GuideStatus(step=self.step, prompt=prompt, progress=progress,
                            still=self.last_still, done=self.done, detail=self.phase)

@@ -10,6 +10,9 @@ Segment frame (profile contract): x anterior, y to the person's left, z up along
   make the largest excursion of the swing negative about y. This holds for either leg and for shank
   or foot placement (on the foot the long axis is x, anterior).
 * x = y × z completes the right-handed frame; y is made exactly orthogonal to z first.
+* A sensor on the trunk (lower back; a vertical segment like the shank) is aligned the same way
+  from standing still and then leaning the trunk forward from the hips and back: the trunk's top
+  goes forward, a *positive* rotation about +y, so there the sign is the other way round.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ MIN_SWING_DEG = 12.0      # and sweeps at least this angle
 MAX_AXIS_TILT_DEG = 35.0  # swing axis this far from horizontal: not a forward swing
 MAX_PLANARITY = 0.25      # second / first principal rate energy: a straight swing is planar
 MIN_STAND_S = 1.5
+#: Where a mounting can be calibrated: the legs' segments and the trunk (several sensors).
+MOUNT_PLACEMENTS = (*PLACEMENTS, "trunk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +72,16 @@ class MountResult:
 
 
 def check_side_placement(placement: str, side: str) -> None:
-    if placement not in PLACEMENTS:
-        raise CalibrationError(f"placement must be shank or foot, not {placement!r}")
+    if placement not in MOUNT_PLACEMENTS:
+        raise CalibrationError(f"placement must be shank, foot or trunk, not {placement!r}")
     if side not in SIDES:
         raise CalibrationError(f"side must be left or right, not {side!r}")
 
 
-def analyse_swing(gyr_dps: FloatArray, fs: float) -> SwingAnalysis:
+def analyse_swing(gyr_dps: FloatArray, fs: float, *, lean: bool = False) -> SwingAnalysis:
     """Principal rotation axis of a swing, signed so that +axis is the segment's +y (forward swing
-    = negative rotation about +y). Raises :class:`CalibrationError` for a swing too small or not
-    straight."""
+    = negative rotation about +y; ``lean``: a forward lean of the trunk, positive about +y).
+    Raises :class:`CalibrationError` for a swing too small or not straight."""
     gyr = np.asarray(gyr_dps, dtype=np.float64)
     rate = np.linalg.norm(gyr, axis=1)
     if gyr.shape[0] < 3 or float(rate.max(initial=0.0)) < SWING_RATE_DPS:
@@ -96,7 +101,7 @@ def analyse_swing(gyr_dps: FloatArray, fs: float) -> SwingAnalysis:
     if planarity > MAX_PLANARITY:
         raise CalibrationError(
             "the swing was not straight: swing the leg straight forward and back, knee still")
-    axis = -w if excursion > 0 else w
+    axis = -w if (excursion > 0) != lean else w
     return SwingAnalysis(axis_s=axis, excursion_deg=abs(excursion), planarity=planarity)
 
 
@@ -158,7 +163,7 @@ def estimate_mounting(
     else:
         raise CalibrationError("no quiet standing found: stand still 3 s before swinging the leg")
     vertical = acc[stand.start:stand.stop].mean(axis=0)
-    swing = analyse_swing(gyr[burst.start:burst.stop], fs)
+    swing = analyse_swing(gyr[burst.start:burst.stop], fs, lean=placement == "trunk")
     matrix, tilt = mounting_from_vectors(vertical, swing.axis_s)
     return MountResult(
         matrix=matrix,

@@ -79,7 +79,8 @@ class BalanceMotion:
             else:
                 single = np.ones(n)
             single = single * (1.0 - double)
-            sway = sway * (DOUBLE_STANCE_SWAY + (1.0 - DOUBLE_STANCE_SWAY) * single)
+            k = DOUBLE_STANCE_SWAY[:, None]  # per plane (AP, ML)
+            sway = sway * (k + (1.0 - k) * single[None, :])
             medial = self.config.lateral_sign * np.radians(DOUBLE_STANCE_MEDIAL_DEG)
             sway[1] -= medial * (1.0 - single)
         if self.sets is not None:

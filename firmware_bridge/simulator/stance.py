@@ -9,15 +9,17 @@ Model (Peterka 2002, J Neurophysiol 88:1097; Maurer & Peterka 2005, J Neurophysi
   ``J = m·h²`` (point mass).
 * AP: ``Kp = 1.3·m·g·h`` per rad, ``Kd = 0.35·m·g·h`` s per rad, ``τ = 0.17 s``: Peterka's
   fitted sensory-weighted feedback gains are ~1.2–1.5 ·mgh (stiffness) and ~0.3–0.4 ·mgh·s
-  (damping) with a ~170 ms loop delay. ML (single-leg) has its own constants (``ML_FIRM``,
-  ``ML_FOAM``), for now equal to AP's (no single-leg ML data to set them), at ≈0.9 of the AP
-  amplitude.
+  (damping) with a ~170 ms loop delay. ML (single-leg) has its own constants: the gains
+  (``ML_FIRM``, ``ML_FOAM``, equal to AP's: no single-leg data separate ML stiffness from AP's)
+  and a larger amplitude, ``ML_AP_RATIO`` = 1.17 × AP: on one leg the body sways more from side
+  to side than fore-aft, because the base of support is narrowest medio-laterally (the foot's
+  width) — see ``ML_AP_RATIO``.
 * Condition-dependent spectra: on foam both loops are stiffer (``AP_FOAM``, ``ML_FOAM``), which
   raises the mean sway frequency ≈1.5× as on BDS force-plate trials; eyes closed leaves the
   spectrum and raises the amplitude only (BDS: frequency unchanged with eyes closed).
 * ``T_noise`` = first-order low-pass white noise (τ 1 s) plus a faster one (τ 0.1 s) ×3, the
   filtered-noise disturbance of Maurer & Peterka. Its scale is set so that firm surface, eyes open
-  gives ≈1.0° AP / ≈0.9° ML shank-tilt RMS (single-leg stance) whatever the gains (normalised by
+  gives ≈1.0° AP / ≈1.2° ML shank-tilt RMS (single-leg stance) whatever the gains (normalised by
   the chain's impulse response, ``stationary_rms``). Eyes closed multiplies the amplitude by 1.6
   and foam by 1.35, so eyes-closed-on-foam is ≈2.2°: all within 0.5–3°. These amplitude factors
   are single-leg choices, not BDS's (BDS is stance on two feet, where foam doubles the sway and
@@ -63,8 +65,19 @@ NOISE_FAST_GAIN = 3.0
 TORQUE_NOISE_NM = 1.0  # torque per unit of normalised noise (×√fs keeps sway rate-independent)
 #: Noise scale (units of the normalised filtered noise) giving ≈1° AP RMS on a firm floor.
 NOISE_AP = 0.85
-#: ML noise relative to AP: ML shank-tilt RMS ≈0.88 of AP in single-leg stance.
-NOISE_ML = 0.75
+#: Single-leg stance sways more medio-laterally than antero-posteriorly. The one number we could
+#: read for healthy single-leg stance: Oliveira et al. 2018 (PLoS One 13:e0203887; 170 adults
+#: aged ~67, 3 × 30 s one-legged stance, eyes open, force plate) put the faller/non-faller
+#: cut-offs of centre-of-pressure velocity at 3.4 cm/s ML vs 2.9 cm/s AP, i.e. ML 1.17× AP.
+#: Qualitatively the same direction: narrowing the base of support in one direction raises the
+#: sway in that direction (Sarabon et al. 2010, J Sports Sci Med 9:431, single-leg among five
+#: stances); feet together vs apart raised the ML CoP range +185 % but AP only +15 % (96 young
+#: adults). With the AP gains kept for ML, the velocity ratio is the amplitude ratio, so ML tilt
+#: RMS is 1.17× AP. Caveat: this is a CoP ratio (which includes the foot's own
+#: inversion/eversion), taken for the shank tilt; it was 0.88× before (no source).
+ML_AP_RATIO = 3.4 / 2.9
+#: ML noise scale: ``ML_AP_RATIO`` of AP's (the ML and AP loops have the same gains).
+NOISE_ML = NOISE_AP * ML_AP_RATIO
 EYES_CLOSED_FACTOR = 1.6
 FOAM_FACTOR = 1.35
 
@@ -80,11 +93,10 @@ class PlaneGains:
 
 #: Sagittal plane, firm floor: Peterka's sensory-weighted gains (~1.2–1.5 ·mgh, ~0.3–0.4 ·mgh·s).
 AP_FIRM = PlaneGains(1.3, 0.35)
-#: Frontal plane on one leg: its own constant so that single-leg ML data can set it. In one-legged
-#: stance the CoP moves a little faster ML than AP (Oliveira et al. 2018, PLoS One 13:e0203887,
-#: velocity cut-offs 3.4 cm/s ML vs 2.9 cm/s AP), but that is too weak a basis to tune a loop on,
-#: so ML keeps the AP gains (at ``NOISE_ML``/``NOISE_AP`` of its amplitude) until single-leg
-#: shank data say otherwise.
+#: Frontal plane on one leg: its own constant so that single-leg ML data can set it. The one
+#: single-leg figure we have (Oliveira et al. 2018: CoP velocity ML 1.17× AP) gives a ratio of
+#: velocities, which a larger amplitude at the same gains reproduces (``ML_AP_RATIO``); nothing
+#: read separates ML stiffness (frequency) from AP's, so ML keeps the AP gains.
 ML_FIRM = AP_FIRM
 #: On foam both loops are stiffer so that the mean sway frequency rises ≈1.5× (BDS force-plate
 #: trials, Santos & Duarte 2016: foam/firm mean frequency 0.42/0.22 and 0.27/0.22 Hz for the two
@@ -327,7 +339,17 @@ class BalanceLossSchedule:
 
 
 LIFT_S = 0.6  # weight shift onto the stance leg / back
-DOUBLE_STANCE_SWAY = 0.35
+#: On both feet the sway is smaller than on one: AP × 0.35 of the single-leg AP sway (a choice,
+#: no single- vs double-leg shank data), and ML much smaller still, because feet apart make the
+#: frontal plane the stiff one: ML/AP RMS of the centre of pressure on two feet, firm floor, eyes
+#: open, is 0.42 on the BDS force-plate trials (Santos & Duarte 2016, ../shared/data/bds,
+#: geometric mean of 6 trials, 0.31-0.57), against 1.17 on one leg (``ML_AP_RATIO``). So ML on
+#: both feet is 0.35 × 0.42 / 1.17 = 0.13 of the single-leg ML sway (it was 0.35 like AP, which
+#: left double stance with as much side-to-side sway relative to fore-aft as single-leg stance).
+DOUBLE_STANCE_SWAY_AP = 0.35
+BIPEDAL_ML_AP_RATIO = 0.42
+DOUBLE_STANCE_SWAY_ML = DOUBLE_STANCE_SWAY_AP * BIPEDAL_ML_AP_RATIO / ML_AP_RATIO
+DOUBLE_STANCE_SWAY = np.array([DOUBLE_STANCE_SWAY_AP, DOUBLE_STANCE_SWAY_ML])
 DOUBLE_STANCE_MEDIAL_DEG = 3.0
 SET_LEAD_IN_S = 3.0
 PLANNED_TOUCHDOWN_G = 0.15  # the planned foot-down at a hold's end: small, as a loss's

@@ -48,3 +48,18 @@ def test_no_swing_and_sideways_swing_are_refused() -> None:
         estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="shank")
     with pytest.raises(CalibrationError, match="placement"):
         estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="knee")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trunk_mounting_from_a_forward_lean(seed: int) -> None:
+    """On the trunk the move is a forward lean (the top goes forward: positive about +y), the
+    other way round from a leg swing; the same data read as a leg swing flips x and y."""
+    rng = np.random.default_rng(seed)
+    r_true = random_rotation(rng)
+    acc, gyr = stand_and_swing(r_true, rng, amp_deg=-rng.uniform(20, 40))  # lean forward
+    rec = through_sensor(acc, gyr, SensorErrors(), rng)
+    res = estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="trunk")
+    assert angle_between_quats_deg(res.quat_wxyz, quat_from_matrix(r_true)) < 1.0
+    assert res.placement == "trunk"
+    leg = estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="shank")
+    assert angle_between_quats_deg(leg.quat_wxyz, quat_from_matrix(r_true)) > 170.0

@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from trainer.cli.common import CliError, ble_address, duration_s
+from trainer.cli.common import CliError, duration_s
+from trainer.cli.sensors import device_spec, role_word
 
 if TYPE_CHECKING:  # the calibration modules are imported lazily: `--help` stays fast
     from calibration.accel import AccelFit
@@ -52,12 +53,17 @@ def register(sub: Any) -> None:
                     "applied when it connects.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--device", metavar="ADDRESS", type=ble_address,
-                     help="calibrate a live BLE sensor")
+    src.add_argument("--device", metavar="ADDRESS[:ROLE]", type=device_spec,
+                     help="calibrate a live BLE sensor; with a role (left-shank, right-shank, "
+                          "left-foot, right-foot, trunk) its mounting is for that place, as "
+                          "`record --device ADDRESS:ROLE` uses it")
     src.add_argument("--simulate", action="store_true",
                      help="run the guided steps against the simulated sensor")
     src.add_argument("--from", dest="from_session", metavar="SESSION",
                      help="compute a step from a recorded session directory")
+    p.add_argument("--sensor", metavar="ROLE", type=role_word, default=None,
+                   help="with --from a session of several sensors: calibrate this one "
+                        "(default: the analysed one)")
     p.add_argument("--step", choices=STEP_CHOICES, default=None,
                    help="only this step (default: all three live; for --from, what the "
                         "recording supports)")
@@ -337,16 +343,20 @@ def _from_session(args: argparse.Namespace, con: Console
         mount_from_recording,
     )
     from trainer.recording import SessionError, open_session
+    from trainer.recording.sensors import open_sensor
 
     try:
         session = open_session(args.from_session)
+        if args.sensor is not None:
+            session = open_sensor(session, args.sensor)
         batch = session.batch()
     except SessionError as exc:
         raise CliError(str(exc)) from None
     device = session.meta.get("device") or {}
     address = device.get("address") or None
-    side = args.side or session.meta.get("side") or "left"
-    placement = args.placement or session.meta.get("placement") or "shank"
+    side, placement = role_leg(args.sensor, args.side or session.meta.get("side") or "left",
+                               args.placement or session.meta.get("placement") or "shank",
+                               given=args)
     profile = _base_profile(address, device.get("name"), device.get("firmware"), con,
                             fallback=session.calibration)
     t, acc, gyr = batch.t_s, batch.acc_g, batch.gyr_dps
@@ -376,10 +386,28 @@ def _from_session(args: argparse.Namespace, con: Console
     return profile, steps, address
 
 
+def role_leg(role: str | None, side: str, placement: str, *, given: argparse.Namespace
+             ) -> tuple[str, str]:
+    """(side, placement) of the mounting: the sensor's role's when it has one (``--side`` /
+    ``--placement`` that contradict it are an error), else ``side``, ``placement``. The trunk
+    keeps ``side`` (its mounting does not depend on it)."""
+    from trainer.vocab.roles import parse_role, role_segment, role_side
+
+    if role is None:
+        return side, placement
+    r = parse_role(role)
+    r_side, segment = role_side(r), role_segment(r)
+    if given.placement is not None and given.placement != segment:
+        raise CliError(f"--placement {given.placement}: the {r} sensor is on the {segment}")
+    if r_side is not None and given.side is not None and given.side != r_side:
+        raise CliError(f"--side {given.side}: the {r} sensor is on the {r_side} leg")
+    return (r_side or side), segment
+
+
 def _guided(args: argparse.Namespace, con: Console
             ) -> tuple[CalibrationProfile, list[str], str | None, dict[str, Any]]:
-    side = args.side or "left"
-    placement = args.placement or "shank"
+    role = args.device[1] if args.device else None
+    side, placement = role_leg(role, args.side or "left", args.placement or "shank", given=args)
     steps = [args.step] if args.step else list(STEP_CHOICES)
     checks: dict[str, Any] = {}
     source: Source | None = None
@@ -394,8 +422,8 @@ def _guided(args: argparse.Namespace, con: Console
     else:
         from trainer.cli.sources import open_source
 
-        source = open_source(device=args.device)
-        address = source.info.address or args.device
+        source = open_source(device=args.device[0])
+        address = source.info.address or args.device[0]
         name, firmware = source.info.name, source.info.firmware
     profile = _base_profile(address, name, firmware, con)
     from calibration.guide import STEP_TITLES
@@ -436,6 +464,9 @@ def run(args: argparse.Namespace) -> int:
     from trainer.vocab.calibration import ProfileError
 
     con = Console(sys.stderr if args.json else sys.stdout)
+    if args.sensor is not None and not args.from_session:
+        raise CliError("--sensor is for --from SESSION; give a live sensor's role as --device "
+                       "ADDRESS:ROLE")
     if args.no_save and not args.out:
         raise CliError("--no-save needs --out PROFILE.json (otherwise the result is lost)")
     if args.out is not None:

@@ -62,9 +62,11 @@ def register(sub: Any) -> None:
                         "Ctrl-C with --no-guide)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="new session directory (default: a new folder in the sessions folder)")
-    p.add_argument("--calibration", metavar="PROFILE.json", default=None,
-                   help="calibration profile to store with the session "
-                        "(default: the stored profile of this sensor, if any)")
+    p.add_argument("--calibration", metavar="[ROLE=]PROFILE.json", default=None,
+                   action="append", type=calibration_spec,
+                   help="calibration profile to store with the session (default: the stored "
+                        "profile of this sensor, if any); with several sensors once per sensor "
+                        "as ROLE=PROFILE.json (without ROLE=: the analysed sensor)")
     p.add_argument("--accept-calibration", action="store_true",
                    help="apply the stored profile even when it is old or from other firmware")
     p.add_argument("--no-guide", action="store_true",
@@ -185,17 +187,56 @@ class Cues:
         return "done" if phase in ("pain", "done") else "starting"
 
 
-def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str) -> Any:
-    """The profile given with --calibration, else the stored profile of this sensor (if usable)."""
+def calibration_spec(text: str) -> tuple[str | None, str]:
+    """argparse type of ``--calibration``: ``PROFILE.json`` or ``ROLE=PROFILE.json``."""
+    from trainer.vocab.roles import RoleError, parse_role
+
+    word, sep, path = text.partition("=")
+    if not sep or "/" in word or word.lower().endswith(".json"):
+        return None, text
+    try:
+        return parse_role(word), path
+    except RoleError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def calibration_files(args: argparse.Namespace, roles: tuple[str, ...], primary: str
+                      ) -> dict[str, str]:
+    """``--calibration`` by role (no role: ``primary``); CliError for a role without a sensor
+    or one given twice."""
+    out: dict[str, str] = {}
+    for role, path in args.calibration or []:
+        role = role or primary
+        if role not in roles:
+            raise CliError(f"--calibration {role}=…: no {role} sensor in this recording "
+                           f"(sensors: {', '.join(roles)})")
+        if role in out:
+            raise CliError(f"--calibration: two profiles for the {role} sensor")
+        out[role] = path
+    return out
+
+
+def _read_profiles(files: dict[str, str]) -> dict[str, Any]:
     from calibration import store
+    from trainer.vocab.calibration import ProfileError
+
+    out = {}
+    for role, path in files.items():
+        try:
+            out[role] = store.read_profile_file(path)
+        except ProfileError as exc:
+            raise CliError(f"--calibration {exc}") from None
+    return out
+
+
+def _calibration(args: argparse.Namespace, info: Any, side: str, placement: str,
+                 given: Any = None) -> Any:
+    """The profile given with --calibration, else the stored profile of this sensor (if usable)."""
     from trainer.training.session import stored_calibration
     from trainer.vocab.calibration import ProfileError
 
-    if args.calibration is not None:
-        try:
-            return store.read_profile_file(args.calibration)
-        except ProfileError as exc:
-            raise CliError(f"--calibration {exc}") from None
+    if given is not None:
+        return given
     try:
         profile, note = stored_calibration(info, side=side, placement=placement,
                                            accept_flagged=args.accept_calibration)
@@ -236,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
     from trainer.recording import SessionError
     from trainer.recording.convert import check_new_dir
     from trainer.training.session import TrainingError, TrainingPlan, TrainingSession, drill_guide
+    from trainer.vocab.roles import role_for
 
     drill_id, side, placement, out = resolve_drill_options(args)
     try:
@@ -262,11 +304,15 @@ def run(args: argparse.Namespace) -> int:
     source = sensors.view if sensors else source_from_args(
         args, duration_s=args.duration, drill=drill_id, side=side, placement=placement)
     try:
-        calibration = _calibration(args, source.info, side, placement)
+        primary = sensors.primary if sensors else role_for(side, placement)
+        given = _read_profiles(calibration_files(args, sensors.roles if sensors else (primary,),
+                                                 primary))
+        calibration = _calibration(args, source.info, side, placement, given.get(primary))
         fs = float(source.info.sample_rate_hz)
         guide = None if args.no_guide else drill_guide(plan, fs)
         if sensors:
-            calibrations(sensors, calibration, accept=args.accept_calibration)
+            calibrations(sensors, {**given, sensors.primary: calibration},
+                         accept=args.accept_calibration)
             sensors.follow(guide)
             source = sensors.view
         source = follow_guide(source, guide)  # the simulated person does the guide's sets

@@ -75,6 +75,14 @@ def add_roles_option(group: Any) -> None:
                        help=ROLES_HELP)
 
 
+def role_word(text: str) -> Role:
+    """argparse type of one role (``--sensor ROLE``)."""
+    try:
+        return parse_role(text)
+    except RoleError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def role_list(text: str) -> tuple[Role, ...]:
     """argparse type of ``--roles``: comma-separated roles, each at most once."""
     try:
@@ -139,12 +147,13 @@ def open_sensors(args: argparse.Namespace, *, drill: str, side: str, placement: 
     return sensors
 
 
-def calibrations(sensors: Sensors, primary_profile: Any, *, accept: bool) -> None:
-    """Each extra sensor's stored calibration profile (the primary's is given)."""
+def calibrations(sensors: Sensors, given: dict[Any, Any], *, accept: bool) -> None:
+    """Each sensor's calibration profile: ``given`` by role (``--calibration [ROLE=]FILE``),
+    else its stored one (the primary's stored one was looked up, and noted, already)."""
     from trainer.training.session import TrainingError
 
     try:
-        notes = sensors.load_calibrations(primary_profile, accept=accept, given_primary=True)
+        notes = sensors.load_calibrations(accept=accept, given_profiles=given)
     except TrainingError as exc:
         raise CliError(str(exc)) from None
     for note in notes:

@@ -11,7 +11,9 @@ therefore detected by any of:
 * **settle** — no impact needed: the tilt left the posture by ≥ ``fall_min_deg`` and then, within
   ``settle_lookback_s``, the tilt rate stayed quiet for ``settle_quiet_s`` (RMS below
   ``settle_ratio`` × the single-leg sway before, and below ``settle_max_quiet_dps``) in a posture
-  at least ``settle_posture_deg`` away from the old one: single- turned into double-leg stance;
+  at least ``settle_posture_deg`` away from the old one and at least ``settle_shift_sd`` × the
+  standard deviation of the single-leg tilt before (a chance lull in large sway sits anywhere
+  within the sway's own range): single- turned into double-leg stance;
 * **touchdown** — a fast path when there is an impact after all (| |a| − 1 g | > ``impact_g``
   after ≥ ``excursion_min_deg`` of tilt within the last second);
 * **hop** — the stance foot leaves the floor: free fall (|a| < ``free_fall_g`` for
@@ -71,6 +73,7 @@ class EventConfig:
     settle_min_base_dps: float = 1.5
     settle_max_quiet_dps: float = 3.0
     settle_posture_deg: float = 1.0
+    settle_shift_sd: float = 0.75
 
 
 #: The hinge is fitted over at most this long before the peak tilt rate of the fall.
@@ -274,7 +277,16 @@ class BalanceLossDetector:
             m_ap = float(np.nanmean(a["ap"][hi:k + 1])) - float(a["bap"][pr])
             m_ml = float(np.nanmean(a["ml"][hi:k + 1])) - float(a["bml"][pr])
         shift = math.hypot(m_ap, m_ml)
-        return not (shift < self.cfg.settle_posture_deg)  # NaN: no evidence against
+        if shift < self.cfg.settle_posture_deg:
+            return False
+        # ... and stands out from the single-leg sway before: a lull in large sway (the rate
+        # quiet for 2 s by chance, the tilt anywhere within its range) is not a new posture
+        ref_ap, ref_ml = a["ap"][max(0, pr - self._nb):pr], a["ml"][max(0, pr - self._nb):pr]
+        ok = np.isfinite(ref_ap) & np.isfinite(ref_ml)
+        if int(ok.sum()) < 2:
+            return True
+        sd = math.sqrt(float(np.var(ref_ap[ok])) + float(np.var(ref_ml[ok])))
+        return not (shift < self.cfg.settle_shift_sd * sd)
 
     def _trigger(self, a: dict[str, FloatArray], k: int, posture_row: int | None = None) -> int:
         """Enter the loss state at row k: freeze the pre-loss posture (at ``posture_row``)."""

@@ -29,10 +29,16 @@ import math
 import numpy as np
 
 from trainer.core import iir
+from trainer.core.stillness import StillnessThresholds, still_mask
 from trainer.drills.detectors import FloatArray, GyroAngles
 
 MOVING_DPS = 5.0
 VERTICAL_COS = 0.5
+#: Holding the start position: windows of 0.25 s whose rate varies little (tremor and noise;
+#: norm of the per-axis spreads) around a rate that may be the bias (up to a few °/s).
+LEAD_STILL = StillnessThresholds(window_s=0.25, gyr_std_dps=2.0, acc_std_g=np.inf,
+                                 gyr_mean_dps=6.0)
+LEAD_STILL_MIN_S = 0.5
 
 
 class AxisAngle:
@@ -65,10 +71,29 @@ class AxisAngle:
             self.axis = np.asarray(axis, np.float64) / np.linalg.norm(axis)
         self.sign_source = "given" if axis is not None else None
         self.share = 1.0 if axis is not None else 0.0  # the axis's share of the moving rate
+        # no bias given: the still stretch the set starts with (the countdown's last second)
+        # tells it, once the axis locks (``leading_still_bias``)
+        self.estimate_bias = bias_dps is None
+        self.bias_dps: FloatArray | None = None  # the estimate, when there was one
 
     @property
     def locked(self) -> bool:
         return self.axis is not None
+
+    def _remove_bias(self, bias: FloatArray) -> None:
+        """Take ``bias`` off everything integrated so far (the buffered rates and angles, the
+        integrator's state; the leaky integral is linear) and off what comes next."""
+        b = np.asarray(bias, np.float64)
+        dt = np.concatenate([e[5] for e in self._buf])
+        corr = iir.lfilter([1.0], [1.0, -self._integral.a], b[:, None] * dt[None, :], axis=1)
+        self._integral.bias = self._integral.bias + b
+        self._integral.shift_state(-self._integral.a * corr[:, -1:])
+        n = 0
+        for i, (t, g, th, av, up, d) in enumerate(self._buf):
+            m = t.shape[0]
+            self._buf[i] = (t, g - b, th - corr[:, n:n + m].T, av, up, d)
+            n += m
+        self.bias_dps = b
 
     def update(self, t_s: FloatArray, gyr_dps: FloatArray, up: FloatArray | None = None,
                acc_v: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
@@ -92,6 +117,11 @@ class AxisAngle:
         if not hit.size:
             return np.empty(0), np.empty(0)
         k = int(hit[0]) + 1  # samples up to the lock
+        if self.estimate_bias:
+            bias = leading_still_bias(self._first(0, k), self._first(1, k), self.fs_hz)
+            if bias is not None:
+                self._remove_bias(bias)
+                g_all = np.concatenate([b[1] for b in self._buf])
         gm = g_all[:k][moving[:k]]
         self._scatter = gm.T @ gm
         up_all = self._first(4, k)
@@ -138,6 +168,27 @@ class AxisAngle:
             sign = math.copysign(1.0, float(dev[big[0]])) if big.size else 1.0
             self.sign_source = "first"
         self.axis = sign * axis
+
+
+def leading_still_bias(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float,
+                       min_s: float = LEAD_STILL_MIN_S) -> FloatArray | None:
+    """The gyro's reading over the still stretch a set starts with (the person holding the
+    start position through the countdown's last second; the recording's start when there was
+    no countdown): the median rate of the leading still run (``trainer.core.stillness``,
+    ``LEAD_STILL`` limits) when it starts at the first sample and lasts ``min_s``; else None
+    (the set started moving)."""
+    t = np.asarray(t_s, np.float64)
+    if t.size < max(3, int(min_s * fs_hz)):
+        return None
+    mask = still_mask(t, None, gyr_dps, LEAD_STILL)
+    if not mask[0]:
+        return None
+    moved = np.flatnonzero(~mask)
+    j = int(moved[0]) if moved.size else t.size
+    if t[j - 1] - t[0] < min_s:
+        return None
+    g = np.asarray(gyr_dps, np.float64).reshape(-1, 3)[:j]
+    return np.array([np.median(g[:, c]) for c in range(3)])
 
 
 def vertical_velocity(t_s: FloatArray, acc_vertical_g: FloatArray, fs_hz: float,

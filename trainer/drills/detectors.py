@@ -99,6 +99,11 @@ class GyroAngles:
         theta, _, _ = self.integrate(t_s, gyr_dps)
         return -theta[:, 0], theta[:, 1]
 
+    def shift_state(self, d_deg: FloatArray) -> None:
+        """Add ``d_deg`` (3×1) to the integrator's state: what is integrated next continues
+        from angles corrected after the fact (a bias estimated later, taken off the past)."""
+        self._zi = self._zi + np.asarray(d_deg, np.float64).reshape(3, 1)
+
 
 class DrillAngles:
     """The two joint angles the drills count and check, for a placement and side.

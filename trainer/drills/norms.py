@@ -23,7 +23,14 @@ codes the table; none gave SDs we could trust). The one primary source with mean
 group we could read is Watanabe et al. 2025 (Sci Rep 15:2207, open access; Fig. 1 caption): one-
 leg standing with eyes closed, up to 30 s, 249 Japanese manufacturing workers aged 20-66. Its
 protocol differs from Springer's, so its z-score is labelled indicative; there is no sourced SD
-for eyes open.
+for eyes open. Searched again 2026-12-07 for an eyes-open mean and SD by age: Springer et al.'s
+full text is stored only as its first page (studylib, scribd); Bohannon et al. 1984 (Phys Ther
+64:1067) abstract only (decade means of eyes open not in it); Bohannon 2006 (Top Geriatr
+Rehabil 22:70, meta-analysis, 60-99 years: 27.0 / 17.2 / 8.5 s) gives means with confidence
+intervals of the mean, not SDs; Vereeck et al. 2008 (Int J Audiol 47:67) abstract only (pass
+rates at 10 and 30 s); Morioka et al. 2012 (open access, up to 120 s) abstract only; public code
+that hard-codes Springer's table approximates percentiles, no SDs. None gives an eyes-open SD
+we can cite, so "below the norm" for eyes open still means below the mean, said as such.
 
 Our measurement is the IMU-detected time to the first balance loss in each 3-trial set, capped at
 45 s, best of the 3 - close to, but not the same as, a clinician with a stopwatch; reports say so.

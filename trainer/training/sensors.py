@@ -125,10 +125,15 @@ class Sensors:
         return dict(self.multi.sensor_info())
 
     def load_calibrations(self, primary_profile: CalibrationProfile | None = None, *,
-                          accept: bool = False, given_primary: bool = False) -> list[str]:
-        """Each sensor's stored calibration profile (``given_primary``: the primary's is
-        ``primary_profile``, e.g. ``--calibration``). Returns notes for the user (real sensors
-        without a usable profile). TrainingError: a stored profile that cannot be read."""
+                          accept: bool = False, given_primary: bool = False,
+                          given_profiles: Mapping[Role, CalibrationProfile] | None = None
+                          ) -> list[str]:
+        """Each sensor's calibration profile: ``given_profiles`` by role (``--calibration
+        ROLE=FILE``), ``primary_profile`` for the primary when ``given_primary`` (``--calibration
+        FILE``), else its stored one (calibrated for its role: ``calibrate --device ADDR:ROLE``;
+        a mounting made for another segment is not applied). Returns notes for the user (real
+        sensors without a usable profile). TrainingError: a stored profile that cannot be
+        read."""
         from trainer.training.session import stored_calibration
         from trainer.vocab.calibration import ProfileError
 
@@ -139,11 +144,14 @@ class Sensors:
                 self.calibrations[role] = primary_profile
                 continue
             info = infos[role]
-            side, seg = role_side(role) or "left", role_segment(role)
-            try:
-                profile, note = stored_calibration(
-                    info, side=side, placement=seg if seg != "trunk" else "shank",
-                    accept_flagged=accept)
+            given = (given_profiles or {}).get(role)
+            if given is not None:
+                self.calibrations[role] = given
+                continue
+            try:  # its mounting counts when made for this role (`calibrate --device ADDR:ROLE`)
+                profile, note = stored_calibration(info, side=role_side(role),
+                                                   placement=role_segment(role),
+                                                   accept_flagged=accept)
             except ProfileError as exc:
                 raise TrainingError(f"stored calibration for {info.address}: {exc}") from None
             if note and not info.simulated:

@@ -791,7 +791,7 @@ class TrainingSession:
         return out
 
 
-def stored_calibration(info: Any, *, side: str, placement: str,
+def stored_calibration(info: Any, *, side: str | None, placement: str,
                        accept_flagged: bool = False) -> tuple[CalibrationProfile, str]:
     """The sensor's stored calibration profile when it is usable (else a neutral one) and the
     line that says which (``calibration.store.profile_for_source``); the one lookup `record`

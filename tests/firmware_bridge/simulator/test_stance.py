@@ -52,13 +52,30 @@ def test_condition_dependent_spectra() -> None:
     assert foam[1] / firm[1] == pytest.approx(1.35, rel=0.2)
 
 
-def test_firm_open_sway_is_unchanged_by_the_spectra_work() -> None:
-    """Firm floor: the AP gains and amplitudes are the long-standing ones (the sample sessions
-    in recordings/ regenerate bit for bit); ML keeps the AP gains at ~0.88 of the amplitude."""
+def test_firm_open_ap_sway_is_unchanged_and_ml_is_larger() -> None:
+    """Firm floor: the AP gains and amplitude are the long-standing ones; ML keeps the AP gains
+    at 3.4/2.9 = 1.17x the amplitude (single-leg CoP velocity ML vs AP, Oliveira et al. 2018)."""
     fs = 100.0
     assert stationary_rms(fs, ML_FIRM) == stationary_rms(fs, AP_FIRM)
     p = StancePendulum(fs, 1.0)
-    assert p.scales.tolist() == [0.85, 0.75]
+    assert p.scales[0] == 0.85
+    assert p.scales[1] / p.scales[0] == pytest.approx(3.4 / 2.9)
+
+
+@pytest.mark.parametrize(("eyes", "surface"), [("open", "firm"), ("closed", "foam")])
+def test_single_leg_sway_is_larger_medio_laterally(eyes: str, surface: str) -> None:
+    """On one leg the body sways more from side to side than fore-aft: ML/AP RMS and mean
+    velocity both ~1.17 (the ratio of Oliveira et al. 2018's CoP velocity cut-offs)."""
+    fs = 100.0
+    ratios = []
+    for seed in range(4):
+        p = StancePendulum(fs, condition_factor(eyes, surface), surface)
+        th = np.degrees(p.block(np.random.default_rng(seed), int(70 * fs)))[:, int(10 * fs):]
+        v = np.abs(np.diff(th, axis=1)).mean(axis=1)
+        ratios.append((th[1].std() / th[0].std(), v[1] / v[0]))
+    rms_ratio, vel_ratio = np.mean(ratios, axis=0)
+    assert rms_ratio == pytest.approx(1.17, rel=0.15)
+    assert vel_ratio == pytest.approx(1.17, rel=0.15)
 
 
 def rms(cfg: SimConfig) -> tuple[float, float]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from firmware_bridge.simulator import SimConfig, simulate
-from trainer.core.events import BalanceLossDetector, summarize
+from trainer.core.events import BalanceLossDetector, EventConfig, summarize
 from trainer.core.pipeline import PipelineConfig, analyze
 
 RATES = (50.0, 100.0, 200.0, 400.0)
@@ -40,6 +40,9 @@ def test_found_within_0p25_s_across_rates_and_eyes() -> None:
             n_extra += extra
     # since the simulator's touchdown jolts are small (0.05-0.3 g, the evidence of issue 12)
     # rather than the 1.5-3 g the old impact detector waited for: 41/46 within 0.25 s, 3 extra
+    # (again 41/46 since single-leg ML sway is 1.17x AP and double-stance ML sway follows BDS;
+    # 37/46 with the first alone: double stance at 0.35x in both planes sat just above the
+    # settle test's 0.3). Circular (simulator vs detector), see README
     assert n_truth >= 40
     assert n_hit / n_truth >= 0.85, f"{n_hit}/{n_truth} found"
     assert n_extra <= 4
@@ -155,3 +158,30 @@ def test_summary() -> None:
     assert s.time_in_target_pct == pytest.approx(75.0)
     none = summarize([], 0.0, in_target, valid, 3.0).to_dict()
     assert none["time_to_first_loss_s"] is None and none["balance_losses_t_s"] == []
+
+
+def _lull(posture_deg: float) -> tuple[np.ndarray, ...]:
+    """Large single-leg sway (~2.9 deg SD) that goes still for 3 s at ``posture_deg`` ML from the
+    mean posture, then sways on."""
+    fs = 100.0
+    t, acc, _, _ = _synthetic(fs, 30.0)
+    ap = 2.5 * np.sin(2 * np.pi * 0.7 * t) + 1.5 * np.sin(2 * np.pi * 1.3 * t + 1.0)
+    ml = 2.5 * np.sin(2 * np.pi * 0.6 * t + 2.0) + 1.5 * np.sin(2 * np.pi * 1.1 * t)
+    still = (t >= 15.0) & (t < 18.0)
+    ap[still] = 0.02 * np.sin(2 * np.pi * 0.3 * t[still])
+    ml[still] = posture_deg
+    return t, acc, ap, ml
+
+
+def test_a_lull_in_large_sway_is_not_a_new_posture() -> None:
+    """The tilt rate going quiet for a moment within the sway's own range is no double-leg
+    stance (the simulator's eyes-closed-on-foam false alarms); a quiet posture well outside the
+    sway is."""
+    fs = 100.0
+    lull = _lull(1.5)
+    assert BalanceLossDetector(fs).update(*lull) == []
+    # the same with the posture test alone (before issue 12's last change): a false alarm
+    old = BalanceLossDetector(fs, EventConfig(settle_shift_sd=0.0)).update(*lull)
+    assert [e["kind"] for e in old] == ["settle"]
+    moved = BalanceLossDetector(fs).update(*_lull(6.0))
+    assert [e["kind"] for e in moved] == ["settle"]
