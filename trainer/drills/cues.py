@@ -42,9 +42,12 @@ def summary_line(result: dict[str, Any]) -> str:
     if "reps" in result:
         parts.append(f"{result['reps']} reps")
         if result.get("rom_deg"):
-            parts.append(f"ROM {result['rom_deg']:.0f}°")
+            parts.append(f"ROM ≈{result['rom_deg']:.0f}° (est.)" if result.get("rom_estimated")
+                         else f"ROM {result['rom_deg']:.0f}°")
         if result.get("height_cm"):
-            parts.append(f"heel rise ≈{result['height_cm']:.1f} cm")
+            parts.append(f"rise {result['height_cm']:.1f} cm at the strap"
+                         if result.get("height_source") == "strap"
+                         else f"heel rise ≈{result['height_cm']:.1f} cm")
     if "holds_s" in result:
         holds = result.get("holds_s") or []
         if holds:

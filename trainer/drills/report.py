@@ -99,11 +99,15 @@ def result_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("Repetitions", f"{result['reps']}" + (f" of {tgt}" if tgt else "")))
         if result.get("partial_reps"):
             rows.append(("Partial reps (not counted)", _e(result["partial_reps"])))
-        rows.append(("Range of motion (mean)", _num(result.get("rom_deg"), "°")))
+        est = " (foot angle estimated from the rise: compare your own sessions)" if result.get(
+            "rom_estimated") else ""
+        rows.append((f"Range of motion (mean){est}", _num(result.get("rom_deg"), "°")))
         rows.append(("Range of motion (largest)", _num(result.get("rom_max_deg"), "°")))
         rows.append(("Tempo (mean rep duration)", _num(result.get("tempo_s"), "s")))
         if result.get("height_cm") is not None:
-            rows.append(("Heel rise (estimate)", _num(result.get("height_cm"), "cm")))
+            rows.append(("Rise at the strap per rep (measured)" if result.get(
+                "height_source") == "strap" else "Heel rise (estimate)",
+                _num(result.get("height_cm"), "cm")))
         if result.get("reps_per_set"):
             rows.append(("Reps per set", _e(", ".join(str(x) for x in result["reps_per_set"]))))
     if "holds_s" in result:
@@ -120,7 +124,7 @@ def result_rows(result: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("Movements during holds", _e(result["movement_during_hold"])))
     rows += _proprio_rows(result)
     if result.get("shank_lean_deg") is not None:
-        rows.append(("Shank lean per rep (mean)", _num(result["shank_lean_deg"], "°")))
+        rows.append(("Shank turn per rep (mean, measured)", _num(result["shank_lean_deg"], "°")))
     if result.get("sensor_limits"):
         rows.append(("What the sensor cannot see", _e(result["sensor_limits"])))
     if result.get("angle_held_deg") is not None:

@@ -7,8 +7,13 @@ Repetition drills (reps, warm-up): ``reps`` (int), ``reps_target``, ``reps_per_s
 (mean rep amplitude, degrees), ``rom_max_deg``, ``tempo_s`` (mean rep duration), ``rep_times_s``,
 ``rep_amplitudes_deg`` (full reps only), ``partial_reps`` (reps below the level's range of motion
 ``full_rom_deg``: shown, not counted), ``partial_rep_times_s``, ``partial_rep_amplitudes_deg``;
-calf raise also ``height_cm`` (heel-rise estimate from the foot angle) and, on the shank,
-``shank_lean_deg``. A drill the placement cannot measure has ``measurable`` false,
+calf raise also ``height_cm`` and ``height_source``: on the foot ``"foot_angle"`` (the heel's
+rise for the foot's rotation, a 15 cm lever), on the shank ``"strap"`` (the median rise of the
+strap per rep, measured) with ``shank_lean_deg`` (the shank's turn per rep, measured) and
+``rom_estimated`` true: there ``rom_deg`` is the foot angle estimated from the rise through a
+population foot geometry — for comparing a person's own sessions (partial reps, progression),
+not with foot-worn degrees (on the one real recording it read 25-27° where the feet turned
+42-47°). A drill the placement cannot measure has ``measurable`` false,
 ``not_measured`` (why) and null measures (``trainer.drills.placement``).
 Hold drills (isometric, stretch, balance): ``holds_s`` (held duration per hold), ``hold_target_s``;
 isometric ``movement_during_hold`` (count); stretch ``angle_held_deg`` (mean shank angle).
@@ -130,9 +135,17 @@ def build_result(spec: DrillSpec, side: str, params: Mapping[str, Any], level: i
         out["partial_rep_times_s"] = [round(r.t_peak_s, 3) for r in partial]
         out["partial_rep_amplitudes_deg"] = [round(r.amplitude_deg, 2) for r in partial]
         if spec.id == "calf-raise":
-            lever = float(spec.detection.get("lever_m", 0.15))
-            out["height_cm"] = _r(100.0 * lever * math.sin(math.radians(out["rom_deg"] or 0.0)), 1)
             leans = [r.lean_deg for r in reps if r.lean_deg is not None]
+            rises = [r.rise_cm for r in reps if r.lean_deg is not None and r.rise_cm is not None]
+            if rises:  # on the shank: what the strap measured, and the foot angle estimated
+                out["height_cm"] = _r(float(np.median(rises)), 1)
+                out["height_source"] = "strap"
+                out["rom_estimated"] = True
+            else:  # on the foot: the heel's rise for the foot's own rotation
+                lever = float(spec.detection.get("lever_m", 0.15))
+                out["height_cm"] = _r(100.0 * lever * math.sin(math.radians(out["rom_deg"]
+                                                                            or 0.0)), 1)
+                out["height_source"] = "foot_angle"
             if leans:
                 out["shank_lean_deg"] = _r(float(np.mean(leans)), 2)
         for s in sets:

@@ -55,6 +55,10 @@ def test_shank_calf_raise_reports_a_heel_rise(scores: list) -> None:
             assert s.drill["placement"] == "shank"
             assert 2.0 < s.drill["height_cm"] < 12.0
             assert 2.0 < s.drill["shank_lean_deg"] < 20.0
+            # measured: the strap's rise and the shank's turn; the foot angle is an estimate
+            assert s.drill["height_source"] == "strap" and s.drill["rom_estimated"] is True
+        elif s.case.startswith("calf-raise-foot"):
+            assert s.drill["height_source"] == "foot_angle" and "rom_estimated" not in s.drill
 
 
 def test_band_drill_on_the_shank_says_what_it_cannot_measure(tmp_path: Path) -> None:
