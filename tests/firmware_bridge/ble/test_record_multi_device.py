@@ -6,50 +6,34 @@ sensor in its own file, the trunk's link events with its role, the sensor list a
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from tests.firmware_bridge.ble.record_run import RecordRun
 from tests.mockbluez import SPECS, MockBluez, make_stream, wait_until
-from trainer.recording.format import IMU_DTYPE
 from trainer.recording.sensors import open_sensors
 
-ROOT = Path(__file__).resolve().parents[3]
 SHANK, TRUNK = "C4:7C:8D:6A:20:01", "C4:7C:8D:6A:20:02"
 
 
 def test_record_two_sensors_one_drops(mock_bluez: MockBluez, tmp_path: Path) -> None:
     shank = mock_bluez.add_device(SHANK, SPECS["witmotion"]())
     trunk = mock_bluez.add_device(TRUNK, SPECS["reference"]())
-    out = tmp_path / "session"
-    env = {**mock_bluez.env(), "BALANCE_TRAINER_HOME": str(tmp_path / "home"),
-           "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "trainer.cli.main", "safety", "--answers",
-                    "no,no,no,no"], cwd=ROOT, env=env, capture_output=True, timeout=60)
-    log = (tmp_path / "record.err").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trainer.cli.main", "record", "--device", f"{SHANK}:left-shank",
-         "--device", f"{TRUNK}:trunk", "--drill", "single-leg-balance", "--side", "left",
-         "--no-guide", "--out", str(out), "--quiet"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-
-    def records(name: str) -> int:
-        f = out / name
-        return f.stat().st_size // IMU_DTYPE.itemsize if f.exists() else 0
+    run = RecordRun(mock_bluez, tmp_path, "--device", f"{SHANK}:left-shank", "--device",
+                    f"{TRUNK}:trunk", "--drill", "single-leg-balance", "--side", "left",
+                    "--no-guide")
+    out, records = run.out, run.records
 
     def ready() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"record exited early: {(tmp_path / 'record.err').read_text()}")
+        run.check_running()
         return (shank.state()["connected"] and trunk.state()["connected"]
                 and (out / "imu-trunk.bin").exists())
 
     s1 = make_stream("witmotion", 1500, seed=1)
     t1 = make_stream("reference", 600, seed=2)
-    try:
+    with run:
         wait_until(ready, 60, "both sensors connected and the recording open")
         sid = shank.emit(shank.spec.data_uuid, s1.packets, 0.025)  # real time: 100 Hz
         t1_start = time.monotonic()  # the trunk's first sample (device time 0) is sent now
@@ -69,15 +53,7 @@ def test_record_two_sensors_one_drops(mock_bluez: MockBluez, tmp_path: Path) -> 
         shank.wait_stream(sid, 60)
         wait_until(lambda: records("imu.bin") >= 1500 and records("imu-trunk.bin") >= 1000, 30,
                    "every sample on disk")
-        proc.send_signal(signal.SIGINT)
-        stdout, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
-    err = (tmp_path / "record.err").read_text()
-    assert proc.returncode == 0, err
+        stdout = run.stop()
     sensors = open_sensors(out)
     left, tr = sensors["left-shank"], sensors["trunk"]
     assert left.status == "complete" and left.n_samples == 1500  # nothing lost on the shank

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,21 @@ class ScriptedSource:
     @property
     def finished(self) -> bool:
         return False
+
+
+@pytest.fixture
+def lsl_prefix(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    """(pylsl, a stream-name prefix of this test's own: other tests may stream on this machine,
+    set as ``BALANCE_TRAINER_LSL_PREFIX``); skips when liblsl cannot be loaded here."""
+    from trainer.lsl import LslUnavailable, load_pylsl
+
+    try:
+        lsl = load_pylsl()
+    except LslUnavailable as exc:
+        pytest.skip(f"liblsl cannot be loaded here: {exc}")
+    prefix = f"BalanceTrainerTest{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("BALANCE_TRAINER_LSL_PREFIX", prefix)
+    return lsl, prefix
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any
 
 import numpy as np
 import pytest
 
 from tests.trainer.ui.conftest import ScriptedSource, use_scripted, wait_until
-from trainer.lsl import LslUnavailable, load_pylsl
+from trainer.lsl import LslUnavailable
 from trainer.ui.settings import DrillSettings
 
 TIMEOUT_S = 20.0
@@ -36,13 +35,8 @@ def pull_until(qtbot: Any, inlet: Any, cond: Any, timeout_s: float = TIMEOUT_S
 
 
 def test_lsl_switch_streams_the_live_view_and_the_drill(qtbot: Any, window: Any,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        lsl = load_pylsl()
-    except LslUnavailable as exc:
-        pytest.skip(f"liblsl cannot be loaded here: {exc}")
-    prefix = f"BalanceTrainerTest{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("BALANCE_TRAINER_LSL_PREFIX", prefix)
+                                                        lsl_prefix: tuple[Any, str]) -> None:
+    lsl, prefix = lsl_prefix
     src = ScriptedSource(amp_deg=0.5)
     use_scripted(window, src)
     wait_until(qtbot, lambda: window.live.ring.count > 20)

@@ -4,7 +4,6 @@ the LSL switch streaming all of them; the pure trace model fed by a PrimaryView.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 
 from firmware_bridge.sensorset import PrimaryView, SensorSet
 from tests.trainer.ui.conftest import DirectTiltPipeline, ScriptedSource, wait_until
-from trainer.lsl import LslUnavailable, load_pylsl
 from trainer.ui.multi_live import AP, ML, SensorTracks, T
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.source import SourceInfo, SourceStatus
@@ -63,13 +61,8 @@ def test_every_extra_sensor_gets_a_trace(qtbot: Any, window: Any) -> None:
 
 
 def test_lsl_streams_every_sensor_of_the_set(qtbot: Any, window: Any,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        lsl = load_pylsl()
-    except LslUnavailable as exc:
-        pytest.skip(f"liblsl cannot be loaded here: {exc}")
-    prefix = f"BalanceTrainerTest{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("BALANCE_TRAINER_LSL_PREFIX", prefix)
+                                             lsl_prefix: tuple[Any, str]) -> None:
+    lsl, prefix = lsl_prefix
     view, srcs = three_sensors()
     window.set_source(view, "device", label="three", pipeline=DirectTiltPipeline)
     window.lsl.action.setChecked(True)
