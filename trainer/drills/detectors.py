@@ -583,17 +583,6 @@ def _trailing(x: FloatArray, w: int, kind: str) -> FloatArray:
     return out * (1.0 if kind == "max" else -1.0)
 
 
-def still_segments(t_s: FloatArray, gyr_dps: FloatArray, fs_hz: float, still_dps: float,
-                   min_s: float, lowpass_hz: float = 4.0) -> list[tuple[int, int]]:
-    """Index ranges [a, b) where the low-passed angular rate stays under ``still_dps`` ≥ min_s."""
-    t = np.asarray(t_s, dtype=np.float64)
-    if t.size == 0:
-        return []
-    rate = LowPass(fs_hz, lowpass_hz)(np.linalg.norm(np.asarray(gyr_dps).reshape(-1, 3), axis=1))
-    still = rate < still_dps
-    return [(a, b) for a, b in true_runs(still) if t[b - 1] - t[a] >= min_s]
-
-
 def true_runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     """[a, b) ranges where mask is True."""
     m = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))

@@ -9,7 +9,8 @@ rotation held while the target was shown; the *reproduced* angle is the reproduc
 projected on the presented rotation's axis (so a reproduction in the same direction is positive,
 and small off-axis wobble does not inflate it).
 
-**Finding the positions.** Still periods (low-passed |ω| under ``still_dps``) are classed as
+**Finding the positions.** Still periods (``trainer.core.stillness``: windows of 0.25 s whose
+mean rate and rate spread stay under ``still_dps``) are classed as
 neutral (within ``min_excursion_deg`` of the last neutral) or away from it; the still periods
 between two neutral ones form one excursion. A presentation is the excursion's longest hold; a
 reproduction is the moment the person said "there" (a ``there`` event, the Space key), else the
@@ -38,7 +39,8 @@ from typing import Any
 import numpy as np
 
 from trainer.core.quat import conjugate, multiply
-from trainer.drills.detectors import FloatArray, estimate_gyro_bias, still_segments
+from trainer.core.stillness import StillnessThresholds, still_segments
+from trainer.drills.detectors import FloatArray, estimate_gyro_bias
 
 RELIABILITY: dict[str, str] = {
     "summary": "Ankle joint-position-sense tests are valid and reliable on moderate evidence; "
@@ -157,6 +159,7 @@ class Excursion:
 
 
 STILL_SPREAD_DEG = 0.5  # a still period moves less than this from its start
+STILL_WINDOW_S = 0.25  # stillness windows (trainer.core.stillness): rate and its spread < still_dps
 
 
 def _split_drifting(q: FloatArray, a: int, b: int) -> list[tuple[int, int]]:
@@ -175,8 +178,11 @@ def still_positions(t: FloatArray, q: FloatArray, gyr: FloatArray, fs: float, st
                     min_still_s: float) -> list[Still]:
     """Still periods: low angular rate and no slow drift, at least ``min_still_s`` long."""
     out = []
-    for a0, b0 in still_segments(t, gyr, fs, still_dps, min(min_still_s, 0.3)):
-        for a, b in _split_drifting(q, a0, b0):
+    limits = StillnessThresholds(window_s=STILL_WINDOW_S, gyr_std_dps=still_dps,
+                                 acc_std_g=np.inf, gyr_mean_dps=still_dps)
+    for seg in still_segments(t, None, gyr, limits, min_duration_s=min(min_still_s, 0.3),
+                              margin_s=0.0):
+        for a, b in _split_drifting(q, seg.start, seg.stop):
             if b - a >= 2 and float(t[b - 1] - t[a]) >= min_still_s:
                 out.append(Still(a, b, float(t[a]), float(t[b - 1]), mean_quat(q[a:b])))
     return out

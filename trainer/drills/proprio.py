@@ -93,7 +93,9 @@ class ProprioLive:
         self.still_s = float(det.get("still_s", 2.0))
         self.min_exc = float(det.get("min_excursion_deg", 3.0))
         self.tracker = RotationTracker(fs_hz, self.still_dps)
-        self._rate_lp = LowPass(fs_hz, 4.0)  # as ``still_segments`` offline
+        # live, sample by sample: the low-passed rate under still_dps (offline without the
+        # guide's events, the stillness windows of trainer.core.stillness find the positions)
+        self._rate_lp = LowPass(fs_hz, 4.0)
         self.gauge_deg: float | None = None
         self.inclination_deg: float | None = None
         self.plan: SetPlan | None = None

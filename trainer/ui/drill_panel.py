@@ -154,6 +154,12 @@ class DrillPanel(QGroupBox):
         self.side.currentIndexChanged.connect(self._drill_changed)  # levels are per side
         self._drill_changed()
 
+    def eyes_surface(self) -> tuple[str, str]:
+        """The eyes and surface chosen; while a replay shows "not recorded", the defaults."""
+        eyes, surface = (c.currentText() if c.currentIndex() >= 0 else c.itemText(0)
+                         for c in (self.eyes, self.surface))
+        return eyes, surface
+
     def set_replay(self, conditions: dict[str, Any] | None) -> None:
         """Show a replayed session's own conditions, read-only (None: back to choosing)."""
         was_replaying, self.replaying = self.replaying, conditions is not None
@@ -167,6 +173,9 @@ class DrillPanel(QGroupBox):
             self.duration.setRange(2, 3600)
             for w in (self.drill, self.side, self.record, self.start_button):
                 w.setEnabled(True)
+            for combo in (self.eyes, self.surface):  # "not recorded" is no choice
+                if combo.currentIndex() < 0:
+                    combo.setCurrentIndex(0)
             self._drill_changed()
             return
         i = self.drill.findData(conditions.get("drill"))

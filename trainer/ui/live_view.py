@@ -22,9 +22,12 @@ from trainer.ui.live import AP, ML, LiveSession, T
 from trainer.ui.metrics_panel import MetricsPanel
 from trainer.ui.plots import ScrollingPlots, SwayPlot
 from trainer.ui.settings import FeedbackSettings
+from trainer.vocab.ids import detects_balance_losses
 
 #: The big numbers and the ellipse are recomputed this often (not every frame).
 METRICS_EVERY_S = 0.25
+#: The tilt plot's ± range while a drill moves on purpose (the sway view hidden).
+MOVEMENT_RANGE_DEG = 30.0
 #: The tiles that are sway metrics (blank outside balance drills).
 SWAY_TILES = ("ellipse_area", "mean_velocity", "time_in_target_pct", "losses")
 
@@ -45,6 +48,8 @@ class LiveView:
         self.sonify = SonificationParams()
         self.frames = 0
         self.sway_shown = True
+        #: the drill of the session being replayed (None: live, or a recording without a drill)
+        self.replay_drill: str | None = None
         self._last_metrics = -float("inf")
 
     def set_side(self, side: str) -> None:
@@ -62,7 +67,7 @@ class LiveView:
             self.time_plots.set_target(fb.target_radius_deg)
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
-            self.time_plots.set_tilt_range(fb.range_deg)
+            self.time_plots.set_tilt_range(self._tilt_range())
         if not self.drills.in_set:
             self.schedule = FadingSchedule(fb.mode, 1.0)
 
@@ -79,16 +84,23 @@ class LiveView:
 
     def show_sway(self, shown: bool) -> None:
         """The sway view (and the target band on the tilt plot) only where sway means
-        something: the free view and balance drills. A calf raise, a stretch or a hold moves on
-        purpose: the view is hidden, the tilt plot (the movement itself) takes its room."""
+        something: the free view and balance drills, live or replayed. A calf raise, a stretch
+        or a hold moves on purpose: the view is hidden, the tilt plot (the movement itself)
+        takes its room."""
         if shown != self.sway_shown:
             self.sway_shown = shown
             self.sway.setVisible(shown)
             self.time_plots.set_band_visible(shown)
+            self.time_plots.set_tilt_range(self._tilt_range())
+
+    def _tilt_range(self) -> float:
+        """The tilt plot's ± range: the sway scale, or room for a movement (reps, stretches)."""
+        return (self.feedback.range_deg if self.sway_shown
+                else max(MOVEMENT_RANGE_DEG, self.feedback.range_deg))
 
     def redraw(self, live: LiveSession | None, now: float) -> None:
         self.frames += 1
-        self.show_sway(self.drills.shows_sway())
+        self.show_sway(self.drills.shows_sway() and detects_balance_losses(self.replay_drill))
         if live is None:
             return
         rows = live.ring.view()

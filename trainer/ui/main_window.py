@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
     def _on_started(self, s: Streaming) -> None:
         self._device_loss_pct = None
         self.view.set_side(s.side)
+        self.view.replay_drill = (s.conditions or {}).get("drill") if s.is_replay else None
         self.source_label.setText(s.label)
         self.source_label.setToolTip(s.label)
         self.source_label.setStyleSheet(f"color: {theme.FG};")
@@ -340,8 +341,9 @@ class MainWindow(QMainWindow):
                 self.message(str(exc))
                 return
             roles = None if plan is None else tuple(r for _, r in plan)
+        eyes, surface = dp.eyes_surface()
         self.sources.simulate(float(rate_hz or 100.0), drill_id=drill_id, side=side,
-                              eyes=dp.eyes.currentText(), surface=dp.surface.currentText(),
+                              eyes=eyes, surface=surface,
                               target_radius_deg=self.view.feedback.target_radius_deg,
                               roles=roles)
 

@@ -10,7 +10,6 @@ from trainer.drills.detectors import (
     RepCounter,
     StillnessMonitor,
     rep_summary,
-    still_segments,
 )
 
 FS = 100.0
@@ -206,7 +205,3 @@ def test_stillness_checks_anyway_when_the_hold_never_settles() -> None:
     assert len(events) == 1  # the movement at 6 s is still cued
 
 
-def test_still_segments() -> None:
-    t, _, gyr = _still_trace(6.0)
-    segs = still_segments(t, gyr, FS, still_dps=12.0, min_s=2.0)
-    assert len(segs) == 2 and t[segs[0][1]] < 6.2 < t[segs[1][0]]

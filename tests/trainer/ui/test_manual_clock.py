@@ -121,6 +121,31 @@ def test_sway_tiles_only_in_balance_drills(clocked: Any, drill: str, sway_shown:
     assert w.sway.isVisible() and all(line.isVisible() for line in w.time_plots.band)
 
 
+@pytest.mark.parametrize("recording, sway_shown", [("calf-raise-set", False),
+                                                   ("single-leg-balance-eyes-open", True)])
+def test_a_replay_shows_sway_only_for_a_balance_drill(clocked: Any, recording: str,
+                                                      sway_shown: bool) -> None:
+    w = clocked
+    root = Path(__file__).resolve().parents[3] / "recordings" / recording
+    assert w.open_replay(str(root))
+    _run(w, 3.0)
+    assert w.live.latest_t_s is not None and w.live.latest_t_s > 2.0
+    assert w.sway.isVisible() == sway_shown
+    assert (w.metrics.text_of("ellipse_area") != "–") == sway_shown
+    # the tilt plot has room for the movement (a calf raise tilts the foot 20° and more)
+    _lo, hi = w.time_plots.tilt.getPlotItem().vb.viewRange()[1]
+    assert hi == pytest.approx(w.view.feedback.range_deg if sway_shown else 30.0)
+    # live again (eyes and surface "not recorded" in the replay: the simulator takes the
+    # defaults): the free view shows sway
+    w.start_simulator(100.0)
+    _run(w, 0.5)
+    assert w.sources.kind == "simulated", w.statusBar().currentMessage()
+    assert w.sway.isVisible()
+    assert w.drill_panel.eyes.currentText() == "open"
+    assert w.time_plots.tilt.getPlotItem().vb.viewRange()[1][1] == pytest.approx(
+        w.view.feedback.range_deg)
+
+
 def test_the_calf_raise_banner_shows_the_rep_count_once(clocked: Any) -> None:
     import re
 
