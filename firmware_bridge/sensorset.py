@@ -163,6 +163,15 @@ class PrimaryView:
         out, self._primary_status = self._primary_status, []
         return out
 
+    def ask_sync_jump(self, t_s: float) -> bool:
+        """The session asks the person for the sync jump at ``t_s`` (``trainer.vocab.sync``):
+        True for several live sensors (a simulated person jumps), False otherwise (a replay)."""
+        ask = getattr(self.sensors, "ask_sync_jump", None)
+        if ask is not None:
+            ask(float(t_s))
+            return True
+        return isinstance(self.sensors, SensorSet) and len(self.sensors.roles) > 1
+
     @property
     def finished(self) -> bool:
         return self.sensors.finished

@@ -14,6 +14,13 @@ from it, as one person's:
   ``DROP_S`` and touches the floor at the loss's touchdown time (impact spike on its own sensor),
   stays down until ``DOWN_AFTER_RECOVERY_S`` after recovery, then lifts again.
 
+- **sync jump** (asked for at the start of a session with several sensors,
+  ``trainer.vocab.sync``): the person stands on both feet (the lifted foot comes down over
+  ``DROP_S``), pushes off, flies ``JUMP_FLIGHT_S`` (every accelerometer near 0 g) and lands
+  ``JUMP_LAND_AFTER_S`` after the cue — every segment at the same instant, ``JUMP_PEAK_G`` over
+  1 g (feet and shanks 2–4 g, the trunk less) — then lifts the foot again
+  ``JUMP_UP_AFTER_S`` later (:func:`jump_readings`).
+
 Noise comes from ``SeedSequence([seed, role, block])`` per block of sample indices, so a
 segment's samples do not depend on how reads are cut.
 """
@@ -41,6 +48,16 @@ LIFT_S = 0.5
 DOWN_AFTER_RECOVERY_S = 1.0
 IMPACT_TAU_S = 0.012
 NOISE_BLOCK = 1024
+#: The sync jump: landing this long after the cue (reaction, preparation, flight)…
+JUMP_LAND_AFTER_S = 1.5
+JUMP_FLIGHT_S = 0.3
+JUMP_PUSH_S = 0.25  # the push-off before the flight: +JUMP_PUSH_G
+JUMP_PUSH_G = 0.8
+#: …peak of the landing over 1 g by segment (two-footed landing: ~2–4 g at the legs)…
+JUMP_PEAK_G = {"foot": 2.5, "shank": 2.0, "trunk": 1.0}
+JUMP_TAU_S = 0.015
+#: …and the lifted foot up again this long after the landing.
+JUMP_UP_AFTER_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -75,16 +92,56 @@ def holds_from_events(events: list[dict[str, object]]) -> list[tuple[float, floa
     return out
 
 
+@dataclass(frozen=True)
+class SyncJump:
+    """The sync jump asked for at ``t_cue_s``: the landing at ``t_land_s`` (session clock)."""
+
+    t_cue_s: float
+    t_land_s: float
+
+    @property
+    def t_up_s(self) -> float:
+        """The lifted foot lifted again."""
+        return self.t_land_s + JUMP_UP_AFTER_S
+
+
+def jump_readings(t_s: FloatArray, acc_g: FloatArray, segment: str, jump: SyncJump
+                  ) -> FloatArray:
+    """``acc_g`` (n×3, the segment upright: z along it) with the sync jump: the push-off
+    (+``JUMP_PUSH_G`` along z), the flight (free fall: the accelerometer reads ~0 g; 30 ms
+    transitions) and the landing (``JUMP_PEAK_G`` of the segment along z, decaying over
+    ``JUMP_TAU_S``, plus a 0.3 g, 0.15 s absorption), the landing at the same instant on every
+    segment."""
+    t = np.asarray(t_s, dtype=np.float64)
+    acc = np.array(acc_g, dtype=np.float64)
+    if t.size == 0:
+        return acc
+    take_off = jump.t_land_s - JUMP_FLIGHT_S
+    ramp = 0.03
+    flight = _smoothstep((t - take_off) / ramp) * (t < jump.t_land_s)
+    acc *= (1.0 - flight)[:, None]
+    push = _smoothstep((t - (take_off - JUMP_PUSH_S)) / ramp) \
+        * (1 - _smoothstep((t - (take_off - ramp)) / ramp))
+    dt = t - jump.t_land_s
+    on = (dt >= 0) & (dt < 0.3)
+    land = np.zeros_like(t)
+    land[on] = (JUMP_PEAK_G.get(segment, 2.0) * np.exp(-dt[on] / JUMP_TAU_S)
+                + 0.3 * np.exp(-dt[on] / 0.15))
+    acc[:, 2] += JUMP_PUSH_G * push + land
+    return acc
+
+
 def _smoothstep(x: FloatArray) -> FloatArray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
 
 
 def down_fraction(t: FloatArray, touchdowns: list[Touchdown],
-                  holds: list[tuple[float, float]] | None = None) -> FloatArray:
+                  holds: list[tuple[float, float]] | None = None,
+                  jump: SyncJump | None = None) -> FloatArray:
     """0 = foot lifted, 1 = on the floor (swinging down before, lifting after). With ``holds``
     (a guided session) the foot is down outside them: lifted at each hold's start, put down
-    (gently) at its end."""
+    (gently) at its end. With ``jump``: down from its cue until ``SyncJump.t_up_s``."""
     frac = np.zeros_like(t)
     if holds:
         up = np.zeros_like(t)
@@ -92,6 +149,9 @@ def down_fraction(t: FloatArray, touchdowns: list[Touchdown],
             up = np.maximum(up, _smoothstep((t - h0) / LIFT_S)
                             * (1 - _smoothstep((t - (h1 - DROP_S)) / DROP_S)))
         frac = 1 - up
+    if jump is not None:
+        frac = np.maximum(frac, _smoothstep((t - jump.t_cue_s) / DROP_S)
+                          * (1 - _smoothstep((t - jump.t_up_s) / LIFT_S)))
     for td in touchdowns:
         down = _smoothstep((t - (td.t_s - DROP_S)) / DROP_S)
         up = _smoothstep((t - td.t_up_s) / LIFT_S)
@@ -134,12 +194,12 @@ def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
                      stance_ap_deg: FloatArray, stance_ml_deg: FloatArray,
                      touchdowns: list[Touchdown], *, seed: int = 0, fs_hz: float = 100.0,
                      state: dict[str, object] | None = None,
-                     holds: list[tuple[float, float]] | None = None
-                     ) -> tuple[FloatArray, FloatArray]:
+                     holds: list[tuple[float, float]] | None = None,
+                     jump: SyncJump | None = None) -> tuple[FloatArray, FloatArray]:
     """``(acc_g, gyr_dps)`` of the sensor at ``role`` (segment frame = sensor frame: x
     anterior, y left, z up) while the stance leg's shank tilts ``stance_ap/ml_deg``.
     ``state``: one dict per role kept between calls (filters and derivatives run on across
-    reads)."""
+    reads). ``jump``: the sync jump (:func:`jump_readings`)."""
     st: dict[str, object] = {} if state is None else state
     t = np.asarray(t_s, dtype=np.float64)
     n = t.size
@@ -169,7 +229,7 @@ def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
         impact = 0.2 * impacts(t, touchdowns, 1.0)
         acc_noise, gyr_noise = 0.003, 0.1
     else:  # the lifted leg
-        down = down_fraction(t, touchdowns, holds)
+        down = down_fraction(t, touchdowns, holds, jump)
         lifted = LIFTED_SHANK_DEG if segment == "shank" else LIFTED_FOOT_DEG
         ap = (1 - down) * (lifted + 0.8 * stance_ap_deg) + down * 0.05 * stance_ap_deg
         ml = (1 - down) * 0.8 * stance_ml_deg
@@ -188,6 +248,8 @@ def segment_readings(role: Role, stance_side: str, t_s: FloatArray, k0: int,
         acc[:, 0] += TRUNK_HEIGHT_M * alpha / G
         acc[:, 1] += TRUNK_HEIGHT_M * beta / G
     acc[:, 2] += impact
+    if jump is not None:
+        acc = jump_readings(t, acc, segment, jump)
     gyr = np.zeros((n, 3))
     gyr[:, 1] = np.diff(ap_x)[1:] / dt
     gyr[:, 0] = -np.diff(ml_x)[1:] / dt

@@ -3,7 +3,9 @@
 The primary role is an ordinary :class:`SimulatedSource` (the stance leg: its sway, losses,
 touchdowns, link errors); every other role's samples are derived from that person's truth by
 :mod:`firmware_bridge.simulator.body`, at the same sample times — one simulated clock, so the
-session clock needs no mapping and the alignment between the sensors is exact.
+session clock needs no mapping and the alignment between the sensors is exact. Asked for the
+sync jump (:meth:`MultiSimulatedSource.ask_sync_jump`), the person jumps once on both feet and
+every sensor, the primary's too, sees the landing at the same instant.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from __future__ import annotations
 import dataclasses
 
 from firmware_bridge.simulator.body import (
+    JUMP_FLIGHT_S,
+    JUMP_LAND_AFTER_S,
+    JUMP_PUSH_S,
+    SyncJump,
     holds_from_events,
+    jump_readings,
     segment_readings,
     touchdowns_from_events,
 )
@@ -47,6 +54,8 @@ class MultiSimulatedSource:
                 extra={**base.extra, "simulator": sim})
         self._statuses: dict[Role, list[SourceStatus]] = {r: [] for r in self.roles}
         self._state: dict[Role, dict[str, object]] = {r: {} for r in self.roles}
+        self.sync_jump: SyncJump | None = None
+        self._t_delivered: float | None = None
 
     @property
     def info(self) -> SourceInfo:
@@ -64,8 +73,25 @@ class MultiSimulatedSource:
     def stop(self) -> None:
         self.source.stop()
 
+    def ask_sync_jump(self, t_s: float) -> None:
+        """The person is asked, at ``t_s``, to jump once on both feet: the landing
+        ``JUMP_LAND_AFTER_S`` later (never within samples already delivered). Once."""
+        if self.sync_jump is not None:
+            return
+        land = t_s + JUMP_LAND_AFTER_S
+        if self._t_delivered is not None:
+            land = max(land, self._t_delivered + JUMP_PUSH_S + JUMP_FLIGHT_S + 0.1)
+        self.sync_jump = SyncJump(float(t_s), float(land))
+
     def read_all(self) -> dict[Role, SampleBatch]:
         batch = self.source.read()
+        if len(batch):
+            self._t_delivered = float(batch.t_s[-1])
+        jump = self.sync_jump
+        if jump is not None and len(batch):
+            batch = SampleBatch(batch.t_s, jump_readings(batch.t_s, batch.acc_g,
+                                                         role_segment(self.primary), jump),
+                                batch.gyr_dps, batch.seq, batch.mag_ut)
         out: dict[Role, SampleBatch] = {self.primary: batch}
         truth = self.source.last_truth
         if not len(batch) or truth is None or len(truth) != len(batch):
@@ -80,7 +106,7 @@ class MultiSimulatedSource:
             acc, gyr = segment_readings(role, self.stance_side, batch.t_s, int(batch.seq[0]),
                                         truth.tilt_ap_deg, truth.tilt_ml_deg, touchdowns,
                                         seed=seed, fs_hz=self.source.config.sample_rate_hz,
-                                        state=self._state[role], holds=holds)
+                                        state=self._state[role], holds=holds, jump=jump)
             out[role] = SampleBatch(batch.t_s, acc, gyr, batch.seq.copy())
         return out
 

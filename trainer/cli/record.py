@@ -20,8 +20,11 @@ Ctrl-C (SIGINT) or SIGTERM stops cleanly: what arrived is written, ``session.jso
 ``complete``, exit status 0. Source status changes (gaps, link lost/restored, battery) go to
 ``events.jsonl``. On a terminal, keys typed while recording are events (``trainer.cli.keys``):
 ``t`` the lifted foot touched down (balance drills; a ``user_touchdown`` event, as T in the
-dashboard), ``m`` a marker. Without ``--out`` the session goes to a new directory under the
-user's sessions folder (``trainer.paths.sessions_dir()``), named ``<UTC time>-<drill>-<side>``.
+dashboard), ``m`` a marker. With several sensors the session asks once, at the start, for a
+sync jump ("Jump once on both feet", a ``sync_jump`` event): ``analyze`` measures the sensors'
+alignment at its landing (docs/multi-sensor.md). Without ``--out`` the session goes to a new
+directory under the user's sessions folder (``trainer.paths.sessions_dir()``), named
+``<UTC time>-<drill>-<side>``.
 """
 
 from __future__ import annotations

@@ -271,6 +271,17 @@ class SessionClock:
 
 
 # -- measuring the alignment: one event seen by every sensor ---------------------------------------
+#: A front counts as the shared event on a sensor when its |acc| changes by at least this much…
+SHARED_MIN_STEP_G = 0.5
+#: …at least this fraction as steeply as on the sensor that feels it most (a tap or a jump's
+#: landing reaches every strapped segment; a lifted foot's touchdown barely reaches the trunk).
+SHARED_MIN_RATE_RATIO = 0.2
+#: Fronts tried per sensor when no time is given (its sharpest ones, at least 0.5 s apart).
+CANDIDATES_PER_SENSOR = 5
+#: Why there is no alignment (``analyze --json``: ``sensors.alignment_note``).
+NO_SHARED_EVENT = "no shared tap or jump found: tap or jump once with all sensors on"
+
+
 @dataclass(frozen=True, slots=True)
 class Alignment:
     """Times of one shared event (a tap or a jump's landing) on each sensor, on the session clock.
@@ -281,12 +292,23 @@ class Alignment:
     event_t_s: dict[str, float]
     offsets_ms: dict[str, float]
     max_abs_ms: float
+    source: str = "sharpest shared front"
 
     def as_json(self) -> dict[str, Any]:
         return {"method": "shared event: half-way crossing of |acc| at its steepest front",
+                "event": self.source,
                 "event_t_s": {k: round(v, 5) for k, v in self.event_t_s.items()},
                 "offsets_ms": {k: round(v, 3) for k, v in self.offsets_ms.items()},
                 "max_abs_ms": round(self.max_abs_ms, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class Front:
+    """A steep change of ``|acc|``: its half-way time, steepest rate (g/s) and height (g)."""
+
+    t_s: float
+    rate_g_s: float
+    step_g: float
 
 
 def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = None,
@@ -300,15 +322,30 @@ def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = 
     movements around the event (a fall, a sway) move the level differently on each segment.
     ``near_s``: look within ±``search_s`` of it (else the whole signal). None: nothing stands
     out (steepest change below 8× the noise of the ``baseline_s`` before, or below 5 g/s)."""
-    t = np.asarray(t_s, dtype=np.float64)
-    acc = np.asarray(acc_g, dtype=np.float64)
-    if t.size < 6:
-        return None
+    front = event_front(t_s, acc_g, near_s=near_s, search_s=search_s, baseline_s=baseline_s,
+                        front_s=front_s)
+    return None if front is None else front.t_s
+
+
+def _norm_rate(t: FloatArray, acc: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``|acc|`` and its rate between samples k and k+1 (0 where time does not advance)."""
     norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
     dt = np.diff(t)
     rate = np.zeros(dt.size)
     ok = dt > 0
-    rate[ok] = np.diff(norm)[ok] / dt[ok]  # between samples k and k+1
+    rate[ok] = np.diff(norm)[ok] / dt[ok]
+    return norm, rate
+
+
+def event_front(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = None,
+                search_s: float = 0.5, baseline_s: float = 0.5,
+                front_s: float = 0.06) -> Front | None:
+    """:func:`event_onset_s` with the front's steepest rate and height."""
+    t = np.asarray(t_s, dtype=np.float64)
+    acc = np.asarray(acc_g, dtype=np.float64)
+    if t.size < 6:
+        return None
+    norm, rate = _norm_rate(t, acc)
     sel = np.ones(rate.size, dtype=bool) if near_s is None else np.abs(t[1:] - near_s) <= search_s
     idx = np.flatnonzero(sel)
     if idx.size < 5:
@@ -332,54 +369,104 @@ def event_onset_s(t_s: FloatArray, acc_g: FloatArray, *, near_s: float | None = 
     after = np.flatnonzero((t >= t[k + 1]) & (t <= t[k + 1] + front_s))
     low = float(y[before].min())
     i_top = int(after[np.argmax(y[after])])
+    step = float(y[i_top]) - low
     half = 0.5 * (low + float(y[i_top]))
     j = i_top
     while j > 0 and y[j - 1] >= half:
         j -= 1
     if j == 0:
-        return float(t[0])
+        return Front(float(t[0]), abs(float(rate[k])), step)
     y0, y1 = float(y[j - 1]), float(y[j])
     frac = (half - y0) / (y1 - y0) if y1 != y0 else 0.0
-    return float(t[j - 1] + frac * (t[j] - t[j - 1]))
+    return Front(float(t[j - 1] + frac * (t[j] - t[j - 1])), abs(float(rate[k])), step)
 
 
-def _steepest_rate(t: FloatArray, acc: FloatArray) -> float:
-    norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-    dt = np.diff(t)
-    ok = dt > 0
-    return float(np.max(np.abs(np.diff(norm)[ok] / dt[ok]))) if ok.any() else 0.0
+def _candidates(t: FloatArray, acc: FloatArray, n: int, apart_s: float = 0.5) -> list[float]:
+    """Times of the ``n`` steepest changes of ``|acc|``, at least ``apart_s`` apart."""
+    if t.size < 6:
+        return []
+    _, rate = _norm_rate(t, acc)
+    mag = np.abs(rate)
+    out: list[float] = []
+    for k in np.argsort(mag)[::-1][:2000].tolist():
+        tk = float(t[k + 1])
+        if all(abs(tk - c) >= apart_s for c in out):
+            out.append(tk)
+            if len(out) >= n:
+                break
+    return out
+
+
+def _shared_at(signals: Mapping[str, tuple[FloatArray, FloatArray]], near_s: float,
+               search_s: float) -> dict[str, float] | None:
+    """Each sensor's time of the front near ``near_s`` when every sensor sees a clear one
+    (≥ ``SHARED_MIN_STEP_G``) about as steep as the steepest (≥ ``SHARED_MIN_RATE_RATIO``)."""
+    fronts = {}
+    for role, (t, a) in signals.items():
+        f = event_front(t, a, near_s=near_s, search_s=search_s)
+        if f is None or f.step_g < SHARED_MIN_STEP_G:
+            return None
+        fronts[role] = f
+    steepest = max(f.rate_g_s for f in fronts.values())
+    if any(f.rate_g_s < SHARED_MIN_RATE_RATIO * steepest for f in fronts.values()):
+        return None
+    return {r: f.t_s for r, f in fronts.items()}
+
+
+def find_alignment(signals: Mapping[str, tuple[FloatArray, FloatArray]], *,
+                   near_s: float | None = None, before_s: float = 1.0, after_s: float = 1.0,
+                   search_s: float = 0.15) -> tuple[Alignment | None, str | None]:
+    """The alignment error between sensors from one shared event, or None and why not.
+
+    ``signals`` maps role → (``t_s``, ``acc_g`` n×3). A front is the shared event only when
+    every sensor sees it (within ±``search_s`` of each other) clearly and comparably sharply
+    (:func:`_shared_at`): a lifted foot's touchdown, sharp on that foot and faint on the trunk,
+    is no reference. Tried in order of sharpness: with ``near_s`` (a sync jump's cue) the
+    steepest front of each sensor from ``before_s`` before to ``after_s`` after it; else each
+    sensor's sharpest fronts over the whole recording. Offsets are relative to the first
+    role."""
+    roles = list(signals)
+    if len(roles) < 2:
+        return None, "one sensor"
+    tried: list[float] = []
+    for role in roles:
+        t, a = (np.asarray(x, dtype=np.float64) for x in signals[role])
+        if near_s is not None:
+            inside = (t >= near_s - before_s) & (t <= near_s + after_s)
+            t, a = t[inside], a[inside]
+        tried += _candidates(t, a, 1 if near_s is not None else CANDIDATES_PER_SENSOR)
+    ranked = sorted(tried, key=lambda c: -max(
+        _steepest_near(*signals[r], c, search_s) for r in roles))
+    seen: list[float] = []
+    for c in ranked:
+        if any(abs(c - s) < search_s for s in seen):
+            continue
+        seen.append(c)
+        times = _shared_at(signals, c, search_s)
+        if times is None:
+            continue
+        first = times[roles[0]]
+        offsets = {r: (v - first) * 1e3 for r, v in times.items()}
+        spread = (max(times.values()) - min(times.values())) * 1e3
+        what = "sharpest shared front" if near_s is None else f"sync jump cued at {near_s:.2f} s"
+        return Alignment(times, offsets, spread, what), None
+    if near_s is not None:
+        return None, (f"no jump seen by every sensor within {before_s:g} s before to "
+                      f"{after_s:g} s after the sync cue at {near_s:.1f} s")
+    return None, NO_SHARED_EVENT
+
+
+def _steepest_near(t: FloatArray, acc: FloatArray, near_s: float, search_s: float) -> float:
+    t = np.asarray(t, dtype=np.float64)
+    sel = np.abs(t - near_s) <= search_s
+    if sel.sum() < 2:
+        return 0.0
+    _, rate = _norm_rate(t[sel], np.asarray(acc, dtype=np.float64)[sel])
+    return float(np.max(np.abs(rate))) if rate.size else 0.0
 
 
 def measure_alignment(signals: Mapping[str, tuple[FloatArray, FloatArray]], *,
                       near_s: float | None = None, search_s: float = 0.15
                       ) -> Alignment | None:
-    """The alignment error between sensors from one shared event: ``signals`` maps role →
-    (``t_s``, ``acc_g`` n×3). The event is the sharpest one of the sensor that feels it most
-    (near ``near_s`` if given; a tap or a landing is sharpest where it hits), then found on
-    every other sensor within ±``search_s``. Offsets are relative to the first role. None
-    when some sensor does not see it."""
-    roles = list(signals)
-    if len(roles) < 2:
-        return None
-    if near_s is None:
-        lead = max(roles, key=lambda r: _steepest_rate(*signals[r]))
-        ref = event_onset_s(*signals[lead])
-    else:
-        lead = roles[0]
-        ref = event_onset_s(*signals[lead], near_s=near_s, search_s=search_s)
-    if ref is None:
-        return None
-    times = {lead: ref}
-    for role in roles:
-        if role == lead:
-            continue
-        t, a = signals[role]
-        found = event_onset_s(t, a, near_s=ref, search_s=search_s)
-        if found is None:
-            return None
-        times[role] = found
-    times = {r: times[r] for r in roles}
-    first = times[roles[0]]
-    offsets = {r: (v - first) * 1e3 for r, v in times.items()}
-    spread = (max(times.values()) - min(times.values())) * 1e3
-    return Alignment(times, offsets, spread)
+    """:func:`find_alignment` without the reason (None: no shared event)."""
+    return find_alignment(signals, near_s=near_s, search_s=search_s)[0]

@@ -9,8 +9,11 @@
   steady-stance windows as the ankle sway, beside it.
 - **Limb symmetry from one session** (both shanks): each leg's stance time and ankle sway while
   it stands alone, from its own sensor; the LSI of the session's leg against the other.
-- **Alignment**: the sensors' time offsets at the sharpest shared event (a tap or a jump that
-  every sensor feels), the measured alignment error of the session clock.
+- **Alignment**: the sensors' time offsets at a shared event — the sync jump asked for at the
+  start (``sync_jump`` event), else the sharpest front every sensor sees clearly and comparably
+  sharply (a tap or a jump; not a lifted foot's touchdown, which the trunk barely feels): the
+  measured alignment error of the session clock. None, with ``alignment_note`` saying why,
+  when there is no such event.
 
 Heavy imports (scipy.signal) happen only for sessions with several sensors: a one-sensor
 ``analyze`` stays as light as before.
@@ -26,6 +29,7 @@ import numpy as np
 from trainer.recording.reader import Session
 from trainer.recording.sensors import open_sensor, sensor_batch, session_sensors
 from trainer.vocab.roles import Role
+from trainer.vocab.sync import SYNC_AFTER_S, SYNC_BEFORE_S, SYNC_JUMP_EVENT
 
 #: A touchdown this close to a set's end is the planned set-down, not a loss.
 SET_END_MARGIN_S = 0.5
@@ -102,8 +106,6 @@ def sensors_report(session: Session, result: Any, sway: dict[str, Any],
     if len(entries) < 2:
         return None
     from trainer.core.limbs import trunk_sway_windows
-    from trainer.core.sessionclock import measure_alignment
-
     roles = [e.role for e in entries]
     sessions = {r: open_sensor(session, r) for r in roles}
     batches = {r: sensor_batch(s) for r, s in sessions.items()}
@@ -111,8 +113,11 @@ def sensors_report(session: Session, result: Any, sway: dict[str, Any],
         "roles": roles, "primary": roles[0],
         "clocks": {e.role: e.meta.get("clock") for e in entries if e.meta.get("clock")},
     }
-    al = measure_alignment({r: (b.t_s, b.acc_g) for r, b in batches.items() if len(b) > 10})
+    al, why = session_alignment(session, {r: (b.t_s, b.acc_g) for r, b in batches.items()
+                                          if len(b) > 10})
     out["alignment"] = al.as_json() if al is not None else None
+    if why is not None:
+        out["alignment_note"] = why
     if lifted is not None:
         out["touchdown"] = {
             "sensor": lifted.role, "touchdowns": lifted.touchdowns,
@@ -136,6 +141,24 @@ def sensors_report(session: Session, result: Any, sway: dict[str, Any],
     if "left-shank" in batches and "right-shank" in batches:
         out["symmetry"] = _symmetry(sessions, batches, session.side)
     return out
+
+
+def session_alignment(session: Session, signals: dict[str, Any]) -> tuple[Any, str | None]:
+    """The alignment at the session's sync jump (``trainer.vocab.sync``: the landing looked for
+    near the cue), else at the sharpest front every sensor sees; (None, why) when no shared
+    event is found."""
+    from trainer.core.sessionclock import find_alignment
+
+    cues = [float(e["t_s"]) for e in session.events_of(SYNC_JUMP_EVENT) if "t_s" in e]
+    for cue in cues:
+        al, why = find_alignment(signals, near_s=cue, before_s=SYNC_BEFORE_S,
+                                 after_s=SYNC_AFTER_S)
+        if al is not None:
+            return al, None
+    al, why2 = find_alignment(signals)
+    if al is not None or not cues:
+        return al, why2
+    return None, f"{why}; {why2}"
 
 
 def _tilt_deg(s: Session, t: np.ndarray, acc_g: np.ndarray) -> np.ndarray:

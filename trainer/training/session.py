@@ -14,7 +14,9 @@ Everything that decides *what happens* in a drill lives here, once:
 - the end: ``recording_stop``, the drill's stop, the pain rating (or its skip), ``drill_end``,
   ``session.json`` closed ``complete`` with the session summary, and for a real sensor the result
   in the progression store (simulated sessions never change the user's level);
-- the pre-start checks (``trainer.training.checks``) and user events (:meth:`user_event`).
+- the pre-start checks (``trainer.training.checks``) and user events (:meth:`user_event`);
+- with several live sensors, the sync jump asked for once at the first sample (a cue and a
+  ``sync_jump`` event: ``trainer.vocab.sync``).
 
 A front end loops: ``start()``, then ``pump()`` (record: every 50 ms; the dashboard: every frame)
 until ``Step.done`` or the user stops (``stop_drill``), the pain rating (``rate_pain`` or
@@ -45,6 +47,7 @@ from trainer.training.summary import SwayAccumulator
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
 from trainer.vocab.source import Source, SourceStatus
+from trainer.vocab.sync import SYNC_JUMP_CUE, SYNC_JUMP_EVENT
 
 #: Samples go through the pipeline, the guide and the recorder in steps of this much data,
 #: counted from the first sample (see ``pump``): 0.1 s, well under a frame of feedback lag.
@@ -257,6 +260,8 @@ class TrainingSession:
         self._unprocessed: list[SampleBatch] = []  # read, waiting for a whole pipeline step
         self._active_from: float | None = None
         self._stop_written = False
+        self._sync_asked = False  # the sync jump (several sensors) asked for, or not needed
+        self._sync_cue: DrillEvent | None = None
 
     def new_pipeline(self) -> Any:
         """A fresh pipeline for this session (``pipeline_factory``: a test double)."""
@@ -354,6 +359,8 @@ class TrainingSession:
             if self._t_end is not None and batch.t_s[-1] >= self._t_end:
                 batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
                 step.done = "duration"
+        if len(batch) and not self._sync_asked:
+            self._ask_sync_jump(float(batch.t_s[0]), step)
         self._pending.append(batch)
         self._run_pipeline(batch, step, final=step.done is not None or finished)
         # placed by the batch read with them; written once the samples up to them are
@@ -361,7 +368,21 @@ class TrainingSession:
         self._process(self._take(final=step.done is not None or finished), step)
         if step.done is None and finished:
             step.done = "duration" if self.plan.duration_s else "source finished"
+        if self._sync_cue is not None:
+            step.drill_events.insert(0, self._sync_cue)
+            self._sync_cue = None
         return step
+
+    def _ask_sync_jump(self, t_s: float, step: Step) -> None:
+        """Several live sensors, recording: ask once for the sync jump at the first sample (a
+        cue, and a ``sync_jump`` event at its time: ``analyze`` measures the sensors' alignment
+        at the landing)."""
+        self._sync_asked = True
+        ask = getattr(self.source, "ask_sync_jump", None)
+        if self.writer is None or ask is None or not ask(t_s):
+            return
+        self._sync_cue = DrillEvent(t_s, "cue", {"text": SYNC_JUMP_CUE})
+        self._emit(lambda w: w.event(t_s, SYNC_JUMP_EVENT, cue=SYNC_JUMP_CUE), step)
 
     def _run_pipeline(self, batch: SampleBatch, step: Step, *, final: bool = False) -> None:
         """The pipeline on the samples read, in whole ``PIPELINE_STEP_S`` steps (all of them

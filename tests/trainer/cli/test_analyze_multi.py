@@ -48,12 +48,49 @@ def test_three_sensor_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for key in ("rms_m_s2", "jerk_m2_s5", "ellipse_area_m2_s4", "mean_velocity_m_s"):
         assert trunk[key] > 0, key
     assert "Mancini" in trunk["source"]
-    # one simulated clock: the foot and trunk see the touchdown's front together; the stance
-    # shank's own arrest (the simulator's balance model) may lag it by a few ms
-    off = s["alignment"]["offsets_ms"]
-    assert abs(off["right-foot"] - off["trunk"]) < 1.0
-    assert s["alignment"]["max_abs_ms"] < 15.0
+    # one simulated clock: asked for the sync jump at the start, the person jumps; every sensor
+    # sees the landing at the same instant
+    (cue,) = [e for e in _lines(out) if e["type"] == "sync_jump"]
+    assert cue["t_s"] == pytest.approx(0.0, abs=0.05) and "Jump once" in cue["cue"]
+    al = s["alignment"]
+    assert al["event"].startswith("sync jump") and "alignment_note" not in s
+    assert al["max_abs_ms"] <= 1.0
+    assert al["event_t_s"]["trunk"] == pytest.approx(cue["t_s"] + 1.5, abs=0.02)
     assert report["sway"]["units"] == "deg"
+
+
+def _lines(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(x) for x in (path / "events.jsonl").read_text().splitlines()]
+
+
+def test_no_shared_event_no_alignment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three simulated sensors, no sync jump asked for: the sharpest event is the lifted foot's
+    touchdown, which the trunk barely feels — no alignment is made up from it, and why."""
+    from firmware_bridge.simulator import SimulatedSource
+    from firmware_bridge.simulator.multi import MultiSimulatedSource, touchdown_times
+
+    now = [0.0]
+    src = SimulatedSource(SimConfig(seed=2, duration_s=30.0, side="left",
+                                    balance_loss_rate_per_min=3.0), clock=lambda: now[0])
+    multi = MultiSimulatedSource(src, ("left-shank", "right-foot", "trunk"))
+    multi.start()
+    infos = multi.sensor_info()
+    w = MultiSessionWriter(tmp_path / "s", sensors={r: (i, None) for r, i in infos.items()},
+                           primary="left-shank", sample_rate_hz=100.0,
+                           device=infos["left-shank"], side="left", placement="shank")
+    while not multi.finished:
+        now[0] += 1.0
+        got = multi.read_all()
+        w.append(got["left-shank"])
+        for role in ("right-foot", "trunk"):
+            w.append_sensor(role, got[role])
+    w.close()
+    assert touchdown_times(multi)
+    s = _analyze(tmp_path / "s", capsys)["sensors"]
+    assert s["touchdown"]["touchdowns"]
+    assert s["alignment"] is None
+    assert s["alignment_note"] == "no shared tap or jump found: tap or jump once with all " \
+                                  "sensors on"
 
 
 def _legs_session(path: Path) -> None:

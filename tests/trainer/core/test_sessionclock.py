@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from trainer.core.sessionclock import (
+    NO_SHARED_EVENT,
     DeviceClock,
     SessionClock,
     envelope_line,
     event_onset_s,
+    find_alignment,
     lower_hull,
     measure_alignment,
 )
@@ -131,6 +133,31 @@ def test_alignment_from_a_shared_tap() -> None:
     assert abs(al.offsets_ms["right-shank"]) < 1.0
     assert al.max_abs_ms == pytest.approx(3.0, abs=1.0)
     assert event_onset_s(t1, np.tile([0, 0, 1.0], (t1.size, 1))) is None  # nothing happens
+
+
+def test_an_event_only_one_sensor_feels_is_no_reference() -> None:
+    """A lifted foot's touchdown: 2.5 g on that foot, 0.2 g on the trunk (and later). It is the
+    sharpest event of the recording but not a shared one: no alignment, and why. A tap that
+    every sensor feels, elsewhere, is found instead; near a given time only that time counts."""
+    rng = np.random.default_rng(5)
+    t = np.arange(0, 20, 1 / 100)
+
+    def pulse(t_at: float, g: float) -> np.ndarray:
+        acc = tap(t, t_at, rng)
+        acc[:, 2] = 1.0 + (acc[:, 2] - 1.0) * g / 2.0
+        return acc
+
+    foot, trunk = pulse(5.0, 2.5), pulse(5.04, 0.2)
+    al, why = find_alignment({"right-foot": (t, foot), "trunk": (t, trunk)})
+    assert al is None and why == NO_SHARED_EVENT
+    assert measure_alignment({"right-foot": (t, foot), "trunk": (t, trunk)}) is None
+    foot += pulse(12.0, 1.5) - [0, 0, 1.0]
+    trunk += pulse(12.02, 1.2) - [0, 0, 1.0]
+    al, why = find_alignment({"right-foot": (t, foot), "trunk": (t, trunk)})
+    assert why is None and al is not None
+    assert al.offsets_ms["trunk"] == pytest.approx(20.0, abs=1.0)
+    al, why = find_alignment({"right-foot": (t, foot), "trunk": (t, trunk)}, near_s=4.5)
+    assert al is None and why is not None and "sync cue at 4.5 s" in why
 
 
 @pytest.mark.parametrize("jump_s", [0.13, -0.13])
