@@ -381,7 +381,7 @@ class TrainingSession:
         ask = getattr(self.source, "ask_sync_jump", None)
         if self.writer is None or ask is None or not ask(t_s):
             return
-        self._sync_cue = DrillEvent(t_s, "cue", {"text": SYNC_JUMP_CUE})
+        self._sync_cue = DrillEvent(t_s, "cue", {"text": SYNC_JUMP_CUE, "sync_jump": True})
         self._emit(lambda w: w.event(t_s, SYNC_JUMP_EVENT, cue=SYNC_JUMP_CUE), step)
 
     def _run_pipeline(self, batch: SampleBatch, step: Step, *, final: bool = False) -> None:

@@ -316,6 +316,8 @@ class DrillControl(QObject):
                 if not warning and self.drill is not None and BARE_COUNT.fullmatch(text.strip()):
                     text = active_cue({"cue": text}, self.drill.spec.name)  # as show_view does
                 self.cue.emit(text, theme.LOSS_COLOUR if warning else theme.FG)
+                if ev.data.get("sync_jump"):  # stays readable while the countdown runs
+                    self.message.emit(text, 6000)
                 if warning:
                     self._flash_until = self.clock() + FLASH_S
             elif ev.type == "beep":

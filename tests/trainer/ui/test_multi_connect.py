@@ -158,12 +158,23 @@ def test_simulator_with_the_panels_roles_and_a_drill_records_them(
     wait_until(qtbot, lambda: len(link_lines(window)) == 3, 10)
     assert [several.currentData() for several in window.device_panel.several.roles] == [
         "left-shank", "trunk", "right-foot"]
-    window.start_drill(DrillSettings(duration_s=1.0, sets=1))
+    window.start_drill(DrillSettings(duration_s=2.0, sets=1))  # the landing 1.5 s in
     wait_until(qtbot, lambda: window.drill_state() == "pain", 30)
     window.drills.rate_pain(0)
     sensors = open_sensors(window.recording_path)
     assert list(sensors) == ["left-shank", "right-foot", "trunk"]  # primary, then ROLES order
     assert min(s.n_samples for s in sensors.values()) >= 100
+    # asked once for the sync jump; the simulated person jumped: one clock, aligned
+    events = [json.loads(x) for x in (Path(window.recording_path) / "events.jsonl").open()]
+    assert [e["type"] for e in events].count("sync_jump") == 1
+    from trainer.drills.multisensor import session_alignment
+    from trainer.recording import open_session
+    from trainer.recording.sensors import sensor_batch
+
+    al, why = session_alignment(open_session(window.recording_path),
+                                {r: (b.t_s, b.acc_g) for r, b in
+                                 ((r, sensor_batch(s)) for r, s in sensors.items())})
+    assert why is None and al.max_abs_ms <= 1.0 and al.source.startswith("sync jump")
 
 
 def test_dashboard_device_roles_are_checked_like_records(
