@@ -64,6 +64,21 @@ def sensor_plan(devices: Sequence[tuple[str, Role | None]], roles: Sequence[Role
     return [(a, r) for a, r in devices if r is not None]
 
 
+def rows_problem(rows: Sequence[tuple[str, Role]], *, side: str = "left",
+                 placement: str = "shank") -> str | None:
+    """Why these (address, role) rows — a front end's several-sensor chooser — cannot connect
+    together (one line), None when they can: every row needs an address, then
+    :func:`sensor_plan`'s rules and messages (each role once, each address once)."""
+    for address, role in rows:
+        if not address.strip():
+            return f"{role}: no address (Scan, or type one)"
+    try:
+        sensor_plan(rows, None, simulate=False, side=side, placement=placement)
+    except TrainingError as exc:
+        return str(exc)
+    return None
+
+
 def primary_first(roles: Sequence[Role], side: str, placement: str) -> tuple[Role, ...]:
     """``roles`` with the primary (``primary_role``: the drill's leg at its placement, else that
     leg's other segment, else the first leg sensor) first, the others in their order."""

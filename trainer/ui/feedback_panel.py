@@ -27,6 +27,9 @@ class FeedbackPanel(QGroupBox):
         self.mode = QComboBox()
         for m in FADING_MODES:
             self.mode.addItem(MODE_LABELS[m], m)
+        # as wide as the side panel, not as its longest label (the list shows them whole)
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setMinimumContentsLength(12)
         self.radius = QDoubleSpinBox()
         self.radius.setRange(0.5, 15)
         self.radius.setSingleStep(0.5)

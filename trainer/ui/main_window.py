@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
     def _show_sensor_links(self, now: float) -> None:
         links, primary = self.sensor_links.links, self.sensor_links.primary
         self.device_panel.several.show_sensors(
-            [(link.address, role, link.line(now) + (" · analysed" if role == primary else ""))
+            [(link.address, role, link.line(now), role == primary)
              for role, link in links.items()])
 
     def redraw(self, now: float | None = None) -> None:

@@ -14,7 +14,7 @@ SHANK, TRUNK = "C4:7C:8D:6A:40:01", "C4:7C:8D:6A:40:02"
 
 
 def lines(window: Any) -> list[str]:
-    return [lab.text() for lab in window.device_panel.several.links if lab.isVisible()]
+    return [lab.full for lab in window.device_panel.several.links if lab.isVisible()]
 
 
 def test_two_sensors_connect_together_and_one_reconnects(

@@ -63,18 +63,22 @@ def factory(window: Any) -> ScriptedSensors:
     return f
 
 
-def choose(window: Any, rows: list[tuple[str | None, str]]) -> None:
-    """Fill the sensor panel's rows: (role or None, address)."""
+def choose(window: Any, rows: list[tuple[str, str]]) -> None:
+    """Exactly these rows in the sensor panel: (role, address)."""
     several = window.device_panel.several
     several.setChecked(True)
-    for i in range(len(several.roles)):
-        role, address = rows[i] if i < len(rows) else (None, "")
-        several.roles[i].setCurrentIndex(several.roles[i].findData(role))
-        several.addresses[i].setEditText(address)
+    several.set_rows(rows)
 
 
 def link_lines(window: Any) -> list[str]:
-    return [lab.text() for lab in window.device_panel.several.links if lab.isVisible()]
+    """The rows' whole link lines (shown elided to the panel's width, whole in the tooltip)."""
+    return [lab.full for lab in window.device_panel.several.links if lab.isVisible()]
+
+
+def analysed(window: Any) -> list[str]:
+    """The roles of the rows marked "analysed"."""
+    return [row.role for row in window.device_panel.several.rows
+            if row.primary_tag.isVisible()]
 
 
 def test_connect_all_from_the_panel_shows_every_sensor_and_records_them(
@@ -93,8 +97,11 @@ def test_connect_all_from_the_panel_shows_every_sensor_and_records_them(
     wait_until(qtbot, lambda: len(link_lines(window)) == 3
                and all(line.startswith("streaming") for line in link_lines(window)), 10)
     lines = link_lines(window)
-    assert "analysed" in lines[0] and "analysed" not in lines[1]
+    assert analysed(window) == ["left-shank"]
     assert "/100 Hz" in lines[2] and "0.0 % lost" in lines[2]
+    link = several.links[2]
+    assert link.toolTip() == lines[2] and link.text() in (lines[2], link.text().rstrip("…"))
+    assert not several.roles[0].isEnabled()  # the connected sensors' rows: Disconnect first
 
     # a link drop on the trunk: its row says so, the others go on; then back, one reconnect
     factory.made[TRUNK].pending.append(SourceStatus("lost", "link lost; reconnecting"))
@@ -118,7 +125,7 @@ def test_connect_all_from_the_panel_shows_every_sensor_and_records_them(
     assert n >= 100
     for role in ("left-shank", "trunk"):
         assert abs(sensors[role].n_samples - n) <= 10, role
-    wait_until(qtbot, lambda: "analysed" in link_lines(window)[0]
+    wait_until(qtbot, lambda: analysed(window) == ["right-shank"]
                and several.roles[0].currentData() == "right-shank", 5)
     # the drill's writer leaves the sensors' listeners with its recording
     wait_until(qtbot, lambda: all(getattr(f, "__name__", "") != "listener"
@@ -127,8 +134,7 @@ def test_connect_all_from_the_panel_shows_every_sensor_and_records_them(
 
 def test_one_sensor_without_a_role_is_the_plain_connection(
         qtbot: Any, window: Any, factory: ScriptedSensors) -> None:
-    choose(window, [(None, LEFT), ("trunk", "")])
-    window.device_panel.several.connect_button.click()
+    window.connect_sensors([])
     assert "give each sensor a role" in window.statusBar().currentMessage()
     window.connect_sensors([(LEFT, None)])
     wait_until(qtbot, lambda: window.sources.kind == "device", 10)
@@ -137,15 +143,83 @@ def test_one_sensor_without_a_role_is_the_plain_connection(
 
 
 @pytest.mark.parametrize(("rows", "message"), [
-    ([("left-shank", LEFT), ("left-shank", RIGHT)], "sensor role left-shank given twice"),
     ([("left-shank", LEFT), ("trunk", LEFT.lower())], "the same sensor address is given twice"),
+    ([("left-shank", LEFT), ("trunk", "")], "trunk: no address (Scan, or type one)"),
 ])
-def test_impossible_sets_are_refused_with_records_message(
+def test_impossible_sets_cannot_be_connected_and_say_why(
         qtbot: Any, window: Any, factory: ScriptedSensors, rows: Any, message: str) -> None:
+    """"Connect all" is greyed out with record's one-line reason under it; mended, it works."""
     choose(window, rows)
-    window.device_panel.several.connect_button.click()
-    assert message in window.statusBar().currentMessage()
+    several = window.device_panel.several
+    assert not several.connect_button.isEnabled()
+    assert several.reason.isVisible() and several.reason.full == message
+    several.connect_button.click()
     assert factory.asked == [] and window.live is None
+    several.addresses[1].setEditText(TRUNK)  # typed, as a user would
+    assert several.connect_button.isEnabled() and not several.reason.isVisible()
+    several.setChecked(False)  # one sensor: the rows and their reason go
+    assert not several.reason.isVisible()
+
+
+def test_a_duplicate_role_from_the_window_gets_records_message(
+        qtbot: Any, window: Any, factory: ScriptedSensors) -> None:
+    """The rows never offer a role twice; the window's own check still has record's words."""
+    window.connect_sensors([(LEFT, "left-shank"), (RIGHT, "left-shank")])
+    assert "sensor role left-shank given twice" in window.statusBar().currentMessage()
+    assert factory.asked == [] and window.live is None
+
+
+def test_rows_are_added_up_to_one_per_role_and_removed_down_to_two(
+        qtbot: Any, window: Any, factory: ScriptedSensors) -> None:
+    from trainer.vocab.roles import ROLES
+
+    several = window.device_panel.several
+    several.setChecked(True)
+    window.device_panel.scan_button.click()
+    wait_until(qtbot, lambda: several.addresses[0].count() == 3)
+
+    def offered(i: int) -> list[str]:
+        box = several.roles[i]
+        return [box.itemData(k) for k in range(box.count())]
+
+    assert [r.role for r in several.rows] == ["left-shank", "right-shank", "trunk"]
+    assert offered(0) == ["left-shank", "left-foot", "right-foot"]  # its own + the free ones
+    several.add_button.click()
+    assert [r.role for r in several.rows][-1] == "left-foot"
+    assert several.rows[-1].address() == ""  # three sensors found, all taken
+    assert not several.connect_button.isEnabled()
+    assert several.reason.full == "left-foot: no address (Scan, or type one)"
+    several.rows[-1].set_address("C4:7C:8D:6A:30:04")
+    assert several.connect_button.isEnabled()
+    several.add_button.click()
+    assert sorted(r.role for r in several.rows) == sorted(ROLES)
+    assert not several.add_button.isEnabled()  # every role has its row
+    assert all(len(set(offered(i))) == 1 for i in range(5))  # nothing left to swap to
+    for row in list(several.rows):
+        row.remove_button.click()
+    assert len(several.rows) == 2 and not several.rows[0].remove_button.isEnabled()
+    assert several.add_button.isEnabled()
+    # a role chosen in one row leaves the others' lists
+    several.roles[1].setCurrentIndex(several.roles[1].findData("trunk"))
+    assert "trunk" not in offered(0) and "right-shank" in offered(0)
+
+
+def test_four_sensors_connect_from_the_panel(
+        qtbot: Any, window: Any, factory: ScriptedSensors) -> None:
+    """record --device takes more than three sensors; so does the panel."""
+    feet = "C4:7C:8D:6A:30:04"
+    choose(window, [("left-shank", LEFT), ("right-shank", RIGHT), ("trunk", TRUNK),
+                    ("right-foot", feet)])
+    window.device_panel.several.connect_button.click()
+    wait_until(qtbot, lambda: window.sources.sensors is not None, 10)
+    assert factory.asked == [("left-shank", "right-shank", "trunk", "right-foot")]
+    wait_until(qtbot, lambda: len(link_lines(window)) == 4, 10)
+    wait_until(qtbot, lambda: set(window.sensor_plots.plots) == {"right-shank", "trunk",
+                                                                 "right-foot"}, 10)
+    window.disconnect_source()
+    wait_until(qtbot, lambda: link_lines(window) == [], 5)
+    several = window.device_panel.several
+    assert several.roles[0].isEnabled() and several.connect_button.isEnabled()
 
 
 def test_simulator_with_the_panels_roles_and_a_drill_records_them(
@@ -216,3 +290,37 @@ def test_calibration_wizard_offers_each_connected_sensor_for_its_role(
     assert intro.dev_radio.isChecked() and intro.address.text() == TRUNK
     assert intro.placement.currentText() == "trunk"
     window._wizard.close()
+
+
+def test_the_rows_are_readable_in_the_side_panel(
+        qtbot: Any, window: Any, factory: ScriptedSensors) -> None:
+    """Five rows in the ~340 px side panel: nothing cut off on the right, every address whole
+    (not the scan label: name and signal stay in the list), link lines one line high."""
+    from PySide6.QtWidgets import QScrollArea
+
+    several = window.device_panel.several
+    window.device_panel.scan_button.click()
+    wait_until(qtbot, lambda: several.addresses[0].count() == 3)
+    several.setChecked(True)
+    several.add_button.click()
+    several.add_button.click()
+    several.rows[4].set_address("C4:7C:8D:6A:01:23")
+    qtbot.wait(50)
+    scroll = window.findChild(QScrollArea)
+    side = scroll.widget()
+    bar = scroll.verticalScrollBar().sizeHint().width()
+    assert side.minimumSizeHint().width() <= scroll.width() - bar
+    for row in several.rows:
+        edit = row.address_box.lineEdit()
+        text = edit.text()
+        assert text in (LEFT, RIGHT, TRUNK, "C4:7C:8D:6A:01:23", "")
+        assert edit.fontMetrics().horizontalAdvance("C4:7C:8D:6A:01:23") < edit.width()
+    # a link line's height never follows its text (no re-layout of the window)
+    link = several.links[0]
+    several.set_link(0, "streaming · 100/100 Hz · 0.0 % lost")
+    qtbot.wait(50)
+    hint = link.sizeHint()
+    several.set_link(0, "streaming · 100/100 Hz · 0.0 % lost · battery 85 % · -60 dBm · "
+                        "2 reconnects")
+    assert link.sizeHint() == hint and link.text().endswith("…")
+    assert link.toolTip() == link.full and link.full.endswith("2 reconnects")
