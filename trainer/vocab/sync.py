@@ -9,6 +9,9 @@ preparation and flight: the landing typically 0.8–1.6 s after the cue)."""
 from __future__ import annotations
 
 SYNC_JUMP_EVENT = "sync_jump"
-SYNC_JUMP_CUE = "Jump once on both feet — lines up the sensors' clocks"
+#: Optional: a person who cannot jump yet (an acute sprain) skips it; ``analyze`` then reports
+#: the alignment as not measured (null, with the reason) instead of guessing.
+SYNC_JUMP_CUE = ("Jump once on both feet — lines up the sensors' clocks "
+                 "(skip it if jumping hurts)")
 SYNC_BEFORE_S = 1.0
 SYNC_AFTER_S = 3.0
