@@ -8,6 +8,7 @@ time, so a test drives it frame by frame on a manual clock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -50,6 +51,8 @@ class LiveView:
         self.sway_shown = True
         #: the drill of the session being replayed (None: live, or a recording without a drill)
         self.replay_drill: str | None = None
+        #: told the tilt plot's ± range when it changes (the extra sensors' plot follows it)
+        self.tilt_range_listeners: list[Callable[[float], None]] = []
         self._last_metrics = -float("inf")
 
     def set_side(self, side: str) -> None:
@@ -67,7 +70,7 @@ class LiveView:
             self.time_plots.set_target(fb.target_radius_deg)
         if fb.range_deg != old.range_deg:
             self.sway.set_range(fb.range_deg)
-            self.time_plots.set_tilt_range(self._tilt_range())
+            self._set_tilt_range()
         if not self.drills.in_set:
             self.schedule = FadingSchedule(fb.mode, 1.0)
 
@@ -91,7 +94,13 @@ class LiveView:
             self.sway_shown = shown
             self.sway.setVisible(shown)
             self.time_plots.set_band_visible(shown)
-            self.time_plots.set_tilt_range(self._tilt_range())
+            self._set_tilt_range()
+
+    def _set_tilt_range(self) -> None:
+        range_deg = self._tilt_range()
+        self.time_plots.set_tilt_range(range_deg)
+        for listener in self.tilt_range_listeners:
+            listener(range_deg)
 
     def _tilt_range(self) -> float:
         """The tilt plot's ± range: the sway scale, or room for a movement (reps, stretches)."""

@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
         self.history = HistoryPanel()
         self.view = LiveView(self.sway, self.time_plots, self.metrics, self.drills, self.audio,
                              trace_s)
+        # the extra sensors' tilt on the primary's scale (±30° while a drill moves on purpose)
+        self.view.tilt_range_listeners.append(self.sensor_plots.set_range)
         self.source_label = QLabel("no source")
         self.source_label.setObjectName("sourceLabel")
         self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -437,7 +439,6 @@ class MainWindow(QMainWindow):
 
     def apply_feedback_settings(self, fb: FeedbackSettings) -> None:
         self.view.set_feedback(fb, self.live)
-        self.sensor_plots.set_range(fb.range_deg)
         if self.audio is not None:
             if fb.audio and not self.audio.start():
                 self.feedback_panel.set_audio_unavailable(self.audio.reason)

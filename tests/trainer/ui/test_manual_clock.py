@@ -168,3 +168,32 @@ def test_the_calf_raise_banner_shows_the_rep_count_once(clocked: Any) -> None:
     assert re.fullmatch(r"Calf raise — [12] / \d+", counted[-1]), counted[-1]
     w.drills.stop()
     w.drills.skip_pain()
+
+
+def test_the_extra_sensors_plot_has_the_primarys_range_in_a_movement_drill(clocked: Any) -> None:
+    """A calf raise widens the primary's tilt plot to ±30°; the other sensors' plot (under it,
+    on the same time axis) gets the same range, and both go back to the sway scale after."""
+    w = clocked
+    w.choose_drill(drill="calf-raise", side="left")
+    w.start_simulator(100.0, roles=("left-shank", "right-shank", "trunk"))
+    _run(w, 1.0)
+    assert set(w.sensor_plots.plots) == {"right-shank", "trunk"}
+
+    def ranges() -> tuple[float, float]:
+        return (w.time_plots.tilt.getPlotItem().vb.viewRange()[1][1],
+                w.sensor_plots.plot.getPlotItem().vb.viewRange()[1][1])
+
+    scale = w.view.feedback.range_deg
+    assert ranges() == pytest.approx((scale, scale))
+    w.drills.countdown_s = 1.0
+    w.start_drill(w.drill_panel.settings())
+    _run(w, 3.0)
+    assert w.drill_state() == "active" and not w.sway.isVisible()
+    assert ranges() == pytest.approx((30.0, 30.0))
+    w.drills.stop()
+    w.drills.skip_pain()
+    _run(w, 0.5)
+    assert ranges() == pytest.approx((scale, scale))
+    # the feedback panel's scale moves both
+    w.feedback_panel.scale.setCurrentIndex(w.feedback_panel.scale.findData(15.0))
+    assert ranges() == pytest.approx((15.0, 15.0))
