@@ -40,6 +40,8 @@ TRACE_COLOURS = (("#66bb6a", "#d4e157"),  # green, lime
                  ("#4db6ac", "#90caf9"))  # teal, pale blue
 #: Link states shown in a warning colour in the legend.
 BAD_STATES = ("lost", "reconnecting", "error", "stopped")
+#: From this many extra sensors on, the legend names only bad link states.
+COMPACT_LEGEND = 3
 
 
 def trace_colours(i: int) -> tuple[str, str]:
@@ -162,14 +164,19 @@ class SensorTracePlots:
         if tracks is None:
             return
         parts = []
+        # three or more extra sensors: a state is named only when it is bad (else the legend
+        # runs off the plot's width)
+        compact = len(self.curves) >= COMPACT_LEGEND
         for i, role in enumerate(self.curves):
             track = tracks.tracks[role]
             ap_c, ml_c = trace_colours(i)
             state = track.failed or track.state
-            state_c = theme.LOSS_COLOUR if track.failed or state in BAD_STATES else theme.MUTED
+            bad = bool(track.failed) or state in BAD_STATES
+            state_c = theme.LOSS_COLOUR if bad else theme.MUTED
+            shown = "" if compact and not bad else \
+                f" <span style='color:{state_c}'>· {state}</span>"
             parts.append(f"<b>{role}</b> <span style='color:{ap_c}'>AP</span> "
-                         f"<span style='color:{ml_c}'>ML</span> "
-                         f"<span style='color:{state_c}'>· {state}</span>")
+                         f"<span style='color:{ml_c}'>ML</span>{shown}")
         legend = "tilt (°): " + " &nbsp;&nbsp; ".join(parts)
         if legend != self._legend:
             self._legend = legend

@@ -152,3 +152,23 @@ def test_tracks_fed_by_the_caller_are_drawn_in_one_plot(qtbot: Any, window: Any)
     plots.show_tracks(None)
     assert not plots.curves and not plots.widget.isVisibleTo(window)
     assert window.time_plots.gyr.isVisibleTo(window)
+
+
+def test_four_extra_sensors_legend_names_only_bad_states(qtbot: Any, window: Any) -> None:
+    """Five sensors (the panel takes one per role): the legend stays within the plot's width,
+    a link state named only when it is bad."""
+    window.timer.stop()
+    roles = ("left-shank", "right-shank", "left-foot", "right-foot", "trunk")
+    infos = {r: SourceInfo(r, f"A:{i}", "test", 100.0) for i, r in enumerate(roles)}
+    tracks = SensorTracks(infos, "left-shank",  # type: ignore[arg-type]
+                          pipeline_factory=lambda info, role: DirectTiltPipeline())
+    plots = window.sensor_plots
+    plots.show_tracks(tracks)
+    for role in roles[1:]:
+        tracks.set_state(role, "streaming")
+    tracks.set_state("trunk", "lost")
+    plots.update(None)
+    legend = plots.legend()
+    assert all(r in legend for r in roles[1:]) and "streaming" not in legend
+    assert legend.count("lost") == 1
+    plots.show_tracks(None)
