@@ -18,31 +18,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.trainer.core.test_sessionclock import ble_link
+from tests.trainer.core.test_sessionclock import map_in_pieces, three_links
 from trainer.core.sessionclock import SessionClock
 
 
 def main() -> None:
     for seed in (0, 1, 2):
-        rng = np.random.default_rng(seed)
-        links = [
-            ble_link(rng, fs=100.0, drift_ppm=+100, start_s=10.3, ci_s=0.0075, duration_s=120),
-            ble_link(rng, fs=200.0, drift_ppm=-100, start_s=10.9, ci_s=0.02875, duration_s=120),
-            ble_link(rng, fs=100.0, drift_ppm=+40, start_s=11.4, ci_s=0.04875, duration_s=120,
-                     per_packet=1),
-        ]
+        links = three_links(np.random.default_rng(seed))
         clock = SessionClock(origin_s=10.0)
         errors = []
         arrival_spread = 0.0
         for role, (t_dev, t_true, nt, na) in zip("abc", links, strict=True):
-            mapped = []
-            for lo in range(0, len(nt), 50):  # observed and mapped as a live session reads
-                hi = lo + 50
-                clock.observe(role, nt[lo:hi], na[lo:hi])
-                upto = nt[min(hi, len(nt)) - 1]
-                sel = (t_dev <= upto) & (t_dev > (nt[lo - 1] if lo else -1))
-                mapped.append(clock.map(role, t_dev[sel]))
-            m = np.concatenate(mapped)
+            m = map_in_pieces(clock, role, t_dev, nt, na)
             truth = t_true[: len(m)] - 10.0
             errors.append((truth, m - truth))
             carrier = np.minimum(np.searchsorted(nt, t_dev), len(na) - 1)

@@ -64,27 +64,40 @@ def test_hull_and_envelope_line() -> None:
     assert np.all(ys >= intercept + slope * xs - 1e-12)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_three_devices_align_within_5_ms(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    links = [
+def three_links(rng: np.random.Generator
+                ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Three sensors, 120 s: clocks +100 / -100 / +40 ppm off, 100 / 200 / 100 Hz, connection
+    intervals 7.5 / 28.75 / 48.75 ms, notifications of 2 / 2 / 1 samples (also the benchmark's
+    links: benchmarks/bench_sessionclock.py)."""
+    return [
         ble_link(rng, fs=100.0, drift_ppm=+100, start_s=10.3, ci_s=0.0075, duration_s=120),
         ble_link(rng, fs=200.0, drift_ppm=-100, start_s=10.9, ci_s=0.02875, duration_s=120),
         ble_link(rng, fs=100.0, drift_ppm=+40, start_s=11.4, ci_s=0.04875, duration_s=120,
                  per_packet=1),
     ]
+
+
+def map_in_pieces(clock: SessionClock, role: str, t_dev: np.ndarray, nt: np.ndarray,
+                  na: np.ndarray) -> np.ndarray:
+    """The link observed and its samples mapped 50 notifications at a time, as a live session
+    reads them."""
+    mapped = []
+    for lo in range(0, len(nt), 50):
+        hi = lo + 50
+        clock.observe(role, nt[lo:hi], na[lo:hi])
+        upto = nt[min(hi, len(nt)) - 1]
+        sel = (t_dev <= upto) & (t_dev > (nt[lo - 1] if lo else -1))
+        mapped.append(clock.map(role, t_dev[sel]))
+    return np.concatenate(mapped)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_three_devices_align_within_5_ms(seed: int) -> None:
+    links = three_links(np.random.default_rng(seed))
     clock = SessionClock(origin_s=10.0)
     errors = []
     for role, (t_dev, t_true, nt, na) in zip(("a", "b", "c"), links, strict=True):
-        # observed and mapped in pieces, as a live session reads them
-        mapped = []
-        for lo in range(0, len(nt), 50):
-            hi = lo + 50
-            clock.observe(role, nt[lo:hi], na[lo:hi])
-            upto = nt[min(hi, len(nt)) - 1]
-            sel = (t_dev <= upto) & (t_dev > (nt[lo - 1] if lo else -1))
-            mapped.append(clock.map(role, t_dev[sel]))
-        m = np.concatenate(mapped)
+        m = map_in_pieces(clock, role, t_dev, nt, na)
         assert np.all(np.diff(m) >= 0)
         true_s = t_true[: len(m)] - 10.0
         errors.append((true_s, m - true_s))
