@@ -64,6 +64,27 @@ def data_dir() -> Path | None:
     return None
 
 
+LEG_SEGMENTS = ("LeftShank", "RightShank", "LeftFoot", "RightFoot")
+
+
+def read_rep(path: Path) -> dict[str, np.ndarray]:
+    """One repetition file: per leg segment the columns time (s), accelerometer xyz (m/s²),
+    gyroscope xyz (rad/s) as the file has them (missing values NaN)."""
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    seg_row, kind_row = rows[0], rows[1]
+    data = np.array([[float(x) if x else np.nan for x in r] for r in rows[3:]])
+    out = {}
+    for seg in LEG_SEGMENTS:
+        cols = [k for k, s in enumerate(seg_row) if s == seg]
+        kinds = [kind_row[k] for k in cols]
+        t = cols[kinds.index("Time")]
+        a = cols[kinds.index("Accelerometer")]
+        g = cols[kinds.index("Gyroscope")]
+        out[seg] = data[:, [t, a, a + 1, a + 2, g, g + 1, g + 2]]
+    return out
+
+
 def heel_raise_sets(root: Path, subject: str = "SUB22", exercise: str = "HeelRaise"
                     ) -> list[RealSet]:
     """One set per IMU of the lower legs: the rep files joined on their time stamps."""
@@ -72,16 +93,8 @@ def heel_raise_sets(root: Path, subject: str = "SUB22", exercise: str = "HeelRai
     parts: dict[str, list[np.ndarray]] = {}
     spans: list[tuple[float, float]] = []
     for f in files:
-        with f.open(newline="") as fh:
-            rows = list(csv.reader(fh))
-        seg_row, kind_row = rows[0], rows[1]
-        data = np.array([[float(x) if x else np.nan for x in r] for r in rows[3:]])
-        for seg in ("LeftShank", "RightShank", "LeftFoot", "RightFoot"):
-            cols = [k for k, s in enumerate(seg_row) if s == seg]
-            t = cols[[kind_row[k] for k in cols].index("Time")]
-            a = cols[[kind_row[k] for k in cols].index("Accelerometer")]
-            g = cols[[kind_row[k] for k in cols].index("Gyroscope")]
-            parts.setdefault(seg, []).append(data[:, [t, a, a + 1, a + 2, g, g + 1, g + 2]])
+        for seg, cols in read_rep(f).items():
+            parts.setdefault(seg, []).append(cols)
         ts = parts["LeftShank"][-1][:, 0]
         spans.append((float(ts[0]), float(ts[-1])))
     out = []
