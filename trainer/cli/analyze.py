@@ -47,6 +47,10 @@ def register(sub: Any) -> None:
                    help="non-causal orientation estimation (better accuracy for replay)")
     p.add_argument("--target-radius", type=float, default=3.0, metavar="DEG",
                    help="radius of the target zone in degrees of tilt (default 3)")
+    p.add_argument("--age", type=int, default=None, metavar="N",
+                   help="age for the stance-time norms (default: the stored profile's)")
+    p.add_argument("--sex", choices=("female", "male"), default=None,
+                   help="sex for the stance-time norms (default: the stored profile's)")
     p.set_defaults(func=run)
 
 
@@ -66,12 +70,13 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"{name}: cannot read session: {exc.strerror or exc}") from None
     series_paths = _series_paths(args.series, [s for _, s in sessions])
+    person = _person(args)
     for i, (name, session) in enumerate(sessions):
         result = _analyze(name, session, offline=args.offline, target_radius=args.target_radius)
         if series_paths:
             _write_series(series_paths[i], result)
         try:
-            report = build_report(name, session, result)
+            report = build_report(name, session, result, person=person)
         except SessionError as exc:  # e.g. a damaged extra sensor's file
             raise CliError(str(exc)) from None
         if args.json:
@@ -113,8 +118,27 @@ def _drill_id(session: Session) -> str | None:
     return str(drill_id) if drill_id else None
 
 
-def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
-    """The drills package's analysis when it is installed, else just the id."""
+def _person(args: argparse.Namespace) -> dict[str, Any]:
+    """Age and sex for the drill's norms: the options, else the stored profile's (if any)."""
+    person: dict[str, Any] = {}
+    try:
+        from trainer.drills.store import DrillStore
+    except ModuleNotFoundError:
+        profile: dict[str, Any] = {}
+    else:
+        profile = DrillStore().profile()
+    for key in ("age", "sex"):
+        value = getattr(args, key, None)
+        value = value if value is not None else profile.get(key)
+        if value is not None:
+            person[key] = value
+    return person
+
+
+def _drill_result(session: Session, result: AnalysisResult,
+                  person: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The drills package's analysis when it is installed, else just the id; ``person``: age
+    and sex for the norms."""
     drill_meta = session.meta.get("drill") or {}
     drill_id = drill_meta.get("id") if isinstance(drill_meta, dict) else None
     try:
@@ -131,6 +155,7 @@ def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
     if isinstance(nested, dict):
         params.update(nested)
     params.update(side=session.side, placement=session.placement, events=list(session.events))
+    params.update(person or {})
     try:
         out = analyze_drill(str(drill_id), result, params)
     except ValueError as exc:  # unknown drill, result lacking what the drill needs: say so
@@ -140,8 +165,10 @@ def _drill_result(session: Session, result: AnalysisResult) -> dict[str, Any]:
     return drill
 
 
-def build_report(name: str, session: Session, result: AnalysisResult) -> dict[str, Any]:
-    """The contract's JSON object for one analysed session."""
+def build_report(name: str, session: Session, result: AnalysisResult, *,
+                 person: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The contract's JSON object for one analysed session (``person``: age and sex for the
+    drill's norms)."""
     from trainer.drills.multisensor import sensors_report, with_touchdowns
 
     stance_losses = list(result.summary.balance_losses_t_s)
@@ -169,7 +196,7 @@ def build_report(name: str, session: Session, result: AnalysisResult) -> dict[st
         },
         "sway": sway,
         "events": events,
-        "drill": _drill_result(session, result),
+        "drill": _drill_result(session, result, person),
         **({"sensors": sensors} if sensors is not None else {}),
     })
 

@@ -149,3 +149,17 @@ def test_bad_target_radius_is_one_line_exit_2(sessions, capsys) -> None:  # type
 def test_series_into_missing_directory(sessions, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     _one_line_error(capsys, ["analyze", "--series", str(tmp_path / "no" / "x.csv"),
                              str(sessions[0])])
+
+
+def test_json_norms_use_the_given_age_and_sex(sessions, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--age/--sex reach the drill's norms: eyes open at 72 gets Seino et al.'s mean and SD for
+    women 65+; without them (and no stored profile) the norms ask for an age."""
+    assert main(["analyze", "--json", str(sessions[0]), "--age", "72", "--sex", "female"]) == 0
+    norms = json.loads(capsys.readouterr().out)["drill"]["norms"]
+    spread = norms["spread"]
+    assert norms["age_group"] == "70-79" and spread["available"]
+    assert (spread["short"], spread["age_group"], spread["sex"], spread["n"]) == (
+        "Seino et al. 2014", "65+", "female", 1766)
+    assert spread["z"] == pytest.approx((norms["best_s"] - 36.8) / 23.4, abs=0.005)
+    assert main(["analyze", "--json", str(sessions[0])]) == 0
+    assert json.loads(capsys.readouterr().out)["drill"]["norms"]["status"] == "no_age"

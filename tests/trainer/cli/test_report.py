@@ -55,6 +55,19 @@ def test_session_report_balance(sessions: Path, tmp_path: Path) -> None:
     assert "95 % ellipse area" in html
 
 
+def test_session_report_eyes_open_z_score_names_its_source(sessions: Path, tmp_path: Path) -> None:
+    """Age norms section at 70 (eyes open): Springer's mean and Seino et al.'s mean and SD for
+    men 65+, with the z-score line and the source's DOI."""
+    out = tmp_path / "r.html"
+    assert main(["report", str(sessions / "bal"), "--out", str(out), "--age", "70",
+                 "--sex", "male"]) == 0
+    html = out.read_text()
+    check_self_contained(html)
+    assert "Age norms" in html and "Springer et al. 2007" in html
+    assert "39.3 ± 23.0 s for ages 65+, men (n = 1463, Seino et al. 2014): z = " in html
+    assert "doi:10.1371/journal.pone.0099487" in html and "indicative" in html
+
+
 def test_session_report_reps(sessions: Path, tmp_path: Path) -> None:
     out = tmp_path / "inv.html"
     assert main(["report", str(sessions / "inv"), "--out", str(out)]) == 0

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from trainer.drills.norms import (
+    SEINO_2014,
     SPRINGER_2007,
     WATANABE_2025_EYES_CLOSED,
     age_group,
@@ -106,9 +107,53 @@ def test_eyes_closed_z_score_against_mean_and_sd(best: float, age: int, z: float
     assert "Watanabe" in s["source"] and s["cap_s"] == 30.0
 
 
+def test_eyes_open_spread_table_is_the_sourced_one() -> None:
+    """Seino et al. 2014: abstract, mean (SD) one-legged stance eyes open, 65+, by sex; n with
+    a result from Table 1; the both-sexes row is the union of the two."""
+    rows = [(g.label, g.sex, g.n, g.mean_s, g.sd_s) for g in SEINO_2014.groups]
+    assert rows[:2] == [("65+", "male", 1463, 39.3, 23.0), ("65+", "female", 1766, 36.8, 23.4)]
+    # by hand: (1463 * 39.3 + 1766 * 36.8) / 3229 = 37.933; sum of squares
+    # 1462 * 23.0^2 + 1765 * 23.4^2 + 1463 * 1.367^2 + 1766 * 1.133^2 = 1744842 -> / 3228 -> 23.25
+    assert rows[2] == ("65+", None, 3229, 37.93, 23.25)
+    assert SEINO_2014.cap_s is None and "doi:10.1371/journal.pone.0099487" in SEINO_2014.citation
+
+
+@pytest.mark.parametrize(("best", "age", "sex", "z", "band"), [
+    (10.0, 70, "female", -1.15, "below_mean_minus_1sd"),   # (10 - 36.8) / 23.4
+    (5.0, 90, "female", -1.36, "below_mean_minus_1sd"),    # one group for all ages 65+
+    (30.0, 80, "male", -0.40, "within_1sd_below_mean"),    # (30 - 39.3) / 23.0
+    (16.3, 66, "male", -1.0, "within_1sd_below_mean"),     # exactly mean - 1 SD
+    (39.3, 65, "male", 0.0, "at_or_above_mean"),
+    (10.0, 70, None, -1.20, "below_mean_minus_1sd"),       # both sexes: (10 - 37.93) / 23.25
+])
+def test_eyes_open_z_score_against_mean_and_sd(best: float, age: int, sex: str | None, z: float,
+                                               band: str) -> None:
+    s = compare_spread(best, age, "open", sex=sex)
+    assert s["available"] and s["z"] == pytest.approx(z, abs=0.005) and s["band"] == band
+    assert "Seino" in s["source"] and s["age_group"] == "65+" and s["cap_s"] is None
+    assert s["sex"] == (sex or "both") and not s["z_lower_bound"]
+
+
+def test_a_best_at_the_time_limit_gives_a_lower_bound_unless_the_study_capped_lower() -> None:
+    """The norm test stops at 45 s; Seino et al.'s limit is not stated (a 45 s best may be
+    longer), Watanabe et al.'s is 30 s (a 45 s best capped to 30 s is exact)."""
+    c = compare_stance(60.0, 70, "open", sex="male")
+    assert c["spread"]["best_capped_s"] == 45.0 and c["spread"]["z"] == pytest.approx(0.25)
+    assert c["spread"]["z_lower_bound"] and "z ≥ +0.2" in describe(c)
+    assert "lower bound" in describe(c)
+    closed = compare_stance(45.0, 25, "closed")["spread"]
+    assert closed["best_capped_s"] == 30.0 and not closed["z_lower_bound"]
+    # a training hold ended by its time, not a loss, at or above the mean: also a lower bound
+    held = compare_stance(40.0, 70, "open", ended_without_loss=True)
+    assert held["status"] == "at_or_above_mean" and held["spread"]["z_lower_bound"]
+
+
 def test_spread_unavailable_says_why() -> None:
-    assert not compare_spread(20.0, 30, "open")["available"]
-    assert "eyes open" in compare_spread(20.0, 30, "open")["note"]
+    assert not compare_spread(20.0, 64, "open")["available"]  # Seino et al.: 65+ only
+    assert "eyes open: 65+" in compare_spread(20.0, 64, "open")["note"]
+    assert "eyes closed: 20-66" in compare_spread(20.0, 70, "closed")["note"]
+    with pytest.raises(ValueError):
+        compare_spread(20.0, 30, "half-open")
     assert "n = 4" in compare_spread(10.0, 62, "closed")["note"]  # too few people
     assert not compare_spread(10.0, 70, "closed")["available"]  # outside 20-66
     assert compare_spread(None, 30, "closed")["z"] is None
@@ -123,4 +168,10 @@ def test_comparison_names_every_source_and_uses_sd_wording() -> None:
     # under the norm test (stricter rules) the z-score is flagged as reading low
     nt = compare_stance(12.0, 45, "closed", protocol="norm-test")
     assert nt["spread"]["comparable_protocol"] is False and "reads low" in describe(nt)
-    assert "no z-score for eyes open" in describe(compare_stance(30.0, 45, "open"))
+    assert "No age group with a mean and SD" in describe(compare_stance(30.0, 45, "open"))
+    o = compare_stance(12.0, 72, "open", sex="female", protocol="norm-test")
+    assert o["spread"]["n"] == 1766 and o["spread"]["comparable_protocol"] is None
+    text = describe(o)
+    assert "Springer et al. 2007" in text and "Seino et al. 2014" in text
+    assert "36.8 ± 23.4 s for ages 65+, women" in text and "z = -1.1" in text
+    assert "indicative" in text and "below mean - 1 SD" in text
