@@ -23,6 +23,8 @@ from typing import Any, TextIO
 #: Keys in ``record``: the lifted foot touched down (as T in the dashboard), and a marker (M).
 TOUCHDOWN_KEYS = frozenset("tT")
 MARKER_KEYS = frozenset("mM")
+#: …and, with several sensors, skip the sync jump the drill waits for (it hurts, or cannot).
+SKIP_KEYS = frozenset("sS")
 
 
 class KeyReader:
@@ -103,12 +105,13 @@ def _in_background(fd: int) -> bool:
         return False
 
 
-def key_hint(*, touchdown: bool) -> str:
+def key_hint(*, touchdown: bool, sync_jump: bool = False) -> str:
     """The start-up line that says which keys do what."""
+    skip = "s = skip the sync jump, " if sync_jump else ""
     if touchdown:
         return ("Keys: t = my lifted foot touched down (ends the trial there), m = marker, "
-                "Ctrl-C = stop")
-    return "Keys: m = marker, Ctrl-C = stop"
+                f"{skip}Ctrl-C = stop")
+    return f"Keys: m = marker, {skip}Ctrl-C = stop"
 
 
 def apply_keys(text: str, session: Any, say: Callable[[str], None], *,
@@ -116,6 +119,10 @@ def apply_keys(text: str, session: Any, say: Callable[[str], None], *,
     """Turn typed keys into the training session's user events (the dashboard's T and M) and
     confirm each on the terminal; other keys are ignored."""
     for ch in text:
+        if ch in SKIP_KEYS:
+            if session.skip_sync_jump():
+                say("sync jump skipped: the drill starts")
+            continue
         if touchdown and ch in TOUCHDOWN_KEYS:
             kind, label = "user_touchdown", "touchdown"
         elif ch in MARKER_KEYS:

@@ -21,10 +21,11 @@ Ctrl-C (SIGINT) or SIGTERM stops cleanly: what arrived is written, ``session.jso
 ``events.jsonl``. On a terminal, keys typed while recording are events (``trainer.cli.keys``):
 ``t`` the lifted foot touched down (balance drills; a ``user_touchdown`` event, as T in the
 dashboard), ``m`` a marker. With several sensors the session asks once, at the start, for a
-sync jump ("Jump once on both feet", a ``sync_jump`` event): ``analyze`` measures the sensors'
-alignment at its landing (docs/multi-sensor.md). Without ``--out`` the session goes to a new
-directory under the user's sessions folder (``trainer.paths.sessions_dir()``), named
-``<UTC time>-<drill>-<side>``.
+sync jump ("Jump once on both feet"): the drill waits until every sensor saw the landing (at most
+8 s; ``s`` skips it), and the ``sync_jump`` event says whether it was seen; ``analyze`` measures
+the sensors' alignment at its landing (docs/multi-sensor.md). Without ``--out`` the session
+goes to a new directory under the user's sessions folder (``trainer.paths.sessions_dir()``),
+named ``<UTC time>-<drill>-<side>``.
 """
 
 from __future__ import annotations
@@ -171,6 +172,9 @@ class Cues:
     def status(self) -> str:
         """Short drill state for the progress line."""
         drill = self.session.drill
+        if getattr(self.session, "sync_waiting", False):
+            left = self.session.sync.wait_left_s()
+            return f"waiting for the sync jump ({left or 0:.0f} s)"
         if drill is None:
             return ""
         v = drill.view()
@@ -359,7 +363,8 @@ def run(args: argparse.Namespace) -> int:
         with KeyReader() as keys:  # t: touchdown, m: marker (a terminal only; restored after)
             touchdown = _balance_drill(drill_id)
             if keys.active and not args.quiet:
-                progress.say(key_hint(touchdown=touchdown))
+                progress.say(key_hint(touchdown=touchdown,
+                                      sync_jump=bool(sensors and len(sensors.roles) > 1)))
             reason = _loop(session, cues, progress, stop, args.duration,
                            float(getattr(args, "sim_speed", 1.0) or 1.0), wall0,
                            keys=lambda: apply_keys(keys.poll(), session, progress.say,

@@ -149,16 +149,27 @@ def session_alignment(session: Session, signals: dict[str, Any]) -> tuple[Any, s
     event is found."""
     from trainer.core.sessionclock import find_alignment
 
-    cues = [float(e["t_s"]) for e in session.events_of(SYNC_JUMP_EVENT) if "t_s" in e]
-    for cue in cues:
-        al, why = find_alignment(signals, near_s=cue, before_s=SYNC_BEFORE_S,
-                                 after_s=SYNC_AFTER_S)
+    # the landing near the cue, over the whole time the guide waited for it (``waited_s``)
+    cues = [(float(e["t_s"]), _waited_s(e)) for e in session.events_of(SYNC_JUMP_EVENT)
+            if "t_s" in e]
+    for cue, after_s in cues:
+        al, why = find_alignment(signals, near_s=cue, before_s=SYNC_BEFORE_S, after_s=after_s)
         if al is not None:
             return al, None
     al, why2 = find_alignment(signals)
     if al is not None or not cues:
         return al, why2
     return None, f"{why}; {why2}"
+
+
+def _waited_s(event: dict[str, Any]) -> float:
+    """How long after a sync cue its landing is looked for: the guide's wait, at least
+    ``SYNC_AFTER_S`` (an unreadable value: ``SYNC_AFTER_S``)."""
+    try:
+        waited = float(event.get("waited_s") or 0.0)
+    except (TypeError, ValueError):
+        waited = 0.0
+    return max(SYNC_AFTER_S, waited) if np.isfinite(waited) else SYNC_AFTER_S
 
 
 def _tilt_deg(s: Session, t: np.ndarray, acc_g: np.ndarray) -> np.ndarray:

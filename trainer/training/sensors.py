@@ -104,16 +104,20 @@ class Sensors:
 
         return isinstance(self.multi, MultiSimulatedSource)
 
-    def follow(self, guide: Any) -> None:
-        """The simulated person follows the drill guide (real sensors: nothing to do)."""
+    def follow(self, guide: Any, *, recording: bool = True) -> None:
+        """The simulated person follows the drill guide (real sensors: nothing to do); when
+        ``recording`` it first does the sync jump, and the guide waits for it
+        (``trainer.training.syncjump``)."""
         from firmware_bridge.sensorset import PrimaryView
         from firmware_bridge.simulator import SimulatedSource
         from firmware_bridge.simulator.multi import MultiSimulatedSource
         from trainer.training.session import follow_guide
+        from trainer.training.syncjump import simulated_start_s
 
         if guide is None or not isinstance(self.multi, MultiSimulatedSource):
             return
-        person = follow_guide(self.multi.source, guide)
+        person = follow_guide(self.multi.source, guide,
+                              start_s=simulated_start_s(recording and len(self.roles) > 1))
         assert isinstance(person, SimulatedSource)
         self.multi = MultiSimulatedSource(person, self.roles)
         self.view = PrimaryView(self.multi, self.view.listeners)

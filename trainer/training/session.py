@@ -15,8 +15,10 @@ Everything that decides *what happens* in a drill lives here, once:
   ``session.json`` closed ``complete`` with the session summary, and for a real sensor the result
   in the progression store (simulated sessions never change the user's level);
 - the pre-start checks (``trainer.training.checks``) and user events (:meth:`user_event`);
-- with several live sensors, the sync jump asked for once at the first sample (a cue and a
-  ``sync_jump`` event: ``trainer.vocab.sync``).
+- with several live sensors, the sync jump asked for once at the first sample, as a step of its
+  own: the drill guide waits until every sensor saw the landing, the person skips it
+  (:meth:`TrainingSession.skip_sync_jump`) or a timeout (``trainer.training.syncjump``); then the
+  ``sync_jump`` event (at the cue's time) says whether a landing was seen.
 
 A front end loops: ``start()``, then ``pump()`` (record: every 50 ms; the dashboard: every frame)
 until ``Step.done`` or the user stops (``stop_drill``), the pain rating (``rate_pain`` or
@@ -44,6 +46,7 @@ from trainer.drills.catalog import CatalogError, DrillSpec, get_drill
 from trainer.drills.session import DONE, PAIN, READY, DrillEvent, DrillSession
 from trainer.drills.store import DrillStore
 from trainer.training.summary import SwayAccumulator
+from trainer.training.syncjump import SyncJumpStep
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
 from trainer.vocab.source import Source, SourceStatus
@@ -262,6 +265,9 @@ class TrainingSession:
         self._stop_written = False
         self._sync_asked = False  # the sync jump (several sensors) asked for, or not needed
         self._sync_cue: DrillEvent | None = None
+        self.sync: SyncJumpStep | None = None  # the sync jump's step (several sensors)
+        self._sync_end_cue: DrillEvent | None = None
+        self.last_read_t_s: float | None = None  # the latest sample read (not yet analysed)
 
     def new_pipeline(self) -> Any:
         """A fresh pipeline for this session (``pipeline_factory``: a test double)."""
@@ -354,13 +360,15 @@ class TrainingSession:
         if self.recording_stopped:  # the sets are over: the pain question is on
             return step
         if len(batch):
+            self.last_read_t_s = float(batch.t_s[-1])
             if self._t_end is None and self.plan.duration_s:
                 self._t_end = float(batch.t_s[0]) + self.plan.duration_s
             if self._t_end is not None and batch.t_s[-1] >= self._t_end:
                 batch = batch.slice(0, int((batch.t_s < self._t_end).sum()))
                 step.done = "duration"
         if len(batch) and not self._sync_asked:
-            self._ask_sync_jump(float(batch.t_s[0]), step)
+            self._ask_sync_jump(float(batch.t_s[0]), batch, step)
+        self._update_sync(step)
         self._pending.append(batch)
         self._run_pipeline(batch, step, final=step.done is not None or finished)
         # placed by the batch read with them; written once the samples up to them are
@@ -371,18 +379,65 @@ class TrainingSession:
         if self._sync_cue is not None:
             step.drill_events.insert(0, self._sync_cue)
             self._sync_cue = None
+        if self._sync_end_cue is not None:
+            step.drill_events.insert(0, self._sync_end_cue)
+            self._sync_end_cue = None
         return step
 
-    def _ask_sync_jump(self, t_s: float, step: Step) -> None:
+    def _ask_sync_jump(self, t_s: float, batch: SampleBatch, step: Step) -> None:
         """Several live sensors, recording: ask once for the sync jump at the first sample (a
-        cue, and a ``sync_jump`` event at its time: ``analyze`` measures the sensors' alignment
-        at the landing)."""
+        cue) and start its step: every sensor's samples go to it (a listener of the sensors'
+        view) until it ends (:meth:`_update_sync`)."""
         self._sync_asked = True
         ask = getattr(self.source, "ask_sync_jump", None)
         if self.writer is None or ask is None or not ask(t_s):
             return
         self._sync_cue = DrillEvent(t_s, "cue", {"text": SYNC_JUMP_CUE, "sync_jump": True})
-        self._emit(lambda w: w.event(t_s, SYNC_JUMP_EVENT, cue=SYNC_JUMP_CUE), step)
+        sensors = getattr(self.source, "sensors", None)
+        roles = tuple(getattr(sensors, "roles", ()) or ())
+        listeners = getattr(self.source, "listeners", None)
+        if len(roles) < 2 or listeners is None:  # nothing to watch: the cue alone, as before
+            self._emit(lambda w: w.event(t_s, SYNC_JUMP_EVENT, cue=SYNC_JUMP_CUE), step)
+            return
+        self.sync = SyncJumpStep(t_s, roles)
+        self.sync.add({str(getattr(sensors, "primary", roles[0])): batch})
+        listeners.append(self._sync_listener)
+
+    def _sync_listener(self, batches: Mapping[str, SampleBatch], _statuses: Any) -> None:
+        if self.sync is not None:
+            self.sync.add(batches)
+
+    @property
+    def sync_waiting(self) -> bool:
+        """The sync jump's step is on: the drill guide waits for the landing (or a skip)."""
+        return self.sync is not None and self.sync.waiting
+
+    def _update_sync(self, step: Step | None) -> None:
+        if self.sync is not None and self.sync.update():
+            self._end_sync(step)
+
+    def skip_sync_jump(self) -> bool:
+        """The person skips the sync jump (it hurts, or they cannot): the guide starts with the
+        next samples. False: no jump is being waited for."""
+        if self.sync is None or not self.sync.skip(self.last_read_t_s or self.sync.t_cue_s):
+            return False
+        self._end_sync(None)
+        return True
+
+    def _end_sync(self, step: Step | None) -> None:
+        """The step is over: the ``sync_jump`` event (at the cue's time, with what happened) and
+        a cue for the front end."""
+        sync = self.sync
+        assert sync is not None
+        listeners = getattr(self.source, "listeners", None)
+        if listeners is not None and self._sync_listener in listeners:
+            listeners.remove(self._sync_listener)
+        fields = sync.event_fields()
+        self._emit(lambda w: w.event(sync.t_cue_s, SYNC_JUMP_EVENT, **fields), step)
+        cue = sync.end_cue()
+        if cue:
+            self._sync_end_cue = DrillEvent(float(sync.t_end_s or sync.t_cue_s), "cue",
+                                            {"text": cue, "sync_jump_end": sync.outcome})
 
     def _run_pipeline(self, batch: SampleBatch, step: Step, *, final: bool = False) -> None:
         """The pipeline on the samples read, in whole ``PIPELINE_STEP_S`` steps (all of them
@@ -491,7 +546,8 @@ class TrainingSession:
             for part, processed in zip(parts, outs, strict=True):
                 events: list[DrillEvent] = []
                 drill = self.drill
-                if drill is not None:
+                if drill is not None and not (drill.phase == READY and self.sync is not None
+                                              and self.sync.holds(float(part.t_s[0]))):
                     if drill.phase == READY:
                         events += drill.start(float(part.t_s[0]))
                     if drill.phase not in (PAIN, DONE):
@@ -721,6 +777,8 @@ class TrainingSession:
         ``recording_stop``; no more samples are recorded."""
         self.flush()
         self.recording_stopped = True
+        if self.sync is not None and self.sync.stop(self.last_t_s):
+            self._end_sync(None)
         if self.writer is None:
             return
         with contextlib.suppress(Exception):

@@ -66,6 +66,7 @@ class DrillControl(QObject):
     pain_question = Signal(object)  # the question text (None: hide the pain buttons)
     beep = Signal(str)  # a drill cue by ear
     leg = Signal(str, str)  # the drill's side and placement (the tilt convention follows)
+    jump_wait = Signal(bool)  # the drill waits for the sync jump (the Skip button shows)
     finished = Signal()  # a drill ended (the History tab reloads)
 
     def __init__(self, sources: SourceControl, *, clock: Clock = wall_clock,
@@ -88,6 +89,7 @@ class DrillControl(QObject):
         self._flash_until = -float("inf")
         self._last_view = -float("inf")
         self._markers = 0
+        self._jump_wait = False
 
     # ------------------------------------------------------------------ state
     @property
@@ -159,7 +161,8 @@ class DrillControl(QObject):
             sensors = src.simulated_sensors(src.nominal_hz, src.sensors.roles,
                                             drill_id=plan.drill_id, side=plan.side,
                                             placement=plan.placement or guide.placement,
-                                            eyes=eyes, surface=surface, guide=guide)
+                                            eyes=eyes, surface=surface, guide=guide,
+                                            recording=plan.out is not None)
             session = TrainingSession(sensors.view, plan, guide=guide,
                                       calibration=sensors.calibrations.get(sensors.primary),
                                       pipeline_factory=src.pipeline_override,
@@ -254,6 +257,15 @@ class DrillControl(QObject):
         if session is not None and self.active and session.phase == PAIN:
             self.events(session.skip_pain())
 
+    def skip_sync_jump(self) -> bool:
+        """Skip (button, Space) the sync jump the drill waits for; False: none is waited for."""
+        session = self.drill
+        if session is None or not self.active or not session.skip_sync_jump():
+            return False
+        self.message.emit("sync jump skipped: the drill starts", 8000)
+        self.show_view(force=True)
+        return True
+
     def there(self) -> bool:
         """Space while reproducing a joint position: "there". False: not in such a set."""
         session = self.drill
@@ -316,8 +328,8 @@ class DrillControl(QObject):
                 if not warning and self.drill is not None and BARE_COUNT.fullmatch(text.strip()):
                     text = active_cue({"cue": text}, self.drill.spec.name)  # as show_view does
                 self.cue.emit(text, theme.LOSS_COLOUR if warning else theme.FG)
-                if ev.data.get("sync_jump"):  # stays readable while the countdown runs
-                    self.message.emit(text, 6000)
+                if ev.data.get("sync_jump") or ev.data.get("sync_jump_end"):
+                    self.message.emit(text, 8000)  # the banner goes on to the countdown
                 if warning:
                     self._flash_until = self.clock() + FLASH_S
             elif ev.type == "beep":
@@ -368,6 +380,17 @@ class DrillControl(QObject):
         if session is None or not self.active or session.drill is None:
             return
         guide = session.drill
+        waiting = session.sync_waiting
+        if waiting != self._jump_wait:
+            self._jump_wait = waiting
+            self.jump_wait.emit(waiting)
+        if waiting:  # the sync jump's own step: the drill's countdown waits for the landing
+            left = session.sync.wait_left_s() if session.sync is not None else None
+            self.progress.emit(0.0, f"waiting for the sync jump · {left or 0:.0f} s")
+            if self.clock() >= self._flash_until or force:
+                self.cue.emit("Jump once on both feet — Space or Skip if jumping hurts",
+                              theme.ML_COLOUR)
+            return
         v = guide.view()
         phase = v.get("phase")
         self.proprio.emit(v.get("proprio"))
@@ -428,6 +451,9 @@ class DrillControl(QObject):
                                     pipeline_factory=self.sources.pipeline_override,
                                     source_started=True), keep_view=True)
         self.running.emit(False)
+        if self._jump_wait:
+            self._jump_wait = False
+            self.jump_wait.emit(False)
         self.pain_question.emit(None)
         self.recording.emit(None, 0.0)
         guide = session.drill

@@ -99,6 +99,7 @@ class DrillPanel(QGroupBox):
     stop_requested = Signal()
     pain_rated = Signal(int)
     pain_skipped = Signal()
+    skip_jump_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__("Drill")
@@ -128,6 +129,14 @@ class DrillPanel(QGroupBox):
         self.progress.setFormat("")
         self.pain = PainRating()
         self.pain.setVisible(False)
+        # several sensors: the drill waits for the sync jump; a person who cannot jump skips it
+        self.skip_jump_button = QPushButton("Skip the jump")
+        self.skip_jump_button.setObjectName("skipJumpButton")
+        self.skip_jump_button.setToolTip("start the drill without the sync jump (Space); the "
+                                         "sensors' alignment is then not measured")
+        self.skip_jump_button.setMinimumHeight(34)
+        self.skip_jump_button.setVisible(False)
+        self.skip_jump_button.clicked.connect(self.skip_jump_requested.emit)
         form = QFormLayout()
         form.addRow("Drill", self.drill)
         form.addRow("Side", self.side)
@@ -139,6 +148,7 @@ class DrillPanel(QGroupBox):
         lay.addLayout(form)
         lay.addWidget(self.record)
         lay.addWidget(self.start_button)
+        lay.addWidget(self.skip_jump_button)
         lay.addWidget(self.progress)
         lay.addWidget(self.pain)
         self.running = False
@@ -279,6 +289,9 @@ class DrillPanel(QGroupBox):
             self.progress.setValue(0)
             self.progress.setFormat("")
             self.show_pain(False)
+
+    def show_skip_jump(self, on: bool) -> None:
+        self.skip_jump_button.setVisible(on)
 
     def show_pain(self, on: bool, question: str | None = None) -> None:
         if question:

@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         self.drill_panel.stop_requested.connect(dr.stop)
         self.drill_panel.pain_rated.connect(dr.rate_pain)
         self.drill_panel.pain_skipped.connect(dr.skip_pain)
+        self.drill_panel.skip_jump_requested.connect(dr.skip_sync_jump)
         self.feedback_panel.changed.connect(self.apply_feedback_settings)
         rp.open_requested.connect(self._open_requested)
         rp.play_toggled.connect(src.set_playing)
@@ -263,6 +264,7 @@ class MainWindow(QMainWindow):
         dr.pain_question.connect(lambda q: self.drill_panel.show_pain(q is not None, q or None))
         dr.beep.connect(self.view.beep)
         dr.leg.connect(self._follow_leg)
+        dr.jump_wait.connect(self.drill_panel.show_skip_jump)
         dr.finished.connect(self.history.request_reload)
 
     def _on_started(self, s: Streaming) -> None:
@@ -428,9 +430,9 @@ class MainWindow(QMainWindow):
             self.drills.placement_choice = placement
 
     def space_pressed(self) -> None:
-        """Space: "there" while reproducing a joint position; play/pause a replay; otherwise
-        start or stop the drill."""
-        if self.drills.there():
+        """Space: "there" while reproducing a joint position; skip the sync jump the drill
+        waits for; play/pause a replay; otherwise start or stop the drill."""
+        if self.drills.there() or self.drills.skip_sync_jump():
             return
         if self.sources.kind == "replay":
             self.replay_panel.play_button.click()

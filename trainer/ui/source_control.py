@@ -231,20 +231,24 @@ class SourceControl(QObject):
 
     def simulated_sensors(self, rate_hz: float, roles: tuple[Role, ...], *, drill_id: str,
                           side: str, placement: str | None = None, eyes: str = "open",
-                          surface: str = "firm", guide: Any = None) -> Sensors:
+                          surface: str = "firm", guide: Any = None,
+                          recording: bool = False) -> Sensors:
         """Simulated sensors at ``roles`` on one person doing ``drill_id`` (following ``guide``
-        when given), the primary the one the drill on ``side``/``placement`` is analysed on;
-        each with its stored calibration (TrainingError, SourceError)."""
+        when given; when ``recording``, after the sync jump the guide waits for), the primary
+        the one the drill on ``side``/``placement`` is analysed on; each with its stored
+        calibration (TrainingError, SourceError)."""
         from trainer.drills.catalog import get_drill
         from trainer.training.sensors import primary_first, primary_leg, simulated_sensors
         from trainer.training.session import follow_guide
+        from trainer.training.syncjump import simulated_start_s
 
         placement = placement or str(get_drill(drill_id).placement)
         ordered = primary_first(roles, side, placement)
         p_side, p_place = primary_leg(ordered[0], side, placement)
         person = follow_guide(self.factory.simulated(rate_hz, drill_id=drill_id, side=p_side,
                                                      placement=p_place, eyes=eyes,
-                                                     surface=surface), guide)
+                                                     surface=surface), guide,
+                             start_s=simulated_start_s(recording and len(ordered) > 1))
         sensors = simulated_sensors(person, ordered)
         sensors.load_calibrations()
         return sensors

@@ -123,6 +123,29 @@ def test_t_marks_touchdown_and_ctrl_c_still_stops(term: Terminal, tmp_path: Path
     assert meta["status"] == "complete"
 
 
+def test_s_skips_the_sync_jump_the_drill_waits_for(term: Terminal, tmp_path: Path) -> None:
+    """Several sensors: the guided drill waits for the sync jump; s skips it (a person for whom
+    jumping hurts) and the drill starts at once; the event says it was skipped."""
+    out = tmp_path / "s"
+    # slow simulated time: the person would land 1.5 s after the cue = 6 s of wall time
+    proc = _record(term, out, tmp_path / "home", "--roles", "left-shank,right-foot,trunk",
+                   "--duration", "60", "--sim-speed", "0.25")
+    term.read_until("s = skip the sync jump", proc)
+    term.read_until("Jump once on both feet", proc)
+    os.write(term.master, b"s")
+    term.read_until("sync jump skipped", proc)
+    term.read_until("Sync jump skipped. Get ready", proc)
+    term.read_until("Get ready: Single-leg balance", proc)  # the drill's own countdown
+    os.write(term.master, b"\x03")
+    code, _ = _finish(proc)
+    assert code == 0, term.text
+    events = _events(out)
+    (jump,) = [e for e in events if e["type"] == "sync_jump"]
+    assert jump["outcome"] == "skipped" and jump["landing_seen"] is False
+    (start,) = [e for e in events if e["type"] == "drill_start"]
+    assert float(str(start["t_s"])) < 1.4  # before the landing would have come
+
+
 def test_terminal_restored_after_the_drill_ends_by_itself(term: Terminal,
                                                            tmp_path: Path) -> None:
     before = term.lflag()

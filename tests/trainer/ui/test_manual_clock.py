@@ -187,7 +187,7 @@ def test_the_extra_sensors_plot_has_the_primarys_range_in_a_movement_drill(clock
     assert ranges() == pytest.approx((scale, scale))
     w.drills.countdown_s = 1.0
     w.start_drill(w.drill_panel.settings())
-    _run(w, 3.0)
+    _run(w, 3.0 + 2.5)  # several sensors: the sync jump first (the landing 1.5 s in, +1 s)
     assert w.drill_state() == "active" and not w.sway.isVisible()
     assert ranges() == pytest.approx((30.0, 30.0))
     w.drills.stop()
