@@ -143,6 +143,12 @@ class Sensors:
     def infos(self) -> dict[Role, Any]:
         return dict(self.multi.sensor_info())
 
+    def role_of(self, address: str) -> Role | None:
+        """The role of the connected sensor at ``address`` (None: not one of these)."""
+        wanted = address.strip().upper()
+        return next((r for r, info in self.infos().items()
+                     if str(info.address).upper() == wanted), None)
+
     def load_calibrations(self, primary_profile: CalibrationProfile | None = None, *,
                           accept: bool = False, given_primary: bool = False,
                           given_profiles: Mapping[Role, CalibrationProfile] | None = None
@@ -204,6 +210,66 @@ class Sensors:
             return writer
 
         return make
+
+
+class SensorTap:
+    """One sensor of a connected set as a Source of its own while something else needs its
+    samples (the dashboard's calibration wizard): what the set reads of ``role``, taken as a
+    listener of the set's view — no second BLE connection, so every sensor stays connected and
+    streaming and the set is as before when the tap stops. ``view_of``: the set's current view
+    (a drill on the other leg gives the set a new one; the tap follows it); None: gone."""
+
+    def __init__(self, view_of: Callable[[], Any], role: Role, info: Any) -> None:
+        self.view_of = view_of
+        self.role = role
+        self.info = info
+        self._view: Any = None
+        self._batches: list[Any] = []
+        self._statuses: list[Any] = []
+        self._on = False
+
+    def _listen(self, batches: Mapping[Role, Any], statuses: Mapping[Role, Any]) -> None:
+        batch = batches.get(self.role)
+        if batch is not None and len(batch):
+            self._batches.append(batch)
+        self._statuses += list(statuses.get(self.role, ()))
+
+    def _follow(self) -> None:
+        view = self.view_of() if self._on else None
+        if view is self._view:
+            return
+        if self._view is not None and self._listen in self._view.listeners:
+            self._view.listeners.remove(self._listen)
+        self._view = view
+        if view is not None:
+            view.listeners.append(self._listen)
+
+    def start(self) -> None:
+        self._on = True
+        self._follow()
+
+    def stop(self) -> None:
+        """Stop listening (the sensor itself stays connected)."""
+        self._on = False
+        self._follow()
+        self._batches = []
+
+    def read(self) -> Any:
+        from trainer.vocab.batch import SampleBatch
+
+        self._follow()
+        got, self._batches = self._batches, []
+        if not got:
+            return SampleBatch.empty()
+        return got[0] if len(got) == 1 else SampleBatch.concat(got)
+
+    def drain_status(self) -> list[Any]:
+        out, self._statuses = self._statuses, []
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self._on and self.view_of() is None
 
 
 def simulated_sensors(person: Any, roles: Sequence[Role]) -> Sensors:

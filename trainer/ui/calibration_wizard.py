@@ -7,8 +7,11 @@ sensor (``calibration.store``). The step logic is ``calibration.guide`` (no Qt);
 pulls samples on a 20 Hz ``QTimer`` and shows the collectors' status.
 
 Hook: ``CalibrationWizard(parent=main_window).show()``; it emits ``profile_saved(profile)`` when
-done. If the parent streams from a BLE sensor (``source_kind == "device"``), it is disconnected
-first (one BLE connection per sensor) — reconnect afterwards to apply the new profile.
+done. ``connected(address)`` (the dashboard's): a sensor already connected at that address as a
+source — one of several connected sensors is read through the set (``SensorTap``: every sensor
+stays connected and streaming, the set is as before afterwards); a single streaming sensor at that
+address is disconnected first (one BLE connection per sensor) and connected anew here. Reconnect
+afterwards to apply the new profile.
 """
 
 from __future__ import annotations
@@ -215,7 +218,8 @@ class CalibrationWizard(QWizard):
     def __init__(self, parent: QWidget | None = None, *, address: str | None = None,
                  simulate: bool | None = None, side: str = "left", placement: str = "shank",
                  steps: list[str] | None = None, seed: int = 1, speed: float = 1.0,
-                 tilted: bool = True, sensors: list[tuple[str, str]] | None = None) -> None:
+                 tilted: bool = True, sensors: list[tuple[str, str]] | None = None,
+                 connected: Callable[[str], Any] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Calibrate sensor")
         #: several connected sensors: (role, address) to choose from, the analysed one first
@@ -226,6 +230,8 @@ class CalibrationWizard(QWizard):
         self.steps = list(steps or STEPS)
         self.seed, self.speed, self.tilted = seed, speed, tilted
         self.source: Any = None
+        self.connected = connected
+        self.tapped = False  # the sensor is read through the connected set, not connected here
         self.profile: CalibrationProfile | None = None
         self.saved_path: Any = None
         self._stream: Any = None
@@ -264,12 +270,11 @@ class CalibrationWizard(QWizard):
         else:
             if not self.address:
                 raise ValueError("enter the sensor's address (or choose the simulated sensor)")
-            parent = self.parent()
-            if parent is not None and getattr(parent, "source_kind", None) == "device":
-                parent.disconnect_source()  # type: ignore[attr-defined]
             from trainer.ui.sources import device_source
 
-            self.source = device_source(self.address)
+            tap = self.connected(self.address) if self.connected is not None else None
+            self.tapped = tap is not None
+            self.source = tap if tap is not None else device_source(self.address)
             self.source.start()
             address = self.source.info.address or self.address
             name, firmware = self.source.info.name, self.source.info.firmware
@@ -355,7 +360,10 @@ class CalibrationWizard(QWizard):
             lines.append(f"Accelerometer: |a| = 1 g within {acc_q.get('max_norm_residual_mg')} mg "
                          f"on every pose (tolerance {acc_q.get('tolerance_mg')} mg).")
         lines.append(f"Stored for {self.profile.sensor.get('address')} in {self.saved_path}.")
-        if not self.simulate:
+        if self.tapped:
+            lines.append("The sensors stayed connected; disconnect and connect them again to "
+                         "apply it.")
+        elif not self.simulate:
             lines.append("Reconnect the sensor to apply it.")
         return "\n".join(lines)
 
@@ -366,13 +374,14 @@ class CalibrationWizard(QWizard):
 
 def open_wizard(parent: QWidget, *, address: str | None, side: str, placement: str,
                 message: Callable[[str], None],
-                sensors: list[tuple[str, str]] | None = None) -> CalibrationWizard | None:
+                sensors: list[tuple[str, str]] | None = None,
+                connected: Callable[[str], Any] | None = None) -> CalibrationWizard | None:
     """The dashboard's Tools → Calibrate: the wizard for the connected sensor (``address``; None:
-    simulated; ``sensors``: several connected, (role, address) to choose from), shown; a
-    failure is logged and said through ``message``."""
+    simulated; ``sensors``: several connected, (role, address) to choose from; ``connected``:
+    see the module doc), shown; a failure is logged and said through ``message``."""
     try:
         wizard = CalibrationWizard(parent=parent, address=address, side=side,
-                                   placement=placement, sensors=sensors)
+                                   placement=placement, sensors=sensors, connected=connected)
         wizard.profile_saved.connect(
             lambda _p: message("calibration saved; reconnect the sensor to apply it"))
         wizard.show()

@@ -544,7 +544,28 @@ class MainWindow(QMainWindow):
             sensors = [(str(r), str(infos[r].address)) for r in several.roles]
         self._wizard = open_wizard(self, address=address, side=self.drill_panel.side.currentText(),
                                    placement=self.drill_panel.placement(), message=self.message,
-                                   sensors=sensors)
+                                   sensors=sensors, connected=self.connected_sensor)
+
+    def connected_sensor(self, address: str) -> Any:
+        """The calibration wizard's sensor at ``address`` when it is connected: one of several
+        connected sensors read through the set (``SensorTap``: nothing is disconnected, the set
+        stays as it is); None: the wizard connects it itself — a single sensor streaming at that
+        address is disconnected first (one BLE connection per sensor)."""
+        from trainer.training.sensors import SensorTap
+
+        def view() -> Any:
+            several = self.sources.sensors if self.sources.kind == "device" else None
+            return None if several is None else several.view
+
+        several = self.sources.sensors if self.sources.kind == "device" else None
+        if several is not None:
+            role = several.role_of(address)
+            return None if role is None else SensorTap(view, role, several.infos()[role])
+        live = self.live
+        if self.sources.kind == "device" and live is not None \
+                and str(live.source.info.address).upper() == address.strip().upper():
+            self.disconnect_source()
+        return None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sources.closing = True
