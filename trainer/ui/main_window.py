@@ -138,18 +138,25 @@ class MainWindow(QMainWindow):
         self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.source_label.setStyleSheet(f"color: {theme.MUTED};")
 
+        # the side column: the sensor and feedback panels scroll (four or five sensor rows are
+        # taller than the window); the drill panel stays below them, Start always in view
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(0, 0, 0, 0)
-        for w in (self.device_panel, self.drill_panel, self.feedback_panel):
+        for w in (self.device_panel, self.feedback_panel):
             side_lay.addWidget(w)
         side_lay.addStretch(1)
-        side_scroll = QScrollArea()
+        self.side_scroll = side_scroll = QScrollArea()
         side_scroll.setWidget(side)
         side_scroll.setWidgetResizable(True)
-        side_scroll.setFixedWidth(340)
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        column = QWidget()
+        column.setFixedWidth(340)
+        column_lay = QVBoxLayout(column)
+        column_lay.setContentsMargins(0, 0, 0, 0)
+        column_lay.addWidget(side_scroll, 1)
+        column_lay.addWidget(self.drill_panel)
 
         top = QHBoxLayout()
         top.addWidget(self.cue, 1)
@@ -176,7 +183,7 @@ class MainWindow(QMainWindow):
         train = QWidget()
         train_lay = QHBoxLayout(train)
         train_lay.setContentsMargins(4, 4, 4, 4)
-        train_lay.addWidget(side_scroll)
+        train_lay.addWidget(column)
         train_lay.addWidget(live, 1)
 
         self.tabs = QTabWidget()
