@@ -67,11 +67,17 @@ def sensor_plan(devices: Sequence[tuple[str, Role | None]], roles: Sequence[Role
 def rows_problem(rows: Sequence[tuple[str, Role]], *, side: str = "left",
                  placement: str = "shank") -> str | None:
     """Why these (address, role) rows — a front end's several-sensor chooser — cannot connect
-    together (one line), None when they can: every row needs an address, then
-    :func:`sensor_plan`'s rules and messages (each role once, each address once)."""
+    together (one line), None when they can: every row needs an address in Bluetooth form
+    (checked as it is typed), then :func:`sensor_plan`'s rules and messages (each role once,
+    each address once)."""
+    from firmware_bridge.ble.address import address_problem
+
     for address, role in rows:
         if not address.strip():
             return f"{role}: no address (Scan, or type one)"
+        bad = address_problem(address.strip())
+        if bad is not None:
+            return f"{role}: {bad}"
     try:
         sensor_plan(rows, None, simulate=False, side=side, placement=placement)
     except TrainingError as exc:

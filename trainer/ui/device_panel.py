@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from firmware_bridge.ble.address import address_problem
 from trainer.ui import theme
 from trainer.vocab.roles import ROLES, Role
 
@@ -283,6 +284,17 @@ class SensorRow(QWidget):
             box.itemText(box.currentIndex()) == box.currentText() else None
         return str(data or (text.split()[0] if text else ""))
 
+    def mark_address(self, problem: str | None) -> None:
+        """A malformed typed address: a red frame and the reason as tooltip (None: plain)."""
+        bad = problem is not None and bool(self.address())
+        style = f"QComboBox {{ border: 1px solid {theme.LOSS_COLOUR}; }}" if bad else ""
+        if self.address_box.styleSheet() != style:
+            self.address_box.setStyleSheet(style)
+            self.address_box.setProperty("badAddress", bad)
+        edit = self.address_box.lineEdit()
+        if edit is not None:
+            edit.setToolTip(str(problem) if bad else "")
+
     def set_address(self, address: str) -> None:
         if self.address_box.currentText() != address:
             self.address_box.setEditText(address)
@@ -436,6 +448,8 @@ class SensorRows(QGroupBox):
         self.connect_button.setEnabled(not self._live and why is None)
         self.reason.set_full(why or "")
         self.reason.setVisible(why is not None and self.isChecked())
+        for row in self.rows:  # the row whose typed address is malformed: marked, and why
+            row.mark_address(None if self._live else address_problem(row.address() or ""))
 
     def set_live(self, live: bool) -> None:
         """A source streams (nothing to connect) or not."""

@@ -32,3 +32,11 @@ def test_impossible_sets_get_records_own_message(rows: Any) -> None:
 def test_a_row_without_an_address_is_named() -> None:
     assert rows_problem([(A, "left-shank"), (" ", "trunk")]) == \
         "trunk: no address (Scan, or type one)"
+
+
+def test_a_malformed_address_is_named_as_typed() -> None:
+    assert rows_problem([(A, "left-shank"), ("C4:7C:8D", "trunk")]) == \
+        "trunk: not a Bluetooth address: 'C4:7C:8D' (expected AA:BB:CC:DD:EE:FF)"
+    assert rows_problem([("sensor-1", "left-shank"), (B, "trunk")]).startswith(
+        "left-shank: not a Bluetooth address: 'sensor-1'")
+    assert rows_problem([(A.lower(), "left-shank"), (B, "trunk")]) is None  # any case
