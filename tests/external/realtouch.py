@@ -219,6 +219,27 @@ def exercise_touchdowns(root: Path, subject: str = "SUB22") -> list[Touch]:
     return out
 
 
+#: Exercises on one leg with the other foot held off the floor (or on a bench behind) throughout
+HELD_UP = ("SqSL", "SqHalfSL", "BulgSq")
+
+
+def held_foot_detections(root: Path, subject: str = "SUB22") -> dict[str, tuple[int, float]]:
+    """``detect_touchdowns`` on the held-up foot (the foot that moves more) of every repetition
+    of the ``HELD_UP`` exercises: ``{exercise: (detections, seconds)}`` — any detection is a
+    false alarm (the foot is never set down within these files)."""
+    out = {}
+    for ex in HELD_UP:
+        n, secs = 0, 0.0
+        for f in sorted((root / subject / ex).glob("*.csv")):
+            rep = _read_rep(f)
+            lf, rf = rep["LeftFoot"], rep["RightFoot"]
+            held = max((lf, rf), key=lambda s: float(np.median(np.linalg.norm(s.gyr, axis=1))))
+            n += len(detect_touchdowns(held.t, held.acc, held.gyr))
+            secs += float(held.t[-1] - held.t[0])
+        out[ex] = (n, secs)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # gait (Voisard et al. 2023)
 
@@ -379,6 +400,9 @@ def main() -> None:
                   f"{t.stance_quiet_dps:3.0f} °/s  {t.lifted_found}")
         print(f"detect_touchdowns on the landing foot: {sum(bool(t.lifted_found) for t in ex)}"
               f" of {len(ex)} exercise touchdowns")
+    if ex_root is not None:
+        for name, (n, secs) in held_foot_detections(ex_root).items():
+            print(f"detect_touchdowns on the held-up foot, {name}: {n} in {secs:.1f} s")
     shank = values(ex, "shank", "dev_g")
     print(f"stance shank | |acc| − 1 g | ≥ the detector's impact_g {IMPACT_TEST_G} g at "
           f"{int((shank >= IMPACT_TEST_G).sum())} of {shank.size} real touchdowns")
