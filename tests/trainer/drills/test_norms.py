@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from trainer.drills.norms import (
@@ -16,6 +17,7 @@ from trainer.drills.norms import (
     compare_stance,
     describe,
     norm_seconds,
+    share_below_at_most_pct,
 )
 
 
@@ -50,6 +52,28 @@ def test_comparison_statuses_and_label() -> None:
     assert compare_stance(20.0, 30, surface="foam")["status"] == "not_comparable"
     assert compare_stance(20.0, None)["status"] == "no_age"
     assert "Springer" in describe(compare_stance(30.0, 45))
+
+
+def test_the_time_limit_bounds_the_share_below_without_an_sd() -> None:
+    """Young adults average 44.7 of Springer's 45 s eyes open: a best of 30 s is below at most
+    (45 - 44.7) / (45 - 30) = 2 % of them; the bound is only given when it says something."""
+    c = compare_stance(30.0, 30, "open")
+    assert c["status"] == "below_mean" and c["share_below_at_most_pct"] == 2.0
+    assert "at most 2 % of its healthy people aged 18-39 held less than 30.0 s" in describe(c)
+    assert compare_stance(20.0, 45, "open")["share_below_at_most_pct"] == 12.4  # 3.1 / 25
+    assert compare_stance(30.0, 75, "open")["share_below_at_most_pct"] is None  # 23.5/15 > 1
+    assert compare_stance(44.9, 30, "open")["share_below_at_most_pct"] is None  # 0.3/0.1
+    assert compare_stance(45.0, 30)["share_below_at_most_pct"] is None  # at the mean: no bound
+    assert compare_stance(30.0, 45, ended_without_loss=True)["share_below_at_most_pct"] is None
+    # the bound holds for any group of times within [0, 45] s with that mean: the worst case
+    # puts the shortfall on as few people as possible, just below the best time
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        times = np.minimum(45.0, rng.uniform(0.0, 45.0) + rng.exponential(5.0, 500))
+        best = float(rng.uniform(0.0, 44.0))
+        bound = share_below_at_most_pct(best, float(times.mean()))
+        if bound is not None:
+            assert 100.0 * np.mean(times < best) <= bound + 0.05
 
 
 def test_a_hold_ended_without_a_loss_is_not_called_below_the_norm() -> None:
