@@ -74,19 +74,26 @@ class SyncJumpStep:
         ends = [parts[-1][-1] for parts in self._t.values() if parts]
         return float(min(ends)) if len(ends) == len(self.roles) else None
 
+    def latest_s(self) -> float | None:
+        """The latest sample of any sensor (the timeout runs on it: a sensor whose link is
+        down must not hold the drill)."""
+        ends = [parts[-1][-1] for parts in self._t.values() if parts]
+        return float(max(ends)) if ends else None
+
     def update(self) -> bool:
         """Look for the landing in the data so far; True when the step has just ended."""
         if not self.waiting:
             return False
-        now = self.seen_to_s()
-        if now is None or now - self._checked_to_s < CHECK_EVERY_S:
+        latest = self.latest_s()
+        if latest is None or latest - self._checked_to_s < CHECK_EVERY_S:
             return False
-        self._checked_to_s = now
-        landing = self._landing(now)
-        if landing is not None and now - landing >= SYNC_CONFIRM_S:
+        self._checked_to_s = latest
+        now = self.seen_to_s()
+        landing = self._landing(now) if now is not None else None
+        if now is not None and landing is not None and now - landing >= SYNC_CONFIRM_S:
             self.outcome, self.landing_t_s = SYNC_LANDED, landing
             self.t_end_s = landing + SYNC_SETTLE_S
-        elif now >= self.t_cue_s + SYNC_WAIT_S:
+        elif latest >= self.t_cue_s + SYNC_WAIT_S:
             self.outcome, self.t_end_s = SYNC_TIMEOUT, self.t_cue_s + SYNC_WAIT_S
         else:
             return False
@@ -127,7 +134,7 @@ class SyncJumpStep:
 
     def wait_left_s(self) -> float | None:
         """Seconds of data until the step gives up waiting (None: over)."""
-        now = self.seen_to_s()
+        now = self.latest_s()
         if not self.waiting:
             return None
         return SYNC_WAIT_S if now is None else max(0.0, self.t_cue_s + SYNC_WAIT_S - now)

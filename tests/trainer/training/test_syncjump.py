@@ -199,3 +199,21 @@ def test_the_landing_not_the_take_off_however_the_data_arrives() -> None:
             break
     assert step.outcome == "no landing seen" and step.t_end_s == SYNC_WAIT_S
     assert SYNC_CONFIRM_S < SYNC_SETTLE_S  # the guide never starts before the landing counts
+
+
+def test_a_sensor_whose_link_is_down_does_not_hold_the_drill() -> None:
+    """The trunk's link drops before the jump: no landing can be seen by every sensor, and the
+    step still gives up ``SYNC_WAIT_S`` after the cue (on the sensors still streaming)."""
+    fs = 100.0
+    t = np.arange(0, SYNC_WAIT_S + 1, 1 / fs)
+    acc = _jump_acc(t, 2.0)
+    step = SyncJumpStep(0.0, ("a", "trunk"))
+    for i in range(0, t.size, 10):
+        sl = slice(i, i + 10)
+        n = t[sl].size
+        b = SampleBatch(t[sl], acc[sl], np.zeros((n, 3)), np.arange(i, i + n, dtype=np.uint32))
+        step.add({"a": b, "trunk": b} if t[i] < 1.0 else {"a": b, "trunk": SampleBatch.empty()})
+        if step.update():
+            break
+    assert step.outcome == "no landing seen" and step.t_end_s == SYNC_WAIT_S
+    assert step.wait_left_s() is None
