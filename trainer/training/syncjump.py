@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from trainer.core.sessionclock import find_alignment
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.sync import (
     SYNC_AFTER_S,
@@ -101,10 +102,11 @@ class SyncJumpStep:
         return True
 
     def _landing(self, now_s: float) -> float | None:
-        from trainer.core.sessionclock import find_alignment
-
-        signals = {r: (np.concatenate(self._t[r]), np.concatenate(self._acc[r]))
-                   for r in self.roles}
+        signals = {}
+        for r in self.roles:  # one array per sensor from here on (not one per read)
+            self._t[r] = [np.concatenate(self._t[r])]
+            self._acc[r] = [np.concatenate(self._acc[r])]
+            signals[r] = (self._t[r][0], self._acc[r][0])
         al, _ = find_alignment(signals, near_s=self.t_cue_s, before_s=SYNC_BEFORE_S,
                                after_s=max(SYNC_AFTER_S, now_s - self.t_cue_s))
         return None if al is None else float(al.event_t_s[self.roles[0]])
