@@ -75,9 +75,8 @@ def rows_problem(rows: Sequence[tuple[str, Role]], *, side: str = "left",
     for address, role in rows:
         if not address.strip():
             return f"{role}: no address (Scan, or type one)"
-        bad = address_problem(address.strip())
-        if bad is not None:
-            return f"{role}: {bad}"
+        if address_problem(address.strip()) is not None:  # short: the panel is narrow
+            return f"{role}: address as AA:BB:CC:DD:EE:FF"
     try:
         sensor_plan(rows, None, simulate=False, side=side, placement=placement)
     except TrainingError as exc:
