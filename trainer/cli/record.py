@@ -279,7 +279,7 @@ def ask_pain(stdin: TextIO, out: TextIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trainer.cli.sensors import calibrations, open_sensors
+    from trainer.cli.sensors import analysed_leg, calibrations, open_sensors
     from trainer.cli.sources import follow_guide, source_from_args
     from trainer.recording import SessionError
     from trainer.recording.convert import check_new_dir
@@ -287,6 +287,7 @@ def run(args: argparse.Namespace) -> int:
     from trainer.vocab.roles import role_for
 
     drill_id, side, placement, out = resolve_drill_options(args)
+    side, placement = analysed_leg(args, side, placement)
     try:
         check_new_dir(out)
     except SessionError as exc:

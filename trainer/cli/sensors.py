@@ -106,6 +106,23 @@ def wanted_roles(args: argparse.Namespace, side: str, placement: str
         raise CliError(str(exc)) from None
 
 
+def analysed_leg(args: argparse.Namespace, side: str, placement: str) -> tuple[str, str]:
+    """(side, placement) the drill is analysed at: with several sensors the primary's leg and
+    segment (``--roles left-shank,right-foot,trunk`` for a calf raise, whose own placement is
+    the foot, is measured on the left shank; said on stderr), else the asked ones."""
+    from trainer.training.sensors import primary_first, primary_leg
+
+    wanted = wanted_roles(args, side, placement)
+    if not wanted:
+        return side, placement
+    primary = primary_first([r for _, r in wanted], side, placement)[0]
+    leg = primary_leg(primary, side, placement)
+    if leg != (side, placement) and not getattr(args, "quiet", False):
+        print(f"no {side}-{placement} sensor: the drill is measured on the {primary} sensor",
+              file=sys.stderr)
+    return leg
+
+
 def open_sensors(args: argparse.Namespace, *, drill: str, side: str, placement: str,
                  duration_s: float | None) -> Sensors | None:
     """The sensors the arguments ask for, or None for the plain one-sensor path."""

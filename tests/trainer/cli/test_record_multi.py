@@ -107,3 +107,21 @@ def test_export_import_carry_the_role(tmp_path: Path, monkeypatch: pytest.Monkey
     one = tmp_path / "trunk.csv"
     assert main(["export", str(out), "--sensor", "trunk", "--out", str(one)]) == 0
     assert one.read_text().splitlines()[1].endswith(",trunk")
+
+
+def test_a_drill_is_measured_on_the_sensor_the_set_has(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A calf raise belongs on the foot; with a left-shank, right-foot and trunk set it is
+    measured on the left shank (placement, tilt convention and rep model of the shank), not
+    counted with the foot's model on shank signals (was: 0 reps)."""
+    monkeypatch.setenv("BALANCE_TRAINER_HOME", str(tmp_path / "home"))
+    out = tmp_path / "s"
+    assert main(["record", "--simulate", "--sim-speed", "50", "--roles",
+                 "left-shank,right-foot,trunk", "--drill", "calf-raise", "--side", "left",
+                 "--out", str(out)]) == 0
+    assert "measured on the left-shank sensor" in capsys.readouterr().err
+    one = open_session(out)
+    assert (one.side, one.placement) == ("left", "shank")
+    assert main(["analyze", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["drill"]["reps"] == 20
