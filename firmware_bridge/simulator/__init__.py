@@ -12,11 +12,11 @@ from firmware_bridge.simulator.config import (
     DEFAULT_PLACEMENT,
     SCENARIOS,
     SimConfig,
+    follow_guide,
 )
 from firmware_bridge.simulator.guide import (
     GuidedSet,
     GuideSchedule,
-    follow_guide,
     schedule_from_plan,
 )
 from firmware_bridge.simulator.source import SimulatedSource

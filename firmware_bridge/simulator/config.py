@@ -6,12 +6,18 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from firmware_bridge.simulator.guide import GuideSchedule
+from firmware_bridge.simulator.guide import (
+    REACTION_S,
+    Guide,
+    GuideSchedule,
+    positive_number,
+    schedule_from_plan,
+)
 from trainer.vocab.drills import drill_facts
 from trainer.vocab.ids import DRILL_IDS
 
@@ -171,6 +177,19 @@ class SimConfig:
         """The contract's ``acc_matrix`` a perfect 6-face calibration would find (E⁻¹)."""
         out: NDArray[np.float64] = np.asarray(np.linalg.inv(self.acc_error_matrix()), np.float64)
         return out
+
+
+def follow_guide(config: SimConfig, guide: Guide, *, start_s: float = 0.0,
+                 reaction_s: float = REACTION_S) -> SimConfig:
+    """``config`` with the simulated person following ``guide`` (started at session time
+    ``start_s``): its sets, reps, holds, rests and countdowns, and its tempo unless the config
+    sets one. The config's scenario must be the guide's drill."""
+    params = guide.params
+    tempo = params.get("tempo_s")
+    if config.tempo_s is None and isinstance(tempo, int | float) and positive_number(tempo):
+        config = replace(config, tempo_s=float(tempo))
+    return replace(config, guide=schedule_from_plan(guide.plan, params, start_s=start_s,
+                                                    reaction_s=reaction_s))
 
 
 def _finite(x: float) -> bool:

@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from firmware_bridge.simulator.config import SimConfig
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 #: How long after the guide's "Go" (and "stop") the simulated person starts (and stops).
 REACTION_S = 0.5
@@ -50,7 +47,7 @@ class GuidedSet:
             out.append(f"guide set work must be 'reps' or 'hold', got {self.work!r}")
         elif self.work == "reps" and not (isinstance(self.reps, int) and self.reps >= 1):
             out.append("a guide reps set needs reps >= 1")
-        elif self.work == "hold" and not (_positive(self.hold_s)):
+        elif self.work == "hold" and not (positive_number(self.hold_s)):
             out.append("a guide hold set needs hold_s > 0")
         if not (_finite(self.rest_after_s) and self.rest_after_s >= 0):
             out.append("guide rest_after_s must be >= 0")
@@ -155,22 +152,10 @@ def schedule_from_plan(plan: Sequence[_SetPlan], params: Mapping[str, Any], *,
                          reaction_s=float(reaction_s))
 
 
-def follow_guide(config: SimConfig, guide: Guide, *, start_s: float = 0.0,
-                 reaction_s: float = REACTION_S) -> SimConfig:
-    """``config`` with the simulated person following ``guide`` (started at session time
-    ``start_s``): its sets, reps, holds, rests and countdowns, and its tempo unless the config
-    sets one. The config's scenario must be the guide's drill."""
-    params = guide.params
-    tempo = params.get("tempo_s")
-    if config.tempo_s is None and isinstance(tempo, int | float) and _positive(tempo):
-        config = replace(config, tempo_s=float(tempo))
-    return replace(config, guide=schedule_from_plan(guide.plan, params, start_s=start_s,
-                                                    reaction_s=reaction_s))
-
-
 def _finite(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _positive(x: object) -> bool:
+def positive_number(x: object) -> bool:
+    """A finite number > 0 (not a bool)."""
     return _finite(x) and float(x) > 0  # type: ignore[arg-type]

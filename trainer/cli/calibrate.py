@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from trainer.cli.common import CliError, duration_s
-from trainer.cli.sensors import device_spec, role_word
+from trainer.cli.sensor_options import device_spec, role_word
 
 if TYPE_CHECKING:  # the calibration modules are imported lazily: `--help` stays fast
     from calibration.accel import AccelFit

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.cli.common import duration_s, fail, positive_float, rate_hz
-from trainer.cli.sensors import add_device_option, add_roles_option
+from trainer.cli.sensor_options import add_device_option, add_roles_option
 from trainer.vocab.ids import DRILL_IDS, PLACEMENTS, SIDES
 
 

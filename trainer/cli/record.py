@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
     from trainer.cli.sensors import analysed_leg, calibrations, open_sensors
     from trainer.cli.sources import follow_guide, source_from_args
     from trainer.recording import SessionError
-    from trainer.recording.convert import check_new_dir
+    from trainer.recording.staging import check_new_dir
     from trainer.training.session import TrainingError, TrainingPlan, TrainingSession, drill_guide
     from trainer.vocab.roles import role_for
 

@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from trainer.cli.common import CliError, positive_float, rate_hz
-from trainer.cli.sensors import add_device_option, add_roles_option
+from trainer.cli.sensor_options import add_device_option, add_roles_option
 
 if TYPE_CHECKING:  # numpy comes with it: `--help` must not pay for it
     from trainer.vocab.source import Source

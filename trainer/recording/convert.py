@@ -7,51 +7,23 @@ place at the very end; export writes a temporary file next to the CSV and rename
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import sys
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from trainer.fsutil import fsync_dir, replace_atomically
+from trainer.fsutil import replace_atomically
 from trainer.recording import csvio
 from trainer.recording.errors import SessionError
-from trainer.recording.reader import Session, check_rate_hz, check_start_time, open_session
+from trainer.recording.reader import Session, open_session
+from trainer.recording.staging import check_import, check_new_dir, staged_dir
 from trainer.recording.writer import SessionWriter
 from trainer.vocab.batch import SampleBatch
 
 CHUNK = 100_000  # samples per write/format step (bounded memory for long sessions)
-
-
-def check_new_dir(out: Path) -> None:
-    """``out`` must not exist, or be an empty directory (we never overwrite a session)."""
-    if out.exists():
-        if not out.is_dir():
-            raise SessionError(f"{out} exists and is not a directory")
-        if any(out.iterdir()):
-            raise SessionError(f"{out} exists and is not empty (refusing to overwrite)")
-
-
-@contextlib.contextmanager
-def staged_dir(out: Path) -> Iterator[Path]:
-    """A temporary directory beside ``out`` that becomes ``out`` when the block succeeds."""
-    check_new_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
-        yield tmp
-        if out.exists():
-            out.rmdir()  # an empty directory the user made for us
-        os.rename(tmp, out)
-        fsync_dir(out.parent)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def import_csv(
@@ -150,15 +122,6 @@ def import_witmotion(
         for data, name in zip(found, names, strict=True):
             save_imported(data, tmp / name, **opts)
     return [open_session(out / name) for name in names]
-
-
-def check_import(data: csvio.ImportedData, rate: float) -> None:
-    """What the file says must make a session every reader accepts: a rate of 1..10 000 Hz
-    (the file's, the time stamps', or --rate), a start time in 1970-2200."""
-    src = "the file's time stamps" if data.sample_rate_hz == rate else "the sample rate"
-    check_rate_hz(rate, f"{', '.join(data.files)}: {src} imply {rate:g} Hz; the rate")
-    if data.start_time is not None:
-        check_start_time(data.start_time.isoformat(), ", ".join(data.files))
 
 
 TiltFn = Callable[[Session], Callable[[SampleBatch], Mapping[str, np.ndarray]] | None]

@@ -97,7 +97,7 @@ def import_sensors_csv(path: str | os.PathLike[str], out: str | os.PathLike[str]
                        drill_id: str, side: str, placement: str,
                        rate_hz: float | None = None) -> Session:
     """A generic CSV with a ``role`` column → a session with one sample file per sensor."""
-    from trainer.recording.convert import check_import, staged_dir
+    from trainer.recording.staging import check_import, staged_dir
 
     src = Path(path)
     groups: dict[Role, list[list[str]]] = {}
