@@ -383,8 +383,9 @@ class MountCollector(Collector):
     def _finish_swing(self, a: int, b: int) -> None:
         assert self._vertical is not None and self.fs is not None
         try:
-            swing = analyse_swing(self.gyr_dps[a:b], self.fs, lean=self.placement == "trunk")
-            matrix, tilt = mounting_from_vectors(self._vertical, swing.axis_s)
+            lean = self.placement == "trunk"
+            swing = analyse_swing(self.gyr_dps[a:b], self.fs, lean=lean)
+            matrix, tilt = mounting_from_vectors(self._vertical, swing.axis_s, lean=lean)
         except CalibrationError as exc:
             self.repeats += 1
             self._say(f"{exc}; try again")
@@ -393,7 +394,8 @@ class MountCollector(Collector):
             matrix=matrix, quat_wxyz=quat_from_matrix(matrix), placement=self.placement,
             side=self.side, vertical_s=self._vertical / float(np.linalg.norm(self._vertical)),
             swing=swing, axis_tilt_deg=tilt, stand_s=self._stand_len_s)
-        self._say(f"swing of {swing.excursion_deg:.0f}° captured")
+        self._say(f"{'lean' if self.placement == 'trunk' else 'swing'} of "
+                  f"{swing.excursion_deg:.0f}° captured")
         self.done = True
 
     def status(self) -> GuideStatus:

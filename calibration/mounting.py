@@ -78,6 +78,16 @@ def check_side_placement(placement: str, side: str) -> None:
         raise CalibrationError(f"side must be left or right, not {side!r}")
 
 
+def _move(lean: bool) -> str:
+    return "forward lean" if lean else "leg swing"
+
+
+def _ask(lean: bool) -> str:
+    """What to do, in the words of the live guide (the trunk leans, a leg swings)."""
+    return ("lean the trunk about 30° forward from the hips and back up" if lean
+            else "swing the leg about 30° forward and back")
+
+
 def analyse_swing(gyr_dps: FloatArray, fs: float, *, lean: bool = False) -> SwingAnalysis:
     """Principal rotation axis of a swing, signed so that +axis is the segment's +y (forward swing
     = negative rotation about +y; ``lean``: a forward lean of the trunk, positive about +y).
@@ -85,8 +95,7 @@ def analyse_swing(gyr_dps: FloatArray, fs: float, *, lean: bool = False) -> Swin
     gyr = np.asarray(gyr_dps, dtype=np.float64)
     rate = np.linalg.norm(gyr, axis=1)
     if gyr.shape[0] < 3 or float(rate.max(initial=0.0)) < SWING_RATE_DPS:
-        raise CalibrationError(
-            "no leg swing found: swing the leg about 30° forward and back, then stand still")
+        raise CalibrationError(f"no {_move(lean)} found: {_ask(lean)}, then stand still")
     strong = gyr[rate > 0.2 * rate.max()]
     energy = strong.T @ strong
     evals, evecs = np.linalg.eigh(energy)  # ascending
@@ -97,17 +106,19 @@ def analyse_swing(gyr_dps: FloatArray, fs: float, *, lean: bool = False) -> Swin
     excursion = float(theta_deg[k])
     if abs(excursion) < MIN_SWING_DEG:
         raise CalibrationError(
-            f"the swing was too small ({abs(excursion):.0f}°): swing the leg about 30° forward")
+            f"the {_move(lean)} was too small ({abs(excursion):.0f}°): {_ask(lean)}")
     if planarity > MAX_PLANARITY:
         raise CalibrationError(
-            "the swing was not straight: swing the leg straight forward and back, knee still")
+            "the lean was not straight: lean straight forward from the hips and back up" if lean
+            else "the swing was not straight: swing the leg straight forward and back, knee still")
     axis = -w if (excursion > 0) != lean else w
     return SwingAnalysis(axis_s=axis, excursion_deg=abs(excursion), planarity=planarity)
 
 
-def mounting_from_vectors(vertical_s: FloatArray, y_axis_s: FloatArray) -> tuple[FloatArray, float]:
+def mounting_from_vectors(vertical_s: FloatArray, y_axis_s: FloatArray, *, lean: bool = False
+                          ) -> tuple[FloatArray, float]:
     """Sensor→segment rotation from the vertical (segment z) and the signed swing axis (≈ y), and
-    the angle (°) between the swing axis and the horizontal plane."""
+    the angle (°) between the swing axis and the horizontal plane (``lean``: the trunk's move)."""
     z = np.asarray(vertical_s, dtype=np.float64)
     nz = float(np.linalg.norm(z))
     if nz < 1e-6:
@@ -118,8 +129,9 @@ def mounting_from_vectors(vertical_s: FloatArray, y_axis_s: FloatArray) -> tuple
     tilt = float(np.degrees(np.arcsin(min(1.0, abs(float(w @ z))))))
     if tilt > MAX_AXIS_TILT_DEG:
         raise CalibrationError(
-            f"the swing axis is {tilt:.0f}° from horizontal: swing the leg straight forward, "
-            "not sideways or twisting")
+            f"the {'lean' if lean else 'swing'} axis is {tilt:.0f}° from horizontal: "
+            + ("lean straight forward from the hips" if lean else "swing the leg straight forward")
+            + ", not sideways or twisting")
     y = w - (w @ z) * z
     y /= float(np.linalg.norm(y))
     x = np.cross(y, z)
@@ -140,14 +152,15 @@ def estimate_mounting(
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
     gyr = np.asarray(gyr_dps, dtype=np.float64)
+    lean = placement == "trunk"
     if t.shape[0] < 10:
-        raise CalibrationError("too few samples: stand still 3 s, then swing the leg forward")
+        raise CalibrationError(f"too few samples: stand still 3 s, then {_ask(lean)}")
     fs = sample_rate_hz(t)
     rate = np.linalg.norm(gyr, axis=1)
     peak = int(np.argmax(rate))
     if rate[peak] < SWING_RATE_DPS:
         raise CalibrationError(
-            "no leg swing found: stand still 3 s, then swing the leg about 30° forward and back")
+            f"no {_move(lean)} found: stand still 3 s, then {_ask(lean)}")
     still = still_mask(t, acc, gyr, STANDING)
     moving = segments_of(~still)
     burst = next((s for s in moving if s.start <= peak < s.stop), Segment(0, t.shape[0]))
@@ -161,10 +174,11 @@ def estimate_mounting(
     elif after:
         stand = after[0]
     else:
-        raise CalibrationError("no quiet standing found: stand still 3 s before swinging the leg")
+        raise CalibrationError("no quiet standing found: stand still 3 s before "
+                               + ("leaning forward" if lean else "swinging the leg"))
     vertical = acc[stand.start:stand.stop].mean(axis=0)
-    swing = analyse_swing(gyr[burst.start:burst.stop], fs, lean=placement == "trunk")
-    matrix, tilt = mounting_from_vectors(vertical, swing.axis_s)
+    swing = analyse_swing(gyr[burst.start:burst.stop], fs, lean=lean)
+    matrix, tilt = mounting_from_vectors(vertical, swing.axis_s, lean=lean)
     return MountResult(
         matrix=matrix,
         quat_wxyz=quat_from_matrix(matrix),

@@ -63,3 +63,21 @@ def test_trunk_mounting_from_a_forward_lean(seed: int) -> None:
     assert res.placement == "trunk"
     leg = estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="shank")
     assert angle_between_quats_deg(leg.quat_wxyz, quat_from_matrix(r_true)) > 170.0
+
+
+def test_trunk_errors_ask_for_a_lean_not_a_leg_swing() -> None:
+    """`calibrate --from SESSION --sensor trunk --step mount` on a session without the lean said
+    "swing the leg": on the trunk every refusal names the move the trunk makes."""
+    rng = np.random.default_rng(3)
+    acc, gyr = stand_and_swing(np.eye(3), rng, amp_deg=0.0)
+    rec = through_sensor(acc, gyr, SensorErrors(), rng)
+    with pytest.raises(CalibrationError, match=r"no forward lean found.*lean the trunk") as info:
+        estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="trunk")
+    assert "leg" not in str(info.value)
+    acc, gyr = stand_and_swing(np.eye(3), rng, amp_deg=-8.0, swing_s=0.5)  # a quick, small lean
+    rec = through_sensor(acc, gyr, SensorErrors(), rng)
+    with pytest.raises(CalibrationError, match="forward lean was too small") as info:
+        estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="trunk")
+    assert "leg" not in str(info.value)
+    with pytest.raises(CalibrationError, match=r"swing was too small.*swing the leg"):
+        estimate_mounting(rec.t_s, rec.acc_g, rec.gyr_dps, side="left", placement="shank")
