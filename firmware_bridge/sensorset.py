@@ -172,6 +172,13 @@ class PrimaryView:
             return True
         return isinstance(self.sensors, SensorSet) and len(self.sensors.roles) > 1
 
+    def guide_starts(self, t_s: float) -> None:
+        """The drill guide started at ``t_s`` after the sync jump's step: a simulated person
+        follows that start (real sensors: nothing to do)."""
+        follow = getattr(self.sensors, "guide_starts", None)
+        if follow is not None:
+            follow(float(t_s))
+
     @property
     def finished(self) -> bool:
         return self.sensors.finished

@@ -140,10 +140,11 @@ def down_fraction(t: FloatArray, touchdowns: list[Touchdown],
                   holds: list[tuple[float, float]] | None = None,
                   jump: SyncJump | None = None) -> FloatArray:
     """0 = foot lifted, 1 = on the floor (swinging down before, lifting after). With ``holds``
-    (a guided session) the foot is down outside them: lifted at each hold's start, put down
-    (gently) at its end. With ``jump``: down from its cue until ``SyncJump.t_up_s``."""
+    (a guided session; ``[]`` before its first hold) the foot is down outside them: lifted at
+    each hold's start, put down (gently) at its end. With ``jump``: down from its cue until
+    ``SyncJump.t_up_s`` (lifted again then only when the person is not guided)."""
     frac = np.zeros_like(t)
-    if holds:
+    if holds is not None:
         up = np.zeros_like(t)
         for h0, h1 in holds:
             up = np.maximum(up, _smoothstep((t - h0) / LIFT_S)

@@ -55,6 +55,12 @@ class MultiSimulatedSource:
         self._statuses: dict[Role, list[SourceStatus]] = {r: [] for r in self.roles}
         self._state: dict[Role, dict[str, object]] = {r: {} for r in self.roles}
         self.sync_jump: SyncJump | None = None
+        self._jump_asked = False
+        #: a guided single-leg stance: the other foot is down outside the guide's holds (also
+        #: before the first one is known: the countdown, the sync jump's wait)
+        config = primary.config
+        self._guided_stance = (config.guide is not None
+                               and config.scenario == "single-leg-balance")
         self._t_delivered: float | None = None
 
     @property
@@ -76,12 +82,24 @@ class MultiSimulatedSource:
     def ask_sync_jump(self, t_s: float) -> None:
         """The person is asked, at ``t_s``, to jump once on both feet: the landing
         ``JUMP_LAND_AFTER_S`` later (never within samples already delivered). Once."""
-        if self.sync_jump is not None:
+        if self._jump_asked:
             return
+        self._jump_asked = True
         land = t_s + JUMP_LAND_AFTER_S
         if self._t_delivered is not None:
             land = max(land, self._t_delivered + JUMP_PUSH_S + JUMP_FLIGHT_S + 0.1)
         self.sync_jump = SyncJump(float(t_s), float(land))
+
+    def guide_starts(self, t_s: float) -> None:
+        """The drill guide started at ``t_s`` (after the sync jump's step: landed, skipped or
+        timed out): the person's sets follow that start, not the one fixed when it was built,
+        and a jump not begun yet (in the samples delivered) is called off — a person who
+        skipped it does not jump."""
+        jump = self.sync_jump
+        if jump is not None and (self._t_delivered is None or self._t_delivered
+                                 < jump.t_land_s - JUMP_FLIGHT_S - JUMP_PUSH_S):
+            self.sync_jump = None
+        self.source.reschedule(t_s)
 
     def read_all(self) -> dict[Role, SampleBatch]:
         batch = self.source.read()
@@ -100,7 +118,9 @@ class MultiSimulatedSource:
             return out
         events = self.source.events
         touchdowns = touchdowns_from_events(events)
-        holds = holds_from_events(events)
+        holds: list[tuple[float, float]] | None = holds_from_events(events)
+        if not holds and not self._guided_stance:
+            holds = None  # the other foot lifted all the time (unguided single-leg stance)
         seed = self.source.config.seed
         for role in self.roles[1:]:
             acc, gyr = segment_readings(role, self.stance_side, batch.t_s, int(batch.seq[0]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -49,6 +50,7 @@ class SimulatedSource:
         self._t_first: float | None = None
         self.last_truth: Truth | None = None
         self._t_delivered = -np.inf
+        self._t_true_delivered = -np.inf
 
     def start(self) -> None:
         if self._t0 is not None:
@@ -71,10 +73,28 @@ class SimulatedSource:
         elapsed = (self._clock() - self._t0) * self.speed
         batch, truth = self._stream.until_true_time(elapsed)
         self.last_truth = truth
+        if len(truth):
+            self._t_true_delivered = float(truth.t_true_s[-1])
         self._note(batch, elapsed)
         if self._stream.exhausted:
             self.stop()
         return batch
+
+    def reschedule(self, start_s: float) -> bool:
+        """The person's drill guide starts at session time ``start_s`` from now on (it was
+        fixed when the source was built: e.g. after a sync jump the person skipped). The samples
+        not delivered yet are made again with the moved schedule; those delivered stay (the
+        schedule must not change anything before them: only sets after ``start_s`` move).
+        False: no guide, or it starts there already."""
+        guide = self.config.guide
+        if guide is None or abs(guide.start_s - float(start_s)) < 1e-9:
+            return False
+        self.config = replace(self.config, guide=replace(guide, start_s=max(0.0, float(start_s))))
+        stream = SensorStream(self.config)
+        if np.isfinite(self._t_true_delivered):
+            stream.until_true_time(self._t_true_delivered)  # already delivered: dropped
+        self._stream = stream
+        return True
 
     def drain_status(self) -> list[SourceStatus]:
         out, self._status = self._status, []

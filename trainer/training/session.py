@@ -552,6 +552,7 @@ class TrainingSession:
                                               and self.sync.holds(float(part.t_s[0]))):
                     if drill.phase == READY:
                         events += drill.start(float(part.t_s[0]))
+                        self._guide_started(float(part.t_s[0]))
                     if drill.phase not in (PAIN, DONE):
                         events += drill.feed(processed)
                     self._accumulate(processed, events)
@@ -568,6 +569,13 @@ class TrainingSession:
             return
         step.core_events = [e for out in outs for e in out.events]
         step.drill_events = drill_events
+
+    def _guide_started(self, t_s: float) -> None:
+        """After the sync jump's step, a simulated person follows the guide's real start (a
+        skip: it does not jump either)."""
+        follow = getattr(self.source, "guide_starts", None)
+        if self.sync is not None and follow is not None:
+            follow(t_s)
 
     def _accumulate(self, processed: ProcessedBatch, drill_events: list[DrillEvent]) -> None:
         """Whole-drill sway over the samples inside sets (``set_start`` ≤ t < ``set_end``):

@@ -162,9 +162,11 @@ class SyncJumpStep:
 
 def simulated_start_s(asks_jump: bool) -> float:
     """When a guided simulated person's drill starts (``follow_guide(start_s=…)``): after its
-    sync jump's landing and the settling time when the jump is asked, else at once. The guide
-    itself starts at the first analysis step from the *seen* landing + settling (≤ 0.1 s
-    later)."""
+    sync jump's landing and the settling time when the jump is asked, else at once. Only the
+    plan: the guide itself starts at the first analysis step from the *seen* landing + settling
+    (≤ 0.1 s later), at once after a skip, or at the timeout, and the training session then
+    moves the person's schedule to that start (``guide_starts`` of the simulated sensors: a
+    person who skipped the jump does not jump either)."""
     if not asks_jump:
         return 0.0
     from firmware_bridge.simulator.body import JUMP_LAND_AFTER_S

@@ -121,16 +121,17 @@ class LiveView:
         sway_from = live.sway_from_t_s
         if sway_from is not None:  # not the sync jump: it is no sway
             trace = trace[int(np.searchsorted(trace[:, T], sway_from)):]
+        jumping = sway_from == np.inf  # the sync jump's wait: no dot, no sound either
         ap, ml = float(rows[-1, AP]), float(rows[-1, ML])
         zone = zone_of(ap, ml, self.feedback.target_radius_deg)
         fb = self.feedback_now(zone)
         if self.sway_shown:
             self.sway.update_trace(trace[:, AP], trace[:, ML])
-            if fb.summary_only:
+            if fb.summary_only or jumping:
                 self.sway.update_dot(None, None, zone, False)
             else:
                 self.sway.update_dot(ap, ml, zone, fb.show and self.feedback.visual)
-        self._sound(ap, ml, fb.show)
+        self._sound(ap, ml, fb.show and not jumping)
         if now - self._last_metrics >= METRICS_EVERY_S:
             self._last_metrics = now
             self._numbers(live, trace, rows)

@@ -4,6 +4,8 @@ simulator's touchdowns, the stance foot still)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -123,3 +125,65 @@ def test_a_lifted_foot_touchdown_is_no_shared_event() -> None:
     assert touchdown_times(multi)
     al, why = _alignment(got)
     assert al is None and why == NO_SHARED_EVENT
+
+
+def _guided(start_s: float, now: list[float]) -> SimulatedSource:
+    from firmware_bridge.simulator.guide import GuidedSet, GuideSchedule
+
+    guide = GuideSchedule((GuidedSet("hold", hold_s=5.0),), start_s=start_s, countdown_s=1.0)
+    return SimulatedSource(SimConfig(seed=4, duration_s=12.0, side="left", guide=guide),
+                           clock=lambda: now[0])
+
+
+def _read(src: SimulatedSource | MultiSimulatedSource, now: list[float], cuts: Any,
+          moved: tuple[float, float] | None = None) -> dict[Role, SampleBatch]:
+    """Reads at ``cuts``; ``moved`` = (at, start_s): the guide's start moves then."""
+    got: dict[Role, list[SampleBatch]] = {}
+    for t in cuts:
+        now[0] = float(t)
+        if moved is not None and t >= moved[0]:
+            if isinstance(src, MultiSimulatedSource):
+                src.guide_starts(moved[1])
+            else:
+                assert src.reschedule(moved[1])
+            moved = None
+        out = src.read_all() if isinstance(src, MultiSimulatedSource) else {"p": src.read()}
+        for role, b in out.items():
+            got.setdefault(role, []).append(b)
+    return {r: SampleBatch.concat(v) for r, v in got.items()}
+
+
+def test_a_moved_guide_start_is_as_if_the_person_had_followed_it_from_the_start() -> None:
+    """``reschedule`` (a skipped sync jump): the samples not delivered yet are those of a person
+    who had the new schedule from the beginning; those delivered stay."""
+    cuts = np.arange(0.1, 12.05, 0.1)
+    now = [0.0]
+    moved = _read(_guided(2.0, now), now, cuts, moved=(0.55, 0.6))
+    now2 = [0.0]
+    fresh = _read(_guided(0.6, now2), now2, cuts)
+    np.testing.assert_array_equal(moved["p"].t_s, fresh["p"].t_s)
+    np.testing.assert_array_equal(moved["p"].acc_g, fresh["p"].acc_g)
+    np.testing.assert_array_equal(moved["p"].gyr_dps, fresh["p"].gyr_dps)
+
+
+def test_guided_the_other_foot_is_down_until_the_first_hold_and_a_skipped_jump_is_off(
+        ) -> None:
+    """A guided single-leg stance: the right foot is on the floor before the first hold (the
+    sync jump's wait, the countdown), not lifted once the jump is over; a skip before the
+    push-off calls the jump off; the hold then follows the guide's real start."""
+    now = [0.0]
+    multi = MultiSimulatedSource(_guided(2.0, now), ("left-shank", "right-foot"))
+    multi.start()
+    multi.ask_sync_jump(0.0)
+    got = _read(multi, now, np.arange(0.05, 12.0, 0.05), moved=(0.5, 0.6))
+    assert multi.sync_jump is None
+    shank = got["left-shank"]
+    assert np.linalg.norm(shank.acc_g, axis=1).max() < 1.5  # no landing
+    foot = got["right-foot"]
+    z = foot.acc_g[:, 2] / np.linalg.norm(foot.acc_g, axis=1)
+    t = foot.t_s
+    go = 0.6 + 1.0 + 0.5  # the moved start, the countdown, the reaction
+    assert z[t < go - 0.1].min() > 0.95  # flat on the floor
+    assert np.abs(z[(t > go + 1.0) & (t < go + 4.0)] - np.cos(np.radians(50))).max() < 0.1
+    (hold,) = [e for e in multi.events if e["type"] == "hold"]
+    assert float(hold["t_s"]) == pytest.approx(go, abs=0.02)

@@ -131,6 +131,48 @@ def test_the_person_skips_the_jump(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert start["t_s"] < 0.7  # at once, not after the timeout
 
 
+def _first_go_and_hold(session: TrainingSession) -> tuple[float, float]:
+    """The guide's first "Go" (``set_start``) and when the simulated person lifted its foot."""
+    from firmware_bridge.simulator.guide import REACTION_S
+
+    go = min(e["t_s"] for e in _lines(session) if e["type"] == "set_start")
+    multi = session.source.sensors  # type: ignore[attr-defined]
+    holds = [float(e["t_s"]) for e in multi.events if e["type"] == "hold"]
+    return go, min(holds) - REACTION_S
+
+
+@pytest.mark.parametrize(("skip_at_s", "jumped"), [(0.3, False), (0.6, False), (1.2, True)])
+def test_a_skip_moves_the_simulated_person_who_then_does_not_jump(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, skip_at_s: float, jumped: bool) -> None:
+    """The person's schedule was fixed for a jump (sets from the landing + settling on): after a
+    skip its first set follows the guide's real "Go" (issue 14 follow-up), and it does not jump
+    unless its push-off (0.95 s after the cue) was already under way."""
+    session, now = _session(tmp_path, monkeypatch)
+    _run(session, now, until_s=skip_at_s)
+    assert session.sync_waiting and session.skip_sync_jump()
+    _run(session, now)
+    session.finish("drill done")
+    go, person_go = _first_go_and_hold(session)
+    assert go < skip_at_s + 3.0 + 0.11  # the guide started at once (its 3 s countdown)
+    assert abs(person_go - go) <= 0.2
+    multi = session.source.sensors  # type: ignore[attr-defined]
+    assert (multi.sync_jump is not None) == jumped
+    from trainer.recording import open_session
+
+    acc = open_session(session.path).batch().acc_g
+    # the landing: 2 g over 1 g at the shank
+    assert (np.linalg.norm(acc, axis=1).max() > 2.0) == jumped
+
+
+def test_after_a_landing_the_person_follows_the_guides_real_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session, now = _session(tmp_path, monkeypatch)
+    _run(session, now)
+    session.finish("drill done")
+    go, person_go = _first_go_and_hold(session)
+    assert abs(person_go - go) <= 0.02  # exactly the guide's start, not its own estimate
+
+
 def test_stopped_while_waiting_the_event_says_so(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     session, now = _session(tmp_path, monkeypatch, jumps=False)

@@ -79,6 +79,7 @@ def test_the_traces_stream_during_the_wait_and_the_jump_stays_drawn(
         assert np.isfinite(tracks.tracks[role].ring.view()[:, 1]).sum() >= 50
     x, _ = window.view.sway.trace.getData()
     assert x is None or len(x) == 0  # the sway view waits for the drill
+    assert not window.view.sway.dot.isVisible()
     wait_until(qtbot, lambda: window.drill_state() in ("countdown", "active"), 15)
     landing = drill.sync.landing_t_s
     wait_until(qtbot, lambda: (window.live.latest_t_s or 0) > drill.sync.t_end_s + 0.5, 10)
