@@ -94,6 +94,7 @@ class Step:
 
     batch: SampleBatch = field(default_factory=SampleBatch.empty)
     processed: ProcessedBatch | None = None
+    read: SampleBatch | None = None  # the samples ``processed`` is of (as read)
     statuses: list[SourceStatus] = field(default_factory=list)
     core_events: list[dict[str, Any]] = field(default_factory=list)
     drill_events: list[DrillEvent] = field(default_factory=list)
@@ -466,6 +467,7 @@ class TrainingSession:
         if outs:
             self._processed += outs
             step.processed = cut_processed(outs, [n])[0][0] if len(outs) > 1 else outs[0]
+            step.read = raw.slice(0, n)
 
     def _take(self, final: bool) -> SampleBatch:
         """The pending samples in whole analysis steps (all of them when ``final``)."""

@@ -21,7 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from trainer.core.pipeline import Pipeline
 from trainer.training.session import Step, TrainingPlan, TrainingSession
+from trainer.ui.backfill import TiltBackfill, fill_ring, keep_s_for
 from trainer.ui.ring import RingBuffer
 from trainer.vocab.batch import SampleBatch
 from trainer.vocab.calibration import CalibrationProfile
@@ -114,6 +116,11 @@ def free_session(source: Source, *, drill_id: str = "single-leg-balance", side: 
                            source_started=source_started, pipeline_factory=pipeline_factory)
 
 
+def _core_config(session: TrainingSession) -> Any:
+    """The session pipeline's configuration (None: a test double, nothing to back-fill)."""
+    return session.config if isinstance(session.pipeline, Pipeline) else None
+
+
 class LiveSession:
     """The dashboard's view of one :class:`TrainingSession`, pumped by the GUI timer.
 
@@ -148,6 +155,8 @@ class LiveSession:
         self.in_target_count = 0
         self.in_target_total = 0
         self.target_radius_deg = 3.0
+        #: the tilt of the samples read before it was known (the sync jump), drawn once it is
+        self.backfill = TiltBackfill(_core_config(session), keep_s_for(window_s))
 
     # -- the model -----------------------------------------------------------------------------
     @property
@@ -172,6 +181,7 @@ class LiveSession:
         self.session = session
         self.failed = None
         self.running = True
+        self.backfill = TiltBackfill(_core_config(session), keep_s_for(self.window_s))
         if keep_view:
             return
         self.ring.clear()
@@ -192,6 +202,7 @@ class LiveSession:
     def reset_view(self) -> None:
         """Forget plotted data and restart the pipeline (after a replay seek)."""
         self.session.reset_pipeline()
+        self.backfill.reset()
         self.ring.clear()
         self.losses_t_s.clear()
         self.metrics = {}
@@ -230,6 +241,10 @@ class LiveSession:
         if step.processed is not None:
             self.ingest(step.processed, res)
             res.n_shown = len(step.processed.t_s)
+            if step.read is not None:
+                filled = self.backfill.feed(step.read, step.processed.tilt_ap_deg)
+                if filled is not None:
+                    fill_ring(self.ring, filled, T, AP, ML)
         for ev in step.drill_events:
             if ev.type == "balance_loss":
                 self.add_loss(float(ev.t_s))
@@ -274,6 +289,21 @@ class LiveSession:
         except Exception:  # a test double or a pipeline without enough data: no numbers yet
             self.metrics = {}
         return self.metrics
+
+    @property
+    def jump_t_s(self) -> float | None:
+        """The sync jump's landing (the first sensor's time; None: none seen)."""
+        sync = getattr(self.session, "sync", None)
+        return None if sync is None else sync.landing_t_s
+
+    @property
+    def sway_from_t_s(self) -> float | None:
+        """The sway view draws only from here: the drill guide's start after the sync jump
+        (+inf while it is waited for: the jump is not sway); None: from the first sample."""
+        sync = getattr(self.session, "sync", None)
+        if sync is None:
+            return None
+        return math.inf if sync.t_end_s is None else float(sync.t_end_s)
 
     @property
     def latest_t_s(self) -> float | None:

@@ -113,11 +113,14 @@ class LiveView:
         if live is None:
             return
         rows = live.ring.view()
-        self.time_plots.update(rows, live.losses_t_s)
+        self.time_plots.update(rows, live.losses_t_s, live.jump_t_s)
         if rows.shape[0] == 0:
             self.sway.update_dot(None, None, Zone.INSIDE, False)
             return
         trace = rows[-int(self.trace_s * live.sample_rate_hz):]
+        sway_from = live.sway_from_t_s
+        if sway_from is not None:  # not the sync jump: it is no sway
+            trace = trace[int(np.searchsorted(trace[:, T], sway_from)):]
         ap, ml = float(rows[-1, AP]), float(rows[-1, ML])
         zone = zone_of(ap, ml, self.feedback.target_radius_deg)
         fb = self.feedback_now(zone)

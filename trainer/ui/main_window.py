@@ -517,7 +517,9 @@ class MainWindow(QMainWindow):
 
     def redraw(self, now: float | None = None) -> None:
         self.view.redraw(self.live, self.clock() if now is None else now)
-        self.sensor_plots.update(self.live.latest_t_s if self.live is not None else None)
+        live = self.live
+        self.sensor_plots.update(live.latest_t_s if live is not None else None,
+                                 live.jump_t_s if live is not None else None)
 
     def _on_status(self, st: SourceStatus) -> None:
         loss = show_status(st, self.sources.kind, self.device_panel, self.message)

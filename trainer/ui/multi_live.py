@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from trainer.core.pipeline import Pipeline, PipelineConfig
+from trainer.ui.backfill import TiltBackfill, fill_ring, keep_s_for
 from trainer.ui.live import LinkStats
 from trainer.ui.ring import RingBuffer
 from trainer.vocab.batch import SampleBatch
@@ -48,6 +49,8 @@ class Track:
     received: int = 0
     failed: str | None = None
     statuses: list[SourceStatus] = field(default_factory=list)
+    #: the tilt before the pipeline knew it (the sync jump), drawn once it does
+    backfill: TiltBackfill = field(default_factory=lambda: TiltBackfill(None, 0.0))
 
 
 def track_pipeline(info: SourceInfo, role: Role, *, side: str,
@@ -101,7 +104,12 @@ class SensorTracks:
             pipe = make(info, role)
             rate = float(info.sample_rate_hz or 100.0)
             ring = RingBuffer(math.ceil(window_s * rate * 1.2) + 16, 3)
-            self.tracks[role] = Track(role, info, pipe, ring)
+            self.tracks[role] = Track(role, info, pipe, ring,
+                                      backfill=self._backfill(pipe))
+
+    def _backfill(self, pipe: Any) -> TiltBackfill:
+        config = pipe.config if isinstance(pipe, Pipeline) else None
+        return TiltBackfill(config, keep_s_for(self.window_s))
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -119,6 +127,7 @@ class SensorTracks:
             if any(st.kind == "seek" for st in sts):  # a replay jumped: start afresh
                 track.ring.clear()
                 track.pipeline = self._make(track.info, role)
+                track.backfill = self._backfill(track.pipeline)
                 track.failed = None
         for role, batch in batches.items():
             track = self.tracks.get(role)
@@ -134,8 +143,12 @@ class SensorTracks:
         latest = track.ring.latest()
         if latest is not None and batch.t_s[0] < latest[T] - JUMP_BACK_S:
             track.ring.clear()  # the clock started again (a restarted simulation, a seek)
+            track.backfill.reset()
         out = track.pipeline.process(batch)
         _write(track, out.t_s, out.tilt_ap_deg, out.tilt_ml_deg)
+        filled = track.backfill.feed(batch, out.tilt_ap_deg)
+        if filled is not None:
+            fill_ring(track.ring, filled, T, AP, ML)
         if track.state in ("connecting", "connected", "restored"):
             track.state = "streaming"
 
@@ -157,6 +170,7 @@ class SensorTracks:
         """Forget the traces (a replay seek)."""
         for track in self.tracks.values():
             track.ring.clear()
+            track.backfill.reset()
 
 
 @dataclass

@@ -172,6 +172,30 @@ def _vlines(xs: NDArray[np.float64], lo: float, hi: float) -> tuple[NDArray[np.f
     return x, y
 
 
+class JumpMark:
+    """A dashed vertical line at the sync jump's landing on a scrolling plot (x: time relative
+    to now); set only when it moves into, along or out of the window."""
+
+    def __init__(self, plot: FastPlotWidget) -> None:
+        self.item = plot.plot([], [], pen=theme.pen(theme.FG, dashed=True),
+                              connect="pairs", skipFiniteCheck=True)
+        self.x: float | None = None
+
+    def update(self, jump_t_s: float | None, t_now: float, window_s: float,
+               range_deg: float) -> None:
+        x = None if jump_t_s is None else float(jump_t_s) - t_now
+        if x is not None and not -window_s <= x <= 0.0:
+            x = None
+        if x == self.x:
+            return
+        self.x = x
+        if x is None:
+            self.item.setData([], [])
+        else:
+            self.item.setData(*_vlines(np.array([x]), -range_deg, range_deg),
+                              connect="pairs", skipFiniteCheck=True)
+
+
 class ScrollingPlots:
     """Tilt AP/ML and angular velocity over the last ``window_s`` seconds (time relative to now)."""
 
@@ -202,6 +226,8 @@ class ScrollingPlots:
         self.loss_gyr = self.gyr.plot([], [], pen=theme.pen(theme.LOSS_COLOUR, width=2),
                                       connect="pairs", skipFiniteCheck=True)
         self._markers_shown = False
+        #: the sync jump's landing (several sensors): where their clocks were lined up
+        self.jump_mark = JumpMark(self.tilt)
 
     @property
     def widgets(self) -> tuple[FastPlotWidget, FastPlotWidget]:
@@ -220,13 +246,17 @@ class ScrollingPlots:
         self.tilt_range_deg = range_deg
         self.tilt.set_ranges((-self.window_s, 0.0), (-range_deg, range_deg))
 
-    def update(self, rows: NDArray[np.float64], losses_t_s: Sequence[float]) -> None:
-        """Redraw from ring-buffer rows (oldest first); x is time relative to the newest row."""
+    def update(self, rows: NDArray[np.float64], losses_t_s: Sequence[float],
+               jump_t_s: float | None = None) -> None:
+        """Redraw from ring-buffer rows (oldest first); x is time relative to the newest row.
+        ``jump_t_s``: the sync jump's landing, marked while in the window."""
         if rows.shape[0] == 0:
             for c in (self.ap, self.ml, *self.g):
                 c.setData([], [])
+            self.jump_mark.update(None, 0.0, self.window_s, self.tilt_range_deg)
             return
         t_now = rows[-1, T]
+        self.jump_mark.update(jump_t_s, float(t_now), self.window_s, self.tilt_range_deg)
         rows = visible_rows(rows, self.window_s, self.tilt.width())
         x = rows[:, T] - t_now
         # tilt is NaN only until the vertical reference is found (the oldest rows): check then

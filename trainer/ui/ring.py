@@ -51,6 +51,17 @@ class RingBuffer:
         end = self._pos + self.capacity
         return self._buf[end - k : end]
 
+    def overwrite(self, rows: NDArray[np.intp], column: int, values: NDArray[np.float64]) -> None:
+        """Set ``column`` of the valid rows at ``rows`` (indices into :meth:`view`, oldest 0)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        if rows.size == 0:
+            return
+        if rows.min() < 0 or rows.max() >= self.count:
+            raise IndexError("row outside the valid rows")
+        idx = (self._pos - self.count + rows) % self.capacity
+        self._buf[idx, column] = values
+        self._buf[idx + self.capacity, column] = values
+
     def latest(self) -> NDArray[np.float64] | None:
         """The newest row, or None when empty."""
         if self.count == 0:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 
 from trainer.ui import theme
 from trainer.ui.multi_live import AP, ML, SensorTracks, T
-from trainer.ui.plots import FastPlotWidget, _curve, visible_rows
+from trainer.ui.plots import FastPlotWidget, JumpMark, _curve, visible_rows
 from trainer.vocab.roles import Role
 
 #: (AP, ML) colours of the extra sensors, in role order: a pair of neighbouring hues per sensor,
@@ -64,6 +64,7 @@ class SensorTracePlots:
         self.plot.getPlotItem().getAxis("bottom").setLabel("seconds (0 = now)",
                                                            color=theme.MUTED)
         self.plot.setMinimumHeight(150)  # readable ticks: the gyro plot gives way
+        self.jump_mark = JumpMark(self.plot)
         self.widget: QWidget = self.plot
         self.widget.setVisible(False)
         self.tracks: SensorTracks | None = None
@@ -192,12 +193,15 @@ class SensorTracePlots:
             self.tracks.reset()
 
     # -- per frame -----------------------------------------------------------------------------
-    def update(self, t_now: float | None) -> None:
+    def update(self, t_now: float | None, jump_t_s: float | None = None) -> None:
         """Redraw every extra sensor's last ``window_s`` relative to ``t_now`` (the primary's
-        newest sample; None: the sensor's own newest)."""
+        newest sample; None: the sensor's own newest); ``jump_t_s``: the sync jump's landing,
+        marked while in the window (on the primary's time axis)."""
         tracks = self.tracks
         if tracks is None:
             return
+        self.jump_mark.update(None if t_now is None else jump_t_s, t_now or 0.0,
+                              self.window_s, self.range_deg)
         self._set_legend()  # a string compare unless a state changed
         width = self.plot.width()
         for role, (ap, ml) in self.curves.items():
