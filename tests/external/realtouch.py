@@ -22,8 +22,9 @@ touching down while the other leg stands.
   by then); for comparison, every mid-walk heel strike as the other foot (then in its push-off)
   sees it. Foot sensors only.
 - **Simulator** (``firmware_bridge.simulator``, single-leg balance with losses) and the
-  **independent loss model** (``tests/trainer/core/loss_model.py``) measured the same way at
-  their touchdowns (the stance shank; the simulator's stance foot too).
+  **independent loss model** (``tests/trainer/core/loss_model.py``, the smooth model and its
+  busy variant ``Busy()``) measured the same way at their touchdowns (the stance shank; the
+  simulator's stance foot too).
 
 Measures of the stance leg's sensor around the touchdown time ``t`` (the landing foot's impact
 front, ``trainer.core.limbs.touchdown_time_s``; its peak if no front stands out):
@@ -50,6 +51,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -309,18 +311,20 @@ def simulator_touchdowns(seeds: Iterable[int] = range(4), duration_s: float = 12
     return out
 
 
-def model_touchdowns(jolts_g: Iterable[float] = (0.1, 0.3, 1.0, 3.0), sessions: int = 3
-                     ) -> list[Touch]:
-    """The independent loss model's stance shank at its touchdowns, per touchdown jolt."""
+def model_touchdowns(jolts_g: Iterable[float] = (0.1, 0.3, 1.0, 3.0), sessions: int = 3,
+                     busy: Any = None) -> list[Touch]:
+    """The independent loss model's stance shank at its touchdowns, per touchdown jolt
+    (``busy``: its busy variant, ``loss_model.Busy``; None: the smooth model)."""
     from tests.trainer.core.loss_model import session
 
     out = []
+    kind = "loss model" if busy is None else "busy loss model"
     for jolt in jolts_g:
         for s in range(sessions):
             rec = session(120.0, 100.0, [15.0, 42.0, 69.0, 96.0], 8.0, jolt, 500 + s,
-                          "closed" if s % 2 else "open")
+                          "closed" if s % 2 else "open", busy=busy)
             for loss in rec.losses:
-                out.append(Touch(f"loss model {jolt:g} g", f"session {s}", loss.t_touchdown_s,
+                out.append(Touch(f"{kind} {jolt:g} g", f"session {s}", loss.t_touchdown_s,
                                  math.nan, stance_view(rec.t_s, rec.acc_g, rec.gyr_dps,
                                                        loss.t_touchdown_s), None))
     return out
@@ -382,12 +386,15 @@ def main() -> None:
         real += exercise_touchdowns(ex_root)
     if gait_root is not None:
         real += gait_touchdowns(gait_root)
+    from tests.trainer.core.loss_model import Busy
+
     sim = simulator_touchdowns()
     model = model_touchdowns()
+    busy = model_touchdowns(busy=Busy())
     ex = [t for t in real if not t.group.startswith("gait")]
     real += [dataclasses.replace(t, group="exercises, all") for t in ex]
     print("Stance SHANK at the other foot's touchdown: median (IQR; min-max)")
-    print(table(real + sim + model, "shank"))
+    print(table(real + sim + model + busy, "shank"))
     print("\nStance FOOT at the other foot's touchdown: median (IQR; min-max)")
     print(table(real + sim, "foot"))
     if ex:
@@ -406,7 +413,8 @@ def main() -> None:
     shank = values(ex, "shank", "dev_g")
     print(f"stance shank | |acc| − 1 g | ≥ the detector's impact_g {IMPACT_TEST_G} g at "
           f"{int((shank >= IMPACT_TEST_G).sum())} of {shank.size} real touchdowns")
-    for name, ts in (("real exercises", ex), ("simulator", sim), ("loss model", model)):
+    for name, ts in (("real exercises", ex), ("simulator", sim), ("loss model", model),
+                     ("busy loss model", busy)):
         print(f"stance shank jolt / the same measure before, median: {name} "
               f"{float(np.median(standout(ts))):.1f}")
 

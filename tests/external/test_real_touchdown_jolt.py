@@ -99,6 +99,18 @@ def test_real_touchdowns_hardly_stand_out_of_the_legs_movement(
     assert float(np.median(standout(simulated))) > 10.0
 
 
+
+def test_the_busy_loss_model_stands_between(exercises: list[Touch]) -> None:
+    from tests.trainer.core.loss_model import Busy
+
+    # measured: the busy variant's corrective bursts bring the standout down to 6.8× (median,
+    # 0.1-3 g cells; 1.8× in its 0.1 g cell), between the real 1.6× and the smooth models'
+    # 66-82×; its 0.1 g cell's jolt (0.12-0.56 g) lies within the real range (0.05-0.66 g)
+    busy = model_touchdowns((0.1,), sessions=3, busy=Busy())
+    assert float(np.median(standout(exercises))) < float(np.median(standout(busy))) < 10.0
+    assert values(busy, "shank", "jolt_g").max() <= values(exercises, "shank", "jolt_g").max()
+
+
 def test_the_stance_shank_never_feels_an_impact(exercises: list[Touch]) -> None:
     # measured: | |acc| − 1 g | at most 0.63 g at the stance shank (the landing foot 1.2-8 g):
     # the detector's impact test (0.9 g) would never have fired, so losses must be (and are)
