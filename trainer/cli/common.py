@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -86,11 +87,20 @@ def warn(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def drop_unused_session_dir(args: argparse.Namespace, out: Path) -> None:
+    """Remove the folder :func:`resolve_drill_options` reserved (no ``--out``) when nothing was
+    written into it (the session never started, or an import put its sessions elsewhere)."""
+    if args.out is None:
+        with contextlib.suppress(OSError):
+            out.rmdir()  # only an empty folder goes
+
+
 def resolve_drill_options(args: argparse.Namespace) -> tuple[str, str, str, Path]:
     """Drill, side, placement and session folder from ``--drill/--side/--placement/--out``.
 
     Defaults: single-leg balance, left leg, the placement the drill's catalog entry asks for, a
-    new folder in the sessions folder.
+    new folder in the sessions folder (created empty to reserve its name: callers drop it with
+    :func:`drop_unused_session_dir` when they wrote nothing).
     """
     from trainer.drills.catalog import get_drill
 
@@ -111,7 +121,7 @@ def resolve_drill_options(args: argparse.Namespace) -> tuple[str, str, str, Path
 
 
 def new_session_dir(drill: str, side: str) -> Path:
-    """A fresh ``<UTC time>-<drill>-<side>`` folder path in the sessions folder (not created)."""
+    """A fresh ``<UTC time>-<drill>-<side>`` folder in the sessions folder (created empty)."""
     from trainer.paths import ensure_private_dir, sessions_dir
 
     try:

@@ -7,11 +7,13 @@ place at the end; on any error nothing is left behind.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from trainer.cli.common import (
     CliError,
     add_drill_options,
+    drop_unused_session_dir,
     rate_hz,
     resolve_drill_options,
 )
@@ -46,11 +48,18 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    drill, side, placement, out = resolve_drill_options(args)
+    try:
+        return _import(args, drill, side, placement, out)
+    finally:
+        drop_unused_session_dir(args, out)
+
+
+def _import(args: argparse.Namespace, drill: str, side: str, placement: str, out: Path) -> int:
     from trainer.recording import SessionError
     from trainer.recording.convert import import_csv, import_witmotion
     from trainer.recording.witmotion import looks_like_witmotion
 
-    drill, side, placement, out = resolve_drill_options(args)
     if args.device_id is not None and args.source_format != "witmotion":
         raise CliError("--device-id is for --format witmotion")
     try:

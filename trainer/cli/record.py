@@ -36,11 +36,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from trainer.cli.common import (
     CliError,
     add_drill_options,
+    drop_unused_session_dir,
     duration_s,
     resolve_drill_options,
 )
@@ -153,9 +155,16 @@ class Cues:
     """How the session's drill events look on a terminal: cue lines above the progress line, the
     bell for start/stop/warnings, and a short drill state for the progress line."""
 
-    def __init__(self, session: Any, progress: Progress) -> None:
+    def __init__(self, session: Any, progress: Progress, *, asks_pain: bool = True) -> None:
         self.session = session
         self.progress = progress
+        #: without a terminal the pain rating is not asked, so its question is not shown either
+        self.hidden: set[str] = set()
+        if not asks_pain:
+            from trainer.drills.catalog import load_catalog
+
+            question = load_catalog().common_cues.get("pain_question")
+            self.hidden = {question} if question else set()
 
     def show(self, drill_events: list[Any]) -> None:
         from trainer.drills.cues import render_text
@@ -164,6 +173,8 @@ class Cues:
             if ev.type == "beep":
                 if render_text(ev, bell=True):
                     self.progress.bell()
+                continue
+            if ev.type == "cue" and ev.data.get("text") in self.hidden:
                 continue
             text = render_text(ev)
             if text:
@@ -279,6 +290,15 @@ def ask_pain(stdin: TextIO, out: TextIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    drill_id, side, placement, out = resolve_drill_options(args)
+    try:
+        return _record(args, drill_id, side, placement, out)
+    finally:
+        drop_unused_session_dir(args, out)
+
+
+def _record(args: argparse.Namespace, drill_id: str, side: str, placement: str,
+            out: Path) -> int:
     from trainer.cli.sensors import analysed_leg, calibrations, open_sensors
     from trainer.cli.sources import follow_guide, source_from_args
     from trainer.recording import SessionError
@@ -286,7 +306,6 @@ def run(args: argparse.Namespace) -> int:
     from trainer.training.session import TrainingError, TrainingPlan, TrainingSession, drill_guide
     from trainer.vocab.roles import role_for
 
-    drill_id, side, placement, out = resolve_drill_options(args)
     side, placement = analysed_leg(args, side, placement)
     try:
         check_new_dir(out)
@@ -355,7 +374,7 @@ def run(args: argparse.Namespace) -> int:
         names = [f"{lsl.outlet.prefix}-{r}" for r in (*lsl.outlet.roles, "events")]
         print(f"streaming to Lab Streaming Layer: {', '.join(names)}", file=sys.stderr)
     progress = Progress(sys.stderr, args.duration, quiet=args.quiet, bell=not args.no_bell)
-    cues = Cues(session, progress)
+    cues = Cues(session, progress, asks_pain=interactive())
     wall0 = time.monotonic()
     reason = "error"
     outcome = None

@@ -922,8 +922,9 @@ def follow_guide(source: Source, guide: DrillSession | None, *, start_s: float =
 
 def new_session_dir(drill_id: str, side: str, root: str | os.PathLike[str] | None = None
                     ) -> Path:
-    """A fresh ``<UTC time>-<drill>-<side>`` folder path (not created) in ``root`` (default: the
-    user's sessions folder)."""
+    """A fresh ``<UTC time>-<drill>-<side>`` folder in ``root`` (default: the user's sessions
+    folder), created empty: reserving the name is what keeps two sessions started in the same
+    second (``record`` in two terminals, or beside the dashboard) apart — each gets its own."""
     from datetime import UTC, datetime
 
     from trainer.paths import ensure_private_dir, sessions_dir
@@ -931,7 +932,10 @@ def new_session_dir(drill_id: str, side: str, root: str | os.PathLike[str] | Non
     base = Path(root) if root is not None else ensure_private_dir(sessions_dir())
     stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{drill_id}-{side}"
     out, k = base / stem, 1
-    while out.exists():
-        k += 1
-        out = base / f"{stem}-{k}"
-    return out
+    while True:
+        try:
+            out.mkdir(mode=0o700)
+            return out
+        except FileExistsError:
+            k += 1
+            out = base / f"{stem}-{k}"

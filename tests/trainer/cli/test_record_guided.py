@@ -344,3 +344,33 @@ def test_follow_guide_rebuilds_only_a_simulated_source() -> None:
     assert follow(other, g) is other  # type: ignore[arg-type]
     with pytest.raises(CliError, match=r"simulator: .*reps sets"):  # not this drill's guide
         follow(sim, DrillSession(get_drill("calf-stretch"), "left"))
+
+
+def test_without_a_terminal_the_pain_question_is_not_shown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """No terminal, no pain rating asked: its question is not printed either (it was, and then
+    nothing waited for an answer); the drill's other cues still are."""
+    monkeypatch.setenv("BALANCE_TRAINER_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["record", "--simulate", "--sim-speed", "100", "--drill", "calf-raise",
+                 "--out", str(tmp_path / "s")]) == 0
+    err = capsys.readouterr().err
+    assert "set 1:" in err and "pain" not in err.lower()
+    assert open_session(tmp_path / "s").events_of("drill_end")[0]["pain_skipped"] is True
+
+
+def test_sessions_started_in_the_same_second_get_their_own_folders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --out the session folder is named by the second it starts; two started in the
+    same second (two terminals, or record beside the dashboard) each get their own — the name
+    is reserved when chosen — and a record that stops before it writes leaves no empty one."""
+    from trainer.training.session import new_session_dir
+
+    first, second = (new_session_dir("calf-raise", "left", tmp_path) for _ in range(2))
+    assert first != second and first.is_dir() and second.is_dir()  # (was: the same name)
+
+    monkeypatch.setenv("BALANCE_TRAINER_HOME", str(tmp_path / "home"))
+    assert main(["record", "--simulate", "--drill", "calf-raise", "--norm-test", "open"]) == 2
+    sessions = [p for p in (tmp_path / "home").rglob("*") if p.is_dir() and "calf-raise" in p.name]
+    assert sessions == []
