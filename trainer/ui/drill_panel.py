@@ -137,7 +137,7 @@ class DrillPanel(QGroupBox):
         self.skip_jump_button.setMinimumHeight(34)
         self.skip_jump_button.setVisible(False)
         self.skip_jump_button.clicked.connect(self.skip_jump_requested.emit)
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow("Drill", self.drill)
         form.addRow("Side", self.side)
         form.addRow("Eyes", self.eyes)
@@ -226,6 +226,8 @@ class DrillPanel(QGroupBox):
             self.sets.setValue(int(d["sets"]))
         self.sets.setEnabled("sets" in d or not d)
         self.duration.setEnabled("hold_s" in d or not d)
+        # reps and stretches have no hold time to choose: no greyed "Hold 30 s" for them
+        self.form.setRowVisible(self.duration, "hold_s" in d or not d)
         if "hold_s" in d:
             self.duration.setValue(float(d["hold_s"]))
         for key, combo in (("eyes", self.eyes), ("surface", self.surface)):

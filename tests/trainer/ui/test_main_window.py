@@ -105,8 +105,10 @@ def test_drill_panel_takes_the_drill_defaults(qtbot: Any, window: Any) -> None:
     dp.drill.setCurrentIndex(dp.drill.findData("calf-raise"))
     # the user's level (a fresh home: calf raise level 0, 2 sets), as `record` runs it
     assert not dp.duration.isEnabled() and not dp.eyes.isEnabled() and dp.sets.value() == 2
+    assert not dp.form.isRowVisible(dp.duration)  # reps: no "Hold" field at all
     dp.drill.setCurrentIndex(dp.drill.findData("single-leg-balance"))
     assert dp.duration.isEnabled() and dp.eyes.isEnabled() and dp.duration.value() == 30
+    assert dp.form.isRowVisible(dp.duration)
     assert dp.settings().sets == 3
 
 
