@@ -503,7 +503,9 @@ class MainWindow(QMainWindow):
             self._last_link = now
             loss = (self._device_loss_pct if self._device_loss_pct is not None
                     else live.link.loss_pct)
-            self.device_panel.set_link(live.link.rate_hz(now), self.sources.nominal_hz, loss)
+            # samples per second of the session (a 2x replay delivers 200 a wall second at 100 Hz)
+            rate = live.link.rate_hz(now) / self.sources.playback_speed()
+            self.device_panel.set_link(rate, self.sources.nominal_hz, loss)
             self._show_sensor_links(now)
             position = self.sources.link_view()
             if position is not None:

@@ -534,6 +534,11 @@ class SourceControl(QObject):
                         if abs(float(e["t_s"]) - t0 - target) < 1e-6})
         self.message.emit(f"event at {target:.1f} s: {', '.join(kinds)}", 8000)
 
+    def playback_speed(self) -> float:
+        """How many session seconds a wall second plays (1 unless replaying faster or slower)."""
+        player = self.player
+        return 1.0 if player is None else float(player.speed)
+
     def link_view(self) -> tuple[float, float] | None:
         """The replay bar's (position, duration), None unless replaying."""
         player = self.player

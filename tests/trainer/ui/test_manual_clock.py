@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from tests.trainer.ui.conftest import record_session
 from trainer.training.sources import SimSettings
 from trainer.vocab.clock import ManualClock
 
@@ -90,6 +91,16 @@ def test_a_replay_plays_pauses_and_changes_speed_on_the_manual_clock(
     w.sources.set_playing(True)
     _run(w, 0.5)
     assert player.position_s == pytest.approx(2.0, abs=1e-6)
+
+
+def test_a_fast_replay_shows_the_sessions_sample_rate(clocked: Any, tmp_path: Path) -> None:
+    """At 2x a 100 Hz replay delivers 200 samples a wall second; the sensor panel's rate is the
+    session's, 100 / 100 Hz (it read "197 / 100 Hz")."""
+    w = clocked
+    assert w.open_replay(str(record_session(tmp_path / "long", duration_s=12.0)), speed=2.0)
+    _run(w, 4.0)
+    measured, nominal = w.device_panel.rate.text().removesuffix(" Hz").split(" / ")
+    assert nominal == "100" and 90 <= float(measured) <= 110, w.device_panel.rate.text()
 
 
 @pytest.mark.parametrize("drill, sway_shown", [("calf-raise", False), ("single-leg-balance", True)])
