@@ -17,6 +17,7 @@ from trainer.drills.norms import (
     compare_stance,
     describe,
     norm_seconds,
+    share_as_long_at_most_pct,
     share_below_at_most_pct,
 )
 
@@ -74,6 +75,25 @@ def test_the_time_limit_bounds_the_share_below_without_an_sd() -> None:
         bound = share_below_at_most_pct(best, float(times.mean()))
         if bound is not None:
             assert 100.0 * np.mean(times < best) <= bound + 0.05
+
+
+def test_the_mean_alone_bounds_the_share_that_held_as_long() -> None:
+    """Eyes closed at 75 (Springer's 70-79 mean (3.7 + 2.6) / 2 = 3.15 s): 15 s or more is
+    reached by at most 3.15 / 15 = 21 % of the age group; near the mean the bound says
+    nothing, and a best at the 45 s limit (reached by anyone who holds on) gets none."""
+    c = compare_stance(15.0, 75, "closed")
+    assert c["status"] == "at_or_above_mean" and c["share_as_long_at_most_pct"] == 21.0
+    assert "At most 21 % of the study's healthy people aged 70-79 held 15.0 s" in describe(c)
+    assert compare_stance(5.0, 75, "closed")["share_as_long_at_most_pct"] is None  # 63 %
+    assert compare_stance(45.0, 30, "open")["share_as_long_at_most_pct"] is None
+    assert compare_stance(2.0, 75, "closed")["share_as_long_at_most_pct"] is None  # below
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        times = np.minimum(45.0, rng.exponential(rng.uniform(1.0, 10.0), 500))
+        best = float(rng.uniform(0.5, 44.0))
+        bound = share_as_long_at_most_pct(best, float(times.mean()))
+        if bound is not None:
+            assert 100.0 * np.mean(times >= best) <= bound + 0.05
 
 
 def test_a_hold_ended_without_a_loss_is_not_called_below_the_norm() -> None:
