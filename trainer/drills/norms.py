@@ -397,14 +397,14 @@ def share_below_at_most_pct(best_s: float, mean_s: float,
 
 def share_as_long_at_most_pct(best_s: float, mean_s: float,
                               cap_s: float = MAX_TRIAL_S) -> float | None:
-    """At most this share (%) of the study's age group held ``best_s`` or longer, or None when
-    the bound says nothing (50 % or more, or a best at the time limit, which anyone may reach).
+    """At most this share (%) of the study's age group held ``best_s`` or longer (at the time
+    limit: the whole trial), or None when the bound says nothing (50 % or more).
 
     The other side of :func:`share_below_at_most_pct`, from the mean alone: times are never
     negative, so Markov's inequality gives P(time >= best) <= mean / best. Far above a low mean
     (eyes closed at 70-79 years the study's mean is 3.2 s) it is tight: 15 s is reached by at
     most 21 % of that age group."""
-    if not 0.0 < best_s < cap_s or mean_s < 0.0:
+    if not 0.0 < best_s <= cap_s or mean_s < 0.0:
         return None
     share = 100.0 * mean_s / best_s
     return round(share, 1) if share < 50.0 else None
@@ -448,9 +448,11 @@ def describe(cmp: dict[str, Any]) -> str:
                "deficit."))
     above = cmp.get("share_as_long_at_most_pct")
     if above is not None:
+        held = (f"the whole {MAX_TRIAL_S:.0f} s trial" if cmp["best_s"] >= MAX_TRIAL_S
+                else f"{cmp['best_s']:.1f} s or longer")
         text += (f" At most {above:.0f} % of the study's healthy people aged "
-                 f"{cmp['age_group']} held {cmp['best_s']:.1f} s or longer (a bound from the "
-                 "mean alone, whatever the spread).")
+                 f"{cmp['age_group']} held {held} (a bound from the mean alone, whatever the "
+                 "spread).")
     share = cmp.get("share_below_at_most_pct")
     if share is not None:
         text += (f" But its {MAX_TRIAL_S:.0f} s limit does: at most {share:.0f} % of its healthy "

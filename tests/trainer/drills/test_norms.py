@@ -79,13 +79,14 @@ def test_the_time_limit_bounds_the_share_below_without_an_sd() -> None:
 
 def test_the_mean_alone_bounds_the_share_that_held_as_long() -> None:
     """Eyes closed at 75 (Springer's 70-79 mean (3.7 + 2.6) / 2 = 3.15 s): 15 s or more is
-    reached by at most 3.15 / 15 = 21 % of the age group; near the mean the bound says
-    nothing, and a best at the 45 s limit (reached by anyone who holds on) gets none."""
+    reached by at most 3.15 / 15 = 21 % of the age group, the whole 45 s trial by at most 7 %;
+    near the mean the bound says nothing."""
     c = compare_stance(15.0, 75, "closed")
     assert c["status"] == "at_or_above_mean" and c["share_as_long_at_most_pct"] == 21.0
     assert "At most 21 % of the study's healthy people aged 70-79 held 15.0 s" in describe(c)
     assert compare_stance(5.0, 75, "closed")["share_as_long_at_most_pct"] is None  # 63 %
-    assert compare_stance(45.0, 30, "open")["share_as_long_at_most_pct"] is None
+    assert compare_stance(45.0, 30, "open")["share_as_long_at_most_pct"] is None  # 99 %
+    assert compare_stance(60.0, 75, "closed")["share_as_long_at_most_pct"] == 7.0  # capped 45
     assert compare_stance(2.0, 75, "closed")["share_as_long_at_most_pct"] is None  # below
     rng = np.random.default_rng(2)
     for _ in range(200):
