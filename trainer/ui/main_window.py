@@ -513,8 +513,9 @@ class MainWindow(QMainWindow):
 
     def _show_sensor_links(self, now: float) -> None:
         links, primary = self.sensor_links.links, self.sensor_links.primary
+        speed = self.sources.playback_speed()
         self.device_panel.several.show_sensors(
-            [(link.address, role, link.line(now), role == primary)
+            [(link.address, role, link.line(now, speed), role == primary)
              for role, link in links.items()])
 
     def redraw(self, now: float | None = None) -> None:

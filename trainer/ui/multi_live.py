@@ -192,9 +192,11 @@ class SensorLink:
     def loss_pct(self) -> float:
         return self.device_loss_pct if self.device_loss_pct is not None else self.stats.loss_pct
 
-    def line(self, now_s: float) -> str:
-        """``streaming · 100/100 Hz · 0.0 % lost · battery 85 % · 1 reconnect``"""
-        parts = [self.state, f"{self.stats.rate_hz(now_s):.0f}/{self.nominal_hz:.0f} Hz",
+    def line(self, now_s: float, speed: float = 1.0) -> str:
+        """``streaming · 100/100 Hz · 0.0 % lost · battery 85 % · 1 reconnect``; the rate per
+        second of the session (``speed``: a replay's, which delivers 2x as many a wall second
+        at 2x)."""
+        parts = [self.state, f"{self.stats.rate_hz(now_s) / speed:.0f}/{self.nominal_hz:.0f} Hz",
                  f"{self.loss_pct:.1f} % lost"]
         if self.battery_pct is not None:
             parts.append(f"battery {self.battery_pct:.0f} %")

@@ -40,6 +40,14 @@ def test_replay_plays_every_sensor_and_seeks_them_all(qtbot: Any, window: Any,
     wait_until(qtbot, lambda: sum(lab.isVisible() for lab in window.device_panel.several.links)
                == 3, 5)
 
+    def rates() -> list[float]:  # each row's "… · 100/100 Hz · …": the measured part
+        return [float(lab.text().split(" Hz")[0].split(" · ")[-1].split("/")[0])
+                for lab in window.device_panel.several.links if lab.isVisible()]
+
+    # at 4x each sensor delivers ~400 samples a wall second; the rows give the session's rate
+    wait_until(qtbot, lambda: len(rates()) == 3 and all(r > 0 for r in rates()), 10)
+    assert all(r < 200 for r in rates()), rates()
+
     t0 = window.sources.session.start_t_s
     window.seek(15.0)  # forward: every sensor jumps, the extras with their history
     wait_until(qtbot, lambda: tracks.tracks["trunk"].ring.count > 0
