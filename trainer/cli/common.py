@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import sys
@@ -91,8 +90,9 @@ def drop_unused_session_dir(args: argparse.Namespace, out: Path) -> None:
     """Remove the folder :func:`resolve_drill_options` reserved (no ``--out``) when nothing was
     written into it (the session never started, or an import put its sessions elsewhere)."""
     if args.out is None:
-        with contextlib.suppress(OSError):
-            out.rmdir()  # only an empty folder goes
+        from trainer.training.session import release_session_dir
+
+        release_session_dir(out)
 
 
 def resolve_drill_options(args: argparse.Namespace) -> tuple[str, str, str, Path]:

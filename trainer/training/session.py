@@ -920,6 +920,14 @@ def follow_guide(source: Source, guide: DrillSession | None, *, start_s: float =
     return SimulatedSource(config, speed=source.speed, clock=source.clock)
 
 
+def release_session_dir(out: Path | None) -> None:
+    """Give back a folder :func:`new_session_dir` reserved when nothing was written into it
+    (the session never started); a folder with anything in it stays."""
+    if out is not None:
+        with contextlib.suppress(OSError):
+            out.rmdir()
+
+
 def new_session_dir(drill_id: str, side: str, root: str | os.PathLike[str] | None = None
                     ) -> Path:
     """A fresh ``<UTC time>-<drill>-<side>`` folder in ``root`` (default: the user's sessions

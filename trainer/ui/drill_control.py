@@ -17,7 +17,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from trainer.training.session import TrainingPlan, TrainingSession, new_session_dir
+from trainer.training.session import (
+    TrainingPlan,
+    TrainingSession,
+    new_session_dir,
+    release_session_dir,
+)
 from trainer.ui import theme
 from trainer.ui.guided import ACTIVE, DONE, PAIN, plan_for, progress
 from trainer.ui.live import free_session
@@ -123,15 +128,18 @@ class DrillControl(QObject):
         placement = self.placement_choice or self.drill_placement(settings.drill_id)
         if placement is None:
             return False
+        out = None
         try:
             out = new_session_dir(settings.drill_id, settings.side) if settings.record else None
             plan = plan_for(settings, out=out, target_radius_deg=self.target_radius_deg(),
                             countdown_s=self.countdown_s, placement=placement)
             # the placement was settled just above (with a third answer: "moved")
             if not self.settle_checks(plan, real_sensor=src.real_sensor, skip=("placement",)):
+                release_session_dir(out)
                 return False
             session = self._session(plan)
         except (TrainingError, SourceError, OSError) as exc:
+            release_session_dir(out)
             self.message.emit(f"cannot start the drill: {exc}", 8000)
             return False
         self.drill = session

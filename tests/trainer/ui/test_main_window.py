@@ -253,3 +253,16 @@ def test_touchdown_key_marks_a_user_touchdown(qtbot: Any, window: Any,
     assert marks[0]["t_s"] >= starts[0]
     trials = s.meta["summary"]["sway_trials"]
     assert trials[0]["ended_by"] == "user_touchdown"
+
+
+def test_a_drill_that_does_not_start_leaves_no_session_folder(qtbot: Any, window: Any,
+                                                                isolated_home: Path) -> None:
+    """The folder is reserved when its name is chosen (two sessions in one second each get
+    their own); a drill the pre-start checks stop gives it back."""
+    window.start_simulator(100.0)
+    wait_until(qtbot, lambda: window.live.latest_t_s is not None)
+    window.drills.settle_checks = lambda *a, **k: False  # e.g. the red flags answered "yes"
+    window.start_drill(DrillSettings(duration_s=1.0, sets=1))
+    assert window.drills.drill is None
+    sessions = isolated_home / "data" / "sessions"
+    assert not sessions.exists() or list(sessions.iterdir()) == []
