@@ -162,9 +162,9 @@ class Cues:
         self.hidden: set[str] = set()
         if not asks_pain:
             from trainer.drills.catalog import load_catalog
+            from trainer.drills.session import pain_question
 
-            question = load_catalog().common_cues.get("pain_question")
-            self.hidden = {question} if question else set()
+            self.hidden = {pain_question(load_catalog())}
 
     def show(self, drill_events: list[Any]) -> None:
         from trainer.drills.cues import render_text

@@ -113,6 +113,11 @@ def _event_fields(ev: Any) -> tuple[str, float | None]:
     return str(getattr(ev, "type", "")), getattr(ev, "t_s", None)
 
 
+
+def pain_question(catalog: Catalog) -> str:
+    """The cue that asks for the pain rating at a drill's end (the catalog's, or a short one)."""
+    return catalog.common_cues.get("pain_question", "Pain 0-10?")
+
 class DrillSession:
     """Guides one drill on one side; see the module docstring for the protocol."""
 
@@ -590,7 +595,7 @@ class DrillSession:
         self.phase = PAIN
         self.t_phase_s = t
         return [DrillEvent(t, "phase", {"phase": PAIN}),
-                self._cue_ev(t, self.catalog.common_cues.get("pain_question", "Pain 0-10?"))]
+                self._cue_ev(t, pain_question(self.catalog))]
 
     # ------------------------------------------------------------- detection
     def _detect(self, f: _Frames, a: int, b: int) -> tuple[list[DrillEvent], int | None]:
