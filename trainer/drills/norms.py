@@ -253,12 +253,6 @@ def norm_seconds(age: float, eyes: str = "open", sex: str | None = None) -> floa
     return round((g.eyes_closed_female_s + g.eyes_closed_male_s) / 2.0, 2)
 
 
-def spread_group(age: float, eyes: str = "closed", sex: str | None = None) -> SpreadGroup | None:
-    """The age group with a mean and SD for ``age`` and ``eyes`` (None outside its ages)."""
-    src = SPREAD_SOURCES.get(eyes)
-    return None if src is None else src.group(age, sex)
-
-
 def compare_spread(best_s: float | None, age: float | None, eyes: str = "open",
                    protocol: str | None = None, sex: str | None = None, *,
                    censored: bool = False) -> dict[str, Any]:
