@@ -474,7 +474,7 @@ class MainWindow(QMainWindow):
         live, drills = self.live, self.drills
         self.lsl.sync(live.session if live is not None else None)
         self.sensor_plots.sync(live.source if live is not None else None, side=self.sources.side,
-                               calibrations=self.sources.sensor_calibrations())
+                               calibrations=self.sources.sensor_calibrations)
         if self.sensor_links.sync(live.source if live is not None else None):
             self._show_sensor_links(now)
         if live is not None:

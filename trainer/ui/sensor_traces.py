@@ -22,6 +22,7 @@ Public interface (what other parts of the dashboard use):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -88,9 +89,11 @@ class SensorTracePlots:
         """The legend (the plot's title, HTML): role, its colours, its link state."""
         return self._legend
 
-    def sync(self, source: Any, *, side: str = "left", calibrations: Any = None) -> None:
+    def sync(self, source: Any, *, side: str = "left",
+             calibrations: Callable[[], Any] | None = None) -> None:
         """Follow ``source`` (called every frame, cheap): a ``PrimaryView`` of two or more
-        sensors gets traces and a listener; anything else none."""
+        sensors gets traces and a listener; anything else none. ``calibrations`` gives the
+        sensors' profiles by role, asked only when the source changed."""
         if source is self._source:
             return
         self._detach()
@@ -100,7 +103,8 @@ class SensorTracePlots:
         if sensors is None or listeners is None or len(getattr(sensors, "roles", ())) < 2:
             return
         tracks = SensorTracks(sensors.sensor_info(), sensors.primary, side=side,
-                              window_s=self.window_s, calibrations=calibrations)
+                              window_s=self.window_s,
+                              calibrations=None if calibrations is None else calibrations())
         listeners.append(tracks)
         self._listening = True
         self._show(tracks, str(sensors.primary))
