@@ -119,7 +119,7 @@ class Sensors:
         from trainer.training.session import follow_guide
         from trainer.training.syncjump import simulated_start_s
 
-        if guide is None or not isinstance(self.multi, MultiSimulatedSource):
+        if guide is None or not self.simulated:
             return
         person = follow_guide(self.multi.source, guide,
                               start_s=simulated_start_s(recording and len(self.roles) > 1))

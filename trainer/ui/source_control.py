@@ -239,17 +239,14 @@ class SourceControl(QObject):
         calibration (TrainingError, SourceError)."""
         from trainer.drills.catalog import get_drill
         from trainer.training.sensors import primary_first, primary_leg, simulated_sensors
-        from trainer.training.session import follow_guide
-        from trainer.training.syncjump import simulated_start_s
 
         placement = placement or str(get_drill(drill_id).placement)
         ordered = primary_first(roles, side, placement)
         p_side, p_place = primary_leg(ordered[0], side, placement)
-        person = follow_guide(self.factory.simulated(rate_hz, drill_id=drill_id, side=p_side,
-                                                     placement=p_place, eyes=eyes,
-                                                     surface=surface), guide,
-                             start_s=simulated_start_s(recording and len(ordered) > 1))
-        sensors = simulated_sensors(person, ordered)
+        sensors = simulated_sensors(self.factory.simulated(rate_hz, drill_id=drill_id,
+                                                           side=p_side, placement=p_place,
+                                                           eyes=eyes, surface=surface), ordered)
+        sensors.follow(guide, recording=recording)  # as record does: one sync-jump rule
         sensors.load_calibrations()
         return sensors
 
